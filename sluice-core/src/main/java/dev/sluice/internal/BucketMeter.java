@@ -1,0 +1,118 @@
+package dev.sluice.internal;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Decision;
+import dev.sluice.Limit;
+import dev.sluice.Mode;
+
+/**
+ * Token bucket, and leaky bucket as its mirror image.
+ *
+ * <p><b>Model.</b> A token bucket holds at most {@code burst} tokens, starts full and gains
+ * {@code limit} tokens per {@code period}, continuously. A request of cost n is admitted when
+ * at least n tokens are there, and takes them. A leaky bucket holds at most {@code burst} units
+ * of water, starts empty and leaks {@code limit} per {@code period}; a request of cost n is
+ * admitted when n more units fit. With {@code level = burst − tokens} the two are the same
+ * meter, so they share this class. In shape mode, an admitted request is told to wait until
+ * the water ahead of it has leaked: {@code level · period / limit}, which is also the time the
+ * token bucket needs to become full again.
+ *
+ * <p><b>Exact arithmetic.</b> Tokens gained over a time e are {@code e · limit / period}, a
+ * fraction in general (3 per 7 s gives 3/7 of a token per second). Instead of storing a
+ * fraction, the state keeps a reference time {@code ref} and a whole number {@code tokens} so
+ * that the bucket holds {@code min(burst, tokens + floor((now − ref) · limit / period))} whole
+ * tokens. The fractional progress stays implicit in {@code now − ref}. After an admission the
+ * reference moves forward by whole periods only, during which exactly {@code limit} tokens were
+ * gained, so nothing is ever rounded away: emptied at t = 0, a bucket of 3 per 7 s has its next
+ * token at t = 2,333,333,334 ns (7/3 s rounded up), and over any span it has gained exactly
+ * {@code floor(3 · elapsed / 7 s)}. Keeping {@code now − ref} below one period bounds
+ * {@code tokens} to {@code (−limit, burst]}, and with limits below 2<sup>61</sup> no sum
+ * overflows; products go through {@link Exact}, so a bucket idle for a year refills to exactly
+ * full, not to a wrapped-around negative balance.
+ */
+final class BucketMeter extends Meter {
+
+  private final boolean shape;
+
+  BucketMeter(Limit spec) {
+    super(spec);
+    this.shape = spec.algorithm() == Algorithm.LEAKY_BUCKET && spec.mode() == Mode.SHAPE;
+  }
+
+  /** Per-key state: {@code min(burst, tokens + floor((now − ref) · limit / period))} tokens. */
+  static final class State {
+    final long ref;
+    final long tokens;
+
+    State(long ref, long tokens) {
+      this.ref = ref;
+      this.tokens = tokens;
+    }
+  }
+
+  @Override
+  public Decision check(Object state, long now, long cost, long maxDelayNanos) {
+    State s = (State) state;
+    long tokens = tokens(s, now);
+    long untilFull = nanosUntil(s, now, burst);
+    if (cost > burst) {
+      return never(tokens, untilFull);
+    }
+    long delay = shape ? untilFull : 0;
+    if (tokens >= cost && delay <= maxDelayNanos) {
+      return Decision.allow(name, limit, tokens - cost, untilFullAfter(s, now, cost), delay);
+    }
+    long retryAfter = Math.max(nanosUntil(s, now, cost), delay - maxDelayNanos);
+    return Decision.deny(name, limit, tokens, untilFull, retryAfter);
+  }
+
+  @Override
+  public Object admit(Object state, long now, long cost) {
+    State s = (State) state;
+    if (s == null || tokens(s, now) == burst) {
+      return new State(now, burst - cost);
+    }
+    long elapsed = Math.max(0, now - s.ref);
+    long periods = elapsed / periodNanos;
+    return new State(s.ref + periods * periodNanos, s.tokens + periods * limit - cost);
+  }
+
+  @Override
+  public long resetAt(Object state) {
+    State s = (State) state;
+    return Exact.saturatedAdd(s.ref, Exact.mulDivCeil(burst - s.tokens, periodNanos, limit));
+  }
+
+  private long tokens(State s, long now) {
+    if (s == null) {
+      return burst;
+    }
+    long elapsed = now - s.ref;
+    if (elapsed <= 0) {
+      return Math.max(0, Math.min(burst, s.tokens));
+    }
+    long gained = Exact.mulDiv(elapsed, limit, periodNanos);
+    if (gained >= burst - s.tokens) {
+      return burst;
+    }
+    return Math.max(0, s.tokens + gained);
+  }
+
+  /** Returns the wait from {@code now} until the bucket holds {@code target ≤ burst} tokens. */
+  private long nanosUntil(State s, long now, long target) {
+    if (s == null || target <= s.tokens) {
+      return 0;
+    }
+    long sinceRef = Exact.mulDivCeil(target - s.tokens, periodNanos, limit);
+    return Math.max(0, sinceRef - Math.max(0, now - s.ref));
+  }
+
+  /** Returns the wait until full after {@code cost} tokens are taken at {@code now}. */
+  private long untilFullAfter(State s, long now, long cost) {
+    if (s == null || tokens(s, now) == burst) {
+      return Exact.mulDivCeil(cost, periodNanos, limit);
+    }
+    long sinceRef = Exact.mulDivCeil(burst - s.tokens + cost, periodNanos, limit);
+    return Math.max(0, sinceRef - Math.max(0, now - s.ref));
+  }
+}

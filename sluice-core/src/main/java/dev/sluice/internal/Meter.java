@@ -1,0 +1,68 @@
+package dev.sluice.internal;
+
+import dev.sluice.Decision;
+import dev.sluice.Limit;
+
+/**
+ * The arithmetic of one limit over one key's state. A meter holds no per-key data: the state is
+ * an immutable object owned by the store, {@code null} while the key is in its initial state.
+ *
+ * <p>A store calls {@link #check} to decide, and {@link #admit} to build the state that follows
+ * an admission, then swaps it in by compare-and-set. Both read the same {@code now}, which may
+ * be slightly older than the time the state was last written when threads race; every meter
+ * treats such a time conservatively, so a race can delay an admission but never add one.
+ */
+public abstract class Meter {
+
+  final Limit spec;
+  final String name;
+  final long limit;
+  final long periodNanos;
+  final long burst;
+
+  Meter(Limit spec) {
+    this.spec = spec;
+    this.name = spec.name();
+    this.limit = spec.limit();
+    this.periodNanos = spec.periodNanos();
+    this.burst = spec.burst();
+  }
+
+  /** Returns the meter for a limit. */
+  public static Meter of(Limit limit) {
+    return switch (limit.algorithm()) {
+      case FIXED_WINDOW -> new FixedWindowMeter(limit);
+      case SLIDING_LOG -> new SlidingLogMeter(limit);
+      case SLIDING_WINDOW -> new SlidingWindowMeter(limit);
+      case TOKEN_BUCKET, LEAKY_BUCKET -> new BucketMeter(limit);
+      case GCRA -> new GcraMeter(limit);
+    };
+  }
+
+  /** The limit this meter applies. */
+  public Limit spec() {
+    return spec;
+  }
+
+  /**
+   * Decides a request of {@code cost} units at {@code now} without changing anything.
+   *
+   * @param state the key's state, or {@code null} for the initial state
+   * @param maxDelayNanos the longest delay the caller accepts; a shaping meter denies a request
+   *     that would have to wait longer
+   */
+  public abstract Decision check(Object state, long now, long cost, long maxDelayNanos);
+
+  /** Returns the state after admitting {@code cost} units at {@code now}; cost is at least 1. */
+  public abstract Object admit(Object state, long now, long cost);
+
+  /**
+   * Returns the earliest time at which the state is equivalent to the initial state, so that
+   * the store may forget it.
+   */
+  public abstract long resetAt(Object state);
+
+  final Decision never(long remaining, long resetAfterNanos) {
+    return Decision.deny(name, limit, remaining, resetAfterNanos, Decision.NEVER);
+  }
+}

@@ -1,0 +1,119 @@
+package dev.sluice.internal;
+
+import dev.sluice.Decision;
+import dev.sluice.Limit;
+import dev.sluice.Policy;
+import java.util.List;
+
+/**
+ * The meters of all limits of a policy, applied together to one key.
+ *
+ * <p>A request is admitted only when every limit admits it; when any limit denies it, no limit
+ * is charged, because the store swaps in the state of all limits at once or not at all. The
+ * state of a one-limit policy is that limit's state; with several limits it is an
+ * {@code Object[]} with one state per limit, in the policy's order, never modified after it is
+ * published.
+ */
+public final class PolicyMeter {
+
+  private final Policy policy;
+  private final Meter[] meters;
+
+  public PolicyMeter(Policy policy) {
+    this.policy = policy;
+    List<Limit> limits = policy.limits();
+    this.meters = new Meter[limits.size()];
+    for (int i = 0; i < meters.length; i++) {
+      meters[i] = Meter.of(limits.get(i));
+    }
+  }
+
+  public Policy policy() {
+    return policy;
+  }
+
+  /** Decides a request of {@code cost} units without changing anything. */
+  public Decision check(Object state, long now, long cost, long maxDelayNanos) {
+    if (meters.length == 1) {
+      return meters[0].check(state, now, cost, maxDelayNanos);
+    }
+    Object[] states = (Object[]) state;
+    Decision[] decisions = new Decision[meters.length];
+    for (int i = 0; i < meters.length; i++) {
+      decisions[i] = meters[i].check(states == null ? null : states[i], now, cost, maxDelayNanos);
+    }
+    return combine(decisions);
+  }
+
+  /** Returns the state after admitting {@code cost ≥ 1} units under every limit. */
+  public Object admit(Object state, long now, long cost) {
+    if (meters.length == 1) {
+      return meters[0].admit(state, now, cost);
+    }
+    Object[] states = (Object[]) state;
+    Object[] next = new Object[meters.length];
+    for (int i = 0; i < meters.length; i++) {
+      next[i] = meters[i].admit(states == null ? null : states[i], now, cost);
+    }
+    return next;
+  }
+
+  /** Returns the earliest time at which every limit's state is back to its initial state. */
+  public long resetAt(Object state) {
+    if (meters.length == 1) {
+      return meters[0].resetAt(state);
+    }
+    long resetAt = Long.MIN_VALUE;
+    for (int i = 0; i < meters.length; i++) {
+      Object limitState = ((Object[]) state)[i];
+      if (limitState != null) {
+        resetAt = Math.max(resetAt, meters[i].resetAt(limitState));
+      }
+    }
+    return resetAt;
+  }
+
+  /**
+   * Combines per-limit decisions: admitted when all admit, reported by the limit with the
+   * fewest units remaining; otherwise denied, reported by the limit that needs the longest
+   * wait. Waiting for every limit to admit means waiting for the slowest, because no limit
+   * that admits a request stops admitting it as time passes.
+   */
+  static Decision combine(Decision[] decisions) {
+    Decision binding = null;
+    long remaining = Long.MAX_VALUE;
+    long resetAfter = 0;
+    long delay = 0;
+    boolean allowed = true;
+    for (Decision decision : decisions) {
+      remaining = Math.min(remaining, decision.remaining());
+      resetAfter = Math.max(resetAfter, decision.resetAfterNanos());
+      delay = Math.max(delay, decision.delayNanos());
+      allowed &= decision.allowed();
+    }
+    for (Decision decision : decisions) {
+      if (binding == null || isMoreBinding(decision, binding, allowed)) {
+        binding = decision;
+      }
+    }
+    if (allowed) {
+      return Decision.allow(binding.limitName(), binding.limit(), remaining, resetAfter, delay);
+    }
+    return Decision.deny(
+        binding.limitName(), binding.limit(), remaining, resetAfter, binding.retryAfterNanos());
+  }
+
+  private static boolean isMoreBinding(Decision candidate, Decision current, boolean allowed) {
+    if (allowed) {
+      return candidate.remaining() < current.remaining();
+    }
+    if (candidate.allowed() != current.allowed()) {
+      return !candidate.allowed();
+    }
+    if (current.costExceedsLimit()) {
+      return false;
+    }
+    return candidate.costExceedsLimit()
+        || candidate.retryAfterNanos() > current.retryAfterNanos();
+  }
+}

@@ -1,0 +1,22 @@
+package dev.sluice.store;
+
+/**
+ * What an {@link InMemoryStore} does when a new key arrives while it already tracks its maximum
+ * number of keys and none of them has expired.
+ */
+public enum AtCapacity {
+  /**
+   * Forget one tracked key to make room: of a small sample of keys, the one that would be back
+   * to its initial state soonest, so that as little history as possible is lost. The forgotten
+   * key starts afresh when it comes back, so it can be admitted up to one more burst than its
+   * limit allows. The default: it keeps serving new clients during a flood of one-off keys.
+   */
+  EVICT_SOONEST_RESET,
+
+  /**
+   * Deny requests for new keys until room frees up; tracked keys are decided as usual. Such a
+   * denial names the limit {@code max_keys} and carries a retry after of one second. Never
+   * admits more than the limits allow, at the price of denying new clients during a flood.
+   */
+  DENY_NEW_KEYS
+}

@@ -1,0 +1,130 @@
+package dev.sluice.store;
+
+import dev.sluice.Policy;
+import dev.sluice.TimeSource;
+import dev.sluice.internal.PolicyMeter;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Keeps the state of every key in this process, in concurrent hash maps.
+ *
+ * <p><b>Concurrency.</b> Each key's state is an immutable value replaced by compare-and-set, so
+ * threads deciding the same key never block each other, and N threads on one key together admit
+ * exactly what the limits allow.
+ *
+ * <p><b>Memory.</b> A key that has never been admitted, or whose state is back to its initial
+ * state (a full bucket, an expired window), needs no memory and is removed. Removal is
+ * incremental: each new key makes the store look at two tracked keys and remove those that have
+ * expired, and {@link #cleanUp()} examines all of them; neither stops other threads. At most
+ * {@link Builder#maxKeys(long)} keys are tracked; what happens beyond that is set by
+ * {@link AtCapacity}. The cap may be overshot by the number of threads inserting new keys at the
+ * same instant.
+ */
+public final class InMemoryStore implements RateLimitStore {
+
+  /** The default cap on tracked keys: about 150 MB of state for token buckets. */
+  public static final long DEFAULT_MAX_KEYS = 1_000_000;
+
+  private final TimeSource timeSource;
+  private final long maxKeys;
+  private final AtCapacity atCapacity;
+  private final AtomicLong trackedKeys = new AtomicLong();
+  private final ConcurrentHashMap<String, KeyTable> tables = new ConcurrentHashMap<>();
+
+  private InMemoryStore(Builder builder) {
+    this.timeSource = builder.timeSource;
+    this.maxKeys = builder.maxKeys;
+    this.atCapacity = builder.atCapacity;
+  }
+
+  /** Returns a store on the system time source with the default cap. */
+  public static InMemoryStore create() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public PolicyBinding bind(Policy policy) {
+    Objects.requireNonNull(policy, "policy");
+    List<String> layout = layoutOf(policy);
+    KeyTable table = tables.compute(policy.name(), (name, existing) ->
+        existing != null && existing.layout().equals(layout)
+            ? existing
+            : new KeyTable(layout, this));
+    PolicyMeter meter = new PolicyMeter(policy);
+    table.useMeter(meter);
+    return new InMemoryBinding(meter, table, timeSource);
+  }
+
+  /** The number of keys whose state is tracked, over all policies. */
+  public long trackedKeys() {
+    return trackedKeys.get();
+  }
+
+  /**
+   * Removes every key whose state is back to its initial state. Runs alongside decisions without
+   * blocking them; the service calls it periodically, an embedding application may too.
+   */
+  public void cleanUp() {
+    long now = timeSource.nanos();
+    for (KeyTable table : tables.values()) {
+      table.sweepAll(now);
+    }
+  }
+
+  long maxKeys() {
+    return maxKeys;
+  }
+
+  AtCapacity atCapacity() {
+    return atCapacity;
+  }
+
+  AtomicLong trackedKeyCount() {
+    return trackedKeys;
+  }
+
+  private static List<String> layoutOf(Policy policy) {
+    return policy.limits().stream().map(l -> l.name() + ":" + l.algorithm()).toList();
+  }
+
+  /** Options of an {@link InMemoryStore}. */
+  public static final class Builder {
+    private TimeSource timeSource = TimeSource.system();
+    private long maxKeys = DEFAULT_MAX_KEYS;
+    private AtCapacity atCapacity = AtCapacity.EVICT_SOONEST_RESET;
+
+    private Builder() {}
+
+    /** Sets where time is read; by default {@link TimeSource#system()}. */
+    public Builder timeSource(TimeSource timeSource) {
+      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+      return this;
+    }
+
+    /** Sets the cap on tracked keys, over all policies; by default {@value DEFAULT_MAX_KEYS}. */
+    public Builder maxKeys(long maxKeys) {
+      if (maxKeys < 1) {
+        throw new IllegalArgumentException("maxKeys must be at least 1, got " + maxKeys);
+      }
+      this.maxKeys = maxKeys;
+      return this;
+    }
+
+    /** Sets what happens to a new key at the cap; by default evict the soonest to reset. */
+    public Builder atCapacity(AtCapacity atCapacity) {
+      this.atCapacity = Objects.requireNonNull(atCapacity, "atCapacity");
+      return this;
+    }
+
+    public InMemoryStore build() {
+      return new InMemoryStore(this);
+    }
+  }
+}

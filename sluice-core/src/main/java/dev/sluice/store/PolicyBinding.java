@@ -1,0 +1,21 @@
+package dev.sluice.store;
+
+import dev.sluice.Decision;
+import dev.sluice.Policy;
+
+/** A policy bound to a store: decides requests for any key under that policy. */
+public interface PolicyBinding {
+
+  /** The policy this binding applies. */
+  Policy policy();
+
+  /**
+   * Decides a request of {@code cost} units for {@code key}, and charges it to every limit of
+   * the policy when admitted. A cost of 0 only reports the state and changes nothing.
+   *
+   * @param maxDelayNanos the longest delay the caller will wait; a shaping limit denies, without
+   *     charging, a request that would have to wait longer ({@link Long#MAX_VALUE} for no bound)
+   * @throws IllegalArgumentException if cost is negative
+   */
+  Decision tryAcquire(String key, long cost, long maxDelayNanos);
+}

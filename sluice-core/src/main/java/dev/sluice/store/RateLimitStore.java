@@ -1,0 +1,21 @@
+package dev.sluice.store;
+
+import dev.sluice.Policy;
+
+/**
+ * Where the per-key state of rate limits lives: in this process ({@link InMemoryStore}) or in a
+ * shared server. A store decides each request atomically, so that concurrent callers never
+ * admit more than the limits allow.
+ */
+public interface RateLimitStore {
+
+  /**
+   * Prepares the store to decide requests under a policy.
+   *
+   * <p>Binding a policy of the same name again, for example after a config reload, keeps the
+   * state of its keys when its limits have the same names and algorithms in the same order, so
+   * that new numbers apply at once and an identical reload resets nothing. Otherwise the keys of
+   * that policy start afresh.
+   */
+  PolicyBinding bind(Policy policy);
+}
