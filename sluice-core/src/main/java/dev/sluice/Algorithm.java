@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The rate limiting algorithms Sluice implements; {@link #configName()} is the name used in config. */
+/** The rate limiting algorithms; {@link #configName()} is the name used in config files. */
 public enum Algorithm {
   /** Counts units in windows {@code [k·period, (k+1)·period)} aligned to the Unix epoch. */
   FIXED_WINDOW(false),
@@ -30,7 +30,7 @@ public enum Algorithm {
     return hasBurst;
   }
 
-  /** The lower-case name used in config files and on the command line, such as {@code token_bucket}. */
+  /** The lower-case name used in config files and on the command line: {@code token_bucket}. */
   public String configName() {
     return name().toLowerCase(Locale.ROOT);
   }
