@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "sluice 0.1.0",
     description = "Exact rate limiting as a service.",
-    subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @Spec
@@ -32,7 +32,7 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing subcommand: use sluice serve,"
-        + " or sluice help for the list of subcommands");
+    throw new ParameterException(spec.commandLine(), "Missing subcommand: use sluice serve or"
+        + " sluice replay, or sluice help for the list of subcommands");
   }
 }

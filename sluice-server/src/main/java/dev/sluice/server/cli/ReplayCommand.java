@@ -77,7 +77,7 @@ public final class ReplayCommand implements Callable<Integer> {
   private String algorithm;
 
   @Option(names = "--limit", paramLabel = "N", description = "Requests admitted per period.")
-  private Long limit;
+  private String limit;
 
   @Option(
       names = "--period",
@@ -90,7 +90,7 @@ public final class ReplayCommand implements Callable<Integer> {
       paramLabel = "B",
       description = "Requests admissible at once, for token_bucket, leaky_bucket and gcra;"
           + " default the limit.")
-  private Long burst;
+  private String burst;
 
   @Option(
       names = "--mode",
@@ -176,9 +176,21 @@ public final class ReplayCommand implements Callable<Integer> {
         algorithm == null ? Algorithm.TOKEN_BUCKET : Algorithm.fromConfigName(algorithm);
     Duration parsedPeriod = DurationParser.parse(period, "--period");
     Mode chosenMode = mode == null ? Mode.POLICE : Mode.fromConfigName(mode);
-    return Limit.of(chosen, limit, parsedPeriod)
-        .withBurst(burst == null ? limit : burst)
+    long parsedLimit = wholeNumber(limit, "--limit");
+    long parsedBurst = burst == null ? parsedLimit : wholeNumber(burst, "--burst");
+    return Limit.of(chosen, parsedLimit, parsedPeriod)
+        .withBurst(parsedBurst)
         .withMode(chosenMode);
+  }
+
+  /** Parses a flag value here rather than in picocli, so that its error is one line too. */
+  private static long wholeNumber(String text, String flag) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          flag + " must be a whole number, got '" + text + "'", e);
+    }
   }
 
   private Policy configPolicy() {

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.server.cli.Main;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
 
 /** Tests {@code dev.sluice.server.cli.ReplayCommand}, the {@code sluice replay} command. */
 class ReplayCommandTest {
@@ -176,6 +180,10 @@ class ReplayCommandTest {
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--mode", "shape"),
             "sluice replay: mode shape applies only to leaky_bucket, but the algorithm is"
                 + " token_bucket"),
+        Arguments.of(List.of("--limit", "ten", "--period", "60s"),
+            "sluice replay: --limit must be a whole number, got 'ten'"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--burst", "1.5"),
+            "sluice replay: --burst must be a whole number, got '1.5'"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--burst", "0"),
             "sluice replay: burst must be at least 1, got 0"),
         Arguments.of(List.of("--limit", "10"),
@@ -286,12 +294,24 @@ class ReplayCommandTest {
   }
 
   @Test
-  void replay_limitNotANumber_exits2NamingValue() {
-    CommandRun run = CommandRun.replay(log.toString(), "--limit", "ten", "--period", "1s");
+  void replay_unknownOption_exits2WithoutStackTrace() {
+    CommandRun run = CommandRun.replay(log.toString(), "--limt", "10", "--period", "1s");
 
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(lines(run.err()).get(0)).contains("--limit").contains("'ten'");
+    assertThat(lines(run.err()).get(0)).contains("'--limt'");
     assertThat(run.err()).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  @Test
+  void main_replaySubcommand_runsReplay() {
+    StringWriter out = new StringWriter();
+    CommandLine sluice = Main.commandLine();
+    sluice.setOut(new PrintWriter(out, true));
+
+    int exitCode = sluice.execute("replay", log.toString(), "--limit", "1", "--period", "60s");
+
+    assertThat(exitCode).isZero();
+    assertThat(lines(out.toString())).contains("denied         1");
   }
 
   @Test
