@@ -219,23 +219,23 @@ public final class ReplayCommand implements Callable<Integer> {
   }
 
   private List<String> givenLimitFlags() {
-    List<String> given = new ArrayList<>();
+    List<String> flags = new ArrayList<>();
     if (algorithm != null) {
-      given.add("--algorithm");
+      flags.add("--algorithm");
     }
     if (limit != null) {
-      given.add("--limit");
+      flags.add("--limit");
     }
     if (period != null) {
-      given.add("--period");
+      flags.add("--period");
     }
     if (burst != null) {
-      given.add("--burst");
+      flags.add("--burst");
     }
     if (mode != null) {
-      given.add("--mode");
+      flags.add("--mode");
     }
-    return given;
+    return flags;
   }
 
   private KeyMode keyMode() {

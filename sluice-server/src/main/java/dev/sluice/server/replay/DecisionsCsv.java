@@ -11,7 +11,8 @@ import java.io.Writer;
  * event, delayed or not; {@code delay_ms} (admitted) and {@code retry_after_ms} (denied) are
  * rounded up to whole milliseconds and 0 otherwise; {@code retry_after_ms} is -1 when the cost
  * exceeds what the limit can ever admit. A key containing a comma, a quote, a carriage return
- * or a line feed is quoted as RFC 4180 says, with quotes doubled. Rows end with a line feed.
+ * or a line feed is enclosed in quotes, with each quote doubled (RFC 4180). Rows end with a
+ * line feed.
  */
 final class DecisionsCsv {
 

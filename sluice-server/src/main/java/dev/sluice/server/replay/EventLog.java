@@ -144,8 +144,8 @@ final class EventLog {
   }
 
   /**
-   * Returns the event indices in time order; events at the same time keep their input order,
-   * because real logs are written out of order and ties must replay reproducibly.
+   * Returns the event indices in time order. Events at the same time keep their input order,
+   * so that a log whose lines are out of order replays the same way every time.
    */
   int[] timeOrder() {
     return StableOrder.byTime(times, size);

@@ -1,6 +1,6 @@
 package dev.sluice.server.replay;
 
-/** Which fields of a log line make the key that a replay limits. */
+/** The fields of a log line that make the key a replay limits. */
 public enum KeyMode {
   /** The client address, the first field of the line. */
   CLIENT("client"),

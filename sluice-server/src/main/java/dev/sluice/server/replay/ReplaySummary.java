@@ -4,7 +4,7 @@ import dev.sluice.Policy;
 import java.util.List;
 
 /**
- * What a policy would have done to an access log. {@code allowed}, {@code delayed} and
+ * The outcome of replaying an access log through a policy. {@code allowed}, {@code delayed} and
  * {@code denied} are disjoint and add up to {@code events}; {@code events} and
  * {@code malformed} add up to {@code lines}.
  *

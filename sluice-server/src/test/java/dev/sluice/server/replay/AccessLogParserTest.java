@@ -51,7 +51,7 @@ class AccessLogParserTest {
   }
 
   @Test
-  void parse_positiveOffsetAcrossMidnight_movesToPreviousDay() {
+  void parse_positiveOffset_canCrossMidnight() {
     // 01:10:00 at UTC+05:30 is 19:40:00 UTC of the day before.
     LogEntry entry = parsed("h - - [01/Mar/2016:01:10:00 +0530] \"GET / HTTP/1.0\" 200 1");
 
@@ -60,7 +60,8 @@ class AccessLogParserTest {
 
   @Test
   void parse_queryString_isLeftOutOfPath() {
-    LogEntry entry = parsed("h - - [10/Oct/2000:13:55:36 +0000] \"GET /search?q=a HTTP/1.1\" 200 1");
+    LogEntry entry =
+        parsed("h - - [10/Oct/2000:13:55:36 +0000] \"GET /search?q=a HTTP/1.1\" 200 1");
 
     assertThat(entry.path()).isEqualTo("/search");
   }
@@ -73,7 +74,7 @@ class AccessLogParserTest {
   }
 
   @Test
-  void parse_escapedQuoteInRequest_readsPathUpToClosingQuote() {
+  void parse_escapedQuote_staysInPath() {
     LogEntry entry =
         parsed("h - - [10/Oct/2000:13:55:36 +0000] \"GET /a\\\"b HTTP/1.1\" 200 1 " + AGENT);
 

@@ -112,7 +112,7 @@ class ExampleLogReplayTest {
   }
 
   @Test
-  void referenceParse_exampleLog_findsOutOfOrderLinesAndNoMalformed() {
+  void referenceParse_exampleLog_isOutOfOrder() {
     // Guards the premises of the other tests: the log is out of order, and the line whose user
     // agent is cut off still has a client and a time, so it counts as an event.
     assertThat(events).hasSize(10_000);

@@ -49,7 +49,7 @@ class LogReplayerTest {
   }
 
   @Test
-  void replay_outOfOrderLines_decidesInTimeOrderAndWritesLineOrder() throws IOException {
+  void replay_outOfOrderLines_decidedInTimeOrder() throws IOException {
     // 1 per minute: line 5 takes 10.0.0.1's token at 13:55:00; 36 s later lines 1 and 4 find
     // 36/60 of a token and are denied, to retry after the remaining 24 s. Line 2 is another key.
     ReplayResult result = replay(SMALL_LOG, ONE_PER_MINUTE, KeyMode.CLIENT);
@@ -113,7 +113,7 @@ class LogReplayerTest {
   }
 
   @Test
-  void toJson_smallLog_printsOneObjectWithSameFacts() throws IOException {
+  void toJson_smallLog_printsOneLineObject() throws IOException {
     String json = replay(SMALL_LOG, ONE_PER_MINUTE, KeyMode.CLIENT).summary().toJson();
 
     assertThat(json).endsWith("}\n").doesNotContain("\n  ");
@@ -165,8 +165,8 @@ class LogReplayerTest {
 
   @Test
   void replay_leakyBucketShape_countsDelayedApart() throws IOException {
-    // Leaks 1 a minute, holds 2. At one instant: the first finds the bucket empty (no delay),
-    // the second waits for 1 unit to leak (60 s), the third finds it full and waits 60 s.
+    // Leaks 1 a minute, with room for 2. At one instant: the first finds the bucket empty (no
+    // delay), the second waits for 1 unit to leak (60 s), the third finds it full and waits 60 s.
     Policy shaped = Policy.of("shaped",
         Limit.of(Algorithm.LEAKY_BUCKET, 1, Duration.ofMinutes(1))
             .withBurst(2)
@@ -200,7 +200,7 @@ class LogReplayerTest {
   }
 
   @Test
-  void summary_manyDeniedKeys_listsTenByDenialsThenKey() throws IOException {
+  void summary_manyDeniedKeys_listsTopTen() throws IOException {
     // Key kNN sends NN % 4 + 2 requests at one instant, so it has NN % 4 + 1 denials.
     StringBuilder log = new StringBuilder();
     for (int n = 10; n < 30; n++) {
@@ -231,5 +231,28 @@ class LogReplayerTest {
     String text = replay(log, ONE_PER_MINUTE, KeyMode.CLIENT).summary().toText();
 
     assertThat(text).endsWith("top keys by denials: none\n");
+  }
+
+  @Test
+  void replay_emptyLog_reportsZeros() throws IOException {
+    ReplayResult result = replay("", ONE_PER_MINUTE, KeyMode.CLIENT);
+
+    ReplaySummary summary = result.summary();
+    assertThat(summary.lines()).isZero();
+    assertThat(summary.events()).isZero();
+    assertThat(summary.distinctKeys()).isZero();
+    assertThat(csv(result)).isEqualTo("line,key,allowed,delay_ms,retry_after_ms\n");
+  }
+
+  @Test
+  void replay_crlfLineEnds_readsEveryLine() throws IOException {
+    String log = line("a", "10/Oct/2000:13:55:36").replace("\n", "\r\n")
+        + line("b", "10/Oct/2000:13:55:37").replace("\n", "\r\n");
+
+    ReplaySummary summary = replay(log, ONE_PER_MINUTE, KeyMode.PATH).summary();
+
+    assertThat(summary.lines()).isEqualTo(2);
+    assertThat(summary.events()).isEqualTo(2);
+    assertThat(summary.denied()).isEqualTo(1);
   }
 }

@@ -32,7 +32,7 @@ class StableOrderTest {
   }
 
   @Test
-  void byTime_manyNearlySortedTimes_matchesStableListSort() {
+  void byTime_manyTies_matchesListSort() {
     // Long enough for the merge path; few distinct times so that ties are everywhere.
     Random random = new Random(42);
     int count = 20_000;
