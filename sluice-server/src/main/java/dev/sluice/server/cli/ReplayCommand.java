@@ -1,0 +1,316 @@
+package dev.sluice.server.cli;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Limit;
+import dev.sluice.Mode;
+import dev.sluice.Policy;
+import dev.sluice.server.config.ConfigException;
+import dev.sluice.server.config.ConfigLoader;
+import dev.sluice.server.config.DurationParser;
+import dev.sluice.server.config.SluiceConfig;
+import dev.sluice.server.replay.KeyMode;
+import dev.sluice.server.replay.LogReplayer;
+import dev.sluice.server.replay.ReplayResult;
+import dev.sluice.server.replay.ReplaySummary;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice replay}: replays an access log through a policy given by flags or taken from a
+ * config file, and prints what the policy would have admitted, delayed and denied.
+ *
+ * <p>Invalid arguments and an unreadable log or config end the command with one line on
+ * standard error and exit code 2, before anything is replayed. A decisions file that cannot be
+ * written ends it with exit code 1.
+ */
+@Command(
+    name = "replay",
+    sortOptions = false,
+    description = {
+      "Replays a Common or Combined Log Format access log through a policy, on a clock read"
+          + " from the log's timestamps, and reports what the policy would have done.",
+      "Give the limit with --limit and --period (and optionally --algorithm, --burst, --mode),"
+          + " or take a policy from a config file with --config and --policy."
+    },
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {
+      "0:the replay finished",
+      "1:writing the decisions file failed",
+      "2:invalid arguments, or the log or config cannot be read"
+    })
+public final class ReplayCommand implements Callable<Integer> {
+
+  /** The name of the policy built from --algorithm, --limit, --period, --burst and --mode. */
+  static final String FLAG_POLICY_NAME = "replay";
+
+  private static final int EXIT_OK = 0;
+  private static final int EXIT_WRITE_FAILED = 1;
+  private static final int EXIT_USAGE = 2;
+
+  @Spec private CommandSpec spec;
+
+  @Parameters(paramLabel = "LOG", description = "The access log to replay.")
+  private Path log;
+
+  @Option(
+      names = "--algorithm",
+      paramLabel = "A",
+      description = "fixed_window, sliding_log, sliding_window, token_bucket, leaky_bucket or"
+          + " gcra; default token_bucket.")
+  private String algorithm;
+
+  @Option(names = "--limit", paramLabel = "N", description = "Requests admitted per period.")
+  private String limit;
+
+  @Option(
+      names = "--period",
+      paramLabel = "D",
+      description = "The period: a whole number and ms, s, m, h or d, such as 60s.")
+  private String period;
+
+  @Option(
+      names = "--burst",
+      paramLabel = "B",
+      description = "Requests admissible at once, for token_bucket, leaky_bucket and gcra;"
+          + " default the limit.")
+  private String burst;
+
+  @Option(
+      names = "--mode",
+      paramLabel = "shape|police",
+      description = "For leaky_bucket: shape delays admitted requests, police does not;"
+          + " default police.")
+  private String mode;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "A config file to take the policy from, with --policy.")
+  private Path config;
+
+  @Option(names = "--policy", paramLabel = "NAME", description = "The policy in --config.")
+  private String policyName;
+
+  @Option(
+      names = "--key",
+      paramLabel = "client|path|client+path",
+      defaultValue = "client",
+      description = "What each limit applies to: the client address, the request path without"
+          + " its query string, or both; default client.")
+  private String key;
+
+  @Option(
+      names = "--decisions",
+      paramLabel = "FILE",
+      description = "Also write one CSV row per event, in log order:"
+          + " line,key,allowed,delay_ms,retry_after_ms.")
+  private Path decisions;
+
+  @Option(names = "--json", description = "Print the summary as one JSON object.")
+  private boolean json;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
+  private boolean help;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    ReplayResult result;
+    try {
+      Policy policy = policy();
+      KeyMode keyMode = keyMode();
+      requireWritableDecisions();
+      result = replay(policy, keyMode);
+    } catch (InvalidInputException e) {
+      err.println("sluice replay: " + e.getMessage());
+      err.flush();
+      return EXIT_USAGE;
+    }
+    if (decisions != null && !writeDecisions(result, err)) {
+      return EXIT_WRITE_FAILED;
+    }
+    printSummary(result.summary());
+    return EXIT_OK;
+  }
+
+  private Policy policy() {
+    if (config != null) {
+      return configPolicy();
+    }
+    if (policyName != null) {
+      throw new InvalidInputException("--policy " + policyName + " needs --config FILE");
+    }
+    if (limit == null || period == null) {
+      throw new InvalidInputException(
+          "--limit and --period are required unless --config and --policy are given");
+    }
+    try {
+      return Policy.of(FLAG_POLICY_NAME, flagLimit());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException(e.getMessage());
+    }
+  }
+
+  private Limit flagLimit() {
+    Algorithm chosen =
+        algorithm == null ? Algorithm.TOKEN_BUCKET : Algorithm.fromConfigName(algorithm);
+    Duration parsedPeriod = DurationParser.parse(period, "--period");
+    Mode chosenMode = mode == null ? Mode.POLICE : Mode.fromConfigName(mode);
+    long parsedLimit = wholeNumber(limit, "--limit");
+    long parsedBurst = burst == null ? parsedLimit : wholeNumber(burst, "--burst");
+    return Limit.of(chosen, parsedLimit, parsedPeriod)
+        .withBurst(parsedBurst)
+        .withMode(chosenMode);
+  }
+
+  /** Parses a flag value here rather than in picocli, so that its error is one line too. */
+  private static long wholeNumber(String text, String flag) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          flag + " must be a whole number, got '" + text + "'", e);
+    }
+  }
+
+  private Policy configPolicy() {
+    List<String> limitFlags = givenLimitFlags();
+    if (!limitFlags.isEmpty()) {
+      throw new InvalidInputException(
+          "--config takes the limits from the config file, so it cannot be combined with "
+              + String.join(", ", limitFlags));
+    }
+    if (policyName == null) {
+      throw new InvalidInputException("--config needs --policy NAME to choose a policy");
+    }
+    SluiceConfig loaded;
+    try {
+      loaded = ConfigLoader.load(config);
+    } catch (ConfigException e) {
+      throw new InvalidInputException(e.getMessage());
+    }
+    Policy policy = loaded.policies().get(policyName);
+    if (policy == null) {
+      throw new InvalidInputException(
+          "policy '" + policyName + "' not found in " + config + ", expected one of "
+              + String.join(", ", loaded.policies().keySet()));
+    }
+    return policy;
+  }
+
+  private List<String> givenLimitFlags() {
+    List<String> flags = new ArrayList<>();
+    if (algorithm != null) {
+      flags.add("--algorithm");
+    }
+    if (limit != null) {
+      flags.add("--limit");
+    }
+    if (period != null) {
+      flags.add("--period");
+    }
+    if (burst != null) {
+      flags.add("--burst");
+    }
+    if (mode != null) {
+      flags.add("--mode");
+    }
+    return flags;
+  }
+
+  private KeyMode keyMode() {
+    try {
+      return KeyMode.fromConfigName(key);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException(e.getMessage());
+    }
+  }
+
+  /** Fails before the replay, rather than after it, when the decisions file cannot be made. */
+  private void requireWritableDecisions() {
+    if (decisions == null) {
+      return;
+    }
+    if (Files.isDirectory(decisions)) {
+      throw new InvalidInputException(
+          "--decisions " + decisions + " is a directory, expected a file to write");
+    }
+    Path directory = decisions.toAbsolutePath().getParent();
+    if (directory != null && !Files.isDirectory(directory)) {
+      throw new InvalidInputException(
+          "--decisions " + decisions + ": directory " + directory + " not found");
+    }
+  }
+
+  private ReplayResult replay(Policy policy, KeyMode keyMode) {
+    if (Files.isDirectory(log)) {
+      throw new InvalidInputException("log " + log + " is a directory, expected a file");
+    }
+    try (BufferedReader reader = openLog()) {
+      return new LogReplayer(policy, keyMode).replay(reader);
+    } catch (NoSuchFileException e) {
+      throw new InvalidInputException("log file not found: " + log);
+    } catch (AccessDeniedException e) {
+      throw new InvalidInputException("cannot read log file " + log + ": permission denied");
+    } catch (IOException e) {
+      throw new InvalidInputException("cannot read log file " + log + ": " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException(log + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Opens the log as UTF-8, replacing invalid bytes rather than failing, because access logs
+   * may hold bytes of any encoding and only the client and path are read from them.
+   */
+  private BufferedReader openLog() throws IOException {
+    return new BufferedReader(
+        new InputStreamReader(Files.newInputStream(log), StandardCharsets.UTF_8), 1 << 16);
+  }
+
+  private boolean writeDecisions(ReplayResult result, PrintWriter err) {
+    try (Writer out = Files.newBufferedWriter(decisions, StandardCharsets.UTF_8)) {
+      result.writeDecisionsCsv(out);
+      return true;
+    } catch (IOException e) {
+      err.println("sluice replay: failed to write decisions to " + decisions + ": " + e);
+      err.flush();
+      return false;
+    }
+  }
+
+  private void printSummary(ReplaySummary summary) {
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(json ? summary.toJson() : summary.toText());
+    out.flush();
+  }
+
+  /** Invalid arguments or unreadable input, reported as one line with exit code 2. */
+  private static final class InvalidInputException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidInputException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,328 @@
+package dev.sluice.server.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.server.cli.Main;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+
+/** Tests {@code dev.sluice.server.cli.ReplayCommand}, the {@code sluice replay} command. */
+class ReplayCommandTest {
+
+  private static final Path EXAMPLE_LOG = Path.of("..", "examples", "access-2015-05.log");
+
+  private static final String CONFIG = """
+      policies:
+        api:
+          limits:
+            - algorithm: token_bucket
+              limit: 1
+              period: 1m
+        login:
+          limits:
+            - algorithm: fixed_window
+              limit: 5
+              period: 1m
+      """;
+
+  @TempDir Path dir;
+  private Path log;
+  private Path config;
+
+  @BeforeEach
+  void writeFiles() throws IOException {
+    // Line 3 is malformed. In time order: line 2 (b), line 1 (a), line 4 (a, 10 s later).
+    log = dir.resolve("access.log");
+    Files.writeString(log, String.join("\n",
+        "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /a HTTP/1.1\" 200 1 \"-\" \"ua\"",
+        "10.0.0.2 - - [10/Oct/2000:13:55:30 -0700] \"GET /b HTTP/1.1\" 200 1",
+        "not a log line",
+        "10.0.0.1 - - [10/Oct/2000:13:55:46 -0700] \"GET /a HTTP/1.1\" 200 1") + "\n");
+    config = dir.resolve("sluice.yaml");
+    Files.writeString(config, CONFIG);
+  }
+
+  private static List<String> lines(String text) {
+    return text.lines().toList();
+  }
+
+  @Test
+  void replay_limitFlags_printsSummary() {
+    CommandRun run = CommandRun.replay(log.toString(), "--limit", "1", "--period", "60s");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.err()).isEmpty();
+    assertThat(run.out()).isEqualTo("""
+        policy         replay
+        limit          1/1m: token_bucket, 1 per 1m, burst 1
+        key            client
+        lines          4
+        events         3
+        malformed      1 (lines 3)
+        distinct keys  2
+        allowed        2
+        delayed        0
+        denied         1
+        top keys by denials:
+          1  10.0.0.1
+        """);
+  }
+
+  @Test
+  void replay_json_printsSameCounts() throws IOException {
+    CommandRun run =
+        CommandRun.replay(log.toString(), "--limit", "1", "--period", "60s", "--json");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(lines(run.out())).hasSize(1);
+    JsonNode root = new ObjectMapper().readTree(run.out());
+    assertThat(root.get("events").asLong()).isEqualTo(3);
+    assertThat(root.get("malformed_lines").toString()).isEqualTo("[3]");
+    assertThat(root.get("allowed").asLong()).isEqualTo(2);
+    assertThat(root.get("denied").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void replay_decisions_writesCsvInLineOrder() throws IOException {
+    // 1 per minute: line 1 takes a's token; line 4, 10 s later, waits the other 50 s.
+    Path decisions = dir.resolve("decisions.csv");
+
+    CommandRun run = CommandRun.replay(log.toString(), "--limit", "1", "--period", "60s",
+        "--decisions", decisions.toString());
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(Files.readString(decisions)).isEqualTo("""
+        line,key,allowed,delay_ms,retry_after_ms
+        1,10.0.0.1,true,0,0
+        2,10.0.0.2,true,0,0
+        4,10.0.0.1,false,0,50000
+        """);
+  }
+
+  @Test
+  void replay_allLimitFlags_buildsThatLimit() {
+    CommandRun run = CommandRun.replay(log.toString(), "--algorithm", "leaky_bucket",
+        "--limit", "2", "--period", "1s", "--burst", "3", "--mode", "shape", "--key", "path");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(lines(run.out())).contains(
+        "limit          2/1s: leaky_bucket, 2 per 1s, burst 3, mode shape",
+        "key            path");
+  }
+
+  @Test
+  void replay_configPolicy_usesItsLimits() {
+    CommandRun run = CommandRun.replay(
+        log.toString(), "--config", config.toString(), "--policy", "login");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(lines(run.out())).contains(
+        "policy         login",
+        "limit          5/1m: fixed_window, 5 per 1m",
+        "allowed        3");
+  }
+
+  @Test
+  void replay_twice_printsAndWritesIdenticalBytes() throws IOException {
+    Path first = dir.resolve("first.csv");
+    Path second = dir.resolve("second.csv");
+    String[] flags = {"--limit", "10", "--period", "60s", "--key", "client+path"};
+
+    CommandRun one = CommandRun.replay(with(flags, "--decisions", first.toString()));
+    CommandRun two = CommandRun.replay(with(flags, "--decisions", second.toString()));
+    CommandRun jsonOne = CommandRun.replay(with(flags, "--json"));
+    CommandRun jsonTwo = CommandRun.replay(with(flags, "--json"));
+
+    assertThat(one.exitCode()).isZero();
+    assertThat(one.out()).isEqualTo(two.out());
+    assertThat(jsonOne.out()).isEqualTo(jsonTwo.out());
+    assertThat(Files.readAllBytes(first)).isEqualTo(Files.readAllBytes(second));
+    assertThat(Files.size(first)).isGreaterThan(10_000);
+  }
+
+  private static String[] with(String[] flags, String... more) {
+    List<String> args = new ArrayList<>(List.of(EXAMPLE_LOG.toString()));
+    args.addAll(List.of(flags));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
+  }
+
+  static Stream<Arguments> usageErrors() {
+    return Stream.of(
+        Arguments.of(List.of("--limit", "0", "--period", "60s"),
+            "sluice replay: limit must be at least 1, got 0"),
+        Arguments.of(List.of("--limit", "10", "--period", "abc"),
+            "sluice replay: --period must be a whole number followed by ms, s, m, h or d"
+                + " (such as 500ms or 60s), got 'abc'"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--algorithm", "bucket"),
+            "sluice replay: unknown algorithm 'bucket', expected one of fixed_window,"
+                + " sliding_log, sliding_window, token_bucket, leaky_bucket, gcra"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--key", "ip"),
+            "sluice replay: unknown key mode 'ip', expected client, path or client+path"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--mode", "smooth"),
+            "sluice replay: unknown mode 'smooth', expected police or shape"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--mode", "shape"),
+            "sluice replay: mode shape applies only to leaky_bucket, but the algorithm is"
+                + " token_bucket"),
+        Arguments.of(List.of("--limit", "ten", "--period", "60s"),
+            "sluice replay: --limit must be a whole number, got 'ten'"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--burst", "1.5"),
+            "sluice replay: --burst must be a whole number, got '1.5'"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--burst", "0"),
+            "sluice replay: burst must be at least 1, got 0"),
+        Arguments.of(List.of("--limit", "10"),
+            "sluice replay: --limit and --period are required unless --config and --policy"
+                + " are given"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--policy", "api"),
+            "sluice replay: --policy api needs --config FILE"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("usageErrors")
+  void replay_badFlagValue_printsOneLineAndExits2(List<String> flags, String message) {
+    List<String> args = new ArrayList<>(List.of(log.toString()));
+    args.addAll(flags);
+
+    CommandRun run = CommandRun.replay(args.toArray(String[]::new));
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(lines(run.err())).containsExactly(message);
+  }
+
+  @Test
+  void replay_policyNotInConfig_listsPolicies() {
+    CommandRun run = CommandRun.replay(
+        log.toString(), "--config", config.toString(), "--policy", "nope");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly(
+        "sluice replay: policy 'nope' not found in " + config + ", expected one of api, login");
+  }
+
+  @Test
+  void replay_configWithLimitFlags_namesTheFlags() {
+    CommandRun run = CommandRun.replay(log.toString(), "--config", config.toString(),
+        "--policy", "api", "--limit", "5", "--burst", "2");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly("sluice replay: --config takes the limits from"
+        + " the config file, so it cannot be combined with --limit, --burst");
+  }
+
+  @Test
+  void replay_configWithoutPolicy_asksForPolicy() {
+    CommandRun run = CommandRun.replay(log.toString(), "--config", config.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err()))
+        .containsExactly("sluice replay: --config needs --policy NAME to choose a policy");
+  }
+
+  @Test
+  void replay_invalidConfig_printsFileAndLine() throws IOException {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "policies:\n  api:\n    limits:\n      - algorithm: token_bucket\n"
+        + "        limit: 0\n        period: 1m\n");
+
+    CommandRun run = CommandRun.replay(log.toString(), "--config", bad.toString(),
+        "--policy", "api");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).hasSize(1);
+    assertThat(run.err()).startsWith("sluice replay: " + bad + ":5: ").contains("got 0");
+  }
+
+  @Test
+  void replay_missingConfig_exits2() {
+    Path missing = dir.resolve("missing.yaml");
+
+    CommandRun run = CommandRun.replay(log.toString(), "--config", missing.toString(),
+        "--policy", "api");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).hasSize(1);
+    assertThat(run.err()).startsWith("sluice replay: " + missing);
+  }
+
+  @Test
+  void replay_missingLog_exits2() {
+    Path missing = dir.resolve("missing.log");
+
+    CommandRun run = CommandRun.replay(missing.toString(), "--limit", "1", "--period", "1s");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err()))
+        .containsExactly("sluice replay: log file not found: " + missing);
+  }
+
+  @Test
+  void replay_logIsDirectory_exits2() {
+    CommandRun run = CommandRun.replay(dir.toString(), "--limit", "1", "--period", "1s");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err()))
+        .containsExactly("sluice replay: log " + dir + " is a directory, expected a file");
+  }
+
+  @Test
+  void replay_decisionsInMissingDirectory_exits2BeforeReplaying() {
+    Path decisions = dir.resolve("no-such-dir").resolve("d.csv");
+
+    CommandRun run = CommandRun.replay(log.toString(), "--limit", "1", "--period", "1s",
+        "--decisions", decisions.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly("sluice replay: --decisions " + decisions
+        + ": directory " + decisions.getParent().toAbsolutePath() + " not found");
+  }
+
+  @Test
+  void replay_unknownOption_exits2WithoutStackTrace() {
+    CommandRun run = CommandRun.replay(log.toString(), "--limt", "10", "--period", "1s");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err()).get(0)).contains("'--limt'");
+    assertThat(run.err()).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  @Test
+  void main_replaySubcommand_runsReplay() {
+    StringWriter out = new StringWriter();
+    CommandLine sluice = Main.commandLine();
+    sluice.setOut(new PrintWriter(out, true));
+
+    int exitCode = sluice.execute("replay", log.toString(), "--limit", "1", "--period", "60s");
+
+    assertThat(exitCode).isZero();
+    assertThat(lines(out.toString())).contains("denied         1");
+  }
+
+  @Test
+  void replay_invalidUtf8_replacesBytesAndReplays() throws IOException {
+    Path latin1 = dir.resolve("latin1.log");
+    Files.write(latin1, "caf\u00e9 - - [10/Oct/2000:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1\n"
+        .getBytes(StandardCharsets.ISO_8859_1));
+
+    CommandRun run = CommandRun.replay(latin1.toString(), "--limit", "1", "--period", "1s");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(lines(run.out())).contains("events         1");
+  }
+}
