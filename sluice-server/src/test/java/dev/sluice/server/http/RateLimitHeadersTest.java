@@ -49,7 +49,7 @@ class RateLimitHeadersTest {
 
   @Test
   void rateLimit_partialSecond_roundsResetUp() {
-    // 1.2 s until reset: a client told 1 s would come back too early.
+    // 1.2 s until reset: a client that waits 1 s would retry too early.
     assertThat(RateLimitHeaders.rateLimit("x", 3, 1_200_000_000L)).isEqualTo("\"x\";r=3;t=2");
   }
 

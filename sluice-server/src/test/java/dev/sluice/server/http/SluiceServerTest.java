@@ -31,8 +31,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Drives a real server over HTTP on a loopback port. The store reads a manual clock that stays
- * at one instant, the start of a 10 s window, so no window rolls over during a test; each test
- * uses its own keys.
+ * at the start of a 10 s window, so no window rolls over during a test. Each test uses its own
+ * keys.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SluiceServerTest {
