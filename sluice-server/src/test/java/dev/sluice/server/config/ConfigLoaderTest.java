@@ -182,6 +182,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_aliasedLimits_reusesThem() {
+    String yaml = """
+        policies:
+          first:
+            limits: &shared
+              - algorithm: gcra
+                limit: 5
+                period: 1m
+          second:
+            limits: *shared
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "aliases.yaml");
+
+    Limit expected = Limit.of(Algorithm.GCRA, 5, Duration.ofMinutes(1));
+    assertThat(config.policies().get("first").limits()).containsExactly(expected);
+    assertThat(config.policies().get("second").limits()).containsExactly(expected);
+  }
+
+  @Test
   void loadDefault_embeddedConfig_hasTheDocumentedPolicies() {
     SluiceConfig config = ConfigLoader.loadDefault();
 
