@@ -124,7 +124,8 @@ class SluiceServerTest {
 
   @Test
   void check_bucketEmptied_deniesWithRetryAfterOneSecond() throws Exception {
-    HttpResponse<String> drain = check("{\"policy\": \"bucket\", \"key\": \"drain\", \"cost\": 20}");
+    HttpResponse<String> drain =
+        check("{\"policy\": \"bucket\", \"key\": \"drain\", \"cost\": 20}");
     HttpResponse<String> denied = check("{\"policy\": \"bucket\", \"key\": \"drain\"}");
 
     // The next token comes after 100 ms, shown as 1 s; a full refill of 20 takes 2 s.
