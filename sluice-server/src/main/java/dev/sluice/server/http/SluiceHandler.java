@@ -97,8 +97,8 @@ public final class SluiceHandler extends Handler.Abstract {
           + "' not found; the loaded policies are " + String.join(", ", bindings.keySet()));
     }
     Decision decision = binding.tryAcquire(check.key(), check.cost(), Long.MAX_VALUE);
-    LOG.debug("policy={} key={} cost={} decision={}",
-        check.policy(), check.key(), check.cost(), decision);
+    // The key is left out because clients often use API keys or tokens as keys.
+    LOG.debug("policy={} cost={} decision={}", check.policy(), check.cost(), decision);
 
     HttpFields.Mutable headers = response.getHeaders();
     headers.put("RateLimit-Policy", policyHeaders.get(check.policy()));
