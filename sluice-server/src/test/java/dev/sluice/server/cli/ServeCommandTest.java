@@ -3,7 +3,9 @@ package dev.sluice.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -12,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,6 +63,26 @@ class ServeCommandTest {
       assertThat(body).contains("\"name\":\"default\"", "\"name\":\"strict\"",
           "\"name\":\"login\"", "\"name\":\"shaped\"", "\"name\":\"api\"");
     }
+  }
+
+  @Test
+  void start_portZero_logsBoundPortAndPolicies() throws Exception {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream originalErr = System.err;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int port;
+    try (SluiceService service = parse("serve", "--port", "0").start()) {
+      port = service.port();
+    } finally {
+      System.setErr(originalErr);
+    }
+
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertThat(log).contains("started address=127.0.0.1:" + port + " store=memory"
+        + " max_keys=1000000 at_capacity=evict_soonest_reset config=default-config.yaml");
+    assertThat(log).contains("login: gcra 5/1m burst 5",
+        "api: per-second=token_bucket 10/1s burst 20 + per-hour=fixed_window 1000/1h");
+    assertThat(log).contains("stopped address=127.0.0.1:" + port);
   }
 
   @Test
