@@ -108,7 +108,10 @@ public final class ConfigLoader {
     } catch (MarkedYAMLException e) {
       Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
       int line = mark == null ? 0 : mark.getLine() + 1;
-      throw new ConfigException(file, line, "invalid YAML: " + e.getProblem());
+      String problem = e.getContext() == null
+          ? e.getProblem()
+          : e.getContext() + ", " + e.getProblem();
+      throw new ConfigException(file, line, "invalid YAML: " + problem);
     } catch (YAMLException e) {
       throw new ConfigException(file, 0, "invalid YAML: " + e.getMessage());
     }
@@ -169,19 +172,19 @@ public final class ConfigLoader {
       throw reader.error(node, "policy name must be 1 to 64 letters, digits, '.', '_' or '-',"
           + " got '" + name + "'");
     }
-    String what = "policy '" + name + "'";
-    Map<String, Node> fields = reader.fields(node, what, POLICY_FIELDS);
-    Node limitsNode = reader.required(fields, "limits", node, what);
+    String owner = "policy '" + name + "'";
+    Map<String, Node> fields = reader.fields(node, owner, POLICY_FIELDS);
+    Node limitsNode = reader.required(fields, "limits", node, owner);
     List<Node> items = reader.items(limitsNode, "limits");
     if (items.isEmpty()) {
-      throw reader.error(limitsNode, "limits of " + what + " must contain at least one limit");
+      throw reader.error(limitsNode, "limits of " + owner + " must contain at least one limit");
     }
     Set<String> names = new HashSet<>();
     Limit[] limits = new Limit[items.size()];
     for (int i = 0; i < limits.length; i++) {
       limits[i] = readLimit(items.get(i));
       if (!names.add(limits[i].name())) {
-        throw reader.error(items.get(i), what + " has two limits named '" + limits[i].name()
+        throw reader.error(items.get(i), owner + " has two limits named '" + limits[i].name()
             + "'; give each limit its own name");
       }
     }

@@ -40,33 +40,33 @@ final class NodeReader {
   /**
    * Returns the values of a mapping by key, in file order.
    *
-   * @param what the mapping as named in messages, such as {@code limit}
+   * @param owner the mapping as named in messages, such as {@code limit}
    * @param allowed the accepted keys, or an empty list to accept any key
    */
-  Map<String, Node> fields(Node node, String what, List<String> allowed) {
+  Map<String, Node> fields(Node node, String owner, List<String> allowed) {
     if (!(node instanceof MappingNode mapping)) {
-      throw error(node, what + " must be a mapping, got " + describe(node));
+      throw error(node, owner + " must be a mapping, got " + describe(node));
     }
     Map<String, Node> fields = new LinkedHashMap<>();
     for (NodeTuple tuple : mapping.getValue()) {
-      String key = text(tuple.getKeyNode(), "a key in " + what);
+      String key = text(tuple.getKeyNode(), "a key in " + owner);
       if (!allowed.isEmpty() && !allowed.contains(key)) {
-        throw error(tuple.getKeyNode(), "unknown field '" + key + "' in " + what
+        throw error(tuple.getKeyNode(), "unknown field '" + key + "' in " + owner
             + ", expected one of " + String.join(", ", allowed));
       }
       if (fields.putIfAbsent(key, tuple.getValueNode()) != null) {
         throw error(tuple.getKeyNode(),
-            "duplicate key '" + key + "' in " + what + "; each key may appear once");
+            "duplicate key '" + key + "' in " + owner + "; each key may appear once");
       }
     }
     return fields;
   }
 
   /** Returns the field, or raises an error at {@code parent} naming the missing field. */
-  Node required(Map<String, Node> fields, String field, Node parent, String what) {
+  Node required(Map<String, Node> fields, String field, Node parent, String owner) {
     Node value = fields.get(field);
     if (value == null) {
-      throw error(parent, what + " is missing the required field '" + field + "'");
+      throw error(parent, owner + " is missing the required field '" + field + "'");
     }
     return value;
   }
@@ -121,7 +121,7 @@ final class NodeReader {
     }
   }
 
-  /** Names what a node is, for messages: {@code a list}, {@code 'ten'}, ... */
+  /** Describes a node for messages, such as {@code a list} or {@code 'ten'}. */
   static String describe(Node node) {
     if (node instanceof MappingNode) {
       return "a mapping";

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sluice.Limit;
+import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
 
@@ -56,7 +57,7 @@ record CheckRequest(String policy, String key, long cost) {
           : " at line " + where.getLineNr() + ", column " + where.getColumnNr();
       throw ApiException.badRequest("body",
           "request body is not valid JSON" + position + ": " + e.getOriginalMessage());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw ApiException.badRequest("body", "request body cannot be read: " + e.getMessage());
     }
   }

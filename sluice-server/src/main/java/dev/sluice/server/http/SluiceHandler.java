@@ -59,7 +59,8 @@ public final class SluiceHandler extends Handler.Abstract {
       send(response, callback, e.status(), JsonBodies.error(e.getMessage(), e.field()));
     } catch (RuntimeException e) {
       LOG.error("failed to serve {} {}", request.getMethod(), request.getHttpURI().getPath(), e);
-      send(response, callback, 500, JsonBodies.error("internal error: " + e, null));
+      send(response, callback, 500,
+          JsonBodies.error("internal error; the server log has the details", null));
     }
     return true;
   }
@@ -96,8 +97,8 @@ public final class SluiceHandler extends Handler.Abstract {
           + "' not found; the loaded policies are " + String.join(", ", bindings.keySet()));
     }
     Decision decision = binding.tryAcquire(check.key(), check.cost(), Long.MAX_VALUE);
-    LOG.debug("policy={} key={} cost={} decision={}",
-        check.policy(), check.key(), check.cost(), decision);
+    // The key is left out because clients often use API keys or tokens as keys.
+    LOG.debug("policy={} cost={} decision={}", check.policy(), check.cost(), decision);
 
     HttpFields.Mutable headers = response.getHeaders();
     headers.put("RateLimit-Policy", policyHeaders.get(check.policy()));
@@ -109,7 +110,10 @@ public final class SluiceHandler extends Handler.Abstract {
     send(response, callback, 200, JsonBodies.decision(check.policy(), decision));
   }
 
-  /** Reads the whole body, rejecting one above {@link #MAX_BODY_BYTES} without buffering it. */
+  /**
+   * Reads the whole body. A body that declares a length above {@link #MAX_BODY_BYTES} is
+   * rejected unread, and a chunked one as soon as it passes that size.
+   */
   private static byte[] readBody(Request request) throws ApiException {
     long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
     if (declared > MAX_BODY_BYTES) {

@@ -12,7 +12,7 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
  * The check API on a Jetty server bound to one address. {@link #stop()} is graceful: the
- * server stops accepting connections, answers new requests on open connections with 503, and
+ * server stops accepting connections, responds 503 to new requests on open connections, and
  * waits up to {@link #STOP_TIMEOUT} for requests in flight to complete.
  */
 public final class SluiceServer {

@@ -23,7 +23,8 @@ class ConfigLoaderTest {
   static Stream<Arguments> badConfigs() {
     return Stream.of(
         Arguments.of("yaml-syntax.yaml", 6,
-            "invalid YAML: expected <block end>, but found '<block mapping start>'"),
+            "invalid YAML: while parsing a block collection, expected <block end>, but found"
+                + " '<block mapping start>'"),
         Arguments.of("unknown-field.yaml", 7,
             "unknown field 'brust' in limit, expected one of name, algorithm, limit, period,"
                 + " burst, mode"),
@@ -34,6 +35,9 @@ class ConfigLoaderTest {
         Arguments.of("quoted-limit.yaml", 5,
             "limit must be a whole number, got the quoted text '10'"),
         Arguments.of("fractional-limit.yaml", 5, "limit must be a whole number, got '2.5'"),
+        Arguments.of("octal-limit.yaml", 5, "limit must be a whole number, got '010'"),
+        Arguments.of("two-documents.yaml", 7,
+            "invalid YAML: expected a single document in the stream, but found another document"),
         Arguments.of("empty-value.yaml", 5, "limit must be a whole number, got an empty value"),
         Arguments.of("limits-not-a-list.yaml", 4, "limits must be a list, got a mapping"),
         Arguments.of("duplicate-key.yaml", 7,
@@ -175,6 +179,26 @@ class ConfigLoaderTest {
     assertThat(config.store().maxKeys()).isEqualTo(1_000_000);
     assertThat(config.store().atCapacity()).isEqualTo(AtCapacity.EVICT_SOONEST_RESET);
     assertThat(config.store().type()).isEqualTo("memory");
+  }
+
+  @Test
+  void parse_aliasedLimits_reusesThem() {
+    String yaml = """
+        policies:
+          first:
+            limits: &shared
+              - algorithm: gcra
+                limit: 5
+                period: 1m
+          second:
+            limits: *shared
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "aliases.yaml");
+
+    Limit expected = Limit.of(Algorithm.GCRA, 5, Duration.ofMinutes(1));
+    assertThat(config.policies().get("first").limits()).containsExactly(expected);
+    assertThat(config.policies().get("second").limits()).containsExactly(expected);
   }
 
   @Test
