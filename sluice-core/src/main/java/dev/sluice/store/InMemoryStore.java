@@ -1,8 +1,11 @@
 package dev.sluice.store;
 
+import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
+import dev.sluice.internal.Durations;
 import dev.sluice.internal.PolicyMeter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -90,8 +93,25 @@ public final class InMemoryStore implements RateLimitStore {
     return trackedKeys;
   }
 
+  /**
+   * Returns what must stay the same for a rebinding to keep the keys' state: each limit's
+   * algorithm, and its name unless it is the default name. A default name such as
+   * {@code 100/1m} changes with the numbers, so an unnamed limit is matched by position;
+   * otherwise lowering an unnamed limit would reset every key instead of applying at once.
+   */
   private static List<String> layoutOf(Policy policy) {
-    return policy.limits().stream().map(l -> l.name() + ":" + l.algorithm()).toList();
+    List<Limit> limits = policy.limits();
+    List<String> layout = new ArrayList<>(limits.size());
+    for (int i = 0; i < limits.size(); i++) {
+      Limit limit = limits.get(i);
+      String identity = hasDefaultName(limit) ? "#" + i : limit.name();
+      layout.add(identity + ":" + limit.algorithm());
+    }
+    return layout;
+  }
+
+  private static boolean hasDefaultName(Limit limit) {
+    return limit.name().equals(limit.limit() + "/" + Durations.format(limit.period()));
   }
 
   /** Options of an {@link InMemoryStore}. */
