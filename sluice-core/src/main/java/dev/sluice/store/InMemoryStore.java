@@ -25,6 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Builder#maxKeys(long)} keys are tracked; what happens beyond that is set by
  * {@link AtCapacity}. The cap may be overshot by the number of threads inserting new keys at the
  * same instant.
+ *
+ * <p><b>Rebinding.</b> Binding a policy with other limits under the same name forgets the keys of
+ * the old limits. A binding obtained before that still works, but on keys that neither the cap
+ * nor {@link #cleanUp()} sees any more, so callers should switch to the new binding.
  */
 public final class InMemoryStore implements RateLimitStore {
 
@@ -56,10 +60,15 @@ public final class InMemoryStore implements RateLimitStore {
   public PolicyBinding bind(Policy policy) {
     Objects.requireNonNull(policy, "policy");
     List<String> layout = layoutOf(policy);
-    KeyTable table = tables.compute(policy.name(), (name, existing) ->
-        existing != null && existing.layout().equals(layout)
-            ? existing
-            : new KeyTable(layout, this));
+    KeyTable table = tables.compute(policy.name(), (name, existing) -> {
+      if (existing != null && existing.layout().equals(layout)) {
+        return existing;
+      }
+      if (existing != null) {
+        existing.removeAll();
+      }
+      return new KeyTable(layout, this);
+    });
     PolicyMeter meter = new PolicyMeter(policy);
     table.useMeter(meter);
     return new InMemoryBinding(meter, table, timeSource);
@@ -79,6 +88,22 @@ public final class InMemoryStore implements RateLimitStore {
     for (KeyTable table : tables.values()) {
       table.sweepAll(now);
     }
+  }
+
+  /**
+   * Frees one slot under the cap, which counts the keys of all policies: first among the keys of
+   * the policy that needs the slot, then among those of the others.
+   */
+  boolean makeRoom(KeyTable first, long now) {
+    if (first.makeRoom(now)) {
+      return true;
+    }
+    for (KeyTable table : tables.values()) {
+      if (table != first && table.makeRoom(now)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   long maxKeys() {

@@ -83,7 +83,7 @@ final class KeyTable {
 
   /** Tracks a new key with its first state, making room first if the store is at its cap. */
   Insertion insert(String key, Object state, long now) {
-    if (store.trackedKeyCount().get() >= store.maxKeys() && !makeRoom(now)) {
+    if (store.trackedKeyCount().get() >= store.maxKeys() && !store.makeRoom(this, now)) {
       return Insertion.NO_ROOM;
     }
     if (entries.putIfAbsent(key, new Entry(state)) != null) {
@@ -123,7 +123,7 @@ final class KeyTable {
    * Frees one slot: removes expired keys from a sample, or, when none has expired and the
    * policy allows it, evicts the sampled key closest to its reset.
    */
-  private boolean makeRoom(long now) {
+  boolean makeRoom(long now) {
     if (!sweeping.compareAndSet(false, true)) {
       return store.atCapacity() == AtCapacity.EVICT_SOONEST_RESET;
     }
@@ -157,6 +157,17 @@ final class KeyTable {
           && remove(victimKey, victim, victimState);
     } finally {
       sweeping.set(false);
+    }
+  }
+
+  /** Removes every key, for a table that a rebinding with other limits has replaced. */
+  void removeAll() {
+    for (Map.Entry<String, Entry> next : entries.entrySet()) {
+      Entry entry = next.getValue();
+      Object state = entry.state;
+      while (state != REMOVED && !remove(next.getKey(), entry, state)) {
+        state = entry.state;
+      }
     }
   }
 
