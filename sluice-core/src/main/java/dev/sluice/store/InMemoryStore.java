@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * incremental: each new key makes the store look at two tracked keys and remove those that have
  * expired, and {@link #cleanUp()} examines all of them; neither stops other threads. At most
  * {@link Builder#maxKeys(long)} keys are tracked; what happens beyond that is set by
- * {@link AtCapacity}. The cap may be overshot by the number of threads inserting new keys at the
- * same instant.
+ * {@link AtCapacity}. At the cap, one thread at a time looks for a key to remove, and a new key
+ * that finds another thread looking spins until it can look itself. The cap may be overshot by
+ * the number of threads inserting new keys at the same instant.
  *
  * <p><b>Rebinding.</b> Binding a policy with other limits under the same name forgets the keys of
  * the old limits. A binding obtained before that still works, but on keys that neither the cap
@@ -92,18 +93,24 @@ public final class InMemoryStore implements RateLimitStore {
 
   /**
    * Frees one slot under the cap, which counts the keys of all policies: first among the keys of
-   * the policy that needs the slot, then among those of the others.
+   * the policy that needs the slot, then among those of the others. Returns
+   * {@link KeyTable.Room#BUSY} when no slot was freed but one may be on a second try.
    */
-  boolean makeRoom(KeyTable first, long now) {
-    if (first.makeRoom(now)) {
-      return true;
-    }
+  KeyTable.Room makeRoom(KeyTable first, long now) {
+    KeyTable.Room room = first.makeRoom(now);
     for (KeyTable table : tables.values()) {
-      if (table != first && table.makeRoom(now)) {
-        return true;
+      if (room == KeyTable.Room.FREED) {
+        break;
+      }
+      if (table == first) {
+        continue;
+      }
+      KeyTable.Room other = table.makeRoom(now);
+      if (other != KeyTable.Room.NONE) {
+        room = other;
       }
     }
-    return false;
+    return room;
   }
 
   long maxKeys() {
