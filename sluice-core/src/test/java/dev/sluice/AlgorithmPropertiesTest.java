@@ -217,7 +217,8 @@ class AlgorithmPropertiesTest {
   /**
    * Plays requests on a limiter and a reference model side by side. After every denial with a
    * finite retry after, it also requests the same cost 1 ns before that wait ends (denied) and
-   * when it ends (admitted); a denial changes nothing, so these extra requests are exact probes.
+   * when it ends (admitted). Because a denial changes nothing, these probes alter no later
+   * decision except by the admission they expect.
    */
   private static final class Run {
     private final Limit limit;

@@ -33,21 +33,21 @@ abstract class ReferenceModel {
     };
   }
 
-  /** The largest cost the limit can ever admit. */
+  /** Returns the largest cost the limit can ever admit. */
   long capacity() {
     return burst.longValueExact();
   }
 
-  /** Units that fit now, rounded down. */
+  /** Returns the units that fit now, rounded down. */
   abstract long remaining(long now);
 
-  /** Time until the key is back to its initial state. */
+  /** Returns the time until the key is back to its initial state. */
   abstract long resetAfter(long now);
 
   /** Charges an admitted cost. */
   abstract void take(long now, long cost);
 
-  /** The delay a shaping leaky bucket gives a request admitted now. */
+  /** Returns the delay a shaping leaky bucket gives a request admitted now. */
   long shapingDelay(long now) {
     return 0;
   }
@@ -229,7 +229,7 @@ abstract class ReferenceModel {
       super(spec);
     }
 
-    /** How far the TAT lies ahead of now, times limit: {@code (tat − now)·limit}, at least 0. */
+    /** Returns {@code (tat − now)·limit}, the distance of the TAT ahead of now, at least 0. */
     private BigInteger aheadTimesLimit(long now) {
       return tatTimesLimit.subtract(big(now).multiply(limit)).max(BigInteger.ZERO);
     }

@@ -35,7 +35,7 @@ class TokenBucketTest {
   }
 
   @Test
-  void tryAcquire_emptied_nextUnitAtCeilingOfOneThirdPeriod() {
+  void tryAcquire_emptied_nextUnitRoundedUp() {
     RateLimiter limiter = bucket(3, Duration.ofSeconds(7));
 
     Decision all = limiter.tryAcquire("k", 3);
@@ -65,7 +65,7 @@ class TokenBucketTest {
   }
 
   @Test
-  void tryAcquire_emptied_secondUnitCountsFromEmptyingNotFromFirstRetry() {
+  void tryAcquire_emptied_secondUnitWithoutDrift() {
     RateLimiter limiter = bucket(3, Duration.ofSeconds(7));
     limiter.tryAcquire("k", 3);
     time.setSinceStartNanos(2_333_333_334L);
@@ -93,7 +93,7 @@ class TokenBucketTest {
   }
 
   @Test
-  void tryAcquire_costAboveBurst_deniedNeverAndTakesNothing() {
+  void tryAcquire_costAboveBurst_deniedNever() {
     // Capacity 3, refill 3 per 2 s.
     RateLimiter limiter = bucket(3, Duration.ofSeconds(2));
 
@@ -125,7 +125,7 @@ class TokenBucketTest {
   }
 
   @Test
-  void tryAcquire_millionPerSecondIdleTwelveHours_refillsToFullWithoutOverflow() {
+  void tryAcquire_idleTwelveHours_refillsWithoutOverflow() {
     RateLimiter limiter = bucket(1_000_000, Duration.ofSeconds(1));
 
     Decision all = limiter.tryAcquire("k", 1_000_000);
@@ -149,7 +149,7 @@ class TokenBucketTest {
   }
 
   @Test
-  void tryAcquire_billionPerSecondIdle400Days_refillsToFull() {
+  void tryAcquire_idle400Days_refillsToFull() {
     RateLimiter limiter = bucket(1_000_000_000, Duration.ofSeconds(1));
     limiter.tryAcquire("k", 1_000_000_000);
 
@@ -158,6 +158,23 @@ class TokenBucketTest {
     Decision decision = limiter.tryAcquire("k", 1);
     assertThat(decision.allowed()).isTrue();
     assertThat(decision.remaining()).isEqualTo(999_999_999);
+  }
+
+  @Test
+  void tryAcquire_slowestRefill_deniesFinitely() {
+    // A refill rate of 0 is rejected (see LimitTest); the slowest legal one must still deny.
+    RateLimiter limiter = bucket(1, Limit.MAX_PERIOD);
+    assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+
+    long[] offsets = {1_000_000L, SECOND, 3_600 * SECOND, 30 * DAY};
+    for (long offset : offsets) {
+      time.setSinceStartNanos(offset);
+      Decision decision = limiter.tryAcquire("k");
+      assertThat(decision.allowed()).as("at +%d ns", offset).isFalse();
+      // The unit is back 3,650 days after t = 0.
+      assertThat(decision.retryAfterNanos()).as("at +%d ns", offset)
+          .isEqualTo(3_650 * DAY - offset);
+    }
   }
 
   @Test
@@ -179,7 +196,7 @@ class TokenBucketTest {
   }
 
   @Test
-  void tryAcquire_burstAboveLimit_admitsBurstThenRefillsAtLimitRate() {
+  void tryAcquire_burstAboveLimit_refillsAtLimitRate() {
     RateLimiter limiter = limiter(
         Limit.of(Algorithm.TOKEN_BUCKET, 2, Duration.ofSeconds(1)).withBurst(5));
 

@@ -65,8 +65,8 @@ final class KeyTable {
   enum Insertion { INSERTED, RACED, NO_ROOM }
 
   /**
-   * The outcome of trying to free a slot: freed; none to free; or not known yet, because
-   * another thread held the sweep or changed the chosen key, so the caller should try again.
+   * The outcome of trying to free a slot. {@code BUSY} means that another thread held the sweep
+   * or changed the chosen key, so the caller should try again.
    */
   enum Room { FREED, NONE, BUSY }
 

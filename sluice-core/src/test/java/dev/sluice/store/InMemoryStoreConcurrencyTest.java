@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Real threads on one key, on a fake time source that does not move, so that the exact number
- * of admissions is known: the race between reading and writing a key's state must never admit
+ * of admissions is known. The race between reading and writing a key's state must never admit
  * more, or fewer, than the limit.
  */
 class InMemoryStoreConcurrencyTest {
@@ -67,7 +67,7 @@ class InMemoryStoreConcurrencyTest {
   }
 
   @Test
-  void tryAcquire_thousandRequestsOnSixteenThreads_admitsExactlyHundred() throws Exception {
+  void tryAcquire_thousandRacingRequests_admitHundred() throws Exception {
     InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
     PolicyBinding binding = store.bind(Policy.of("test",
         Limit.of(Algorithm.TOKEN_BUCKET, 100, Duration.ofSeconds(60))));
@@ -80,7 +80,7 @@ class InMemoryStoreConcurrencyTest {
   }
 
   @Test
-  void tryAcquire_gcraNineTakenThenFiftyAtOnce_admitsExactlyOne() throws Exception {
+  void tryAcquire_gcraOneLeftFiftyRacing_admitsOne() throws Exception {
     InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
     PolicyBinding binding = store.bind(Policy.of("test",
         Limit.of(Algorithm.GCRA, 10, Duration.ofSeconds(60))));
@@ -120,7 +120,7 @@ class InMemoryStoreConcurrencyTest {
   }
 
   @Test
-  void tryAcquire_racingThreadsOnTwoLimits_chargeBothOrNeither() throws Exception {
+  void tryAcquire_racingOnTwoLimits_chargeBothOrNeither() throws Exception {
     InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
     PolicyBinding binding = store.bind(Policy.of("two",
         Limit.of(Algorithm.TOKEN_BUCKET, 70, Duration.ofSeconds(60)).withName("bucket"),

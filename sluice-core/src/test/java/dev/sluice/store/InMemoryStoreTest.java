@@ -54,8 +54,8 @@ class InMemoryStoreTest {
   }
 
   /**
-   * Each algorithm at 4 per 10 s after one request of cost 1 at t = 0, with the time from which
-   * its state equals the initial state.
+   * Lists each algorithm at 4 per 10 s with the time from which, after one request of cost 1
+   * at t = 0, its state equals the initial state.
    */
   static Stream<Arguments> resetTimes() {
     Duration period = Duration.ofSeconds(10);
@@ -180,7 +180,7 @@ class InMemoryStoreTest {
   }
 
   @Test
-  void tryAcquire_denyNewKeysAfterKeysExpire_admitsNewKey() {
+  void tryAcquire_denyNewKeysAfterExpiry_admits() {
     InMemoryStore store = store(2, AtCapacity.DENY_NEW_KEYS);
     PolicyBinding binding = store.bind(policy(Algorithm.TOKEN_BUCKET, 2, Duration.ofSeconds(10)));
     take(binding, "a", 1);
