@@ -293,6 +293,45 @@ class InMemoryStoreTest {
     assertThat(take(big, "k", 1).retryAfterNanos()).isEqualTo(5 * SECOND);
   }
 
+  /** The bucket algorithms, whose state measures refill progress at the configured rate. */
+  static Stream<Algorithm> bucketAlgorithms() {
+    return Stream.of(Algorithm.TOKEN_BUCKET, Algorithm.GCRA, Algorithm.LEAKY_BUCKET);
+  }
+
+  @ParameterizedTest
+  @MethodSource("bucketAlgorithms")
+  void bind_lowerRateOfEmptyBucket_waitsOneNewInterval(Algorithm algorithm) {
+    InMemoryStore store = store();
+    PolicyBinding fast = store.bind(policy(algorithm, 1_000, Duration.ofSeconds(1)));
+    take(fast, "k", 1_000);
+    // 999 units have refilled by 999 ms; taking them leaves the bucket exactly empty.
+    time.setSinceStartNanos(999_000_000L);
+    assertThat(take(fast, "k", 999).allowed()).isTrue();
+
+    PolicyBinding slow = store.bind(policy(algorithm, 10, Duration.ofSeconds(1)));
+    Decision denied = take(slow, "k", 1);
+
+    // Empty at 10 per second: the next unit is 100 ms away.
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.retryAfterNanos()).isEqualTo(100_000_000L);
+    assertThat(denied.remaining()).isZero();
+  }
+
+  @ParameterizedTest
+  @MethodSource("bucketAlgorithms")
+  void bind_lowerRateOfFullBucket_capsAtNewBurst(Algorithm algorithm) {
+    InMemoryStore store = store();
+    PolicyBinding fast = store.bind(policy(algorithm, 1_000, Duration.ofSeconds(1)));
+    take(fast, "k", 1);
+
+    time.advance(Duration.ofSeconds(5));
+    PolicyBinding slow = store.bind(policy(algorithm, 10, Duration.ofSeconds(1)));
+
+    assertThat(take(slow, "k", 0).remaining()).isEqualTo(10);
+    assertThat(take(slow, "k", 10).allowed()).isTrue();
+    assertThat(take(slow, "k", 1).retryAfterNanos()).isEqualTo(100_000_000L);
+  }
+
   @Test
   void builder_maxKeysZero_rejected() {
     assertThatThrownBy(() -> InMemoryStore.builder().maxKeys(0))
