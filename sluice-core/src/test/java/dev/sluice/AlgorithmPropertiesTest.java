@@ -210,6 +210,54 @@ class AlgorithmPropertiesTest {
     assertThat(limiter.tryAcquire("k", 0)).isEqualTo(fresh);
   }
 
+  @Property
+  void tryAcquire_identicalRebindBeforeEachRequest_changesNothing(
+      @ForAll Algorithm algorithm, @ForAll("numbers") Numbers numbers,
+      @ForAll("steps") List<Step> steps) {
+    FakeTimeSource time = new FakeTimeSource();
+    RateLimiter steady = limiter(numbers.of(algorithm), time);
+    dev.sluice.store.InMemoryStore store =
+        dev.sluice.store.InMemoryStore.builder().timeSource(time).build();
+
+    for (Step step : steps) {
+      time.advanceNanos(step.advanceNanos());
+      // A new but equal policy, as a config reload builds it.
+      dev.sluice.store.PolicyBinding rebound = store.bind(Policy.of("p", numbers.of(algorithm)));
+      assertThat(rebound.tryAcquire("k", step.cost(), Long.MAX_VALUE))
+          .isEqualTo(steady.tryAcquire("k", step.cost()));
+    }
+  }
+
+  @Property
+  void tryAcquire_twoLimits_admitOnlyWhenBothModelsAdmit(
+      @ForAll Algorithm first, @ForAll Algorithm second,
+      @ForAll("numbers") Numbers firstNumbers, @ForAll("numbers") Numbers secondNumbers,
+      @ForAll("steps") List<Step> steps) {
+    Limit a = firstNumbers.of(first).withName("a");
+    Limit b = secondNumbers.of(second).withName("b");
+    ReferenceModel modelA = ReferenceModel.of(a);
+    ReferenceModel modelB = ReferenceModel.of(b);
+    FakeTimeSource time = new FakeTimeSource();
+    RateLimiter limiter = RateLimiter.builder(Policy.of("p", a, b)).timeSource(time).build();
+
+    for (Step step : steps) {
+      time.advanceNanos(step.advanceNanos());
+      long now = time.nanos();
+      boolean expected = modelA.admits(now, step.cost()) && modelB.admits(now, step.cost());
+      Decision decision = limiter.tryAcquire("k", step.cost());
+
+      assertThat(decision.allowed()).as("allowed at %d", now).isEqualTo(expected);
+      if (expected && step.cost() > 0) {
+        modelA.take(now, step.cost());
+        modelB.take(now, step.cost());
+      }
+      long remaining = Math.min(modelA.remaining(now), modelB.remaining(now));
+      assertThat(decision.remaining()).as("remaining at %d", now).isEqualTo(remaining);
+      long resetAfter = Math.max(modelA.resetAfter(now), modelB.resetAfter(now));
+      assertThat(decision.resetAfterNanos()).as("reset after at %d", now).isEqualTo(resetAfter);
+    }
+  }
+
   private static RateLimiter limiter(Limit limit, FakeTimeSource time) {
     return RateLimiter.builder(Policy.of("p", limit)).timeSource(time).build();
   }

@@ -108,6 +108,23 @@ class MultiLimitPolicyTest {
   }
 
   @Test
+  void tryAcquire_deniedByOneLimit_reportsStateBeforeRequest() {
+    Policy policy = Policy.of("api",
+        Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofMinutes(1)).withName("bucket"),
+        Limit.of(Algorithm.FIXED_WINDOW, 5, Duration.ofMinutes(1)).withName("window"));
+    RateLimiter limiter = RateLimiter.builder(policy).timeSource(time).build();
+
+    // "bucket" would admit 8 of its 10, "window" never admits more than 5.
+    Decision denied = limiter.tryAcquire("k", 8);
+
+    // Nothing was charged: 5 units fit now, and the key is in its initial state.
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.retryAfterNanos()).isEqualTo(Decision.NEVER);
+    assertThat(denied.remaining()).isEqualTo(5);
+    assertThat(denied.resetAfterNanos()).isZero();
+  }
+
+  @Test
   void tryAcquire_shapingLimitAmongOthers_reportsItsDelay() {
     Policy policy = Policy.of("api",
         Limit.of(Algorithm.LEAKY_BUCKET, 2, Duration.ofSeconds(1)).withMode(Mode.SHAPE)
