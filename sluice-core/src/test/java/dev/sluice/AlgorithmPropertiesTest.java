@@ -2,6 +2,9 @@ package dev.sluice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.store.InMemoryStore;
+import dev.sluice.store.PolicyBinding;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +15,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
+import net.jqwik.api.constraints.LongRange;
 
 /**
  * Random request sequences on a fake clock, checked against the definitions of the algorithms:
@@ -76,6 +80,50 @@ class AlgorithmPropertiesTest {
   }
 
   @Property
+  void tryAcquire_shapeWithMaxDelay_admitsOnlyWithinDelay(
+      @ForAll("numbers") Numbers numbers, @ForAll("steps") List<Step> steps,
+      @ForAll @LongRange(min = 0, max = 20_000_000_000L) long maxDelay) {
+    Limit limit = numbers.of(Algorithm.LEAKY_BUCKET).withMode(Mode.SHAPE);
+    ReferenceModel model = ReferenceModel.of(limit);
+    FakeTimeSource time = new FakeTimeSource();
+    PolicyBinding binding = InMemoryStore.builder()
+        .timeSource(time).build().bind(Policy.of("p", limit));
+
+    for (Step step : steps) {
+      time.advanceNanos(step.advanceNanos());
+      Decision decision = requestShaped(binding, time, model, step.cost(), maxDelay);
+      if (decision.allowed() || decision.costExceedsLimit()) {
+        continue;
+      }
+      long retryAfter = decision.retryAfterNanos();
+      assertThat(retryAfter).isPositive();
+      time.advanceNanos(retryAfter - 1);
+      if (retryAfter > 1) {
+        assertThat(requestShaped(binding, time, model, step.cost(), maxDelay).allowed()).isFalse();
+      }
+      time.advanceNanos(1);
+      assertThat(requestShaped(binding, time, model, step.cost(), maxDelay).allowed()).isTrue();
+    }
+  }
+
+  private static Decision requestShaped(PolicyBinding binding,
+      FakeTimeSource time, ReferenceModel model, long cost, long maxDelay) {
+    long now = time.nanos();
+    long delay = model.shapingDelay(now);
+    boolean expected = model.admits(now, cost) && delay <= maxDelay;
+    Decision decision = binding.tryAcquire("k", cost, maxDelay);
+
+    assertThat(decision.allowed()).as("allowed at %d", now).isEqualTo(expected);
+    if (expected) {
+      assertThat(decision.delayNanos()).as("delay at %d", now).isEqualTo(delay);
+      if (cost > 0) {
+        model.take(now, cost);
+      }
+    }
+    return decision;
+  }
+
+  @Property
   void tryAcquire_slidingLog_neverMoreThanLimitInAnyPeriod(
       @ForAll("numbers") Numbers numbers, @ForAll("steps") List<Step> steps) {
     Limit limit = numbers.of(Algorithm.SLIDING_LOG);
@@ -124,9 +172,9 @@ class AlgorithmPropertiesTest {
         long span = admissions.get(j).time() - admissions.get(i).time();
         // burst + floor(limit · span / period), in exact integers.
         long bound = limit.burst()
-            + java.math.BigInteger.valueOf(limit.limit())
-                .multiply(java.math.BigInteger.valueOf(span))
-                .divide(java.math.BigInteger.valueOf(limit.periodNanos())).longValueExact();
+            + BigInteger.valueOf(limit.limit())
+                .multiply(BigInteger.valueOf(span))
+                .divide(BigInteger.valueOf(limit.periodNanos())).longValueExact();
         assertThat(units).as("units admitted in [%d, %d]", i, j).isLessThanOrEqualTo(bound);
       }
     }
@@ -193,8 +241,8 @@ class AlgorithmPropertiesTest {
       @ForAll("steps") List<Step> steps) {
     Limit limit = numbers.of(algorithm);
     FakeTimeSource time = new FakeTimeSource();
-    dev.sluice.store.InMemoryStore store =
-        dev.sluice.store.InMemoryStore.builder().timeSource(time).build();
+    InMemoryStore store =
+        InMemoryStore.builder().timeSource(time).build();
     RateLimiter limiter = RateLimiter.builder(Policy.of("p", limit)).timeSource(time)
         .store(store).build();
     Decision fresh = limiter.tryAcquire("k", 0);
@@ -216,13 +264,13 @@ class AlgorithmPropertiesTest {
       @ForAll("steps") List<Step> steps) {
     FakeTimeSource time = new FakeTimeSource();
     RateLimiter steady = limiter(numbers.of(algorithm), time);
-    dev.sluice.store.InMemoryStore store =
-        dev.sluice.store.InMemoryStore.builder().timeSource(time).build();
+    InMemoryStore store =
+        InMemoryStore.builder().timeSource(time).build();
 
     for (Step step : steps) {
       time.advanceNanos(step.advanceNanos());
       // A new but equal policy, as a config reload builds it.
-      dev.sluice.store.PolicyBinding rebound = store.bind(Policy.of("p", numbers.of(algorithm)));
+      PolicyBinding rebound = store.bind(Policy.of("p", numbers.of(algorithm)));
       assertThat(rebound.tryAcquire("k", step.cost(), Long.MAX_VALUE))
           .isEqualTo(steady.tryAcquire("k", step.cost()));
     }
@@ -242,20 +290,40 @@ class AlgorithmPropertiesTest {
 
     for (Step step : steps) {
       time.advanceNanos(step.advanceNanos());
-      long now = time.nanos();
-      boolean expected = modelA.admits(now, step.cost()) && modelB.admits(now, step.cost());
-      Decision decision = limiter.tryAcquire("k", step.cost());
-
-      assertThat(decision.allowed()).as("allowed at %d", now).isEqualTo(expected);
-      if (expected && step.cost() > 0) {
-        modelA.take(now, step.cost());
-        modelB.take(now, step.cost());
+      Decision decision = requestBoth(limiter, time, modelA, modelB, step.cost());
+      if (decision.allowed() || decision.costExceedsLimit()) {
+        continue;
       }
-      long remaining = Math.min(modelA.remaining(now), modelB.remaining(now));
-      assertThat(decision.remaining()).as("remaining at %d", now).isEqualTo(remaining);
-      long resetAfter = Math.max(modelA.resetAfter(now), modelB.resetAfter(now));
-      assertThat(decision.resetAfterNanos()).as("reset after at %d", now).isEqualTo(resetAfter);
+      // Waiting for the slower limit admits, 1 ns less does not.
+      long retryAfter = decision.retryAfterNanos();
+      assertThat(retryAfter).isPositive();
+      time.advanceNanos(retryAfter - 1);
+      if (retryAfter > 1) {
+        assertThat(requestBoth(limiter, time, modelA, modelB, step.cost()).allowed()).isFalse();
+      }
+      time.advanceNanos(1);
+      assertThat(requestBoth(limiter, time, modelA, modelB, step.cost()).allowed()).isTrue();
     }
+  }
+
+  private static Decision requestBoth(RateLimiter limiter, FakeTimeSource time,
+      ReferenceModel modelA, ReferenceModel modelB, long cost) {
+    long now = time.nanos();
+    boolean expected = modelA.admits(now, cost) && modelB.admits(now, cost);
+    Decision decision = limiter.tryAcquire("k", cost);
+
+    assertThat(decision.allowed()).as("allowed at %d", now).isEqualTo(expected);
+    if (expected && cost > 0) {
+      modelA.take(now, cost);
+      modelB.take(now, cost);
+    }
+    long remaining = Math.min(modelA.remaining(now), modelB.remaining(now));
+    assertThat(decision.remaining()).as("remaining at %d", now).isEqualTo(remaining);
+    long resetAfter = Math.max(modelA.resetAfter(now), modelB.resetAfter(now));
+    assertThat(decision.resetAfterNanos()).as("reset after at %d", now).isEqualTo(resetAfter);
+    boolean never = cost > modelA.capacity() || cost > modelB.capacity();
+    assertThat(decision.costExceedsLimit()).as("never at %d", now).isEqualTo(never);
+    return decision;
   }
 
   private static RateLimiter limiter(Limit limit, FakeTimeSource time) {

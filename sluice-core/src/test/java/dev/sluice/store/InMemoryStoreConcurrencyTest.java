@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -134,6 +135,66 @@ class InMemoryStoreConcurrencyTest {
     assertThat(peek.remaining()).isZero();
     time.advance(Duration.ofSeconds(60));
     assertThat(binding.tryAcquire("k", 0, Long.MAX_VALUE).remaining()).isEqualTo(70);
+  }
+
+  @Test
+  void tryAcquire_racingWithCleanUp_admitsExactlyLimit() throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
+    PolicyBinding binding = store.bind(Policy.of("test",
+        Limit.of(Algorithm.TOKEN_BUCKET, 100, Duration.ofSeconds(60))));
+    binding.tryAcquire("k", 100, Long.MAX_VALUE);
+    // Full again, so every cleanUp() may remove the key until a thread takes a unit.
+    time.advance(Duration.ofSeconds(60));
+    AtomicBoolean racing =
+        new AtomicBoolean(true);
+    Thread cleaner = new Thread(() -> {
+      while (racing.get()) {
+        store.cleanUp();
+      }
+    });
+    cleaner.start();
+
+    int allowed;
+    try {
+      allowed = race(binding, "k", 2_000);
+    } finally {
+      racing.set(false);
+      cleaner.join();
+    }
+
+    assertThat(allowed).isEqualTo(100);
+    assertThat(store.trackedKeys()).isEqualTo(1);
+  }
+
+  @Test
+  void tryAcquire_racingNewKeysAtDenyCap_admitNoMoreKeysThanRoom() throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).maxKeys(50)
+        .atCapacity(AtCapacity.DENY_NEW_KEYS).build();
+    PolicyBinding binding = store.bind(Policy.of("test",
+        Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofHours(1))));
+    AtomicInteger nextKey = new AtomicInteger();
+    AtomicInteger admitted = new AtomicInteger();
+    CyclicBarrier start = new CyclicBarrier(THREADS);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      done.add(pool.submit(() -> {
+        start.await();
+        int key;
+        while ((key = nextKey.getAndIncrement()) < 2_000) {
+          if (binding.tryAcquire("new-" + key, 1, Long.MAX_VALUE).allowed()) {
+            admitted.incrementAndGet();
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> future : done) {
+      future.get(AWAIT_MINUTES, TimeUnit.MINUTES);
+    }
+
+    // No key expires, so only the first keys up to the cap (plus the overshoot) get in.
+    assertThat(admitted.get()).isBetween(50, 50 + THREADS);
+    assertThat(store.trackedKeys()).isEqualTo(admitted.get());
   }
 
   @Test
