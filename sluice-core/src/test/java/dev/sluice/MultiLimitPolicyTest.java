@@ -39,7 +39,7 @@ class MultiLimitPolicyTest {
     assertThat(third.remaining()).isZero();
     time.setSinceStart(Duration.ofSeconds(60));
     Decision peek = limiter.tryAcquire("k", 0);
-    // "minute" is back to 3; "hour" holds 1 (60 s refill 4/60 of a unit).
+    // "minute" is back to 3; "hour" has 1 (60 s refill 4/60 of a unit).
     assertThat(peek.remaining()).isEqualTo(1);
     assertThat(peek.limitName()).isEqualTo("hour");
   }
@@ -51,7 +51,7 @@ class MultiLimitPolicyTest {
     time.setSinceStart(Duration.ofSeconds(60));
     limiter.tryAcquire("k", 2);
 
-    // "hour" holds 0 (+120 s × 4/3600 = 0.13); "minute" has 1 left and would admit 1.
+    // "hour" has 0 (+120 s × 4/3600 = 0.13); "minute" has 1 left and would admit 1.
     Decision deniedByHour = limiter.tryAcquire("k", 1);
 
     assertThat(deniedByHour.allowed()).isFalse();

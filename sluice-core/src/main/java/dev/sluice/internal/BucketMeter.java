@@ -96,7 +96,7 @@ final class BucketMeter extends Meter {
    * Returns the state as this meter reads it. A state written under other numbers, before a
    * rebinding changed the limit, period or burst, keeps less than one period of refill progress
    * in {@code now − ref} that only its own numbers can read. It is converted to the whole tokens
-   * it holds at {@code now}, so the key loses less than one unit of progress and is never
+   * it has at {@code now}, so the key loses less than one unit of progress and is never
    * admitted early. A bucket that is full under its old numbers is back to its initial state.
    */
   private State adopt(State s, long now) {
@@ -104,11 +104,11 @@ final class BucketMeter extends Meter {
       return s;
     }
     Limit old = s.spec;
-    long held = tokens(s, now, old.limit(), old.periodNanos(), old.burst());
-    if (held >= old.burst() || held >= burst) {
+    long tokensNow = tokens(s, now, old.limit(), old.periodNanos(), old.burst());
+    if (tokensNow >= old.burst() || tokensNow >= burst) {
       return null;
     }
-    return new State(Math.max(now, s.ref), held, spec);
+    return new State(Math.max(now, s.ref), tokensNow, spec);
   }
 
   private boolean sameNumbers(Limit other) {

@@ -95,6 +95,8 @@ class InMemoryStoreConcurrencyTest {
     // T = 6 s: the next unit is due 6 s later.
     Decision next = binding.tryAcquire("k", 1, Long.MAX_VALUE);
     assertThat(next.retryAfterNanos()).isEqualTo(6_000_000_000L);
+    time.advance(Duration.ofSeconds(6));
+    assertThat(race(binding, "k", 50)).isEqualTo(1);
   }
 
   static Stream<Limit> everyAlgorithm() {

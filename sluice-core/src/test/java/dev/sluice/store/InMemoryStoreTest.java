@@ -293,7 +293,7 @@ class InMemoryStoreTest {
     assertThat(take(big, "k", 1).retryAfterNanos()).isEqualTo(5 * SECOND);
   }
 
-  /** The bucket algorithms, whose state measures refill progress at the configured rate. */
+  /** Lists the bucket algorithms, whose state measures refill progress at the configured rate. */
   static Stream<Algorithm> bucketAlgorithms() {
     return Stream.of(Algorithm.TOKEN_BUCKET, Algorithm.GCRA, Algorithm.LEAKY_BUCKET);
   }
