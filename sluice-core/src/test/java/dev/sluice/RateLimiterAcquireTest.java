@@ -118,6 +118,28 @@ class RateLimiterAcquireTest {
   }
 
   @Test
+  void acquire_interruptedWhileWaiting_throwsAndChargesNothing() {
+    Policy policy = Policy.of("test", Limit.of(Algorithm.TOKEN_BUCKET, 2, Duration.ofSeconds(5)));
+    TimeSource interrupting = new TimeSource() {
+      @Override
+      public long nanos() {
+        return time.nanos();
+      }
+
+      @Override
+      public void sleepNanos(long nanos) throws InterruptedException {
+        throw new InterruptedException("interrupted in test");
+      }
+    };
+    RateLimiter limiter = RateLimiter.builder(policy).timeSource(interrupting).build();
+    limiter.tryAcquire("k", 1);
+
+    assertThatThrownBy(() -> limiter.acquire("k", 2, Duration.ofSeconds(10)))
+        .isInstanceOf(InterruptedException.class);
+    assertThat(limiter.tryAcquire("k", 0).remaining()).isEqualTo(1);
+  }
+
+  @Test
   void acquire_otherCallerTakesUnitWhileWaiting_waitsForNextOne() throws InterruptedException {
     Policy policy = Policy.of("test", Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofSeconds(5)));
     RateLimiter[] self = new RateLimiter[1];
