@@ -85,11 +85,22 @@ public final class RateLimiter {
         timeSource.sleepNanos(decision.delayNanos());
         return true;
       }
-      if (decision.costExceedsLimit() || decision.retryAfterNanos() > budget) {
+      if (decision.costExceedsLimit()
+          || decision.retryAfterNanos() > budget
+          || shapingDelayNanos(key) > budget) {
         return false;
       }
       timeSource.sleepNanos(Math.max(1, decision.retryAfterNanos()));
     }
+  }
+
+  /**
+   * Returns the delay a shaping limit would give a request admitted now. A shaped request goes
+   * ahead only once the water ahead of it has leaked, so waiting for room never makes it go
+   * ahead sooner than this: when the delay exceeds the budget, waiting cannot help.
+   */
+  private long shapingDelayNanos(String key) {
+    return binding.tryAcquire(key, 0, Long.MAX_VALUE).delayNanos();
   }
 
   private static long saturatedNanos(Duration duration) {

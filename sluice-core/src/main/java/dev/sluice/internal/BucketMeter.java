@@ -39,20 +39,25 @@ final class BucketMeter extends Meter {
     this.shape = spec.algorithm() == Algorithm.LEAKY_BUCKET && spec.mode() == Mode.SHAPE;
   }
 
-  /** Per-key state: {@code min(burst, tokens + floor((now − ref) · limit / period))} tokens. */
+  /**
+   * Per-key state: {@code min(burst, tokens + floor((now − ref) · limit / period))} tokens, read
+   * with the numbers of {@code spec}, the limit that wrote it.
+   */
   static final class State {
     final long ref;
     final long tokens;
+    final Limit spec;
 
-    State(long ref, long tokens) {
+    State(long ref, long tokens, Limit spec) {
       this.ref = ref;
       this.tokens = tokens;
+      this.spec = spec;
     }
   }
 
   @Override
   public Decision check(Object state, long now, long cost, long maxDelayNanos) {
-    State s = (State) state;
+    State s = adopt((State) state, now);
     long tokens = tokens(s, now);
     long untilFull = nanosUntil(s, now, burst);
     if (cost > burst) {
@@ -68,25 +73,58 @@ final class BucketMeter extends Meter {
 
   @Override
   public Object admit(Object state, long now, long cost) {
-    State s = (State) state;
+    State s = adopt((State) state, now);
     if (s == null || tokens(s, now) == burst) {
-      return new State(now, burst - cost);
+      return new State(now, burst - cost, spec);
     }
     long elapsed = Math.max(0, now - s.ref);
     long periods = elapsed / periodNanos;
-    return new State(s.ref + periods * periodNanos, s.tokens + periods * limit - cost);
+    return new State(s.ref + periods * periodNanos, s.tokens + periods * limit - cost, spec);
   }
 
+  /** Returns when the bucket is full, read with the numbers that wrote the state. */
   @Override
   public long resetAt(Object state) {
     State s = (State) state;
-    return Exact.saturatedAdd(s.ref, Exact.mulDivCeil(burst - s.tokens, periodNanos, limit));
+    Limit numbers = s.spec;
+    long untilFull =
+        Exact.mulDivCeil(numbers.burst() - s.tokens, numbers.periodNanos(), numbers.limit());
+    return Exact.saturatedAdd(s.ref, untilFull);
+  }
+
+  /**
+   * Returns the state as this meter reads it. A state written under other numbers, before a
+   * rebinding changed the limit, period or burst, keeps less than one period of refill progress
+   * in {@code now − ref} that only its own numbers can read. It is converted to the whole tokens
+   * it has at {@code now}, so the key loses less than one unit of progress and is never
+   * admitted early. A bucket that is full under its old numbers is back to its initial state.
+   */
+  private State adopt(State s, long now) {
+    if (s == null || sameNumbers(s.spec)) {
+      return s;
+    }
+    Limit old = s.spec;
+    long tokensNow = tokens(s, now, old.limit(), old.periodNanos(), old.burst());
+    if (tokensNow >= old.burst() || tokensNow >= burst) {
+      return null;
+    }
+    return new State(Math.max(now, s.ref), tokensNow, spec);
+  }
+
+  private boolean sameNumbers(Limit other) {
+    return other == spec
+        || (other.limit() == limit && other.periodNanos() == periodNanos
+            && other.burst() == burst);
   }
 
   private long tokens(State s, long now) {
     if (s == null) {
       return burst;
     }
+    return tokens(s, now, limit, periodNanos, burst);
+  }
+
+  private static long tokens(State s, long now, long limit, long periodNanos, long burst) {
     long elapsed = now - s.ref;
     if (elapsed <= 0) {
       return Math.max(0, Math.min(burst, s.tokens));

@@ -39,10 +39,27 @@ public final class PolicyMeter {
     }
     Object[] states = (Object[]) state;
     Decision[] decisions = new Decision[meters.length];
+    boolean allowed = true;
     for (int i = 0; i < meters.length; i++) {
       decisions[i] = meters[i].check(states == null ? null : states[i], now, cost, maxDelayNanos);
+      allowed &= decisions[i].allowed();
+    }
+    if (!allowed) {
+      reportUncharged(decisions, states, now);
     }
     return combine(decisions);
+  }
+
+  /**
+   * Replaces each admission in a denied request's decisions by the limit's state as it is,
+   * because an admission reports remaining and reset after as if the cost had been charged.
+   */
+  private void reportUncharged(Decision[] decisions, Object[] states, long now) {
+    for (int i = 0; i < meters.length; i++) {
+      if (decisions[i].allowed()) {
+        decisions[i] = meters[i].check(states == null ? null : states[i], now, 0, Long.MAX_VALUE);
+      }
+    }
   }
 
   /** Returns the state after admitting {@code cost ≥ 1} units under every limit. */

@@ -1,8 +1,11 @@
 package dev.sluice.store;
 
+import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
+import dev.sluice.internal.Durations;
 import dev.sluice.internal.PolicyMeter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,8 +23,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * incremental: each new key makes the store look at two tracked keys and remove those that have
  * expired, and {@link #cleanUp()} examines all of them; neither stops other threads. At most
  * {@link Builder#maxKeys(long)} keys are tracked; what happens beyond that is set by
- * {@link AtCapacity}. The cap may be overshot by the number of threads inserting new keys at the
- * same instant.
+ * {@link AtCapacity}. At the cap, one thread at a time looks for a key to remove, and a new key
+ * that finds another thread looking spins until it can look itself. The cap may be overshot by
+ * the number of threads inserting new keys at the same instant.
+ *
+ * <p><b>Rebinding.</b> Binding a policy with other limits under the same name forgets the keys of
+ * the old limits. A binding obtained before that still works, but on keys that neither the cap
+ * nor {@link #cleanUp()} sees any more, so callers should switch to the new binding.
  */
 public final class InMemoryStore implements RateLimitStore {
 
@@ -53,10 +61,15 @@ public final class InMemoryStore implements RateLimitStore {
   public PolicyBinding bind(Policy policy) {
     Objects.requireNonNull(policy, "policy");
     List<String> layout = layoutOf(policy);
-    KeyTable table = tables.compute(policy.name(), (name, existing) ->
-        existing != null && existing.layout().equals(layout)
-            ? existing
-            : new KeyTable(layout, this));
+    KeyTable table = tables.compute(policy.name(), (name, existing) -> {
+      if (existing != null && existing.layout().equals(layout)) {
+        return existing;
+      }
+      if (existing != null) {
+        existing.removeAll();
+      }
+      return new KeyTable(layout, this);
+    });
     PolicyMeter meter = new PolicyMeter(policy);
     table.useMeter(meter);
     return new InMemoryBinding(meter, table, timeSource);
@@ -78,6 +91,28 @@ public final class InMemoryStore implements RateLimitStore {
     }
   }
 
+  /**
+   * Frees one slot under the cap, which counts the keys of all policies: first among the keys of
+   * the policy that needs the slot, then among those of the others. Returns
+   * {@link KeyTable.Room#BUSY} when no slot was freed but one may be on a second try.
+   */
+  KeyTable.Room makeRoom(KeyTable first, long now) {
+    KeyTable.Room room = first.makeRoom(now);
+    for (KeyTable table : tables.values()) {
+      if (room == KeyTable.Room.FREED) {
+        break;
+      }
+      if (table == first) {
+        continue;
+      }
+      KeyTable.Room other = table.makeRoom(now);
+      if (other != KeyTable.Room.NONE) {
+        room = other;
+      }
+    }
+    return room;
+  }
+
   long maxKeys() {
     return maxKeys;
   }
@@ -90,8 +125,25 @@ public final class InMemoryStore implements RateLimitStore {
     return trackedKeys;
   }
 
+  /**
+   * Returns what must stay the same for a rebinding to keep the keys' state: each limit's
+   * algorithm, and its name unless it is the default name. A default name such as
+   * {@code 100/1m} changes with the numbers, so an unnamed limit is matched by position;
+   * otherwise lowering an unnamed limit would reset every key instead of applying at once.
+   */
   private static List<String> layoutOf(Policy policy) {
-    return policy.limits().stream().map(l -> l.name() + ":" + l.algorithm()).toList();
+    List<Limit> limits = policy.limits();
+    List<String> layout = new ArrayList<>(limits.size());
+    for (int i = 0; i < limits.size(); i++) {
+      Limit limit = limits.get(i);
+      String identity = hasDefaultName(limit) ? "#" + i : limit.name();
+      layout.add(identity + ":" + limit.algorithm());
+    }
+    return layout;
+  }
+
+  private static boolean hasDefaultName(Limit limit) {
+    return limit.name().equals(limit.limit() + "/" + Durations.format(limit.period()));
   }
 
   /** Options of an {@link InMemoryStore}. */

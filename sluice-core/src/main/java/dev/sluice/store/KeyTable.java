@@ -64,6 +64,12 @@ final class KeyTable {
   /** The outcome of trying to track a new key. */
   enum Insertion { INSERTED, RACED, NO_ROOM }
 
+  /**
+   * The outcome of trying to free a slot. {@code BUSY} means that another thread held the sweep
+   * or changed the chosen key, so the caller should try again.
+   */
+  enum Room { FREED, NONE, BUSY }
+
   List<String> layout() {
     return layout;
   }
@@ -83,8 +89,15 @@ final class KeyTable {
 
   /** Tracks a new key with its first state, making room first if the store is at its cap. */
   Insertion insert(String key, Object state, long now) {
-    if (store.trackedKeyCount().get() >= store.maxKeys() && !makeRoom(now)) {
-      return Insertion.NO_ROOM;
+    if (store.trackedKeyCount().get() >= store.maxKeys()) {
+      Room room = store.makeRoom(this, now);
+      if (room == Room.NONE) {
+        return Insertion.NO_ROOM;
+      }
+      if (room == Room.BUSY) {
+        Thread.onSpinWait();
+        return Insertion.RACED;
+      }
     }
     if (entries.putIfAbsent(key, new Entry(state)) != null) {
       return Insertion.RACED;
@@ -123,9 +136,9 @@ final class KeyTable {
    * Frees one slot: removes expired keys from a sample, or, when none has expired and the
    * policy allows it, evicts the sampled key closest to its reset.
    */
-  private boolean makeRoom(long now) {
+  Room makeRoom(long now) {
     if (!sweeping.compareAndSet(false, true)) {
-      return store.atCapacity() == AtCapacity.EVICT_SOONEST_RESET;
+      return Room.BUSY;
     }
     try {
       String victimKey = null;
@@ -143,7 +156,7 @@ final class KeyTable {
         }
         long resetAt = meter.resetAt(state);
         if (resetAt <= now && remove(next.getKey(), next.getValue(), state)) {
-          return true;
+          return Room.FREED;
         }
         if (resetAt < victimResetAt) {
           victimKey = next.getKey();
@@ -152,11 +165,23 @@ final class KeyTable {
           victimResetAt = resetAt;
         }
       }
-      return store.atCapacity() == AtCapacity.EVICT_SOONEST_RESET
-          && victim != null
-          && remove(victimKey, victim, victimState);
+      if (store.atCapacity() != AtCapacity.EVICT_SOONEST_RESET || victim == null) {
+        return Room.NONE;
+      }
+      return remove(victimKey, victim, victimState) ? Room.FREED : Room.BUSY;
     } finally {
       sweeping.set(false);
+    }
+  }
+
+  /** Removes every key, for a table that a rebinding with other limits has replaced. */
+  void removeAll() {
+    for (Map.Entry<String, Entry> next : entries.entrySet()) {
+      Entry entry = next.getValue();
+      Object state = entry.state;
+      while (state != REMOVED && !remove(next.getKey(), entry, state)) {
+        state = entry.state;
+      }
     }
   }
 

@@ -14,8 +14,9 @@ public interface RateLimitStore {
    *
    * <p>Binding a policy of the same name again, for example after a config reload, keeps the
    * state of its keys when its limits have the same names and algorithms in the same order, so
-   * that new numbers apply at once and an identical reload resets nothing. Otherwise the keys of
-   * that policy start afresh.
+   * that new numbers apply at once and an identical reload resets nothing. A limit with its
+   * default name (such as {@code 100/1m}, which changes with the numbers) is matched by position
+   * instead of by name. Otherwise the keys of that policy start afresh.
    */
   PolicyBinding bind(Policy policy);
 }

@@ -1,0 +1,52 @@
+package dev.sluice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.store.InMemoryStore;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class RateLimiterTest {
+
+  private static final Policy POLICY =
+      Policy.of("api", Limit.of(Algorithm.FIXED_WINDOW, 2, Duration.ofDays(1)));
+
+  @Test
+  void of_systemTimeSource_decidesInMemory() {
+    RateLimiter limiter = RateLimiter.of(POLICY);
+
+    assertThat(limiter.policy()).isEqualTo(POLICY);
+    assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+    // A day-long window cannot end between two calls more than once.
+    assertThat(limiter.tryAcquire("k", 0).remaining()).isBetween(1L, 2L);
+  }
+
+  @Test
+  void builder_sharedStore_sharesStateBetweenLimiters() {
+    FakeTimeSource time = new FakeTimeSource();
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
+    RateLimiter first = RateLimiter.builder(POLICY).timeSource(time).store(store).build();
+    RateLimiter second = RateLimiter.builder(POLICY).timeSource(time).store(store).build();
+
+    first.tryAcquire("k");
+    second.tryAcquire("k");
+
+    assertThat(first.tryAcquire("k").allowed()).isFalse();
+    assertThat(store.trackedKeys()).isEqualTo(1);
+  }
+
+  @Test
+  void systemTimeSource_readsEpochNanosWithoutGoingBack() {
+    TimeSource system = TimeSource.system();
+
+    long first = system.nanos();
+    long second = system.nanos();
+    long wallClock = Instant.now().toEpochMilli() * 1_000_000L;
+
+    assertThat(second).isGreaterThanOrEqualTo(first);
+    // Read once from the wall clock, then advanced by System.nanoTime(): the two agree to well
+    // within an hour.
+    assertThat(Math.abs(second - wallClock)).isLessThan(Duration.ofHours(1).toNanos());
+  }
+}

@@ -1,0 +1,231 @@
+package dev.sluice.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Decision;
+import dev.sluice.FakeTimeSource;
+import dev.sluice.Limit;
+import dev.sluice.Mode;
+import dev.sluice.Policy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Real threads on one key, on a fake time source that does not move, so that the exact number
+ * of admissions is known. The race between reading and writing a key's state must never admit
+ * more, or fewer, than the limit.
+ */
+class InMemoryStoreConcurrencyTest {
+
+  private static final int THREADS = 16;
+  /** Generous bound for awaiting the threads; no assertion depends on it. */
+  private static final long AWAIT_MINUTES = 2;
+
+  private final FakeTimeSource time = new FakeTimeSource();
+  private final ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+
+  @AfterEach
+  void stopThreads() throws InterruptedException {
+    pool.shutdownNow();
+    assertThat(pool.awaitTermination(AWAIT_MINUTES, TimeUnit.MINUTES)).isTrue();
+  }
+
+  /** Sends {@code requests} requests of cost 1 to one key from all threads at once. */
+  private int race(PolicyBinding binding, String key, int requests) throws Exception {
+    AtomicInteger tickets = new AtomicInteger();
+    AtomicInteger allowed = new AtomicInteger();
+    CyclicBarrier start = new CyclicBarrier(THREADS);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      done.add(pool.submit(() -> {
+        start.await();
+        while (tickets.getAndIncrement() < requests) {
+          if (binding.tryAcquire(key, 1, Long.MAX_VALUE).allowed()) {
+            allowed.incrementAndGet();
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> future : done) {
+      future.get(AWAIT_MINUTES, TimeUnit.MINUTES);
+    }
+    return allowed.get();
+  }
+
+  @Test
+  void tryAcquire_thousandRacingRequests_admitHundred() throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
+    PolicyBinding binding = store.bind(Policy.of("test",
+        Limit.of(Algorithm.TOKEN_BUCKET, 100, Duration.ofSeconds(60))));
+
+    int allowed = race(binding, "k", 1_000);
+
+    assertThat(allowed).isEqualTo(100);
+    Decision after = binding.tryAcquire("k", 0, Long.MAX_VALUE);
+    assertThat(after.remaining()).isZero();
+  }
+
+  @Test
+  void tryAcquire_gcraOneLeftFiftyRacing_admitsOne() throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
+    PolicyBinding binding = store.bind(Policy.of("test",
+        Limit.of(Algorithm.GCRA, 10, Duration.ofSeconds(60))));
+    for (int i = 0; i < 9; i++) {
+      binding.tryAcquire("k", 1, Long.MAX_VALUE);
+    }
+
+    int allowed = race(binding, "k", 50);
+
+    assertThat(allowed).isEqualTo(1);
+    // T = 6 s: the next unit is due 6 s later.
+    Decision next = binding.tryAcquire("k", 1, Long.MAX_VALUE);
+    assertThat(next.retryAfterNanos()).isEqualTo(6_000_000_000L);
+    time.advance(Duration.ofSeconds(6));
+    assertThat(race(binding, "k", 50)).isEqualTo(1);
+  }
+
+  static Stream<Limit> everyAlgorithm() {
+    Duration period = Duration.ofSeconds(60);
+    return Stream.of(
+        Limit.of(Algorithm.FIXED_WINDOW, 100, period),
+        Limit.of(Algorithm.SLIDING_LOG, 100, period),
+        Limit.of(Algorithm.SLIDING_WINDOW, 100, period),
+        Limit.of(Algorithm.TOKEN_BUCKET, 100, period),
+        Limit.of(Algorithm.LEAKY_BUCKET, 100, period),
+        Limit.of(Algorithm.LEAKY_BUCKET, 100, period).withMode(Mode.SHAPE),
+        Limit.of(Algorithm.GCRA, 100, period));
+  }
+
+  @ParameterizedTest
+  @MethodSource("everyAlgorithm")
+  void tryAcquire_racingThreads_admitExactlyLimit(Limit limit) throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
+    PolicyBinding binding = store.bind(Policy.of("test", limit));
+
+    int allowed = race(binding, "k", 2_000);
+
+    assertThat(allowed).isEqualTo(100);
+  }
+
+  @Test
+  void tryAcquire_racingOnTwoLimits_chargeBothOrNeither() throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
+    PolicyBinding binding = store.bind(Policy.of("two",
+        Limit.of(Algorithm.TOKEN_BUCKET, 70, Duration.ofSeconds(60)).withName("bucket"),
+        Limit.of(Algorithm.SLIDING_LOG, 100, Duration.ofSeconds(60)).withName("log")));
+
+    int allowed = race(binding, "k", 2_000);
+
+    assertThat(allowed).isEqualTo(70);
+    // The log was charged only for the 70 admitted requests.
+    Decision peek = binding.tryAcquire("k", 0, Long.MAX_VALUE);
+    assertThat(peek.remaining()).isZero();
+    time.advance(Duration.ofSeconds(60));
+    assertThat(binding.tryAcquire("k", 0, Long.MAX_VALUE).remaining()).isEqualTo(70);
+  }
+
+  @Test
+  void tryAcquire_racingWithCleanUp_admitsExactlyLimit() throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
+    PolicyBinding binding = store.bind(Policy.of("test",
+        Limit.of(Algorithm.TOKEN_BUCKET, 100, Duration.ofSeconds(60))));
+    binding.tryAcquire("k", 100, Long.MAX_VALUE);
+    // Full again, so every cleanUp() may remove the key until a thread takes a unit.
+    time.advance(Duration.ofSeconds(60));
+    AtomicBoolean racing =
+        new AtomicBoolean(true);
+    Thread cleaner = new Thread(() -> {
+      while (racing.get()) {
+        store.cleanUp();
+      }
+    });
+    cleaner.start();
+
+    int allowed;
+    try {
+      allowed = race(binding, "k", 2_000);
+    } finally {
+      racing.set(false);
+      cleaner.join();
+    }
+
+    assertThat(allowed).isEqualTo(100);
+    assertThat(store.trackedKeys()).isEqualTo(1);
+  }
+
+  @Test
+  void tryAcquire_racingNewKeysAtDenyCap_admitNoMoreKeysThanRoom() throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).maxKeys(50)
+        .atCapacity(AtCapacity.DENY_NEW_KEYS).build();
+    PolicyBinding binding = store.bind(Policy.of("test",
+        Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofHours(1))));
+    AtomicInteger nextKey = new AtomicInteger();
+    AtomicInteger admitted = new AtomicInteger();
+    CyclicBarrier start = new CyclicBarrier(THREADS);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      done.add(pool.submit(() -> {
+        start.await();
+        int key;
+        while ((key = nextKey.getAndIncrement()) < 2_000) {
+          if (binding.tryAcquire("new-" + key, 1, Long.MAX_VALUE).allowed()) {
+            admitted.incrementAndGet();
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> future : done) {
+      future.get(AWAIT_MINUTES, TimeUnit.MINUTES);
+    }
+
+    // No key expires, so only the first keys up to the cap (plus the overshoot) get in.
+    assertThat(admitted.get()).isBetween(50, 50 + THREADS);
+    assertThat(store.trackedKeys()).isEqualTo(admitted.get());
+  }
+
+  @Test
+  void tryAcquire_racingOneOffKeys_stayNearMaxKeys() throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).maxKeys(100).build();
+    PolicyBinding binding = store.bind(Policy.of("test",
+        Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofHours(1))));
+    AtomicInteger nextKey = new AtomicInteger();
+    AtomicInteger denied = new AtomicInteger();
+    CyclicBarrier start = new CyclicBarrier(THREADS);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      done.add(pool.submit(() -> {
+        start.await();
+        int key;
+        while ((key = nextKey.getAndIncrement()) < 20_000) {
+          if (!binding.tryAcquire("once-" + key, 1, Long.MAX_VALUE).allowed()) {
+            denied.incrementAndGet();
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> future : done) {
+      future.get(AWAIT_MINUTES, TimeUnit.MINUTES);
+    }
+
+    assertThat(denied.get()).isZero();
+    // The documented overshoot: at most one key per thread inserting at the same instant.
+    assertThat(store.trackedKeys()).isBetween(1L, 100L + THREADS);
+  }
+}
