@@ -59,16 +59,16 @@ final class BucketMeter extends Meter {
   public Decision check(Object state, long now, long cost, long maxDelayNanos) {
     State s = adopt((State) state, now);
     long tokens = tokens(s, now);
-    long untilFull = nanosUntil(s, now, burst);
     if (cost > burst) {
-      return never(tokens, untilFull);
+      return never(tokens, nanosUntil(s, now, burst));
     }
-    long delay = shape ? untilFull : 0;
+    long delay = shape ? nanosUntil(s, now, burst) : 0;
     if (tokens >= cost && delay <= maxDelayNanos) {
-      return Decision.allow(name, limit, tokens - cost, untilFullAfter(s, now, cost), delay);
+      long resetAfter = untilFullAfter(s, now, tokens, cost);
+      return Decision.allow(name, limit, tokens - cost, resetAfter, delay);
     }
     long retryAfter = Math.max(nanosUntil(s, now, cost), delay - maxDelayNanos);
-    return Decision.deny(name, limit, tokens, untilFull, retryAfter);
+    return Decision.deny(name, limit, tokens, nanosUntil(s, now, burst), retryAfter);
   }
 
   @Override
@@ -78,6 +78,9 @@ final class BucketMeter extends Meter {
       return new State(now, burst - cost, spec);
     }
     long elapsed = Math.max(0, now - s.ref);
+    if (elapsed < periodNanos) {
+      return new State(s.ref, s.tokens - cost, spec);
+    }
     long periods = elapsed / periodNanos;
     return new State(s.ref + periods * periodNanos, s.tokens + periods * limit - cost, spec);
   }
@@ -145,9 +148,12 @@ final class BucketMeter extends Meter {
     return Math.max(0, sinceRef - Math.max(0, now - s.ref));
   }
 
-  /** Returns the wait until full after {@code cost} tokens are taken at {@code now}. */
-  private long untilFullAfter(State s, long now, long cost) {
-    if (s == null || tokens(s, now) == burst) {
+  /**
+   * Returns the wait until full after {@code cost} of the {@code tokens} in the bucket are taken
+   * at {@code now}.
+   */
+  private long untilFullAfter(State s, long now, long tokens, long cost) {
+    if (s == null || tokens == burst) {
       return Exact.mulDivCeil(cost, periodNanos, limit);
     }
     long sinceRef = Exact.mulDivCeil(burst - s.tokens + cost, periodNanos, limit);

@@ -30,7 +30,7 @@ final class KeyTable {
   private final AtomicBoolean sweeping = new AtomicBoolean();
   private volatile PolicyMeter meter;
 
-  /** Where the incremental sweep resumes; read and written only while {@link #sweeping}. */
+  /** The position where the incremental sweep resumes; used only while {@link #sweeping}. */
   private Iterator<Map.Entry<String, Entry>> cursor;
 
   KeyTable(List<String> layout, InMemoryStore store) {
@@ -82,7 +82,7 @@ final class KeyTable {
     return entries.get(key);
   }
 
-  /** Unlinks an entry found {@link #REMOVED}; whoever removed it has already uncounted it. */
+  /** Unlinks an entry found {@link #REMOVED}, which the thread that removed it uncounted. */
   void unlink(String key, Entry entry) {
     entries.remove(key, entry);
   }

@@ -3,7 +3,7 @@ package dev.sluice.store;
 import dev.sluice.Policy;
 
 /**
- * Where the per-key state of rate limits lives: in this process ({@link InMemoryStore}) or in a
+ * Storage for the per-key state of rate limits, in this process ({@link InMemoryStore}) or in a
  * shared server. A store decides each request atomically, so that concurrent callers never
  * admit more than the limits allow.
  */
