@@ -169,8 +169,14 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** Returns redis-server from the PATH, or the one shipped in the embedded-redis artifact. */
+  /**
+   * Returns redis-server from the PATH, or the one shipped in the embedded-redis artifact when
+   * there is none or the system property {@code sluice.redis.server} is {@code shipped}.
+   */
   static Path binary() throws IOException {
+    if ("shipped".equals(System.getProperty("sluice.redis.server"))) {
+      return extractShippedBinary();
+    }
     String path = System.getenv("PATH");
     if (path != null) {
       for (String directory : path.split(File.pathSeparator)) {
