@@ -28,6 +28,7 @@ final class DecisionScript {
       "fixed_window.lua",
       "gcra.lua",
       "sliding_window.lua",
+      "sliding_log.lua",
       "decide.lua");
 
   private final String source;

@@ -45,10 +45,8 @@ import java.util.stream.Collectors;
  */
 public final class RedisStore implements RateLimitStore, AutoCloseable {
 
-  /** The algorithms whose script is ported. */
-  static final Set<Algorithm> SUPPORTED = EnumSet.of(
-      Algorithm.TOKEN_BUCKET, Algorithm.LEAKY_BUCKET, Algorithm.FIXED_WINDOW, Algorithm.GCRA,
-      Algorithm.SLIDING_WINDOW);
+  /** The algorithms whose meter is ported to the script: all of them. */
+  static final Set<Algorithm> SUPPORTED = EnumSet.allOf(Algorithm.class);
 
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;

@@ -45,6 +45,9 @@ local function read_state(key, meter)
   if not values[1] then
     return nil
   end
+  if meter.decode then
+    return meter.decode(values)
+  end
   local state = {}
   for i, field in ipairs(meter.fields) do
     state[field] = Big.parse(values[i])
@@ -52,13 +55,15 @@ local function read_state(key, meter)
   return state
 end
 
--- Writes a state with an expiry of the time until it is back to its initial state, rounded
+-- Writes a state, encoded field by field as decimal strings unless the meter has its own
+-- encoding, with an expiry of the time until it is back to its initial state, rounded
 -- up to whole milliseconds and at least 1 ms.
 local function write_state(key, meter, params, state, now, expire)
+  local encoded = meter.encode and meter.encode(state) or {}
   local field_values = {}
-  for _, field in ipairs(meter.fields) do
+  for i, field in ipairs(meter.fields) do
     field_values[#field_values + 1] = field
-    field_values[#field_values + 1] = Big.tostring(state[field])
+    field_values[#field_values + 1] = encoded[i] or Big.tostring(state[field])
   end
   redis.call('HSET', key, unpack(field_values))
   if expire then

@@ -80,7 +80,8 @@ class RedisStoreTest {
         limit(Algorithm.LEAKY_BUCKET, 10, period).withMode(Mode.SHAPE),
         limit(Algorithm.FIXED_WINDOW, 10, period),
         limit(Algorithm.GCRA, 10, period),
-        limit(Algorithm.SLIDING_WINDOW, 10, period));
+        limit(Algorithm.SLIDING_WINDOW, 10, period),
+        limit(Algorithm.SLIDING_LOG, 10, period));
   }
 
   /**
@@ -107,9 +108,9 @@ class RedisStoreTest {
     assertThat(calls).containsOnly(
         Map.entry("evalsha", 30L),
         Map.entry("time", 30L),
-        Map.entry("hmget", 5 * 30L),
-        Map.entry("hset", 5 * admitted),
-        Map.entry("pexpire", 5 * admitted));
+        Map.entry("hmget", 6 * 30L),
+        Map.entry("hset", 6 * admitted),
+        Map.entry("pexpire", 6 * admitted));
   }
 
   @Test
@@ -145,7 +146,7 @@ class RedisStoreTest {
         .tryAcquire("ttl", 7, Long.MAX_VALUE);
     List<String> keys = redis().keys("sluice:*");
 
-    assertThat(keys).hasSize(5);
+    assertThat(keys).hasSize(6);
     long resetMillis = (decision.resetAfterNanos() + MILLI - 1) / MILLI;
     for (String key : keys) {
       assertThat(redis().pttl(key)).as("PTTL of %s", key)
@@ -157,7 +158,7 @@ class RedisStoreTest {
   void tryAcquire_oneOffRequest_keysVanish() throws Exception {
     redis().configSet("notify-keyspace-events", "Ex");
     Set<String> expired = ConcurrentHashMap.newKeySet();
-    CountDownLatch allExpired = new CountDownLatch(5);
+    CountDownLatch allExpired = new CountDownLatch(6);
     try (StatefulRedisPubSubConnection<String, String> events = client.connectPubSub()) {
       events.addListener(new RedisPubSubAdapter<>() {
         @Override
@@ -192,7 +193,7 @@ class RedisStoreTest {
     store.bind(everyAlgorithm(Duration.ofMinutes(1))).tryAcquire("}{x}{", 1, Long.MAX_VALUE);
     List<String> keys = redis().keys("*");
 
-    assertThat(keys).hasSize(5);
+    assertThat(keys).hasSize(6);
     int slot = SlotHash.getSlot(keys.get(0));
     for (String key : keys) {
       assertThat(key.chars().filter(c -> c == '{').count()).as("'{' in %s", key).isEqualTo(1);
@@ -217,16 +218,6 @@ class RedisStoreTest {
     long windowEndSeconds = serverSeconds - serverSeconds % 3600 + 3600;
     assertThat(first.resetAfterNanos() / 1_000_000_000L)
         .isBetween(windowEndSeconds - serverSeconds - 2, windowEndSeconds - serverSeconds);
-  }
-
-  @Test
-  void bind_slidingLog_rejectedNamingTheAlgorithm() {
-    Policy policy = Policy.of("log", Limit.of(Algorithm.SLIDING_LOG, 5, Duration.ofMinutes(1)));
-
-    assertThatThrownBy(() -> store.bind(policy))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("the Redis store does not support sliding_log (limit '5/1m' of policy 'log');"
-            + " supported: fixed_window, sliding_window, token_bucket, leaky_bucket, gcra");
   }
 
   @Test

@@ -142,6 +142,22 @@ abstract class StoreContract {
   }
 
   @Test
+  void slidingLog_admissionsLeaveOnePeriodAfterTheirTime() {
+    PolicyBinding log = bind(Limit.of(Algorithm.SLIDING_LOG, 3, Duration.ofSeconds(10)));
+
+    // 2 units at 0 s and 1 at 4 s; the window (t − 10 s, t] holds all 3 until 10 s.
+    assertThat(take(log, 2)).isEqualTo(Decision.allow("3/10s", 3, 1, 10 * SECOND, 0));
+    clock.advance(4 * SECOND);
+    assertThat(take(log, 1)).isEqualTo(Decision.allow("3/10s", 3, 0, 10 * SECOND, 0));
+    // 2 more fit only once the 2 units of 0 s leave, at 10 s: 6 s from now.
+    assertThat(take(log, 2)).isEqualTo(Decision.deny("3/10s", 3, 0, 10 * SECOND, 6 * SECOND));
+    clock.advance(6 * SECOND);
+    // Only the unit of 4 s is left; it leaves at 14 s, but the new ones keep the key to 20 s.
+    assertThat(take(log, 2)).isEqualTo(Decision.allow("3/10s", 3, 0, 10 * SECOND, 0));
+    assertThat(take(log, 1)).isEqualTo(Decision.deny("3/10s", 3, 0, 10 * SECOND, 4 * SECOND));
+  }
+
+  @Test
   void policy_oneLimitDenies_noLimitCharged() {
     PolicyBinding policy = bind(
         Limit.of(Algorithm.TOKEN_BUCKET, 2, Duration.ofSeconds(1)).withName("per-second"),
@@ -237,6 +253,14 @@ abstract class StoreContract {
   }
 
   @Test
+  void randomized_slidingLog_matchesInMemory() {
+    assertMatchesInMemory(15, Limit.of(Algorithm.SLIDING_LOG, 5, Duration.ofSeconds(1)));
+    assertMatchesInMemory(16, Limit.of(Algorithm.SLIDING_LOG, 40, Duration.ofMillis(3)));
+    assertMatchesInMemory(17, Limit.of(Algorithm.SLIDING_LOG, Limit.MAX_SLIDING_LOG_LIMIT,
+        Duration.ofDays(3_650)));
+  }
+
+  @Test
   void randomized_multiLimitPolicy_matchesInMemory() {
     assertMatchesInMemory(14,
         Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1)).withBurst(15),
@@ -244,7 +268,8 @@ abstract class StoreContract {
         Limit.of(Algorithm.GCRA, 100, Duration.ofHours(1)).withBurst(20),
         Limit.of(Algorithm.SLIDING_WINDOW, 30, Duration.ofSeconds(10)),
         Limit.of(Algorithm.LEAKY_BUCKET, 20, Duration.ofSeconds(1)).withBurst(5)
-            .withMode(Mode.SHAPE));
+            .withMode(Mode.SHAPE),
+        Limit.of(Algorithm.SLIDING_LOG, 12, Duration.ofSeconds(2)));
   }
 
   private static final int RANDOM_REQUESTS = 400;
