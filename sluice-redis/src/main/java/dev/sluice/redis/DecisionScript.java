@@ -51,11 +51,6 @@ final class DecisionScript {
     }
   }
 
-  /** The assembled script source. */
-  String source() {
-    return source;
-  }
-
   static String assemble() {
     StringBuilder script = new StringBuilder();
     for (String part : PARTS) {

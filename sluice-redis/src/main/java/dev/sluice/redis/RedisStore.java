@@ -101,7 +101,7 @@ public final class RedisStore implements RateLimitStore, AutoCloseable {
     client.shutdown();
   }
 
-  /** The time source in {@link TimeMode#CLIENT}, or null to read the server's time. */
+  /** Returns the time source in {@link TimeMode#CLIENT}, or null to read the server's time. */
   private TimeSource clock() {
     return timeMode == TimeMode.CLIENT ? timeSource : null;
   }

@@ -1,5 +1,6 @@
--- Decides one request under every limit of a policy, atomically: admitted only when every
--- limit admits it, and then charged to all of them; a denial, or a cost of 0, writes nothing.
+-- Decides one request under every limit of a policy, atomically. The request is admitted
+-- only when every limit admits it, and then charged to all of them. A denial, or a cost of
+-- 0, writes nothing.
 --
 -- KEYS: one hash per limit, all with the same hash tag.
 -- ARGV: now in nanoseconds since the epoch, or '' to read the server's TIME; cost; the longest
@@ -55,9 +56,9 @@ local function read_state(key, meter)
   return state
 end
 
--- Writes a state, encoded field by field as decimal strings unless the meter has its own
--- encoding, with an expiry of the time until it is back to its initial state, rounded
--- up to whole milliseconds and at least 1 ms.
+-- Writes a state as decimal strings, field by field, unless the meter has its own encoding.
+-- The expiry is the time until the state is back to its initial state, rounded up to whole
+-- milliseconds and at least 1 ms.
 local function write_state(key, meter, params, state, now, expire)
   local encoded = meter.encode and meter.encode(state) or {}
   local field_values = {}

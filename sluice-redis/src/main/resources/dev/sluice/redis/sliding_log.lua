@@ -2,10 +2,10 @@
 -- a cheaper layout. The state is the admission times in increasing order and, for each, the
 -- running total of units admitted up to and including it, stored as comma-separated lists of
 -- decimal strings, plus `base`, the running total before the first entry kept. The Java
--- meter rebases its totals to 0 when old entries leave; here they are never rebased, because
+-- meter rebases its totals to 0 when old entries leave. Here they are never rebased, because
 -- only differences of totals are used, so an admission copies the strings of the live
 -- entries without arithmetic on them. Lookups compare the decimal strings directly, and only
--- the few values an answer needs are parsed.
+-- the few values a decision needs are parsed.
 
 local SlidingLog = {fields = {'times', 'totals', 'base'}}
 
@@ -71,7 +71,7 @@ function SlidingLog.encode(s)
   return {table.concat(s.times, ','), table.concat(s.totals, ','), s.base}
 end
 
--- The units logged from 1-based entry `index` on.
+-- Returns the units logged from 1-based entry `index` on.
 local function sliding_log_units_from(s, index)
   local n = #s.times
   if index > n then
@@ -85,9 +85,9 @@ local function sliding_log_newest(s)
   return Big.parse(s.times[#s.times])
 end
 
--- The wait until enough of the oldest live entries have left the window for the request to
--- fit: the first entry at or after which the running total reaches total - (limit - cost)
--- is the last that has to leave, at its time plus one period.
+-- Returns the wait until enough of the oldest live entries have left the window for the
+-- request to fit. The last entry that has to leave is the first whose running total reaches
+-- total - (limit - cost), and it leaves one period after its time.
 local function sliding_log_retry_after(m, s, now, cost)
   local total = Big.parse(s.totals[#s.totals])
   local must_leave = Big.sub(total, Big.sub(m.limit, cost))

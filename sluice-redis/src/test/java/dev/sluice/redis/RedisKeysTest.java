@@ -40,7 +40,7 @@ class RedisKeysTest {
   }
 
   @Test
-  void encode_randomStrings_oneToOneWithoutBracesOrColons() {
+  void encode_randomStrings_oneToOne() {
     Random random = new Random(7);
     char[] alphabet = {'a', 'u', '%', '2', '5', 'A', '{', '}', ':', ' ', '\n', '\u0000', 'é',
         '\uD800', '\uDC00', '\uFFFF'};

@@ -45,7 +45,7 @@ final class RedisServer implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts the server from {@link #binary()} and returns once it answers PING. */
+  /** Starts the server from {@link #binary()} and returns once it replies to PING. */
   static RedisServer start() {
     try {
       return start(binary());
@@ -54,7 +54,7 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** Starts the given server binary and returns once it answers PING. */
+  /** Starts the given server binary and returns once it replies to PING. */
   static RedisServer start(Path binary) {
     try {
       Path directory = Files.createTempDirectory("sluice-redis-test");
@@ -76,7 +76,7 @@ final class RedisServer implements AutoCloseable {
     return port;
   }
 
-  /** The URI of this server, such as {@code redis://127.0.0.1:40123}. */
+  /** Returns the URI of this server, such as {@code redis://127.0.0.1:40123}. */
   String uri() {
     return "redis://127.0.0.1:" + port;
   }
@@ -96,7 +96,7 @@ final class RedisServer implements AutoCloseable {
     deleteDirectory();
   }
 
-  /** Waits for the log line that says the server accepts connections, then sends PING. */
+  /** Waits for the log line that reports the server ready, then sends PING. */
   private void awaitReady() throws IOException {
     CountDownLatch ready = new CountDownLatch(1);
     Thread reader = new Thread(() -> drainOutput(ready), "redis-server-" + port + "-output");

@@ -73,7 +73,7 @@ class RedisStoreTest {
     return Limit.of(algorithm, limit, period).withName(algorithm.configName());
   }
 
-  /** One limit of each supported algorithm. */
+  /** Returns a policy of one limit of each algorithm. */
   private static Policy everyAlgorithm(Duration period) {
     return Policy.of("every",
         limit(Algorithm.TOKEN_BUCKET, 10, period),
@@ -91,7 +91,7 @@ class RedisStoreTest {
    * trip would show up as another command or a higher count.
    */
   @Test
-  void tryAcquire_afterWarmUp_oneEvalshaPerDecision() {
+  void tryAcquire_warm_oneEvalsha() {
     PolicyBinding binding = store.bind(everyAlgorithm(Duration.ofMinutes(1)));
     binding.tryAcquire("warm-up", 1, Long.MAX_VALUE);
     redis().configResetstat();
@@ -114,7 +114,7 @@ class RedisStoreTest {
   }
 
   @Test
-  void tryAcquire_afterScriptFlush_recoversAndChargesOnce() {
+  void tryAcquire_scriptFlushed_chargesOnce() {
     PolicyBinding bucket = store.bind(
         Policy.of("flush", Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofHours(1))));
     assertThat(bucket.tryAcquire("k", 1, Long.MAX_VALUE).remaining()).isEqualTo(4);
@@ -126,7 +126,7 @@ class RedisStoreTest {
   }
 
   @Test
-  void tryAcquire_eachAlgorithm_expiresKeyAtItsReset() {
+  void tryAcquire_eachAlgorithm_ttlWithinReset() {
     Policy every = everyAlgorithm(Duration.ofMinutes(1));
     for (Limit limit : every.limits()) {
       Decision decision = store.bind(Policy.of(limit.name(), limit))
@@ -141,7 +141,7 @@ class RedisStoreTest {
   }
 
   @Test
-  void tryAcquire_policy_expiresEveryKeyWithinItsReset() {
+  void tryAcquire_policy_ttlWithinReset() {
     Decision decision = store.bind(everyAlgorithm(Duration.ofSeconds(30)))
         .tryAcquire("ttl", 7, Long.MAX_VALUE);
     List<String> keys = redis().keys("sluice:*");
@@ -189,7 +189,7 @@ class RedisStoreTest {
   }
 
   @Test
-  void tryAcquire_bracesInKey_allKeysInOneSlot() {
+  void tryAcquire_bracesInKey_oneSlot() {
     store.bind(everyAlgorithm(Duration.ofMinutes(1))).tryAcquire("}{x}{", 1, Long.MAX_VALUE);
     List<String> keys = redis().keys("*");
 

@@ -82,7 +82,7 @@ abstract class StoreContract {
   }
 
   @Test
-  void leakyBucket_shape_delaysThenDeniesBeyondMaxDelay() {
+  void leakyBucket_shape_delaysUpToMaxDelay() {
     Limit leaky = Limit.of(Algorithm.LEAKY_BUCKET, 1, Duration.ofSeconds(1)).withBurst(5)
         .withMode(Mode.SHAPE);
     PolicyBinding binding = bind(leaky);
@@ -142,10 +142,10 @@ abstract class StoreContract {
   }
 
   @Test
-  void slidingLog_admissionsLeaveOnePeriodAfterTheirTime() {
+  void slidingLog_fullLog_waitsForOldestToLeave() {
     PolicyBinding log = bind(Limit.of(Algorithm.SLIDING_LOG, 3, Duration.ofSeconds(10)));
 
-    // 2 units at 0 s and 1 at 4 s; the window (t − 10 s, t] holds all 3 until 10 s.
+    // 2 units at 0 s and 1 at 4 s; the window (t − 10 s, t] contains all 3 until 10 s.
     assertThat(take(log, 2)).isEqualTo(Decision.allow("3/10s", 3, 1, 10 * SECOND, 0));
     clock.advance(4 * SECOND);
     assertThat(take(log, 1)).isEqualTo(Decision.allow("3/10s", 3, 0, 10 * SECOND, 0));
@@ -315,7 +315,7 @@ abstract class StoreContract {
     }
   }
 
-  /** A cost around the burst's edges, or small, or random up to it, or far beyond it. */
+  /** Returns a cost around the burst's edges, small, random up to it, or far beyond it. */
   private static long randomCost(Random random, Limit limit) {
     long burst = limit.burst();
     return switch (random.nextInt(9)) {
@@ -331,8 +331,8 @@ abstract class StoreContract {
   }
 
   /**
-   * A clock advance: none, one nanosecond, exactly the last retry after or reset after, to a
-   * window boundary or one nanosecond before it, a random part of a period, or 400 idle days.
+   * Returns a clock advance: none, one nanosecond, exactly the last retry after or reset after,
+   * to a window boundary or one nanosecond before it, a random part of a period, or 400 idle days.
    */
   private static long randomAdvance(Random random, Limit limit, long now, Decision last) {
     long period = limit.periodNanos();
