@@ -16,12 +16,17 @@ import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -218,6 +223,35 @@ class RedisStoreTest {
     long windowEndSeconds = serverSeconds - serverSeconds % 3600 + 3600;
     assertThat(first.resetAfterNanos() / 1_000_000_000L)
         .isBetween(windowEndSeconds - serverSeconds - 2, windowEndSeconds - serverSeconds);
+  }
+
+  @Test
+  void tryAcquire_concurrentThreads_admitExactlyTheBurst() throws Exception {
+    PolicyBinding bucket = store.bind(
+        Policy.of("threads", Limit.of(Algorithm.TOKEN_BUCKET, 100, Duration.ofHours(1))));
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    List<Callable<Integer>> callers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      callers.add(() -> {
+        int admitted = 0;
+        for (int i = 0; i < 50; i++) {
+          admitted += bucket.tryAcquire("shared", 1, Long.MAX_VALUE).allowed() ? 1 : 0;
+        }
+        return admitted;
+      });
+    }
+
+    int admitted = 0;
+    try {
+      for (Future<Integer> result : threads.invokeAll(callers)) {
+        admitted += result.get();
+      }
+    } finally {
+      threads.shutdown();
+    }
+
+    // 200 requests within far less than the 36 s that one token takes to come back.
+    assertThat(admitted).isEqualTo(100);
   }
 
   @Test
