@@ -1,7 +1,5 @@
 package dev.sluice.redis;
 
-import dev.sluice.Algorithm;
-import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
@@ -10,10 +8,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
-import java.util.EnumSet;
 import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Keeps the state of every key in Redis, so that all instances of a service share their
@@ -38,15 +33,13 @@ import java.util.stream.Collectors;
  * key costs no memory. Binding a policy again keeps the state of every limit whose name and
  * algorithm are unchanged, even when other limits were added or removed.
  *
- * <p><b>Limitations.</b> {@code sliding_log} is not supported and is rejected by
- * {@link #bind}. There is no timeout policy, circuit breaker or fallback beyond Lettuce's own
- * defaults: a Redis failure surfaces as a Lettuce exception from {@code tryAcquire}. Redis
- * Sentinel and Cluster URIs are untested.
+ * <p><b>Limitations.</b> There is no timeout policy, circuit breaker or fallback beyond
+ * Lettuce's own defaults, so a Redis failure reaches the caller as a Lettuce exception from
+ * {@code tryAcquire}. Redis Sentinel and Cluster are untested. A {@code sliding_log} decision
+ * costs time in proportion to the live entries of its log, during which Redis serves no other
+ * client, so large sliding logs are slow.
  */
 public final class RedisStore implements RateLimitStore, AutoCloseable {
-
-  /** The algorithms whose meter is ported to the script: all of them. */
-  static final Set<Algorithm> SUPPORTED = EnumSet.allOf(Algorithm.class);
 
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
@@ -75,22 +68,9 @@ public final class RedisStore implements RateLimitStore, AutoCloseable {
     return new Builder();
   }
 
-  /**
-   * Binds a policy.
-   *
-   * @throws IllegalArgumentException if a limit uses an algorithm this store does not support
-   */
   @Override
   public PolicyBinding bind(Policy policy) {
     Objects.requireNonNull(policy, "policy");
-    for (Limit limit : policy.limits()) {
-      if (!SUPPORTED.contains(limit.algorithm())) {
-        throw new IllegalArgumentException(
-            "the Redis store does not support " + limit.algorithm() + " (limit '"
-                + limit.name() + "' of policy '" + policy.name() + "'); supported: "
-                + SUPPORTED.stream().map(Algorithm::configName).collect(Collectors.joining(", ")));
-      }
-    }
     return new RedisBinding(policy, script, keyPrefix, clock(), expireKeys);
   }
 
