@@ -8,6 +8,7 @@ import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
+import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -156,6 +157,23 @@ class RedisStoreTest {
     for (String key : keys) {
       assertThat(redis().pttl(key)).as("PTTL of %s", key)
           .isPositive().isLessThanOrEqualTo(resetMillis);
+    }
+  }
+
+  @Test
+  void tryAcquire_clientTime_ttlWithinReset() {
+    try (RedisStore clientTimed = RedisStore.builder().uri(server.uri())
+        .timeMode(TimeMode.CLIENT).timeSource(TimeSource.system()).build()) {
+      Decision decision = clientTimed.bind(everyAlgorithm(Duration.ofSeconds(30)))
+          .tryAcquire("client", 4, Long.MAX_VALUE);
+      List<String> keys = redis().keys("sluice:*");
+
+      assertThat(keys).hasSize(6);
+      long resetMillis = (decision.resetAfterNanos() + MILLI - 1) / MILLI;
+      for (String key : keys) {
+        assertThat(redis().pttl(key)).as("PTTL of %s", key)
+            .isPositive().isLessThanOrEqualTo(resetMillis);
+      }
     }
   }
 
