@@ -27,10 +27,11 @@ import java.util.Objects;
  * line, so that on the same clock its decisions equal those of the in-memory store. All
  * requests share one multiplexed connection.
  *
- * <p><b>Keys.</b> Each limit of a policy has one hash per user key, with the layout described
- * in {@link RedisKeys}; all keys of one decision share a Redis Cluster hash tag. Every key is
- * written with an expiry equal to the time until it is back to its initial state, so an idle
- * key costs no memory. Binding a policy again keeps the state of every limit whose name and
+ * <p><b>Keys.</b> Each limit of a policy has one hash per user key, named
+ * {@code prefix:{policy:userKey}:limitName:algorithm} with policy, user key and limit name
+ * percent-encoded. All keys of one decision share that Redis Cluster hash tag, and no user key
+ * can move it. Every key is written with an expiry equal to the time until it is back to its
+ * initial state, so an idle key costs no memory. Binding a policy again keeps the state of every limit whose name and
  * algorithm are unchanged, even when other limits were added or removed.
  *
  * <p><b>Limitations.</b> There is no timeout policy, circuit breaker or fallback beyond
