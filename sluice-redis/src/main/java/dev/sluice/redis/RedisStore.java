@@ -31,8 +31,9 @@ import java.util.Objects;
  * {@code prefix:{policy:userKey}:limitName:algorithm} with policy, user key and limit name
  * percent-encoded. All keys of one decision share that Redis Cluster hash tag, and no user key
  * can move it. Every key is written with an expiry equal to the time until it is back to its
- * initial state, so an idle key costs no memory. Binding a policy again keeps the state of every limit whose name and
- * algorithm are unchanged, even when other limits were added or removed.
+ * initial state, so an idle key costs no memory. Binding a policy again keeps the state of
+ * every limit whose name and algorithm are unchanged, even when other limits were added or
+ * removed.
  *
  * <p><b>Limitations.</b> There is no timeout policy, circuit breaker or fallback beyond
  * Lettuce's own defaults, so a Redis failure reaches the caller as a Lettuce exception from
