@@ -18,7 +18,8 @@ local function read_now()
   if ARGV[1] ~= '' then
     return Big.parse(ARGV[1])
   end
-  -- Redis before 7.0 rejects writes after TIME unless effects are replicated.
+  -- Redis 3.2 to 4.0 reject a write after TIME unless the script replicates its effects
+  -- instead of its source; Redis 5 and later do that by default.
   if redis.replicate_commands then
     redis.replicate_commands()
   end
