@@ -1,0 +1,142 @@
+-- Decides one request under every limit of a policy, atomically. The request is admitted
+-- only when every limit admits it, and then charged to all of them. A denial, or a cost of
+-- 0, writes nothing.
+--
+-- KEYS: one hash per limit, all with the same hash tag.
+-- ARGV: now in nanoseconds since the epoch, or '' to read the server's TIME; cost; the longest
+-- delay the caller accepts in nanoseconds; '1' to give written keys an expiry, else '0'; then
+-- five values per limit, in the order of KEYS: algorithm config name, limit, period in
+-- nanoseconds, burst, and '1' for shape mode, else '0'.
+-- Reply: allowed (1 or 0), remaining, reset after, retry after ('-1' for never), delay, and
+-- the 0-based index of the limit that decided; numbers above 2^53 travel as decimal strings.
+
+local NANOS_PER_MILLI = Big.parse('1000000')
+local LIMIT_ARGS = 5
+local HEADER_ARGS = 4
+
+local function read_now()
+  if ARGV[1] ~= '' then
+    return Big.parse(ARGV[1])
+  end
+  -- Redis 3.2 to 4.0 reject a write after TIME unless the script replicates its effects
+  -- instead of its source; Redis 5 and later do that by default.
+  if redis.replicate_commands then
+    redis.replicate_commands()
+  end
+  local time = redis.call('TIME')
+  local seconds = Big.mul(Big.parse(time[1]), Big.parse('1000000000'))
+  return Big.add(seconds, Big.mul(Big.parse(time[2]), Big.parse('1000')))
+end
+
+local function read_limit(i)
+  local base = HEADER_ARGS + (i - 1) * LIMIT_ARGS
+  local meter = METERS[ARGV[base + 1]]
+  if meter == nil then
+    error('unsupported algorithm: ' .. tostring(ARGV[base + 1]))
+  end
+  return meter, {
+    limit = Big.parse(ARGV[base + 2]),
+    period = Big.parse(ARGV[base + 3]),
+    burst = Big.parse(ARGV[base + 4]),
+    shape = ARGV[base + 5] == '1'
+  }
+end
+
+local function read_state(key, meter)
+  local values = redis.call('HMGET', key, unpack(meter.fields))
+  if not values[1] then
+    return nil
+  end
+  if meter.decode then
+    return meter.decode(values)
+  end
+  local state = {}
+  for i, field in ipairs(meter.fields) do
+    state[field] = Big.parse(values[i])
+  end
+  return state
+end
+
+-- Writes a state as decimal strings, field by field, unless the meter has its own encoding.
+-- The expiry is the time until the state is back to its initial state, rounded up to whole
+-- milliseconds and at least 1 ms.
+local function write_state(key, meter, params, state, now, expire)
+  local encoded = meter.encode and meter.encode(state) or {}
+  local field_values = {}
+  for i, field in ipairs(meter.fields) do
+    field_values[#field_values + 1] = field
+    field_values[#field_values + 1] = encoded[i] or Big.tostring(state[field])
+  end
+  redis.call('HSET', key, unpack(field_values))
+  if expire then
+    local left = Big.sub(meter.reset_at(params, state), now)
+    local millis = Big.max(Big.ONE, Big.mul_div_ceil(left, Big.ONE, NANOS_PER_MILLI))
+    redis.call('PEXPIRE', key, Big.tostring(millis))
+  end
+end
+
+-- The port of PolicyMeter.isMoreBinding: which decision reports for the whole policy.
+local function is_more_binding(candidate, current, allowed)
+  if allowed then
+    return Big.cmp(candidate.remaining, current.remaining) < 0
+  end
+  if candidate.allowed ~= current.allowed then
+    return not candidate.allowed
+  end
+  if current.retry_after == nil then
+    return false
+  end
+  return candidate.retry_after == nil
+      or Big.cmp(candidate.retry_after, current.retry_after) > 0
+end
+
+-- The port of PolicyMeter.combine; returns the combined decision and the deciding index.
+local function combine(decisions)
+  local remaining, reset_after, delay = decisions[1].remaining, Big.ZERO, Big.ZERO
+  local allowed = true
+  for _, d in ipairs(decisions) do
+    remaining = Big.min(remaining, d.remaining)
+    reset_after = Big.max(reset_after, d.reset_after)
+    delay = Big.max(delay, d.delay)
+    allowed = allowed and d.allowed
+  end
+  local binding = 1
+  for i = 2, #decisions do
+    if is_more_binding(decisions[i], decisions[binding], allowed) then
+      binding = i
+    end
+  end
+  local retry_after = allowed and Big.ZERO or decisions[binding].retry_after
+  return {allowed = allowed, remaining = remaining, reset_after = reset_after,
+          retry_after = retry_after, delay = delay}, binding
+end
+
+local function reply(decision, index)
+  local retry_after = decision.retry_after == nil and '-1' or Big.tostring(decision.retry_after)
+  return {decision.allowed and 1 or 0, Big.tostring(decision.remaining),
+          Big.tostring(decision.reset_after), retry_after, Big.tostring(decision.delay),
+          index - 1}
+end
+
+if #KEYS == 0 or #ARGV ~= HEADER_ARGS + LIMIT_ARGS * #KEYS then
+  error('expected ' .. HEADER_ARGS .. ' + ' .. LIMIT_ARGS .. ' arguments per key, got '
+      .. #ARGV .. ' arguments for ' .. #KEYS .. ' keys')
+end
+local now = read_now()
+local cost = Big.parse(ARGV[2])
+local max_delay = Big.parse(ARGV[3])
+local expire = ARGV[4] == '1'
+local meters, params, states, decisions = {}, {}, {}, {}
+for i = 1, #KEYS do
+  meters[i], params[i] = read_limit(i)
+  states[i] = read_state(KEYS[i], meters[i])
+  decisions[i] = meters[i].check(params[i], states[i], now, cost, max_delay)
+end
+local decision, index = combine(decisions)
+if decision.allowed and not Big.is_zero(cost) then
+  for i = 1, #KEYS do
+    local next_state = meters[i].admit(params[i], states[i], now, cost)
+    write_state(KEYS[i], meters[i], params[i], next_state, now, expire)
+  end
+end
+return reply(decision, index)

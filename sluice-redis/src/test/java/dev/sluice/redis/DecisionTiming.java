@@ -1,0 +1,99 @@
+package dev.sluice.redis;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Limit;
+import dev.sluice.Mode;
+import dev.sluice.Policy;
+import dev.sluice.store.PolicyBinding;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * Prints rough single-thread latencies of Redis decisions against a throwaway local server.
+ * Not a benchmark: one client thread, no warm-up control, no statistics beyond the mean. Run it
+ * from the repository root after the module's tests, with the class path Surefire recorded:
+ *
+ * <pre>{@code
+ * CP=$(grep -o 'name="surefire.test.class.path" value="[^"]*"' \
+ *   sluice-redis/target/surefire-reports/TEST-dev.sluice.redis.RedisStoreTest.xml \
+ *   | sed 's/.*value="//; s/"$//')
+ * java -cp "$CP" dev.sluice.redis.DecisionTiming
+ * }</pre>
+ */
+final class DecisionTiming {
+
+  private static RedisClient admin;
+  private static StatefulRedisConnection<String, String> adminConnection;
+
+  private DecisionTiming() {}
+
+  public static void main(String[] args) {
+    try (RedisServer server = RedisServer.start();
+        RedisStore store = RedisStore.builder().uri(server.uri()).build()) {
+      admin = RedisClient.create(server.uri());
+      adminConnection = admin.connect();
+      Limit bucket = Limit.of(Algorithm.TOKEN_BUCKET, 1_000_000, Duration.ofSeconds(1));
+      time("token_bucket, 1 limit", store.bind(Policy.of("one", bucket)), 20_000);
+      time("6 limits, one of each algorithm", store.bind(Policy.of("six",
+          bucket.withName("a"),
+          Limit.of(Algorithm.LEAKY_BUCKET, 1_000_000, Duration.ofSeconds(1)).withName("b")
+              .withMode(Mode.SHAPE),
+          Limit.of(Algorithm.FIXED_WINDOW, 1_000_000, Duration.ofSeconds(1)).withName("c"),
+          Limit.of(Algorithm.GCRA, 1_000_000, Duration.ofSeconds(1)).withName("d"),
+          Limit.of(Algorithm.SLIDING_WINDOW, 1_000_000, Duration.ofSeconds(1)).withName("e"),
+          Limit.of(Algorithm.SLIDING_LOG, 100, Duration.ofSeconds(1)).withName("f"))), 20_000);
+      timeFullSlidingLog(store);
+      adminConnection.close();
+      admin.shutdown();
+    }
+  }
+
+  /** Times decisions on a sliding log that contains 99,999 entries, one below its maximum. */
+  private static void timeFullSlidingLog(RedisStore store) {
+    Limit log = Limit.of(Algorithm.SLIDING_LOG, Limit.MAX_SLIDING_LOG_LIMIT, Duration.ofDays(1));
+    PolicyBinding binding = store.bind(Policy.of("log", log));
+    String key = binding instanceof RedisBinding redis ? redis.keysOf("full")[0] : null;
+    long start = System.currentTimeMillis() * 1_000_000L;
+    StringJoiner times = new StringJoiner(",");
+    StringJoiner totals = new StringJoiner(",");
+    for (int i = 0; i < Limit.MAX_SLIDING_LOG_LIMIT - 1; i++) {
+      times.add(Long.toString(start + i));
+      totals.add(Long.toString(i + 1));
+    }
+    adminConnection.sync().hset(key, Map.of("times", times.toString(),
+        "totals", totals.toString(), "base", "0"));
+    time("sliding_log with 99,999 entries", binding, "full", 50);
+  }
+
+  private static void time(String label, PolicyBinding binding, int decisions) {
+    time(label, binding, null, decisions);
+  }
+
+  /** Returns the mean time per EVALSHA that Redis reports in INFO commandstats. */
+  private static String evalshaMicros() {
+    for (String line : adminConnection.sync().info("commandstats").split("\r?\n")) {
+      if (line.startsWith("cmdstat_evalsha:")) {
+        int start = line.indexOf("usec_per_call=") + "usec_per_call=".length();
+        return line.substring(start, line.indexOf(',', start));
+      }
+    }
+    return "?";
+  }
+
+  /** Times decisions of cost 1 on one key, or on 100 keys in turn when {@code key} is null. */
+  private static void time(String label, PolicyBinding binding, String key, int decisions) {
+    adminConnection.sync().configResetstat();
+    long started = System.nanoTime();
+    int admitted = 0;
+    for (int i = 0; i < decisions; i++) {
+      String next = key != null ? key : "user-" + (i % 100);
+      admitted += binding.tryAcquire(next, 1, Long.MAX_VALUE).allowed() ? 1 : 0;
+    }
+    long micros = (System.nanoTime() - started) / 1_000 / decisions;
+    System.out.printf("%-36s %6d decisions, %5d admitted, mean %6d us per decision,"
+        + " %s us inside Redis%n", label, decisions, admitted, micros, evalshaMicros());
+  }
+}

@@ -1,0 +1,216 @@
+package dev.sluice.redis;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A throwaway {@code redis-server} for tests: listens on a free port of 127.0.0.1, keeps
+ * nothing on disk ({@code --save '' --appendonly no}), and is stopped by {@link #close()} or,
+ * failing that, when the JVM exits.
+ *
+ * <p>The binary is {@code redis-server} from the {@code PATH}, as installed by
+ * {@code apt-get install redis-server}; without one, the Linux build shipped inside the
+ * test-scope artifact {@code com.github.codemonstur:embedded-redis} (Redis 6.2) is extracted to
+ * a temporary file.
+ */
+final class RedisServer implements AutoCloseable {
+
+  private static final long START_TIMEOUT_SECONDS = 30;
+
+  private final Process process;
+  private final Path directory;
+  private final int port;
+  private final List<String> output = new ArrayList<>();
+
+  private RedisServer(Process process, Path directory, int port) {
+    this.process = process;
+    this.directory = directory;
+    this.port = port;
+  }
+
+  /** Starts the server from {@link #binary()} and returns once it replies to PING. */
+  static RedisServer start() {
+    try {
+      return start(binary());
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to find redis-server", e);
+    }
+  }
+
+  /** Starts the given server binary and returns once it replies to PING. */
+  static RedisServer start(Path binary) {
+    try {
+      Path directory = Files.createTempDirectory("sluice-redis-test");
+      int port = freePort();
+      List<String> command = List.of(binary.toString(), "--port", Integer.toString(port),
+          "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
+          directory.toString(), "--daemonize", "no");
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      RedisServer server = new RedisServer(process, directory, port);
+      Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+      server.awaitReady();
+      return server;
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to start redis-server", e);
+    }
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** Returns the URI of this server, such as {@code redis://127.0.0.1:40123}. */
+  String uri() {
+    return "redis://127.0.0.1:" + port;
+  }
+
+  /** Stops the server and deletes its directory. */
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+    deleteDirectory();
+  }
+
+  /** Waits for the log line that reports the server ready, then sends PING. */
+  private void awaitReady() throws IOException {
+    CountDownLatch ready = new CountDownLatch(1);
+    Thread reader = new Thread(() -> drainOutput(ready), "redis-server-" + port + "-output");
+    reader.setDaemon(true);
+    reader.start();
+    boolean started;
+    try {
+      started = ready.await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      started = false;
+    }
+    if (!started || !process.isAlive() || !answersPing()) {
+      close();
+      throw new IllegalStateException("redis-server on port " + port
+          + " did not become ready within " + START_TIMEOUT_SECONDS + " s; output: " + output());
+    }
+  }
+
+  private void drainOutput(CountDownLatch ready) {
+    try (BufferedReader lines = new BufferedReader(
+        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = lines.readLine()) != null) {
+        synchronized (output) {
+          output.add(line);
+        }
+        if (line.contains("Ready to accept connections")) {
+          ready.countDown();
+        }
+      }
+    } catch (IOException closed) {
+      // The process ended; awaitReady reports what it printed.
+    } finally {
+      ready.countDown();
+    }
+  }
+
+  private boolean answersPing() throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      byte[] reply = new byte[7];
+      int read = socket.getInputStream().readNBytes(reply, 0, reply.length);
+      return new String(reply, 0, read, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+    }
+  }
+
+  private String output() {
+    synchronized (output) {
+      return String.join("\n", output);
+    }
+  }
+
+  private void deleteDirectory() {
+    File[] files = directory.toFile().listFiles();
+    if (files != null) {
+      for (File file : files) {
+        file.delete();
+      }
+    }
+    directory.toFile().delete();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /**
+   * Returns redis-server from the PATH, or the one shipped in the embedded-redis artifact when
+   * there is none or the system property {@code sluice.redis.server} is {@code shipped}.
+   */
+  static Path binary() throws IOException {
+    if ("shipped".equals(System.getProperty("sluice.redis.server"))) {
+      return extractShippedBinary();
+    }
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String directory : path.split(File.pathSeparator)) {
+        Path candidate = Path.of(directory, "redis-server");
+        if (Files.isExecutable(candidate)) {
+          return candidate;
+        }
+      }
+    }
+    return extractShippedBinary();
+  }
+
+  static Path extractShippedBinary() throws IOException {
+    String resource = shippedBinaryName();
+    try (InputStream in = RedisServer.class.getResourceAsStream("/" + resource)) {
+      if (in == null) {
+        throw new IllegalStateException("no redis-server on the PATH and no /" + resource
+            + " on the test class path; install it with: apt-get install -y redis-server");
+      }
+      Path file = Files.createTempFile("redis-server-", "");
+      file.toFile().deleteOnExit();
+      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+      if (!file.toFile().setExecutable(true)) {
+        throw new IOException("failed to make " + file + " executable");
+      }
+      return file;
+    }
+  }
+
+  private static String shippedBinaryName() {
+    String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
+    if (arch.equals("aarch64") || arch.equals("arm64")) {
+      return "redis-server-6.2.7-linux-arm64";
+    }
+    return "redis-server-6.2.6-v5-linux-amd64";
+  }
+}

@@ -1,0 +1,49 @@
+package dev.sluice.redis;
+
+import dev.sluice.TimeSource;
+import dev.sluice.store.RateLimitStore;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * Runs the store contract on the Redis store in {@link TimeMode#CLIENT}, so that it reads the
+ * same fake clock as the in-memory reference. Keys get no expiry here, because Redis would
+ * expire them on its own clock, which the fake clock does not follow.
+ */
+class RedisStoreContractTest extends StoreContract {
+
+  private static RedisServer server;
+  private static int stores;
+  private final List<RedisStore> opened = new ArrayList<>();
+
+  @BeforeAll
+  static void startServer() {
+    server = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  @AfterEach
+  void closeStores() {
+    opened.forEach(RedisStore::close);
+  }
+
+  @Override
+  protected RateLimitStore storeFor(TimeSource time) {
+    RedisStore store = RedisStore.builder()
+        .uri(server.uri())
+        .keyPrefix("contract" + stores++)
+        .timeMode(TimeMode.CLIENT)
+        .timeSource(time)
+        .withoutExpiry()
+        .build();
+    opened.add(store);
+    return store;
+  }
+}

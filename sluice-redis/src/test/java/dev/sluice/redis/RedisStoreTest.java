@@ -1,0 +1,294 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Decision;
+import dev.sluice.Limit;
+import dev.sluice.Mode;
+import dev.sluice.Policy;
+import dev.sluice.TimeSource;
+import dev.sluice.store.PolicyBinding;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Redis-specific behaviour of {@link RedisStore}, on the server's clock. */
+class RedisStoreTest {
+
+  private static final long MILLI = 1_000_000L;
+
+  private static RedisServer server;
+  private static RedisClient client;
+  private static StatefulRedisConnection<String, String> admin;
+
+  private RedisStore store;
+
+  @BeforeAll
+  static void startServer() {
+    server = RedisServer.start();
+    client = RedisClient.create(server.uri());
+    admin = client.connect();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    admin.close();
+    client.shutdown();
+    server.close();
+  }
+
+  @BeforeEach
+  void openStore() {
+    redis().flushall();
+    store = RedisStore.builder().uri(server.uri()).build();
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  private static RedisCommands<String, String> redis() {
+    return admin.sync();
+  }
+
+  private static Limit limit(Algorithm algorithm, long limit, Duration period) {
+    return Limit.of(algorithm, limit, period).withName(algorithm.configName());
+  }
+
+  /** Returns a policy of one limit of each algorithm. */
+  private static Policy everyAlgorithm(Duration period) {
+    return Policy.of("every",
+        limit(Algorithm.TOKEN_BUCKET, 10, period),
+        limit(Algorithm.LEAKY_BUCKET, 10, period).withMode(Mode.SHAPE),
+        limit(Algorithm.FIXED_WINDOW, 10, period),
+        limit(Algorithm.GCRA, 10, period),
+        limit(Algorithm.SLIDING_WINDOW, 10, period),
+        limit(Algorithm.SLIDING_LOG, 10, period));
+  }
+
+  /**
+   * INFO commandstats also counts the commands a script runs, so every count is accounted
+   * for: per decision one EVALSHA from the client, and inside the script one TIME and one
+   * HMGET per limit, plus one HSET and one PEXPIRE per limit when admitted. Any other round
+   * trip would show up as another command or a higher count.
+   */
+  @Test
+  void tryAcquire_warm_oneEvalsha() {
+    PolicyBinding binding = store.bind(everyAlgorithm(Duration.ofMinutes(1)));
+    binding.tryAcquire("warm-up", 1, Long.MAX_VALUE);
+    redis().configResetstat();
+
+    long admitted = 0;
+    for (int i = 0; i < 30; i++) {
+      admitted += binding.tryAcquire("user-" + (i % 3), 1 + i % 5, Long.MAX_VALUE).allowed()
+          ? 1 : 0;
+    }
+
+    Map<String, Long> calls = commandCalls();
+    calls.keySet().removeIf(command -> command.startsWith("config") || command.equals("info"));
+    assertThat(admitted).isBetween(1L, 29L);
+    assertThat(calls).containsOnly(
+        Map.entry("evalsha", 30L),
+        Map.entry("time", 30L),
+        Map.entry("hmget", 6 * 30L),
+        Map.entry("hset", 6 * admitted),
+        Map.entry("pexpire", 6 * admitted));
+  }
+
+  @Test
+  void tryAcquire_scriptFlushed_chargesOnce() {
+    PolicyBinding bucket = store.bind(
+        Policy.of("flush", Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofHours(1))));
+    assertThat(bucket.tryAcquire("k", 1, Long.MAX_VALUE).remaining()).isEqualTo(4);
+
+    redis().scriptFlush();
+
+    assertThat(bucket.tryAcquire("k", 1, Long.MAX_VALUE).remaining()).isEqualTo(3);
+    assertThat(bucket.tryAcquire("k", 1, Long.MAX_VALUE).remaining()).isEqualTo(2);
+  }
+
+  @Test
+  void tryAcquire_eachAlgorithm_ttlWithinReset() {
+    Policy every = everyAlgorithm(Duration.ofMinutes(1));
+    for (Limit limit : every.limits()) {
+      Decision decision = store.bind(Policy.of(limit.name(), limit))
+          .tryAcquire("ttl", 3, Long.MAX_VALUE);
+      List<String> keys = redis().keys("sluice:{" + limit.name() + ":*");
+
+      assertThat(keys).as("keys of %s", limit.name()).hasSize(1);
+      long resetMillis = (decision.resetAfterNanos() + MILLI - 1) / MILLI;
+      assertThat(redis().pttl(keys.get(0))).as("PTTL of %s", keys.get(0))
+          .isPositive().isLessThanOrEqualTo(resetMillis);
+    }
+  }
+
+  @Test
+  void tryAcquire_policy_ttlWithinReset() {
+    Decision decision = store.bind(everyAlgorithm(Duration.ofSeconds(30)))
+        .tryAcquire("ttl", 7, Long.MAX_VALUE);
+    List<String> keys = redis().keys("sluice:*");
+
+    assertThat(keys).hasSize(6);
+    long resetMillis = (decision.resetAfterNanos() + MILLI - 1) / MILLI;
+    for (String key : keys) {
+      assertThat(redis().pttl(key)).as("PTTL of %s", key)
+          .isPositive().isLessThanOrEqualTo(resetMillis);
+    }
+  }
+
+  @Test
+  void tryAcquire_clientTime_ttlWithinReset() {
+    try (RedisStore clientTimed = RedisStore.builder().uri(server.uri())
+        .timeMode(TimeMode.CLIENT).timeSource(TimeSource.system()).build()) {
+      Decision decision = clientTimed.bind(everyAlgorithm(Duration.ofSeconds(30)))
+          .tryAcquire("client", 4, Long.MAX_VALUE);
+      List<String> keys = redis().keys("sluice:*");
+
+      assertThat(keys).hasSize(6);
+      long resetMillis = (decision.resetAfterNanos() + MILLI - 1) / MILLI;
+      for (String key : keys) {
+        assertThat(redis().pttl(key)).as("PTTL of %s", key)
+            .isPositive().isLessThanOrEqualTo(resetMillis);
+      }
+    }
+  }
+
+  @Test
+  void tryAcquire_oneOffRequest_keysVanish() throws Exception {
+    redis().configSet("notify-keyspace-events", "Ex");
+    Set<String> expired = ConcurrentHashMap.newKeySet();
+    CountDownLatch allExpired = new CountDownLatch(6);
+    try (StatefulRedisPubSubConnection<String, String> events = client.connectPubSub()) {
+      events.addListener(new RedisPubSubAdapter<>() {
+        @Override
+        public void message(String channel, String key) {
+          if (expired.add(key)) {
+            allExpired.countDown();
+          }
+        }
+      });
+      events.sync().subscribe("__keyevent@0__:expired");
+
+      store.bind(everyAlgorithm(Duration.ofMillis(50))).tryAcquire("once", 1, Long.MAX_VALUE);
+
+      assertThat(allExpired.await(30, TimeUnit.SECONDS)).as("keys expired: %s", expired).isTrue();
+    }
+    assertThat(redis().keys("sluice:*")).isEmpty();
+  }
+
+  @Test
+  void tryAcquire_denialOrCostZero_writesNothing() {
+    PolicyBinding bucket = store.bind(
+        Policy.of("nothing", Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofHours(1))));
+
+    assertThat(bucket.tryAcquire("a", 0, Long.MAX_VALUE).allowed()).isTrue();
+    assertThat(bucket.tryAcquire("b", 6, Long.MAX_VALUE).allowed()).isFalse();
+
+    assertThat(redis().keys("*")).isEmpty();
+  }
+
+  @Test
+  void tryAcquire_bracesInKey_oneSlot() {
+    store.bind(everyAlgorithm(Duration.ofMinutes(1))).tryAcquire("}{x}{", 1, Long.MAX_VALUE);
+    List<String> keys = redis().keys("*");
+
+    assertThat(keys).hasSize(6);
+    int slot = SlotHash.getSlot(keys.get(0));
+    for (String key : keys) {
+      assertThat(key.chars().filter(c -> c == '{').count()).as("'{' in %s", key).isEqualTo(1);
+      assertThat(key.chars().filter(c -> c == '}').count()).as("'}' in %s", key).isEqualTo(1);
+      assertThat(SlotHash.getSlot(key)).as("slot of %s", key).isEqualTo(slot);
+    }
+  }
+
+  @Test
+  void tryAcquire_serverTime_decidesByServerClock() {
+    PolicyBinding window = store.bind(
+        Policy.of("server", Limit.of(Algorithm.FIXED_WINDOW, 1, Duration.ofHours(1))));
+
+    Decision first = window.tryAcquire("k", 1, Long.MAX_VALUE);
+    Decision second = window.tryAcquire("k", 1, Long.MAX_VALUE);
+
+    assertThat(first.allowed()).isTrue();
+    assertThat(second.allowed()).isFalse();
+    assertThat(second.retryAfterNanos()).isPositive()
+        .isLessThanOrEqualTo(first.resetAfterNanos());
+    long serverSeconds = Long.parseLong(redis().time().get(0));
+    long windowEndSeconds = serverSeconds - serverSeconds % 3600 + 3600;
+    assertThat(first.resetAfterNanos() / 1_000_000_000L)
+        .isBetween(windowEndSeconds - serverSeconds - 2, windowEndSeconds - serverSeconds);
+  }
+
+  @Test
+  void tryAcquire_concurrentThreads_admitExactlyTheBurst() throws Exception {
+    PolicyBinding bucket = store.bind(
+        Policy.of("threads", Limit.of(Algorithm.TOKEN_BUCKET, 100, Duration.ofHours(1))));
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    List<Callable<Integer>> callers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      callers.add(() -> {
+        int admitted = 0;
+        for (int i = 0; i < 50; i++) {
+          admitted += bucket.tryAcquire("shared", 1, Long.MAX_VALUE).allowed() ? 1 : 0;
+        }
+        return admitted;
+      });
+    }
+
+    int admitted = 0;
+    try {
+      for (Future<Integer> result : threads.invokeAll(callers)) {
+        admitted += result.get();
+      }
+    } finally {
+      threads.shutdown();
+    }
+
+    // 200 requests within far less than the 36 s that one token takes to come back.
+    assertThat(admitted).isEqualTo(100);
+  }
+
+  @Test
+  void keyPrefix_withBrace_rejected() {
+    assertThatThrownBy(() -> RedisStore.builder().keyPrefix("a{b"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("keyPrefix must be printable ASCII without braces or spaces, got 'a{b'");
+  }
+
+  /** Parses INFO commandstats into calls per command. */
+  private static Map<String, Long> commandCalls() {
+    Map<String, Long> calls = new HashMap<>();
+    for (String line : redis().info("commandstats").split("\r?\n")) {
+      if (line.startsWith("cmdstat_")) {
+        String command = line.substring("cmdstat_".length(), line.indexOf(':'));
+        String count = line.substring(line.indexOf("calls=") + 6, line.indexOf(','));
+        calls.put(command, Long.parseLong(count));
+      }
+    }
+    return calls;
+  }
+}
