@@ -35,6 +35,9 @@ final class InMemoryBinding implements PolicyBinding {
     if (cost < 0) {
       throw new IllegalArgumentException("cost must be at least 0, got " + cost);
     }
+    if (maxDelayNanos < 0) {
+      throw new IllegalArgumentException("maxDelayNanos must be at least 0, got " + maxDelayNanos);
+    }
     while (true) {
       KeyTable.Entry entry = table.get(key);
       Object state = entry == null ? null : entry.state;

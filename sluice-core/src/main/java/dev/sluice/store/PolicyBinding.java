@@ -15,7 +15,7 @@ public interface PolicyBinding {
    *
    * @param maxDelayNanos the longest delay the caller will wait; a shaping limit denies, without
    *     charging, a request that would have to wait longer ({@link Long#MAX_VALUE} for no bound)
-   * @throws IllegalArgumentException if cost is negative
+   * @throws IllegalArgumentException if cost or maxDelayNanos is negative
    */
   Decision tryAcquire(String key, long cost, long maxDelayNanos);
 }

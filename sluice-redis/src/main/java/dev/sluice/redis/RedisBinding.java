@@ -65,6 +65,9 @@ final class RedisBinding implements PolicyBinding {
     if (cost < 0) {
       throw new IllegalArgumentException("cost must be at least 0, got " + cost);
     }
+    if (maxDelayNanos < 0) {
+      throw new IllegalArgumentException("maxDelayNanos must be at least 0, got " + maxDelayNanos);
+    }
     String[] keys = keysOf(key);
     String[] args = new String[HEADER_ARGS + limitArgs.length];
     args[0] = clientClock == null ? "" : Long.toString(clientClock.nanos());

@@ -11,6 +11,7 @@
 -- the 0-based index of the limit that decided; numbers above 2^53 travel as decimal strings.
 
 local NANOS_PER_MILLI = Big.parse('1000000')
+local LONG_MAX = Big.parse('9223372036854775807')
 local LIMIT_ARGS = 5
 local HEADER_ARGS = 4
 
@@ -111,6 +112,24 @@ local function combine(decisions)
           retry_after = retry_after, delay = delay}, binding
 end
 
+-- The port of PolicyMeter.reportUncharged: when any limit denies, a limit that admitted the
+-- request reports its state as it is, because its admission reported values as if the cost had
+-- been charged.
+local function report_uncharged(meters, params, states, decisions, now)
+  local all_allowed = true
+  for _, d in ipairs(decisions) do
+    all_allowed = all_allowed and d.allowed
+  end
+  if all_allowed then
+    return
+  end
+  for i, d in ipairs(decisions) do
+    if d.allowed then
+      decisions[i] = meters[i].check(params[i], states[i], now, Big.ZERO, LONG_MAX)
+    end
+  end
+end
+
 local function reply(decision, index)
   local retry_after = decision.retry_after == nil and '-1' or Big.tostring(decision.retry_after)
   return {decision.allowed and 1 or 0, Big.tostring(decision.remaining),
@@ -132,6 +151,7 @@ for i = 1, #KEYS do
   states[i] = read_state(KEYS[i], meters[i])
   decisions[i] = meters[i].check(params[i], states[i], now, cost, max_delay)
 end
+report_uncharged(meters, params, states, decisions, now)
 local decision, index = combine(decisions)
 if decision.allowed and not Big.is_zero(cost) then
   for i = 1, #KEYS do
