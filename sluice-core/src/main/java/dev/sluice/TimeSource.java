@@ -11,10 +11,24 @@ import java.util.concurrent.TimeUnit;
  */
 public interface TimeSource {
 
-  /** Nanoseconds since 1970-01-01T00:00:00Z; must not go backwards. */
+  /**
+   * The latest reading a store accepts: 2<sup>62</sup> ns, early in the year 2116. With it, no
+   * window end, refill time or reset time can overflow 64-bit arithmetic.
+   */
+  long MAX_NANOS = 1L << 62;
+
+  /**
+   * Returns nanoseconds since 1970-01-01T00:00:00Z, from 0 to {@link #MAX_NANOS}; must not go
+   * backwards. The in-memory store rejects a reading outside that range with an
+   * {@link IllegalStateException}.
+   */
   long nanos();
 
-  /** Waits for the given number of nanoseconds; a fake time source advances its time instead. */
+  /**
+   * Waits for the given number of nanoseconds. A fake time source must override this to advance
+   * its own time: {@link RateLimiter#acquire} waits by calling it and then reads {@link #nanos()}
+   * again, so with a clock that never moves it would wait for ever.
+   */
   default void sleepNanos(long nanos) throws InterruptedException {
     if (nanos > 0) {
       TimeUnit.NANOSECONDS.sleep(nanos);

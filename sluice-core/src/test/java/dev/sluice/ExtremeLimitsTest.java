@@ -61,7 +61,8 @@ class ExtremeLimitsTest {
   @ParameterizedTest
   @MethodSource("extremes")
   void tryAcquire_extremeLimitIdle_isBackToInitialState(Limit limit) {
-    FakeTimeSource time = new FakeTimeSource();
+    // From the epoch, so that a recovery of up to 36,500 days stays within TimeSource.MAX_NANOS.
+    FakeTimeSource time = new FakeTimeSource(0);
     RateLimiter limiter = RateLimiter.builder(Policy.of("x", limit)).timeSource(time).build();
     Decision fresh = limiter.tryAcquire("k", 0);
     Decision all = limiter.tryAcquire("k", limit.burst());

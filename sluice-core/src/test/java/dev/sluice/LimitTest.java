@@ -44,7 +44,7 @@ class LimitTest {
   void of_periodZero_rejected() {
     assertThatThrownBy(() -> Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("period must be at least 1ms, got 0ns");
+        .hasMessage("period must be at least 1ms, got 0ms");
   }
 
   @Test

@@ -9,7 +9,7 @@ public final class Durations {
 
   /**
    * Formats a duration in the largest unit that represents it exactly, from days down to
-   * nanoseconds, such as {@code 1d}, {@code 90s} or {@code 1500us}.
+   * nanoseconds, such as {@code 1d}, {@code 90s} or {@code 1500us}; zero is {@code 0ms}.
    */
   public static String format(Duration duration) {
     long nanos;
@@ -17,6 +17,9 @@ public final class Durations {
       nanos = duration.toNanos();
     } catch (ArithmeticException tooLong) {
       return duration.toSeconds() + "s";
+    }
+    if (nanos == 0) {
+      return "0ms";
     }
     String[] units = {"d", "h", "m", "s", "ms", "us", "ns"};
     long[] sizes = {86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L,

@@ -45,7 +45,7 @@ final class InMemoryBinding implements PolicyBinding {
         table.unlink(key, entry);
         continue;
       }
-      long now = timeSource.nanos();
+      long now = readClock();
       Decision decision = meter.check(state, now, cost, maxDelayNanos);
       if (!decision.allowed() || cost == 0) {
         return decision;
@@ -67,6 +67,15 @@ final class InMemoryBinding implements PolicyBinding {
           break;
       }
     }
+  }
+
+  private long readClock() {
+    long now = timeSource.nanos();
+    if (now < 0 || now > TimeSource.MAX_NANOS) {
+      throw new IllegalStateException("time source returned " + now
+          + " ns; expected nanoseconds since the Unix epoch from 0 to " + TimeSource.MAX_NANOS);
+    }
+    return now;
   }
 
   /** Denies a new key that found the store full; it may retry once a second. */

@@ -41,6 +41,40 @@ class InMemoryStoreTest {
   }
 
   @Test
+  void tryAcquire_clockBeyondTheSupportedRange_isRejected() {
+    PolicyBinding binding =
+        store().bind(policy(Algorithm.FIXED_WINDOW, 3, Duration.ofMinutes(1)));
+    time.advanceNanos(dev.sluice.TimeSource.MAX_NANOS + 1 - time.nanos());
+
+    assertThatThrownBy(() -> take(binding, "k", 1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("time source returned 4611686018427387905 ns; expected nanoseconds since the"
+            + " Unix epoch from 0 to 4611686018427387904");
+  }
+
+  @Test
+  void tryAcquire_clockAtTheEndOfTheSupportedRange_stillLimits() {
+    PolicyBinding binding =
+        store().bind(policy(Algorithm.FIXED_WINDOW, 3, Duration.ofMinutes(1)));
+    time.advanceNanos(dev.sluice.TimeSource.MAX_NANOS - time.nanos());
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(take(binding, "k", 1).allowed()).isTrue();
+    }
+    assertThat(take(binding, "k", 1).allowed()).isFalse();
+  }
+
+  @Test
+  void maxDelay_negative_isRejected() {
+    PolicyBinding binding =
+        store().bind(policy(Algorithm.TOKEN_BUCKET, 3, Duration.ofMinutes(1)));
+
+    assertThatThrownBy(() -> binding.tryAcquire("k", 1, -1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxDelayNanos must be at least 0, got -1");
+  }
+
+  @Test
   void trackedKeys_peekAndDenial_trackNothing() {
     InMemoryStore store = store();
     PolicyBinding binding = store.bind(policy(Algorithm.TOKEN_BUCKET, 3, Duration.ofSeconds(1)));

@@ -64,7 +64,7 @@ public final class ServeCommand implements Callable<Integer> {
       throw e;
     } catch (Exception e) {
       spec.commandLine().getErr().println("sluice serve failed to start on " + host + ":" + port
-          + ": " + e.getMessage());
+          + ": " + describe(e));
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -122,6 +122,20 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (limit.mode() == Mode.SHAPE) {
       text.append(" shape");
+    }
+    return text.toString();
+  }
+
+  /**
+   * Returns the message of an exception and of its causes, so that Jetty's "Failed to bind"
+   * carries the operating system's reason, such as "Address already in use".
+   */
+  private static String describe(Throwable failure) {
+    StringBuilder text = new StringBuilder(String.valueOf(failure.getMessage()));
+    for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause.getMessage() != null && !text.toString().contains(cause.getMessage())) {
+        text.append(": ").append(cause.getMessage());
+      }
     }
     return text.toString();
   }

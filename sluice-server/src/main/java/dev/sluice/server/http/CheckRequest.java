@@ -3,6 +3,7 @@ package dev.sluice.server.http;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -22,8 +23,12 @@ record CheckRequest(String policy, String key, long cost) {
 
   private static final List<String> FIELDS = List.of("policy", "key", "cost");
 
+  /** The longest accepted key, in characters; keys are kept in memory while their state is. */
+  static final int MAX_KEY_LENGTH = 1024;
+
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
   /**
@@ -41,25 +46,48 @@ record CheckRequest(String policy, String key, long cost) {
     rejectUnknownFields(root);
     String policy = requiredText(root, "policy", "the name of a loaded policy");
     String key = requiredText(root, "key", "a non-empty string that identifies the client");
+    if (key.length() > MAX_KEY_LENGTH) {
+      throw ApiException.badRequest("key", "key must be at most " + MAX_KEY_LENGTH
+          + " characters, got " + key.length() + "; hash longer identifiers first");
+    }
     return new CheckRequest(policy, key, cost(root.get("cost")));
   }
 
   private static JsonNode readTree(byte[] body) throws ApiException {
-    if (body.length == 0) {
-      throw ApiException.badRequest("body", "request body is empty; expected a JSON object");
-    }
+    JsonNode root;
     try {
-      return MAPPER.readTree(body);
+      root = MAPPER.readTree(body);
     } catch (JacksonException e) {
-      JsonLocation where = e.getLocation();
-      String position = where == null
-          ? ""
-          : " at line " + where.getLineNr() + ", column " + where.getColumnNr();
-      throw ApiException.badRequest("body",
-          "request body is not valid JSON" + position + ": " + e.getOriginalMessage());
+      throw ApiException.badRequest("body", "request body is not valid JSON" + position(e)
+          + ": " + reason(e) + "; expected a JSON object such as {\"policy\": \"default\","
+          + " \"key\": \"user-42\"}");
     } catch (IOException e) {
       throw ApiException.badRequest("body", "request body cannot be read: " + e.getMessage());
     }
+    if (root == null || root.isMissingNode()) {
+      throw ApiException.badRequest("body", "request body is empty; expected a JSON object");
+    }
+    return root;
+  }
+
+  private static String position(JacksonException e) {
+    JsonLocation where = e.getLocation();
+    return where == null || where.getLineNr() < 1
+        ? ""
+        : " at line " + where.getLineNr() + ", column " + where.getColumnNr();
+  }
+
+  /**
+   * Returns the parser's reason without its advice to change parser settings or its source
+   * description, which mean nothing to a client: {@code Unrecognized token 'garbage'}.
+   */
+  private static String reason(JacksonException e) {
+    String message = String.valueOf(e.getOriginalMessage());
+    if (message.startsWith("Trailing token")) {
+      return "unexpected content after the JSON object";
+    }
+    int end = message.indexOf(": ");
+    return end > 0 ? message.substring(0, end) : message;
   }
 
   private static void rejectUnknownFields(JsonNode root) throws ApiException {

@@ -4,11 +4,11 @@ import dev.sluice.Decision;
 import dev.sluice.Policy;
 import dev.sluice.store.PolicyBinding;
 import dev.sluice.store.RateLimitStore;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -51,16 +51,9 @@ public final class SluiceHandler extends Handler.Abstract {
     try {
       route(request, response, callback);
     } catch (ApiException e) {
-      LOG.debug("rejected {} {}: {}", request.getMethod(), request.getHttpURI().getPath(),
-          e.getMessage());
-      if (e.status() == 405) {
-        response.getHeaders().put(HttpHeader.ALLOW, allowedMethod(request));
-      }
-      send(response, callback, e.status(), JsonBodies.error(e.getMessage(), e.field()));
+      reject(request, response, callback, e);
     } catch (RuntimeException e) {
-      LOG.error("failed to serve {} {}", request.getMethod(), request.getHttpURI().getPath(), e);
-      send(response, callback, 500,
-          JsonBodies.error("internal error; the server log has the details", null));
+      fail(request, response, callback, e);
     }
     return true;
   }
@@ -72,14 +65,14 @@ public final class SluiceHandler extends Handler.Abstract {
     switch (path) {
       case "/v1/check" -> {
         requireMethod(method, "POST", path);
-        check(request, response, callback);
+        readBodyThenCheck(request, response, callback);
       }
       case "/v1/policies" -> {
-        requireMethod(method, "GET", path);
+        requireReadMethod(method, path);
         send(response, callback, 200, policiesBody);
       }
       case "/healthz" -> {
-        requireMethod(method, "GET", path);
+        requireReadMethod(method, path);
         send(response, callback, 200, JsonBodies.health());
       }
       default -> throw new ApiException(404, null,
@@ -88,9 +81,37 @@ public final class SluiceHandler extends Handler.Abstract {
     }
   }
 
-  private void check(Request request, Response response, Callback callback)
+  /**
+   * Reads the body without holding a thread while it arrives, so that clients sending slowly
+   * cannot exhaust the thread pool, then decides. A body that declares a length above
+   * {@link #MAX_BODY_BYTES} is rejected unread, and a chunked one as soon as it passes that size.
+   */
+  private void readBodyThenCheck(Request request, Response response, Callback callback)
       throws ApiException {
-    CheckRequest check = CheckRequest.parse(readBody(request));
+    long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+    if (declared > MAX_BODY_BYTES) {
+      throw tooLarge(declared + " bytes");
+    }
+    // One byte of headroom, because Jetty fails a read that reaches its maximum size exactly.
+    Content.Source.asByteArrayAsync(request, MAX_BODY_BYTES + 1).whenComplete((body, failure) -> {
+      try {
+        if (failure != null) {
+          throw unreadable(failure);
+        }
+        if (body.length > MAX_BODY_BYTES) {
+          throw tooLarge("more than " + MAX_BODY_BYTES + " bytes");
+        }
+        check(body, response, callback);
+      } catch (ApiException e) {
+        reject(request, response, callback, e);
+      } catch (RuntimeException e) {
+        fail(request, response, callback, e);
+      }
+    });
+  }
+
+  private void check(byte[] body, Response response, Callback callback) throws ApiException {
+    CheckRequest check = CheckRequest.parse(body);
     PolicyBinding binding = bindings.get(check.policy());
     if (binding == null) {
       throw new ApiException(404, "policy", "policy '" + check.policy()
@@ -110,29 +131,42 @@ public final class SluiceHandler extends Handler.Abstract {
     send(response, callback, 200, JsonBodies.decision(check.policy(), decision));
   }
 
-  /**
-   * Reads the whole body. A body that declares a length above {@link #MAX_BODY_BYTES} is
-   * rejected unread, and a chunked one as soon as it passes that size.
-   */
-  private static byte[] readBody(Request request) throws ApiException {
-    long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-    if (declared > MAX_BODY_BYTES) {
-      throw tooLarge(declared + " bytes");
+  /** Returns the error for a body that could not be read: too large, too slow or cut off. */
+  private static ApiException unreadable(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause()
+        : failure;
+    // Jetty reports a body beyond the maximum size as an IllegalStateException.
+    if (cause instanceof IllegalStateException) {
+      return tooLarge("more than " + MAX_BODY_BYTES + " bytes");
     }
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-      if (body.length > MAX_BODY_BYTES) {
-        throw tooLarge("more than " + MAX_BODY_BYTES + " bytes");
-      }
-      return body;
-    } catch (IOException e) {
-      throw ApiException.badRequest("body", "request body cannot be read: " + e.getMessage());
+    if (cause instanceof TimeoutException) {
+      return new ApiException(408, "body",
+          "request body did not arrive within the idle timeout; send the whole body at once");
     }
+    return ApiException.badRequest("body", "request body cannot be read: " + cause.getMessage());
   }
 
   private static ApiException tooLarge(String size) {
     return ApiException.badRequest("body",
         "request body must be at most " + MAX_BODY_BYTES + " bytes, got " + size);
+  }
+
+  private static void reject(
+      Request request, Response response, Callback callback, ApiException e) {
+    LOG.debug("rejected {} {}: {}", request.getMethod(), request.getHttpURI().getPath(),
+        e.getMessage());
+    if (e.status() == 405) {
+      response.getHeaders().put(HttpHeader.ALLOW, allowedMethods(request));
+    }
+    send(response, callback, e.status(), JsonBodies.error(e.getMessage(), e.field()));
+  }
+
+  private static void fail(
+      Request request, Response response, Callback callback, RuntimeException e) {
+    LOG.error("failed to serve {} {}", request.getMethod(), request.getHttpURI().getPath(), e);
+    send(response, callback, 500,
+        JsonBodies.error("internal error; the server log has the details", null));
   }
 
   private static void requireMethod(String method, String expected, String path)
@@ -143,8 +177,15 @@ public final class SluiceHandler extends Handler.Abstract {
     }
   }
 
-  private static String allowedMethod(Request request) {
-    return Request.getPathInContext(request).equals("/v1/check") ? "POST" : "GET";
+  /** Accepts GET, and HEAD, which load balancers use for health probes. */
+  private static void requireReadMethod(String method, String path) throws ApiException {
+    if (!method.equals("HEAD")) {
+      requireMethod(method, "GET", path);
+    }
+  }
+
+  private static String allowedMethods(Request request) {
+    return Request.getPathInContext(request).equals("/v1/check") ? "POST" : "GET, HEAD";
   }
 
   private static void send(Response response, Callback callback, int status, String json) {

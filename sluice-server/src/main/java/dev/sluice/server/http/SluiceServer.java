@@ -20,6 +20,12 @@ public final class SluiceServer {
   /** The longest {@link #stop()} waits for requests in flight. */
   public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * How long a connection may stay silent, also in the middle of a request body, before it is
+   * closed; bodies are read without holding a thread, so silent clients cost only a socket.
+   */
+  public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
+
   private final Server server;
   private final ServerConnector connector;
 
@@ -43,8 +49,10 @@ public final class SluiceServer {
     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost(host);
     connector.setPort(port);
+    connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
     server.addConnector(connector);
     server.setHandler(new GracefulHandler(new SluiceHandler(policies, store)));
+    server.setErrorHandler(new JsonErrorHandler());
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
     server.setStopAtShutdown(false);
     try {

@@ -303,9 +303,8 @@ class SluiceServerTest {
 
   @Test
   void check_bodyOfExactly64KiB_isAccepted() throws Exception {
-    String frame = "{\"policy\": \"window\", \"key\": \"\"}";
-    String key = "k".repeat(SluiceHandler.MAX_BODY_BYTES - frame.length());
-    String json = "{\"policy\": \"window\", \"key\": \"" + key + "\"}";
+    String request = "{\"policy\": \"window\", \"key\": \"big\"}";
+    String json = request + " ".repeat(SluiceHandler.MAX_BODY_BYTES - request.length());
 
     HttpResponse<String> response = check(json);
 
@@ -336,7 +335,7 @@ class SluiceServerTest {
     assertThat(JSON.readTree(getCheck.body()).get("error").textValue())
         .isEqualTo("method GET is not allowed on /v1/check; use POST");
     assertThat(postPolicies.statusCode()).isEqualTo(405);
-    assertThat(postPolicies.headers().firstValue("Allow")).hasValue("GET");
+    assertThat(postPolicies.headers().firstValue("Allow")).hasValue("GET, HEAD");
     assertThat(deleteHealth.statusCode()).isEqualTo(405);
     assertThat(JSON.readTree(deleteHealth.body()).get("error").textValue())
         .isEqualTo("method DELETE is not allowed on /healthz; use GET");
@@ -378,6 +377,95 @@ class SluiceServerTest {
         "{\"name\": \"per-hour\", \"algorithm\": \"fixed_window\", \"limit\": 1000,"
             + " \"period\": \"1h\", \"period_ms\": 3600000, \"burst\": 1000,"
             + " \"mode\": \"police\"}"));
+  }
+
+  @Test
+  void check_textAfterTheObject_returns400AndChargesNothing() throws Exception {
+    HttpResponse<String> response = check("{\"policy\": \"window\", \"key\": \"tail\"} x");
+    HttpResponse<String> after = check("{\"policy\": \"window\", \"key\": \"tail\"}");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(response.body()).get("field").textValue()).isEqualTo("body");
+    // 5 per window: an untouched key has 4 left after this first charge.
+    assertThat(JSON.readTree(after.body()).get("remaining").asLong()).isEqualTo(4);
+  }
+
+  @Test
+  void check_whitespaceBody_returns400SayingEmpty() throws Exception {
+    HttpResponse<String> response = check("   ");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(response.body()).get("error").textValue())
+        .isEqualTo("request body is empty; expected a JSON object");
+  }
+
+  @Test
+  void check_parserAdvice_isNotShownToClients() throws Exception {
+    HttpResponse<String> response =
+        check("{\"policy\": \"window\", \"key\": \"k\", \"cost\": NaN}");
+
+    String error = JSON.readTree(response.body()).get("error").textValue();
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(error).contains("Non-standard token 'NaN'");
+    assertThat(error).doesNotContain("JsonReadFeature");
+  }
+
+  @Test
+  void check_keyAbove1024Characters_returns400() throws Exception {
+    String longKey = "k".repeat(1025);
+    HttpResponse<String> response =
+        check("{\"policy\": \"window\", \"key\": \"" + longKey + "\"}");
+    HttpResponse<String> longest =
+        check("{\"policy\": \"window\", \"key\": \"" + longKey.substring(1) + "\"}");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(response.body()).get("error").textValue())
+        .isEqualTo(
+            "key must be at most 1024 characters, got 1025; hash longer identifiers first");
+    assertThat(longest.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void errorsOutsideTheApi_areJson() throws Exception {
+    HttpResponse<String> response = send(get("/v1//check"));
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(JSON.readTree(response.body()).get("error").textValue())
+        .startsWith("request rejected by the HTTP layer (400 Bad Request)");
+  }
+
+  @Test
+  void healthz_head_returnsOk() throws Exception {
+    HttpResponse<String> response =
+        send(request("/healthz").method("HEAD", BodyPublishers.noBody()).build());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+  }
+
+  /**
+   * A client that sends headers and then stalls in its body holds no server thread, so more
+   * stalled clients than the thread pool has threads (Jetty's default is 200) do not stop the
+   * server from answering others.
+   */
+  @Test
+  void check_manyClientsStalledInTheirBody_otherRequestsAreServed() throws Exception {
+    List<java.net.Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 250; i++) {
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port());
+        socket.getOutputStream().write(("POST /v1/check HTTP/1.1\r\nHost: localhost\r\n"
+            + "Content-Length: 50\r\n\r\n{").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        stalled.add(socket);
+      }
+      HttpResponse<String> response = send(get("/healthz"));
+
+      assertThat(response.statusCode()).isEqualTo(200);
+    } finally {
+      for (java.net.Socket socket : stalled) {
+        socket.close();
+      }
+    }
   }
 
   private HttpResponse<String> check(String json) throws Exception {
