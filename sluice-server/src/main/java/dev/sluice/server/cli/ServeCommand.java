@@ -1,0 +1,128 @@
+package dev.sluice.server.cli;
+
+import dev.sluice.Limit;
+import dev.sluice.Mode;
+import dev.sluice.Policy;
+import dev.sluice.TimeSource;
+import dev.sluice.internal.Durations;
+import dev.sluice.server.config.ConfigException;
+import dev.sluice.server.config.ConfigLoader;
+import dev.sluice.server.config.SluiceConfig;
+import dev.sluice.server.http.SluiceServer;
+import dev.sluice.store.InMemoryStore;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice serve}: loads the config, starts the HTTP check API and runs until the process
+ * is asked to stop (SIGTERM or Ctrl-C), then stops gracefully.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = "Serve the HTTP check API (POST /v1/check) for the policies of a config.")
+public final class ServeCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "YAML config with the store and the policies; without it, the embedded"
+          + " default config.")
+  private Path config;
+
+  @Option(names = "--port", defaultValue = "8080",
+      description = "TCP port to listen on, 0 for any free port (default: ${DEFAULT-VALUE}).")
+  private int port;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}); 0.0.0.0 for all IPv4"
+          + " interfaces.")
+  private String host;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    SluiceService service;
+    try {
+      service = start();
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println(e.getMessage());
+      return 2;
+    } catch (ParameterException e) {
+      throw e;
+    } catch (Exception e) {
+      spec.commandLine().getErr().println("sluice serve failed to start on " + host + ":" + port
+          + ": " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      service.close();
+      stopped.countDown();
+    }, "sluice-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /**
+   * Loads the config and starts the service without waiting for it to stop, for {@link #call()}
+   * and for tests that run the service in-process.
+   *
+   * @throws ConfigException if the config is invalid
+   * @throws ParameterException if an option is out of range
+   * @throws Exception if the server cannot start, such as when the port is taken
+   */
+  public SluiceService start() throws Exception {
+    if (port < 0 || port > 65_535) {
+      throw new ParameterException(spec.commandLine(),
+          "Invalid value for option '--port': must be 0 to 65535, got " + port);
+    }
+    SluiceConfig loaded = config == null ? ConfigLoader.loadDefault() : ConfigLoader.load(config);
+    InMemoryStore store = loaded.store().newStore(TimeSource.system());
+    List<Policy> policies = List.copyOf(loaded.policies().values());
+    SluiceServer server = SluiceServer.start(policies, store, host, port);
+    SluiceService service = new SluiceService(server, store);
+    LOG.info("started address={} store={} max_keys={} at_capacity={} config={} policies=\"{}\"",
+        server.address(), loaded.store().type(), loaded.store().maxKeys(),
+        loaded.store().atCapacityName(),
+        config == null ? ConfigLoader.DEFAULT_RESOURCE : config, describe(policies));
+    return service;
+  }
+
+  /** Describes policies for the start-up line, such as {@code login: gcra 5/1m burst 5}. */
+  static String describe(List<Policy> policies) {
+    return policies.stream()
+        .map(p -> p.name() + ": " + p.limits().stream()
+            .map(ServeCommand::describe)
+            .collect(Collectors.joining(" + ")))
+        .collect(Collectors.joining("; "));
+  }
+
+  private static String describe(Limit limit) {
+    String rate = limit.limit() + "/" + Durations.format(limit.period());
+    StringBuilder text = new StringBuilder();
+    if (!limit.name().equals(rate)) {
+      text.append(limit.name()).append('=');
+    }
+    text.append(limit.algorithm()).append(' ').append(rate);
+    if (limit.algorithm().hasBurst()) {
+      text.append(" burst ").append(limit.burst());
+    }
+    if (limit.mode() == Mode.SHAPE) {
+      text.append(" shape");
+    }
+    return text.toString();
+  }
+}

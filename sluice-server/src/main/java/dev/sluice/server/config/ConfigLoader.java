@@ -1,0 +1,258 @@
+package dev.sluice.server.config;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Limit;
+import dev.sluice.Mode;
+import dev.sluice.Policy;
+import dev.sluice.store.AtCapacity;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Loads a config file and checks every field, so that an invalid config stops start-up with
+ * one message naming the file, the line and the problem, such as
+ * {@code config.yaml:7: limit must be at least 1, got 0}. The format is documented in
+ * {@code docs/configuration.md}.
+ *
+ * <p>The loader walks SnakeYAML's composed node tree rather than binding to Java objects, so
+ * that each value still has its line and so that duplicate keys, unknown fields and wrong types
+ * are reported instead of silently merged, ignored or converted.
+ */
+public final class ConfigLoader {
+
+  /** The name of the embedded default config, next to this class in the jar. */
+  public static final String DEFAULT_RESOURCE = "default-config.yaml";
+
+  private static final List<String> TOP_FIELDS = List.of("store", "policies");
+  private static final List<String> STORE_FIELDS = List.of("type", "max_keys", "at_capacity");
+  private static final List<String> POLICY_FIELDS = List.of("limits");
+  private static final List<String> LIMIT_FIELDS =
+      List.of("name", "algorithm", "limit", "period", "burst", "mode");
+  private static final List<String> ANY_KEY = List.of();
+  private static final Pattern POLICY_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  private final NodeReader reader;
+
+  private ConfigLoader(String file) {
+    this.reader = new NodeReader(file);
+  }
+
+  /**
+   * Loads and checks the config in {@code file}, which must be UTF-8.
+   *
+   * @throws ConfigException if the file cannot be read or is invalid; the message names the
+   *     file as given, the line and the problem
+   */
+  public static SluiceConfig load(Path file) {
+    String name = file.toString();
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(name, 0, "cannot read the config file: " + e);
+    }
+    return parse(text, name);
+  }
+
+  /** Loads the config embedded in the jar, used when no config file is given. */
+  public static SluiceConfig loadDefault() {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("the jar lacks the resource " + DEFAULT_RESOURCE);
+      }
+      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULT_RESOURCE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the resource " + DEFAULT_RESOURCE, e);
+    }
+  }
+
+  /**
+   * Parses and checks config text.
+   *
+   * @param file the name used in error messages
+   * @throws ConfigException if the text is invalid
+   */
+  public static SluiceConfig parse(String yaml, String file) {
+    ConfigLoader loader = new ConfigLoader(file);
+    Node root = loader.compose(new StringReader(yaml), file);
+    if (root == null) {
+      throw new ConfigException(file, 0, "the config is empty; it must define at least policies");
+    }
+    return loader.readConfig(root);
+  }
+
+  private Node compose(Reader text, String file) {
+    try {
+      return new Yaml(new LoaderOptions()).compose(text);
+    } catch (MarkedYAMLException e) {
+      Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+      int line = mark == null ? 0 : mark.getLine() + 1;
+      String problem = e.getContext() == null
+          ? e.getProblem()
+          : e.getContext() + ", " + e.getProblem();
+      throw new ConfigException(file, line, "invalid YAML: " + problem);
+    } catch (YAMLException e) {
+      throw new ConfigException(file, 0, "invalid YAML: " + e.getMessage());
+    }
+  }
+
+  private SluiceConfig readConfig(Node root) {
+    Map<String, Node> fields = reader.fields(root, "the config", TOP_FIELDS);
+    StoreConfig store = fields.containsKey("store")
+        ? readStore(fields.get("store"))
+        : StoreConfig.DEFAULT;
+    Node policies = reader.required(fields, "policies", root, "the config");
+    return new SluiceConfig(store, readPolicies(policies));
+  }
+
+  private StoreConfig readStore(Node node) {
+    Map<String, Node> fields = reader.fields(node, "store", STORE_FIELDS);
+    if (fields.containsKey("type")) {
+      Node type = fields.get("type");
+      String name = reader.text(type, "type");
+      if (!name.equals("memory")) {
+        throw reader.error(type, "unknown store type '" + name + "', expected memory");
+      }
+    }
+    long maxKeys = StoreConfig.DEFAULT.maxKeys();
+    if (fields.containsKey("max_keys")) {
+      maxKeys = reader.wholeNumber(fields.get("max_keys"), "max_keys", 1, Long.MAX_VALUE);
+    }
+    AtCapacity atCapacity = StoreConfig.DEFAULT.atCapacity();
+    if (fields.containsKey("at_capacity")) {
+      atCapacity = readAtCapacity(fields.get("at_capacity"));
+    }
+    return new StoreConfig(maxKeys, atCapacity);
+  }
+
+  private AtCapacity readAtCapacity(Node node) {
+    String name = reader.text(node, "at_capacity");
+    for (AtCapacity value : AtCapacity.values()) {
+      if (value.name().toLowerCase(Locale.ROOT).equals(name)) {
+        return value;
+      }
+    }
+    throw reader.error(node,
+        "unknown at_capacity '" + name + "', expected evict_soonest_reset or deny_new_keys");
+  }
+
+  private Map<String, Policy> readPolicies(Node node) {
+    Map<String, Node> byName = reader.fields(node, "policies", ANY_KEY);
+    if (byName.isEmpty()) {
+      throw reader.error(node, "policies must define at least one policy");
+    }
+    Map<String, Policy> policies = new LinkedHashMap<>();
+    byName.forEach((name, value) -> policies.put(name, readPolicy(name, value)));
+    return policies;
+  }
+
+  private Policy readPolicy(String name, Node node) {
+    if (!POLICY_NAME.matcher(name).matches()) {
+      throw reader.error(node, "policy name must be 1 to 64 letters, digits, '.', '_' or '-',"
+          + " got '" + name + "'");
+    }
+    String owner = "policy '" + name + "'";
+    Map<String, Node> fields = reader.fields(node, owner, POLICY_FIELDS);
+    Node limitsNode = reader.required(fields, "limits", node, owner);
+    List<Node> items = reader.items(limitsNode, "limits");
+    if (items.isEmpty()) {
+      throw reader.error(limitsNode, "limits of " + owner + " must contain at least one limit");
+    }
+    Set<String> names = new HashSet<>();
+    Limit[] limits = new Limit[items.size()];
+    for (int i = 0; i < limits.length; i++) {
+      limits[i] = readLimit(items.get(i));
+      if (!names.add(limits[i].name())) {
+        throw reader.error(items.get(i), owner + " has two limits named '" + limits[i].name()
+            + "'; give each limit its own name");
+      }
+    }
+    return Policy.of(name, limits);
+  }
+
+  private Limit readLimit(Node node) {
+    Map<String, Node> fields = reader.fields(node, "limit", LIMIT_FIELDS);
+    Algorithm algorithm = readAlgorithm(reader.required(fields, "algorithm", node, "limit"));
+    Node limitNode = reader.required(fields, "limit", node, "limit");
+    long units = reader.wholeNumber(limitNode, "limit", 1, Limit.MAX_UNITS);
+    Duration period = readPeriod(reader.required(fields, "period", node, "limit"));
+    Limit limit = check(limitNode, () -> Limit.of(algorithm, units, period));
+
+    limit = withBurst(limit, fields.get("burst"));
+    limit = withMode(limit, fields.get("mode"));
+    Node nameNode = fields.get("name");
+    if (nameNode != null) {
+      String name = reader.text(nameNode, "name");
+      Limit unnamed = limit;
+      limit = check(nameNode, () -> unnamed.withName(name));
+    }
+    return limit;
+  }
+
+  private Algorithm readAlgorithm(Node node) {
+    String name = reader.text(node, "algorithm");
+    return check(node, () -> Algorithm.fromConfigName(name));
+  }
+
+  private Duration readPeriod(Node node) {
+    Duration period = reader.duration(node, "period");
+    if (period.compareTo(Limit.MIN_PERIOD) < 0) {
+      throw reader.error(node, "period must be at least 1ms, got " + reader.text(node, "period"));
+    }
+    if (period.compareTo(Limit.MAX_PERIOD) > 0) {
+      throw reader.error(node, "period must be at most 3650d, got " + reader.text(node, "period"));
+    }
+    return period;
+  }
+
+  private Limit withBurst(Limit limit, Node node) {
+    if (node == null) {
+      return limit;
+    }
+    long burst = reader.wholeNumber(node, "burst", 1, Limit.MAX_UNITS);
+    return check(node, () -> limit.withBurst(burst));
+  }
+
+  private Limit withMode(Limit limit, Node node) {
+    if (node == null) {
+      return limit;
+    }
+    if (limit.algorithm() != Algorithm.LEAKY_BUCKET) {
+      throw reader.error(node,
+          "mode applies only to leaky_bucket, but the algorithm is " + limit.algorithm());
+    }
+    String name = reader.text(node, "mode");
+    Mode mode = check(node, () -> Mode.fromConfigName(name));
+    return limit.withMode(mode);
+  }
+
+  /** Runs a core constructor and reports its rejection at the line of {@code node}. */
+  private <T> T check(Node node, Supplier<T> build) {
+    try {
+      return build.get();
+    } catch (IllegalArgumentException e) {
+      throw reader.error(node, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package dev.sluice.server.config;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions.ScalarStyle;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Reads typed values out of a composed YAML node tree, and turns every mismatch into a
+ * {@link ConfigException} that carries the file and the line of the offending node.
+ */
+final class NodeReader {
+
+  /** Decimal integers as YAML 1.1 writes them, with optional {@code _} separators. */
+  private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9_]*)");
+
+  private final String file;
+
+  NodeReader(String file) {
+    this.file = file;
+  }
+
+  ConfigException error(Node node, String problem) {
+    return new ConfigException(file, line(node), problem);
+  }
+
+  static int line(Node node) {
+    return node.getStartMark().getLine() + 1;
+  }
+
+  /**
+   * Returns the values of a mapping by key, in file order.
+   *
+   * @param owner the mapping as named in messages, such as {@code limit}
+   * @param allowed the accepted keys, or an empty list to accept any key
+   */
+  Map<String, Node> fields(Node node, String owner, List<String> allowed) {
+    if (!(node instanceof MappingNode mapping)) {
+      throw error(node, owner + " must be a mapping, got " + describe(node));
+    }
+    Map<String, Node> fields = new LinkedHashMap<>();
+    for (NodeTuple tuple : mapping.getValue()) {
+      String key = text(tuple.getKeyNode(), "a key in " + owner);
+      if (!allowed.isEmpty() && !allowed.contains(key)) {
+        throw error(tuple.getKeyNode(), "unknown field '" + key + "' in " + owner
+            + ", expected one of " + String.join(", ", allowed));
+      }
+      if (fields.putIfAbsent(key, tuple.getValueNode()) != null) {
+        throw error(tuple.getKeyNode(),
+            "duplicate key '" + key + "' in " + owner + "; each key may appear once");
+      }
+    }
+    return fields;
+  }
+
+  /** Returns the field, or raises an error at {@code parent} naming the missing field. */
+  Node required(Map<String, Node> fields, String field, Node parent, String owner) {
+    Node value = fields.get(field);
+    if (value == null) {
+      throw error(parent, owner + " is missing the required field '" + field + "'");
+    }
+    return value;
+  }
+
+  /** Returns the items of a list. */
+  List<Node> items(Node node, String field) {
+    if (!(node instanceof SequenceNode sequence)) {
+      throw error(node, field + " must be a list, got " + describe(node));
+    }
+    return sequence.getValue();
+  }
+
+  /** Returns the text of a non-empty scalar, such as a name or an enum value. */
+  String text(Node node, String field) {
+    if (!(node instanceof ScalarNode scalar) || scalar.getTag().equals(Tag.NULL)) {
+      throw error(node, field + " must be a single value, got " + describe(node));
+    }
+    return scalar.getValue();
+  }
+
+  /**
+   * Returns a whole number between {@code min} and {@code max} written as a plain decimal
+   * integer; quoted numbers, fractions and YAML's octal or hexadecimal forms are rejected.
+   */
+  long wholeNumber(Node node, String field, long min, long max) {
+    boolean isInteger = node instanceof ScalarNode scalar
+        && scalar.getTag().equals(Tag.INT)
+        && DECIMAL.matcher(scalar.getValue()).matches();
+    if (!isInteger) {
+      throw error(node, field + " must be a whole number, got " + describe(node));
+    }
+    BigInteger value = new BigInteger(((ScalarNode) node).getValue().replace("_", ""));
+    if (value.compareTo(BigInteger.valueOf(min)) < 0) {
+      throw error(node, field + " must be at least " + min + ", got " + value);
+    }
+    if (value.compareTo(BigInteger.valueOf(max)) > 0) {
+      throw error(node, field + " must be at most " + max + ", got " + value);
+    }
+    return value.longValueExact();
+  }
+
+  /** Returns a duration in the syntax of {@link DurationParser}, such as {@code 60s}. */
+  Duration duration(Node node, String field) {
+    if (!(node instanceof ScalarNode scalar) || scalar.getTag().equals(Tag.NULL)) {
+      throw error(node,
+          field + " must be a duration such as 500ms or 60s, got " + describe(node));
+    }
+    try {
+      return DurationParser.parse(scalar.getValue(), field);
+    } catch (IllegalArgumentException e) {
+      throw error(node, e.getMessage());
+    }
+  }
+
+  /** Describes a node for messages, such as {@code a list} or {@code 'ten'}. */
+  static String describe(Node node) {
+    if (node instanceof MappingNode) {
+      return "a mapping";
+    }
+    if (node instanceof SequenceNode) {
+      return "a list";
+    }
+    ScalarNode scalar = (ScalarNode) node;
+    if (scalar.getTag().equals(Tag.NULL)) {
+      return "an empty value";
+    }
+    if (scalar.getScalarStyle() != ScalarStyle.PLAIN) {
+      return "the quoted text '" + scalar.getValue() + "'";
+    }
+    return "'" + scalar.getValue() + "'";
+  }
+}

@@ -1,0 +1,79 @@
+package dev.sluice.server.http;
+
+import dev.sluice.Policy;
+import dev.sluice.store.RateLimitStore;
+import java.time.Duration;
+import java.util.List;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+
+/**
+ * The check API on a Jetty server bound to one address. {@link #stop()} is graceful: the
+ * server stops accepting connections, responds 503 to new requests on open connections, and
+ * waits up to {@link #STOP_TIMEOUT} for requests in flight to complete.
+ */
+public final class SluiceServer {
+
+  /** The longest {@link #stop()} waits for requests in flight. */
+  public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Server server;
+  private final ServerConnector connector;
+
+  private SluiceServer(Server server, ServerConnector connector) {
+    this.server = server;
+    this.connector = connector;
+  }
+
+  /**
+   * Binds to {@code host} and {@code port} and starts serving the policies.
+   *
+   * @param port the TCP port, or 0 for any free port; see {@link #port()}
+   * @throws Exception if the address cannot be bound or Jetty fails to start
+   */
+  public static SluiceServer start(
+      List<Policy> policies, RateLimitStore store, String host, int port) throws Exception {
+    Server server = new Server();
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendDateHeader(false);
+    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    connector.setHost(host);
+    connector.setPort(port);
+    server.addConnector(connector);
+    server.setHandler(new GracefulHandler(new SluiceHandler(policies, store)));
+    server.setStopTimeout(STOP_TIMEOUT.toMillis());
+    server.setStopAtShutdown(false);
+    try {
+      server.start();
+    } catch (Exception e) {
+      server.stop();
+      throw e;
+    }
+    return new SluiceServer(server, connector);
+  }
+
+  /** The port actually bound, also when 0 was requested. */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** The bound address as {@code host:port}, with an IPv6 host in brackets. */
+  public String address() {
+    String host = connector.getHost();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+  }
+
+  /** Stops gracefully; see the class documentation. */
+  public void stop() throws Exception {
+    server.stop();
+  }
+
+  /** Waits until the server has stopped. */
+  public void join() throws InterruptedException {
+    server.join();
+  }
+}

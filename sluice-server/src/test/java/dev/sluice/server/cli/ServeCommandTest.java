@@ -1,0 +1,174 @@
+package dev.sluice.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Starts {@code sluice serve} in-process through picocli, on a free loopback port. */
+class ServeCommandTest {
+
+  private final HttpClient client = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(10))
+      .build();
+  private final StringWriter err = new StringWriter();
+
+  @Test
+  void start_configFileAndPortZero_servesItsPolicies(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(config, """
+        policies:
+          tiny:
+            limits:
+              - algorithm: fixed_window
+                limit: 1
+                period: 1h
+        """);
+    ServeCommand command = parse("serve", "--config", config.toString(), "--port", "0");
+
+    try (SluiceService service = command.start()) {
+      String first = check(service.port(), "{\"policy\": \"tiny\", \"key\": \"k\"}");
+      String second = check(service.port(), "{\"policy\": \"tiny\", \"key\": \"k\"}");
+
+      assertThat(service.port()).isPositive();
+      assertThat(first).contains("\"allowed\":true");
+      assertThat(second).contains("\"allowed\":false");
+    }
+  }
+
+  @Test
+  void start_noConfig_servesEmbeddedDefaults() throws Exception {
+    ServeCommand command = parse("serve", "--port", "0");
+
+    try (SluiceService service = command.start()) {
+      String body = get(service.port(), "/v1/policies");
+
+      assertThat(body).contains("\"name\":\"default\"", "\"name\":\"strict\"",
+          "\"name\":\"login\"", "\"name\":\"shaped\"", "\"name\":\"api\"");
+    }
+  }
+
+  @Test
+  void start_portZero_logsBoundPortAndPolicies() throws Exception {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream originalErr = System.err;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int port;
+    try (SluiceService service = parse("serve", "--port", "0").start()) {
+      port = service.port();
+    } finally {
+      System.setErr(originalErr);
+    }
+
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertThat(log).contains("started address=127.0.0.1:" + port + " store=memory"
+        + " max_keys=1000000 at_capacity=evict_soonest_reset config=default-config.yaml");
+    assertThat(log).contains("login: gcra 5/1m burst 5",
+        "api: per-second=token_bucket 10/1s burst 20 + per-hour=fixed_window 1000/1h");
+    assertThat(log).contains("stopped address=127.0.0.1:" + port);
+  }
+
+  @Test
+  void close_calledTwice_stopsListening() throws Exception {
+    SluiceService service = parse("serve", "--port", "0").start();
+    int port = service.port();
+
+    service.close();
+    service.close();
+
+    assertThatThrownBy(() -> get(port, "/healthz")).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void execute_invalidConfig_exits2WithFileAndLine(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("bad.yaml");
+    Files.writeString(config, "policies:\n  api:\n    limits:\n      - algorithm: gcra\n"
+        + "        limit: 0\n        period: 1s\n");
+
+    int exitCode = execute("serve", "--config", config.toString(), "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().trim()).isEqualTo(config + ":5: limit must be at least 1, got 0");
+  }
+
+  @Test
+  void execute_missingConfigFile_exits2(@TempDir Path dir) {
+    Path config = dir.resolve("absent.yaml");
+
+    int exitCode = execute("serve", "--config", config.toString(), "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).startsWith(config + ": cannot read the config file: ");
+  }
+
+  @Test
+  void execute_unknownOption_exits2WithUsage() {
+    int exitCode = execute("serve", "--prot", "8080");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("Unknown options: '--prot', '8080'", "Usage: sluice serve");
+  }
+
+  @Test
+  void execute_portOutOfRange_exits2() {
+    int exitCode = execute("serve", "--port", "70000");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("Invalid value for option '--port': must be 0 to 65535, got 70000");
+  }
+
+  @Test
+  void execute_noSubcommand_exits2() {
+    int exitCode = execute();
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("Missing subcommand");
+  }
+
+  private ServeCommand parse(String... args) {
+    CommandLine main = Main.commandLine();
+    CommandLine.ParseResult result = main.parseArgs(args);
+    return result.subcommand().commandSpec().commandLine().getCommand();
+  }
+
+  private int execute(String... args) {
+    CommandLine main = Main.commandLine();
+    main.setErr(new PrintWriter(err, true));
+    return main.execute(args);
+  }
+
+  private String check(int port, String json) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+            + "/v1/check"))
+        .timeout(Duration.ofSeconds(30))
+        .POST(BodyPublishers.ofString(json))
+        .build();
+    return client.send(request, BodyHandlers.ofString()).body();
+  }
+
+  private String get(int port, String path) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(30))
+        .build();
+    HttpResponse<String> response = client.send(request, BodyHandlers.ofString());
+    return response.body();
+  }
+}

@@ -1,0 +1,237 @@
+package dev.sluice.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Limit;
+import dev.sluice.Mode;
+import dev.sluice.Policy;
+import dev.sluice.store.AtCapacity;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigLoaderTest {
+
+  /** One file per failure mode under bad-configs/, with the line and problem expected. */
+  static Stream<Arguments> badConfigs() {
+    return Stream.of(
+        Arguments.of("yaml-syntax.yaml", 6,
+            "invalid YAML: while parsing a block collection, expected <block end>, but found"
+                + " '<block mapping start>'"),
+        Arguments.of("unknown-field.yaml", 7,
+            "unknown field 'brust' in limit, expected one of name, algorithm, limit, period,"
+                + " burst, mode"),
+        Arguments.of("unknown-top-field.yaml", 1,
+            "unknown field 'polices' in the config, expected one of store, policies"),
+        Arguments.of("not-a-mapping.yaml", 1, "the config must be a mapping, got a list"),
+        Arguments.of("wrong-type-limit.yaml", 5, "limit must be a whole number, got 'ten'"),
+        Arguments.of("quoted-limit.yaml", 5,
+            "limit must be a whole number, got the quoted text '10'"),
+        Arguments.of("fractional-limit.yaml", 5, "limit must be a whole number, got '2.5'"),
+        Arguments.of("octal-limit.yaml", 5, "limit must be a whole number, got '010'"),
+        Arguments.of("two-documents.yaml", 7,
+            "invalid YAML: expected a single document in the stream, but found another document"),
+        Arguments.of("empty-value.yaml", 5, "limit must be a whole number, got an empty value"),
+        Arguments.of("limits-not-a-list.yaml", 4, "limits must be a list, got a mapping"),
+        Arguments.of("duplicate-key.yaml", 7,
+            "duplicate key 'limit' in limit; each key may appear once"),
+        Arguments.of("duplicate-policy.yaml", 7,
+            "duplicate key 'api' in policies; each key may appear once"),
+        Arguments.of("missing-period.yaml", 4, "limit is missing the required field 'period'"),
+        Arguments.of("missing-policies.yaml", 1,
+            "the config is missing the required field 'policies'"),
+        Arguments.of("missing-limits.yaml", 2,
+            "policy 'api' is missing the required field 'limits'"),
+        Arguments.of("empty.yaml", 0, "the config is empty; it must define at least policies"),
+        Arguments.of("no-policies.yaml", 1, "policies must define at least one policy"),
+        Arguments.of("empty-limits.yaml", 3,
+            "limits of policy 'api' must contain at least one limit"),
+        Arguments.of("bad-duration.yaml", 6,
+            "period must be a whole number followed by ms, s, m, h or d (such as 500ms or 60s),"
+                + " got '1 second'"),
+        Arguments.of("period-too-short.yaml", 6, "period must be at least 1ms, got 0s"),
+        Arguments.of("period-too-long.yaml", 6, "period must be at most 3650d, got 3651d"),
+        Arguments.of("bad-algorithm.yaml", 4,
+            "unknown algorithm 'token-bucket', expected one of fixed_window, sliding_log,"
+                + " sliding_window, token_bucket, leaky_bucket, gcra"),
+        Arguments.of("limit-zero.yaml", 8, "limit must be at least 1, got 0"),
+        // 2^61 - 1 = 2305843009213693951, the core's largest limit.
+        Arguments.of("limit-too-large.yaml", 5,
+            "limit must be at most 2305843009213693951, got 99999999999999999999"),
+        Arguments.of("burst-zero.yaml", 7, "burst must be at least 1, got 0"),
+        Arguments.of("burst-on-window.yaml", 7,
+            "burst applies only to token_bucket, leaky_bucket and gcra, but fixed_window was"
+                + " given burst 20 with limit 10"),
+        // 11 units at 1 per 3650 days take 40150 days to recover, above the 36500-day bound.
+        Arguments.of("burst-unrecoverable.yaml", 7,
+            "burst 11 at 1 per 3650d takes longer than 36500d to recover; lower the burst or"
+                + " raise the limit"),
+        Arguments.of("sliding-log-too-large.yaml", 5,
+            "limit of a sliding_log must be at most 100000, got 100001; use sliding_window for"
+                + " large limits"),
+        Arguments.of("mode-on-token-bucket.yaml", 7,
+            "mode applies only to leaky_bucket, but the algorithm is token_bucket"),
+        Arguments.of("bad-mode.yaml", 7, "unknown mode 'smooth', expected police or shape"),
+        Arguments.of("duplicate-limit-name.yaml", 8,
+            "policy 'api' has two limits named 'fast'; give each limit its own name"),
+        Arguments.of("bad-limit-name.yaml", 4,
+            "limit name must be printable ASCII without spaces, quotes, backslashes, commas or"
+                + " semicolons, got 'per second'"),
+        Arguments.of("bad-policy-name.yaml", 3,
+            "policy name must be 1 to 64 letters, digits, '.', '_' or '-', got 'my api'"),
+        Arguments.of("bad-store-type.yaml", 2, "unknown store type 'redis', expected memory"),
+        Arguments.of("bad-at-capacity.yaml", 2,
+            "unknown at_capacity 'drop_oldest', expected evict_soonest_reset or deny_new_keys"),
+        Arguments.of("max-keys-zero.yaml", 2, "max_keys must be at least 1, got 0"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badConfigs")
+  void load_badConfig_namesFileLineAndProblem(String fileName, int line, String problem)
+      throws URISyntaxException {
+    Path file = badConfig(fileName);
+    String where = line > 0 ? file + ":" + line + ": " : file + ": ";
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(where + problem)
+        .satisfies(e -> assertThat(((ConfigException) e).line()).isEqualTo(line))
+        .satisfies(e -> assertThat(((ConfigException) e).problem()).isEqualTo(problem));
+  }
+
+  @Test
+  void badConfigs_everyFile_hasACase() throws Exception {
+    Path dir = badConfig("empty.yaml").getParent();
+    try (Stream<Path> files = java.nio.file.Files.list(dir)) {
+      assertThat(files.map(f -> f.getFileName().toString()))
+          .containsExactlyInAnyOrderElementsOf(
+              badConfigs().map(a -> (String) a.get()[0]).toList());
+    }
+  }
+
+  @Test
+  void load_missingFile_namesFile() {
+    Path file = Path.of("no-such-dir", "config.yaml");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(file + ": cannot read the config file: ")
+        .hasMessageContaining("NoSuchFileException");
+  }
+
+  @Test
+  void parse_fullExample_keepsEveryFieldAndTheOrder() {
+    String yaml = """
+        store:
+          type: memory
+          max_keys: 5_000
+          at_capacity: deny_new_keys
+        policies:
+          zeta:
+            limits:
+              - algorithm: leaky_bucket
+                limit: 5
+                period: 1s
+                burst: 10
+                mode: shape
+          api:
+            limits:
+              - name: per-second
+                algorithm: token_bucket
+                limit: 10
+                period: 1s
+                burst: 20
+              - algorithm: fixed_window
+                limit: 1000
+                period: 1h
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "example.yaml");
+
+    assertThat(config.store()).isEqualTo(new StoreConfig(5_000, AtCapacity.DENY_NEW_KEYS));
+    assertThat(config.policies().keySet()).containsExactly("zeta", "api");
+    assertThat(config.policies().get("zeta")).isEqualTo(Policy.of("zeta",
+        new Limit("5/1s", Algorithm.LEAKY_BUCKET, 5, Duration.ofSeconds(1), 10, Mode.SHAPE)));
+    assertThat(config.policies().get("api")).isEqualTo(Policy.of("api",
+        new Limit("per-second", Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1), 20,
+            Mode.POLICE),
+        new Limit("1000/1h", Algorithm.FIXED_WINDOW, 1000, Duration.ofHours(1), 1000,
+            Mode.POLICE)));
+  }
+
+  @Test
+  void parse_noStoreSection_usesDefaults() {
+    String yaml = """
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "small.yaml");
+
+    assertThat(config.store().maxKeys()).isEqualTo(1_000_000);
+    assertThat(config.store().atCapacity()).isEqualTo(AtCapacity.EVICT_SOONEST_RESET);
+    assertThat(config.store().type()).isEqualTo("memory");
+  }
+
+  @Test
+  void parse_aliasedLimits_reusesThem() {
+    String yaml = """
+        policies:
+          first:
+            limits: &shared
+              - algorithm: gcra
+                limit: 5
+                period: 1m
+          second:
+            limits: *shared
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "aliases.yaml");
+
+    Limit expected = Limit.of(Algorithm.GCRA, 5, Duration.ofMinutes(1));
+    assertThat(config.policies().get("first").limits()).containsExactly(expected);
+    assertThat(config.policies().get("second").limits()).containsExactly(expected);
+  }
+
+  @Test
+  void loadDefault_embeddedConfig_hasTheDocumentedPolicies() {
+    SluiceConfig config = ConfigLoader.loadDefault();
+
+    assertThat(config.policies().keySet())
+        .containsExactly("default", "strict", "login", "shaped", "api");
+    assertThat(config.policies().get("default").limits()).containsExactly(
+        Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1)).withBurst(20));
+    assertThat(config.policies().get("strict").limits()).containsExactly(
+        Limit.of(Algorithm.SLIDING_WINDOW, 100, Duration.ofMinutes(1)));
+    assertThat(config.policies().get("login").limits()).containsExactly(
+        Limit.of(Algorithm.GCRA, 5, Duration.ofMinutes(1)).withBurst(5));
+    assertThat(config.policies().get("shaped").limits()).containsExactly(
+        Limit.of(Algorithm.LEAKY_BUCKET, 5, Duration.ofSeconds(1)).withBurst(10)
+            .withMode(Mode.SHAPE));
+    assertThat(config.policies().get("api").limits()).containsExactly(
+        Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1)).withBurst(20)
+            .withName("per-second"),
+        Limit.of(Algorithm.FIXED_WINDOW, 1000, Duration.ofHours(1)).withName("per-hour"));
+    assertThat(config.store()).isEqualTo(StoreConfig.DEFAULT);
+  }
+
+  @Test
+  void policies_returned_areUnmodifiable() {
+    SluiceConfig config = ConfigLoader.loadDefault();
+
+    assertThatThrownBy(() -> config.policies().remove("api"))
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  private static Path badConfig(String name) throws URISyntaxException {
+    return Path.of(ConfigLoaderTest.class.getResource("/bad-configs/" + name).toURI());
+  }
+}

@@ -1,0 +1,64 @@
+package dev.sluice.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Limit;
+import dev.sluice.Policy;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RateLimitHeadersTest {
+
+  @Test
+  void rateLimit_zeroRemainingAndZeroReset_writesBothZeros() {
+    assertThat(RateLimitHeaders.rateLimit("5/10s", 0, 0)).isEqualTo("\"5/10s\";r=0;t=0");
+  }
+
+  @Test
+  void policy_limitFiveAtTenSeconds_writesQuotaAndWindow() {
+    Policy policy = Policy.of("p", Limit.of(Algorithm.FIXED_WINDOW, 5, Duration.ofSeconds(10)));
+
+    assertThat(RateLimitHeaders.policy(policy)).isEqualTo("\"5/10s\";q=5;w=10");
+  }
+
+  @Test
+  void policy_twoLimits_listsBothInOrder() {
+    Policy policy = Policy.of("api",
+        Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1)).withName("per-second"),
+        Limit.of(Algorithm.FIXED_WINDOW, 1000, Duration.ofHours(1)).withName("per-hour"));
+
+    assertThat(RateLimitHeaders.policy(policy))
+        .isEqualTo("\"per-second\";q=10;w=1, \"per-hour\";q=1000;w=3600");
+  }
+
+  @Test
+  void policy_periodNotWholeSeconds_leavesOutWindow() {
+    Policy policy = Policy.of("p", Limit.of(Algorithm.GCRA, 3, Duration.ofMillis(1500)));
+
+    assertThat(RateLimitHeaders.policy(policy)).isEqualTo("\"3/1500ms\";q=3");
+  }
+
+  @Test
+  void policy_limitAboveFifteenDigits_clampsToLargestInteger() {
+    Policy policy = Policy.of("p",
+        Limit.of(Algorithm.FIXED_WINDOW, Limit.MAX_UNITS, Duration.ofDays(1)).withName("huge"));
+
+    assertThat(RateLimitHeaders.policy(policy)).isEqualTo("\"huge\";q=999999999999999;w=86400");
+  }
+
+  @Test
+  void rateLimit_partialSecond_roundsResetUp() {
+    // 1.2 s until reset: a client that waits 1 s would retry too early.
+    assertThat(RateLimitHeaders.rateLimit("x", 3, 1_200_000_000L)).isEqualTo("\"x\";r=3;t=2");
+  }
+
+  @Test
+  void retryAfter_roundsUpAndNeverWritesZero() {
+    assertThat(RateLimitHeaders.retryAfter(0)).isEqualTo("1");
+    assertThat(RateLimitHeaders.retryAfter(1)).isEqualTo("1");
+    assertThat(RateLimitHeaders.retryAfter(1_000_000_000L)).isEqualTo("1");
+    assertThat(RateLimitHeaders.retryAfter(1_000_000_001L)).isEqualTo("2");
+    assertThat(RateLimitHeaders.retryAfter(10_000_000_000L)).isEqualTo("10");
+  }
+}

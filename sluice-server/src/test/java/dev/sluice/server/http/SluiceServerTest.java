@@ -1,0 +1,403 @@
+package dev.sluice.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.Algorithm;
+import dev.sluice.Limit;
+import dev.sluice.Mode;
+import dev.sluice.Policy;
+import dev.sluice.store.InMemoryStore;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Drives a real server over HTTP on a loopback port. The store reads a manual clock that stays
+ * at the start of a 10 s window, so no window rolls over during a test. Each test uses its own
+ * keys.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SluiceServerTest {
+
+  /** 1,700,000,000 s since the epoch: a multiple of 10 s, so a 10 s window starts here. */
+  private static final long START_NANOS = 1_700_000_000L * 1_000_000_000L;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ManualTimeSource time = new ManualTimeSource(START_NANOS);
+  private final HttpClient client = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(10))
+      .build();
+  private SluiceServer server;
+
+  @BeforeAll
+  void startServer() throws Exception {
+    List<Policy> policies = List.of(
+        Policy.of("window", Limit.of(Algorithm.FIXED_WINDOW, 5, Duration.ofSeconds(10))),
+        Policy.of("bucket",
+            Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1)).withBurst(20)),
+        Policy.of("shaped", Limit.of(Algorithm.LEAKY_BUCKET, 5, Duration.ofSeconds(1))
+            .withBurst(10).withMode(Mode.SHAPE)),
+        Policy.of("hourly", Limit.of(Algorithm.FIXED_WINDOW, 100, Duration.ofHours(1))),
+        Policy.of("api",
+            Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1)).withBurst(20)
+                .withName("per-second"),
+            Limit.of(Algorithm.FIXED_WINDOW, 1000, Duration.ofHours(1)).withName("per-hour")));
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
+    server = SluiceServer.start(policies, store, "127.0.0.1", 0);
+  }
+
+  @AfterAll
+  void stopServer() throws Exception {
+    server.stop();
+  }
+
+  @Test
+  void check_fixedWindowFiveInTenSeconds_deniesSixthWithRetryAfterTen() throws Exception {
+    List<HttpResponse<String>> responses = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      responses.add(check("{\"policy\": \"window\", \"key\": \"fw\"}"));
+    }
+
+    // Requests 1 to 5 leave 4, 3, 2, 1, 0; the window ends 10 s after the clock's instant.
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<String> response = responses.get(i);
+      JsonNode body = JSON.readTree(response.body());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(body.get("allowed").booleanValue()).isTrue();
+      assertThat(body.get("remaining").longValue()).isEqualTo(4 - i);
+      assertThat(response.headers().firstValue("RateLimit"))
+          .hasValue("\"5/10s\";r=" + (4 - i) + ";t=10");
+      assertThat(response.headers().firstValue("Retry-After")).isEmpty();
+    }
+    HttpResponse<String> sixth = responses.get(5);
+    JsonNode body = JSON.readTree(sixth.body());
+    assertThat(sixth.statusCode()).isEqualTo(200);
+    assertThat(body.get("allowed").booleanValue()).isFalse();
+    assertThat(body.get("remaining").longValue()).isZero();
+    assertThat(body.get("retry_after_ms").longValue()).isEqualTo(10_000);
+    assertThat(body.get("reset_after_ms").longValue()).isEqualTo(10_000);
+    assertThat(sixth.headers().firstValue("Retry-After")).hasValue("10");
+    assertThat(sixth.headers().firstValue("RateLimit")).hasValue("\"5/10s\";r=0;t=10");
+    assertThat(sixth.headers().firstValue("RateLimit-Policy")).hasValue("\"5/10s\";q=5;w=10");
+  }
+
+  @Test
+  void check_allowed_returnsEveryDecisionField() throws Exception {
+    HttpResponse<String> response = check("{\"policy\": \"bucket\", \"key\": \"fields\"}");
+
+    // A full bucket of 20 gives 19 after one; one token refills in 1 s / 10 = 100 ms.
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(body.get("allowed").booleanValue()).isTrue();
+    assertThat(body.get("policy").textValue()).isEqualTo("bucket");
+    assertThat(body.get("limit_name").textValue()).isEqualTo("10/1s");
+    assertThat(body.get("limit").longValue()).isEqualTo(10);
+    assertThat(body.get("remaining").longValue()).isEqualTo(19);
+    assertThat(body.get("reset_after_ms").longValue()).isEqualTo(100);
+    assertThat(body.get("retry_after_ms").longValue()).isZero();
+    assertThat(body.get("delay_ms").longValue()).isZero();
+    assertThat(body.has("reason")).isFalse();
+    assertThat(response.headers().firstValue("RateLimit")).hasValue("\"10/1s\";r=19;t=1");
+    assertThat(response.headers().firstValue("RateLimit-Policy")).hasValue("\"10/1s\";q=10;w=1");
+  }
+
+  @Test
+  void check_bucketEmptied_deniesWithRetryAfterOneSecond() throws Exception {
+    HttpResponse<String> drain =
+        check("{\"policy\": \"bucket\", \"key\": \"drain\", \"cost\": 20}");
+    HttpResponse<String> denied = check("{\"policy\": \"bucket\", \"key\": \"drain\"}");
+
+    // The next token comes after 100 ms, shown as 1 s; a full refill of 20 takes 2 s.
+    assertThat(JSON.readTree(drain.body()).get("allowed").booleanValue()).isTrue();
+    JsonNode body = JSON.readTree(denied.body());
+    assertThat(denied.statusCode()).isEqualTo(200);
+    assertThat(body.get("allowed").booleanValue()).isFalse();
+    assertThat(body.get("retry_after_ms").longValue()).isEqualTo(100);
+    assertThat(body.get("reset_after_ms").longValue()).isEqualTo(2_000);
+    assertThat(denied.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(denied.headers().firstValue("RateLimit")).hasValue("\"10/1s\";r=0;t=2");
+  }
+
+  @Test
+  void check_costAboveBurst_reportsCostExceedsLimitWithoutRetryAfter() throws Exception {
+    HttpResponse<String> response =
+        check("{\"policy\": \"bucket\", \"key\": \"big\", \"cost\": 21}");
+
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(body.get("allowed").booleanValue()).isFalse();
+    assertThat(body.get("retry_after_ms").longValue()).isEqualTo(-1);
+    assertThat(body.get("reason").textValue()).isEqualTo("cost_exceeds_limit");
+    assertThat(response.headers().firstValue("Retry-After")).isEmpty();
+    assertThat(response.headers().firstValue("RateLimit")).hasValue("\"10/1s\";r=20;t=0");
+  }
+
+  @Test
+  void check_shapedSecondRequest_reportsDelay() throws Exception {
+    check("{\"policy\": \"shaped\", \"key\": \"shape\"}");
+    HttpResponse<String> second = check("{\"policy\": \"shaped\", \"key\": \"shape\"}");
+
+    // One unit of water ahead leaks in 1 s / 5 = 200 ms.
+    JsonNode body = JSON.readTree(second.body());
+    assertThat(body.get("allowed").booleanValue()).isTrue();
+    assertThat(body.get("delay_ms").longValue()).isEqualTo(200);
+  }
+
+  @Test
+  void check_costZero_reportsWithoutCharging() throws Exception {
+    check("{\"policy\": \"window\", \"key\": \"peek\", \"cost\": 0}");
+    HttpResponse<String> first = check("{\"policy\": \"window\", \"key\": \"peek\"}");
+
+    assertThat(JSON.readTree(first.body()).get("remaining").longValue()).isEqualTo(4);
+  }
+
+  @Test
+  void check_multiLimitPolicy_listsEveryLimitInPolicyHeader() throws Exception {
+    HttpResponse<String> response = check("{\"policy\": \"api\", \"key\": \"multi\"}");
+
+    assertThat(response.headers().firstValue("RateLimit-Policy"))
+        .hasValue("\"per-second\";q=10;w=1, \"per-hour\";q=1000;w=3600");
+    assertThat(JSON.readTree(response.body()).get("limit_name").textValue())
+        .isEqualTo("per-second");
+  }
+
+  @Test
+  void check_eightThreadsOnOneKey_admitExactlyTheLimit() throws Exception {
+    ExecutorService threads = Executors.newFixedThreadPool(8);
+    List<Future<Integer>> admitted = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      admitted.add(threads.submit(() -> {
+        int count = 0;
+        for (int i = 0; i < 100; i++) {
+          String body = check("{\"policy\": \"hourly\", \"key\": \"shared\"}").body();
+          count += JSON.readTree(body).get("allowed").booleanValue() ? 1 : 0;
+        }
+        return count;
+      }));
+    }
+    int total = 0;
+    for (Future<Integer> count : admitted) {
+      total += count.get(120, TimeUnit.SECONDS);
+    }
+    threads.shutdown();
+
+    // 800 requests against 100 per hour, all within one window.
+    assertThat(total).isEqualTo(100);
+  }
+
+  @Test
+  void check_badInput_returns400NamingTheField() throws Exception {
+    String tooLarge = "2305843009213693952"; // 2^61, one above the largest burst
+    Object[][] cases = {
+        {"[1, 2]", "body", "request body must be a JSON object such as {\"policy\": \"default\","
+            + " \"key\": \"user-42\"}, got an array"},
+        {"", "body", "request body is empty; expected a JSON object"},
+        {"{\"key\": \"a\"}", "policy",
+            "policy is missing; expected the name of a loaded policy"},
+        {"{\"policy\": 5, \"key\": \"a\"}", "policy",
+            "policy must be a string, the name of a loaded policy, got 5"},
+        {"{\"policy\": \"\", \"key\": \"a\"}", "policy",
+            "policy must not be empty; expected the name of a loaded policy"},
+        {"{\"policy\": \"window\"}", "key",
+            "key is missing; expected a non-empty string that identifies the client"},
+        {"{\"policy\": \"window\", \"key\": \"\"}", "key",
+            "key must not be empty; expected a non-empty string that identifies the client"},
+        {"{\"policy\": \"window\", \"key\": [\"a\"]}", "key",
+            "key must be a string, a non-empty string that identifies the client, got an array"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": -1}", "cost",
+            "cost must be at least 0, got -1"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1.5}", "cost",
+            "cost must be a whole number from 0 to 2305843009213693951, got 1.5"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": \"3\"}", "cost",
+            "cost must be a whole number from 0 to 2305843009213693951, got the string \"3\""},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": null}", "cost",
+            "cost must be a whole number from 0 to 2305843009213693951, got null"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": " + tooLarge + "}", "cost",
+            "cost must be at most 2305843009213693951, got " + tooLarge},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 99999999999999999999}", "cost",
+            "cost must be at most 2305843009213693951, got 99999999999999999999"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"weight\": 2}", "weight",
+            "unknown field 'weight'; expected policy, key and optionally cost"},
+    };
+    for (Object[] c : cases) {
+      HttpResponse<String> response = check((String) c[0]);
+      JsonNode body = JSON.readTree(response.body());
+      assertThat(response.statusCode()).as("status for %s", c[0]).isEqualTo(400);
+      assertThat(body.get("field").textValue()).as("field for %s", c[0]).isEqualTo(c[1]);
+      assertThat(body.get("error").textValue()).as("error for %s", c[0]).isEqualTo(c[2]);
+    }
+  }
+
+  @Test
+  void check_malformedJson_returns400WithPosition() throws Exception {
+    HttpResponse<String> response = check("{\"policy\": \"window\",");
+
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(body.get("field").textValue()).isEqualTo("body");
+    assertThat(body.get("error").textValue())
+        .startsWith("request body is not valid JSON at line 1, column ");
+  }
+
+  @Test
+  void check_duplicateField_returns400() throws Exception {
+    HttpResponse<String> response =
+        check("{\"policy\": \"window\", \"key\": \"a\", \"key\": \"b\"}");
+
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(body.get("field").textValue()).isEqualTo("body");
+    assertThat(body.get("error").textValue())
+        .startsWith("request body is not valid JSON")
+        .contains("Duplicate field 'key'");
+  }
+
+  @Test
+  void check_bodyAbove64KiB_returns400() throws Exception {
+    String padding = "x".repeat(SluiceHandler.MAX_BODY_BYTES);
+    String json = "{\"policy\": \"window\", \"key\": \"" + padding + "\"}";
+
+    HttpResponse<String> response = check(json);
+
+    // 65,536 bytes of padding plus 31 bytes of JSON around it.
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(body.get("field").textValue()).isEqualTo("body");
+    assertThat(body.get("error").textValue())
+        .isEqualTo("request body must be at most 65536 bytes, got 65567 bytes");
+  }
+
+  @Test
+  void check_chunkedBodyAbove64KiB_returns400() throws Exception {
+    byte[] json = ("{\"key\": \"" + "x".repeat(SluiceHandler.MAX_BODY_BYTES) + "\"}").getBytes();
+    BodyPublisher chunked = BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(json));
+
+    HttpResponse<String> response = send(post("/v1/check", chunked));
+
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(body.get("error").textValue())
+        .isEqualTo("request body must be at most 65536 bytes, got more than 65536 bytes");
+  }
+
+  @Test
+  void check_bodyOfExactly64KiB_isAccepted() throws Exception {
+    String frame = "{\"policy\": \"window\", \"key\": \"\"}";
+    String key = "k".repeat(SluiceHandler.MAX_BODY_BYTES - frame.length());
+    String json = "{\"policy\": \"window\", \"key\": \"" + key + "\"}";
+
+    HttpResponse<String> response = check(json);
+
+    assertThat(json.length()).isEqualTo(SluiceHandler.MAX_BODY_BYTES);
+    assertThat(response.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void check_unknownPolicy_returns404ListingPolicies() throws Exception {
+    HttpResponse<String> response = check("{\"policy\": \"nope\", \"key\": \"a\"}");
+
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(body.get("field").textValue()).isEqualTo("policy");
+    assertThat(body.get("error").textValue()).isEqualTo(
+        "policy 'nope' not found; the loaded policies are window, bucket, shaped, hourly, api");
+  }
+
+  @Test
+  void wrongMethod_eachEndpoint_returns405WithAllow() throws Exception {
+    HttpResponse<String> getCheck = send(get("/v1/check"));
+    HttpResponse<String> postPolicies =
+        send(post("/v1/policies", BodyPublishers.ofString("{}")));
+    HttpResponse<String> deleteHealth = send(request("/healthz").DELETE().build());
+
+    assertThat(getCheck.statusCode()).isEqualTo(405);
+    assertThat(getCheck.headers().firstValue("Allow")).hasValue("POST");
+    assertThat(JSON.readTree(getCheck.body()).get("error").textValue())
+        .isEqualTo("method GET is not allowed on /v1/check; use POST");
+    assertThat(postPolicies.statusCode()).isEqualTo(405);
+    assertThat(postPolicies.headers().firstValue("Allow")).hasValue("GET");
+    assertThat(deleteHealth.statusCode()).isEqualTo(405);
+    assertThat(JSON.readTree(deleteHealth.body()).get("error").textValue())
+        .isEqualTo("method DELETE is not allowed on /healthz; use GET");
+  }
+
+  @Test
+  void unknownPath_returns404() throws Exception {
+    HttpResponse<String> response = send(get("/v2/check"));
+
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(response.body()).get("error").textValue()).isEqualTo(
+        "no endpoint at /v2/check; the endpoints are POST /v1/check, GET /v1/policies and"
+            + " GET /healthz");
+  }
+
+  @Test
+  void healthz_returnsOk() throws Exception {
+    HttpResponse<String> response = send(get("/healthz"));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("{\"status\":\"ok\"}");
+  }
+
+  @Test
+  void policies_listsEveryPolicyWithItsLimits() throws Exception {
+    HttpResponse<String> response = send(get("/v1/policies"));
+
+    JsonNode policies = JSON.readTree(response.body()).get("policies");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(policies).hasSize(5);
+    JsonNode shaped = policies.get(2);
+    assertThat(shaped.get("name").textValue()).isEqualTo("shaped");
+    assertThat(shaped.get("limits").get(0)).isEqualTo(JSON.readTree(
+        "{\"name\": \"5/1s\", \"algorithm\": \"leaky_bucket\", \"limit\": 5, \"period\": \"1s\","
+            + " \"period_ms\": 1000, \"burst\": 10, \"mode\": \"shape\"}"));
+    JsonNode api = policies.get(4);
+    assertThat(api.get("limits")).hasSize(2);
+    assertThat(api.get("limits").get(1)).isEqualTo(JSON.readTree(
+        "{\"name\": \"per-hour\", \"algorithm\": \"fixed_window\", \"limit\": 1000,"
+            + " \"period\": \"1h\", \"period_ms\": 3600000, \"burst\": 1000,"
+            + " \"mode\": \"police\"}"));
+  }
+
+  private HttpResponse<String> check(String json) throws Exception {
+    return send(post("/v1/check", BodyPublishers.ofString(json)));
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+        .timeout(Duration.ofSeconds(30));
+  }
+
+  private HttpRequest get(String path) {
+    return request(path).GET().build();
+  }
+
+  private HttpRequest post(String path, BodyPublisher body) {
+    return request(path).header("Content-Type", "application/json").POST(body).build();
+  }
+
+  private HttpResponse<String> send(HttpRequest request) throws Exception {
+    return client.send(request, BodyHandlers.ofString());
+  }
+}
