@@ -18,7 +18,7 @@ import org.openjdk.jol.vm.VM;
  * graph with no keys is subtracted.
  *
  * <p>Every key has taken one unit of a limit of 100 per minute, so no library can treat it as
- * idle: Sluice forgets a key only once it is back to its initial state. Run with
+ * idle: Sluice removes a key only once it is back to its initial state. Run with
  * {@code java -Djdk.attach.allowAttachSelf=true -cp sluice-bench/target/benchmarks.jar
  * dev.sluice.bench.HeapPerKey [keyCount]}; the default key count is 100,000.
  */

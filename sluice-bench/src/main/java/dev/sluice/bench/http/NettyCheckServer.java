@@ -27,8 +27,8 @@ import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * {@code POST /v1/check} on a plain Netty 4.2 pipeline (NIO transport, HTTP codec, aggregator),
- * with Netty's default number of event loops, deciding on the event loop itself because a
- * decision never blocks.
+ * with Netty's default number of event loops, deciding on the event loop itself because an
+ * in-memory decision does not block.
  *
  * <p>Run: {@code java -cp sluice-bench/target/benchmarks.jar
  * dev.sluice.bench.http.NettyCheckServer [port] [seconds]}.
