@@ -64,6 +64,17 @@ public final class RateLimiter {
   }
 
   /**
+   * Decides and charges like {@link #tryAcquire(String, long)}, but returns only whether the
+   * request was admitted. For callers that need no remaining count or retry after: on the
+   * in-memory store, a denial allocates nothing.
+   *
+   * @throws IllegalArgumentException if cost is negative
+   */
+  public boolean tryAcquireAllowed(String key, long cost) {
+    return binding.tryAcquireAllowed(key, cost);
+  }
+
+  /**
    * Acquires {@code cost} units for {@code key}, waiting at most {@code maxWait}, including any
    * shaping delay. Returns false at once, charging nothing, when the request cannot be admitted
    * within {@code maxWait} if nothing else happens.

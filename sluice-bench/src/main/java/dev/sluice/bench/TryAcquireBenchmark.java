@@ -47,6 +47,12 @@ public abstract class TryAcquireBenchmark {
     return state.limiter.tryAcquire(cursor.next(state.keys), 1);
   }
 
+  /** Returns whether Sluice admitted the request, through the call that builds no decision. */
+  @Benchmark
+  public boolean sluiceAllowed(SluiceState state, KeyCursor cursor) {
+    return state.limiter.tryAcquireAllowed(cursor.next(state.keys), 1);
+  }
+
   @Benchmark
   public boolean bucket4j(Bucket4jState state, KeyCursor cursor) {
     return state.buckets.computeIfAbsent(cursor.next(state.keys), state.newBucket).tryConsume(1);

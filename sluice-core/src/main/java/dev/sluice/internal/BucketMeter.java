@@ -72,6 +72,14 @@ final class BucketMeter extends Meter {
   }
 
   @Override
+  public boolean admits(Object state, long now, long cost, long maxDelayNanos) {
+    State s = adopt((State) state, now);
+    return cost <= burst
+        && tokens(s, now) >= cost
+        && (!shape || nanosUntil(s, now, burst) <= maxDelayNanos);
+  }
+
+  @Override
   public Object admit(Object state, long now, long cost) {
     State s = adopt((State) state, now);
     if (s == null || tokens(s, now) == burst) {

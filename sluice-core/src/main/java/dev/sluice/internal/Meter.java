@@ -53,6 +53,14 @@ public abstract class Meter {
    */
   public abstract Decision check(Object state, long now, long cost, long maxDelayNanos);
 
+  /**
+   * Returns whether {@link #check} would admit the request, without building a decision; a meter
+   * overrides it where it can answer without allocating.
+   */
+  public boolean admits(Object state, long now, long cost, long maxDelayNanos) {
+    return check(state, now, cost, maxDelayNanos).allowed();
+  }
+
   /** Returns the state after admitting {@code cost} units at {@code now}; cost is at least 1. */
   public abstract Object admit(Object state, long now, long cost);
 

@@ -62,6 +62,20 @@ public final class PolicyMeter {
     }
   }
 
+  /** Returns whether every limit admits the request, without building a decision. */
+  public boolean admits(Object state, long now, long cost, long maxDelayNanos) {
+    if (meters.length == 1) {
+      return meters[0].admits(state, now, cost, maxDelayNanos);
+    }
+    Object[] states = (Object[]) state;
+    for (int i = 0; i < meters.length; i++) {
+      if (!meters[i].admits(states == null ? null : states[i], now, cost, maxDelayNanos)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Returns the state after admitting {@code cost ≥ 1} units under every limit. */
   public Object admit(Object state, long now, long cost) {
     if (meters.length == 1) {

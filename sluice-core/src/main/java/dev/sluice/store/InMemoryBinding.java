@@ -28,16 +28,53 @@ final class InMemoryBinding implements PolicyBinding {
    * Decides by optimistic concurrency: read the state, decide, and swap in the state that
    * follows the admission; if another thread changed the state in between, decide again on the
    * new state with a fresh reading of the clock. A denial writes nothing.
+   *
+   * <p>The common case, a tracked key decided without contention, is kept to a few lines so that
+   * the JIT can inline it into the caller and keep a denial's {@link Decision} off the heap.
    */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
-    Objects.requireNonNull(key, "key");
-    if (cost < 0) {
-      throw new IllegalArgumentException("cost must be at least 0, got " + cost);
+    checkArguments(key, cost, maxDelayNanos);
+    KeyTable.Entry entry = table.get(key);
+    if (entry != null) {
+      Object state = entry.state;
+      if (state != KeyTable.REMOVED) {
+        long now = readClock();
+        Decision decision = meter.check(state, now, cost, maxDelayNanos);
+        if (!decision.allowed() || cost == 0
+            || entry.compareAndSet(state, meter.admit(state, now, cost))) {
+          return decision;
+        }
+      }
     }
-    if (maxDelayNanos < 0) {
-      throw new IllegalArgumentException("maxDelayNanos must be at least 0, got " + maxDelayNanos);
+    return tryAcquireContended(key, cost, maxDelayNanos);
+  }
+
+  /**
+   * Decides like {@link #tryAcquire} on the same state, but builds no {@link Decision}: a denial
+   * allocates nothing, and an admission only the key's new state.
+   */
+  @Override
+  public boolean tryAcquireAllowed(String key, long cost) {
+    checkArguments(key, cost, Long.MAX_VALUE);
+    KeyTable.Entry entry = table.get(key);
+    if (entry != null) {
+      Object state = entry.state;
+      if (state != KeyTable.REMOVED) {
+        long now = readClock();
+        if (!meter.admits(state, now, cost, Long.MAX_VALUE)) {
+          return false;
+        }
+        if (cost == 0 || entry.compareAndSet(state, meter.admit(state, now, cost))) {
+          return true;
+        }
+      }
     }
+    return tryAcquireContended(key, cost, Long.MAX_VALUE).allowed();
+  }
+
+  /** The full loop: new keys, removed entries and lost compare-and-sets. */
+  private Decision tryAcquireContended(String key, long cost, long maxDelayNanos) {
     while (true) {
       KeyTable.Entry entry = table.get(key);
       Object state = entry == null ? null : entry.state;
@@ -66,6 +103,16 @@ final class InMemoryBinding implements PolicyBinding {
         default:
           break;
       }
+    }
+  }
+
+  private static void checkArguments(String key, long cost, long maxDelayNanos) {
+    Objects.requireNonNull(key, "key");
+    if (cost < 0) {
+      throw new IllegalArgumentException("cost must be at least 0, got " + cost);
+    }
+    if (maxDelayNanos < 0) {
+      throw new IllegalArgumentException("maxDelayNanos must be at least 0, got " + maxDelayNanos);
     }
   }
 

@@ -18,4 +18,15 @@ public interface PolicyBinding {
    * @throws IllegalArgumentException if cost or maxDelayNanos is negative
    */
   Decision tryAcquire(String key, long cost, long maxDelayNanos);
+
+  /**
+   * Decides and charges like {@link #tryAcquire} with no bound on the delay, but returns only
+   * whether the request was admitted. A store may answer it without building a
+   * {@link Decision}, so that a denial allocates nothing.
+   *
+   * @throws IllegalArgumentException if cost is negative
+   */
+  default boolean tryAcquireAllowed(String key, long cost) {
+    return tryAcquire(key, cost, Long.MAX_VALUE).allowed();
+  }
 }
