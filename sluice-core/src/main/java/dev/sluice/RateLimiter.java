@@ -6,6 +6,7 @@ import dev.sluice.store.PolicyBinding;
 import dev.sluice.store.RateLimitStore;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Decides, for each request on a key, whether a policy admits it. Thread-safe.
@@ -61,6 +62,17 @@ public final class RateLimiter {
    */
   public Decision tryAcquire(String key, long cost) {
     return binding.tryAcquire(key, cost, Long.MAX_VALUE);
+  }
+
+  /**
+   * Decides like {@link #tryAcquire(String, long)}, but without blocking the calling thread on
+   * a remote store: the stage completes when the store replies. On an in-memory store it is
+   * already complete when returned.
+   *
+   * @throws IllegalArgumentException if cost is negative, at once rather than through the stage
+   */
+  public CompletionStage<Decision> tryAcquireAsync(String key, long cost) {
+    return binding.tryAcquireAsync(key, cost, Long.MAX_VALUE);
   }
 
   /**
