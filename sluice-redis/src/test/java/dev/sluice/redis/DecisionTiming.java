@@ -32,7 +32,8 @@ final class DecisionTiming {
 
   public static void main(String[] args) {
     try (RedisServer server = RedisServer.start();
-        RedisStore store = RedisStore.builder().uri(server.uri()).build()) {
+        RedisStore store = RedisStore.builder().uri(server.uri())
+            .commandTimeout(Duration.ofSeconds(30)).build()) {
       admin = RedisClient.create(server.uri());
       adminConnection = admin.connect();
       Limit bucket = Limit.of(Algorithm.TOKEN_BUCKET, 1_000_000, Duration.ofSeconds(1));

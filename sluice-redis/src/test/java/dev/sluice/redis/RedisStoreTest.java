@@ -63,7 +63,8 @@ class RedisStoreTest {
   @BeforeEach
   void openStore() {
     redis().flushall();
-    store = RedisStore.builder().uri(server.uri()).build();
+    // Generous, so that a busy machine never turns a decision into a fail-open one.
+    store = RedisStore.builder().uri(server.uri()).commandTimeout(Duration.ofSeconds(30)).build();
   }
 
   @AfterEach
@@ -163,6 +164,7 @@ class RedisStoreTest {
   @Test
   void tryAcquire_clientTime_ttlWithinReset() {
     try (RedisStore clientTimed = RedisStore.builder().uri(server.uri())
+        .commandTimeout(Duration.ofSeconds(30))
         .timeMode(TimeMode.CLIENT).timeSource(TimeSource.system()).build()) {
       Decision decision = clientTimed.bind(everyAlgorithm(Duration.ofSeconds(30)))
           .tryAcquire("client", 4, Long.MAX_VALUE);
