@@ -153,6 +153,14 @@ public final class RedisStore implements RateLimitStore {
     return failures.breaker().isOpen();
   }
 
+  /**
+   * Replaces the user name and password of a URI written as text with {@code ***}, also when
+   * the URI is otherwise invalid, so that it can appear in an error message.
+   */
+  public static String maskUserInfo(String uri) {
+    return uri.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^@/]*@", "$1***@");
+  }
+
   /** Writes a URI for logs: scheme, host, port and database, without credentials. */
   static String mask(RedisURI uri) {
     if (uri.getHost() == null) {
