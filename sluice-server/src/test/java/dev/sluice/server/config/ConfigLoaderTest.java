@@ -7,6 +7,8 @@ import dev.sluice.Algorithm;
 import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
+import dev.sluice.redis.FailureMode;
+import dev.sluice.redis.TimeMode;
 import dev.sluice.store.AtCapacity;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -121,6 +123,52 @@ class ConfigLoaderTest {
         .hasMessage(where + problem)
         .satisfies(e -> assertThat(((ConfigException) e).line()).isEqualTo(line))
         .satisfies(e -> assertThat(((ConfigException) e).problem()).isEqualTo(problem));
+  }
+
+  @Test
+  void parse_redisStore_readsEverySetting() {
+    String yaml = """
+        store:
+          type: redis
+          uri: redis://:secret@127.0.0.1:6390/2
+          key_prefix: shared
+          command_timeout: 80ms
+          on_failure: local
+          local_share: 3
+          time: client
+        policies:
+          api:
+            limits:
+              - algorithm: token_bucket
+                limit: 10
+                period: 1s
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "redis.yaml");
+
+    assertThat(config.store().type()).isEqualTo("redis");
+    assertThat(config.store().redis()).contains(new RedisConfig("redis://:secret@127.0.0.1:6390/2",
+        "shared", Duration.ofMillis(80), FailureMode.LOCAL, 3, TimeMode.CLIENT));
+  }
+
+  @Test
+  void parse_redisStoreWithUriOnly_usesDefaults() {
+    String yaml = """
+        store:
+          type: redis
+          uri: redis://127.0.0.1:6379
+        policies:
+          api:
+            limits:
+              - algorithm: token_bucket
+                limit: 10
+                period: 1s
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "redis.yaml");
+
+    assertThat(config.store().redis()).contains(new RedisConfig("redis://127.0.0.1:6379",
+        "sluice", Duration.ofMillis(50), FailureMode.ALLOW, 1, TimeMode.SERVER));
   }
 
   @Test
