@@ -11,8 +11,8 @@ import java.util.function.LongSupplier;
  * a dead server costs one timeout per probe interval instead of one per request.
  *
  * <p>Closed, every decision calls Redis. The first failure opens it and logs one WARNING. Open,
- * it lets one decision per probe interval call Redis as a probe and answers all others by the
- * failure mode at once. A probe that succeeds closes it and logs one INFO line with the length
+ * it lets one decision per probe interval call Redis as a probe, and the failure mode decides
+ * all others at once. A probe that succeeds closes it and logs one INFO line with the length
  * of the outage and the number of decisions made by the failure mode. Only a probe can close
  * it: a reply to a call sent before the failure proves nothing about the server now.
  *
@@ -20,9 +20,9 @@ import java.util.function.LongSupplier;
  */
 final class Breaker {
 
-  /** What a decision may do. */
+  /** The choice of a decision between calling Redis and the failure mode. */
   enum Attempt {
-    /** Answer by the failure mode without calling Redis. */
+    /** Decide by the failure mode without calling Redis. */
     SKIP,
     /** Call Redis; the breaker is closed. */
     CALL,

@@ -3,7 +3,7 @@ package dev.sluice.redis;
 import java.time.Duration;
 
 /**
- * What a {@link RedisStore} does when Redis fails, shared by all its bindings: the timeout of a
+ * The failure settings of a {@link RedisStore}, shared by all its bindings: the timeout of a
  * decision, the failure mode, the probe interval and the circuit breaker.
  */
 record FailureHandling(

@@ -2,8 +2,8 @@ package dev.sluice.redis;
 
 /**
  * How a {@link RedisStore} decides while Redis fails: a timeout, a lost connection or an error
- * reply. The decision's {@link dev.sluice.Decision#source()} tells such a decision from a normal
- * one.
+ * reply. The decision's {@link dev.sluice.Decision#source()} distinguishes such a decision from
+ * a normal one.
  */
 public enum FailureMode {
   /**

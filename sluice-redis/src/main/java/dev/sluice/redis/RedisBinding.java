@@ -13,7 +13,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A policy bound to a {@link RedisStore}. Each decision is one script call, answered by the
+ * A policy bound to a {@link RedisStore}. Each decision is one script call, or is made by the
  * store's {@link FailureMode} when Redis fails, times out, or the circuit breaker is open.
  */
 final class RedisBinding implements PolicyBinding {
@@ -71,8 +71,8 @@ final class RedisBinding implements PolicyBinding {
   }
 
   /**
-   * Decides on Redis and waits for the reply. Never throws for a Redis failure: it answers by
-   * the failure mode instead, as {@link #tryAcquireAsync} does.
+   * Decides on Redis and waits for the reply. Never throws for a Redis failure: the failure
+   * mode decides instead, as {@link #tryAcquireAsync} does.
    */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {

@@ -45,7 +45,7 @@ import java.util.function.LongSupplier;
  * removed.
  *
  * <p><b>Failures.</b> A decision that gets no reply within the command timeout (50 ms by
- * default), or an error, is answered by the {@link FailureMode}: deny, allow or decide on a
+ * default), or an error, is decided by the {@link FailureMode}: deny, allow or decide on a
  * local share of the limits. {@code tryAcquire} never throws for a Redis failure. After a
  * failure a circuit breaker stops calling Redis and answers every decision by the failure mode
  * at once, except one probe per probe interval (1 s by default); the first probe that succeeds
@@ -68,7 +68,7 @@ public final class RedisStore implements RateLimitStore {
   /** The default time between two probes while Redis fails. */
   public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
 
-  /** The longest wait for {@code SCRIPT LOAD} while building the store. */
+  /** The maximum wait for {@code SCRIPT LOAD} while building the store. */
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
 
   private final ClientResources resources;

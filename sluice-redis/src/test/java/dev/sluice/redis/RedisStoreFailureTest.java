@@ -153,7 +153,7 @@ class RedisStoreFailureTest {
     }
     long duringSecondInterval = store.redisAttempts() - before - duringFirstInterval;
 
-    // The first decision after the kill fails and opens the breaker; the clock stands still,
+    // The first decision after the kill fails and opens the breaker; the clock does not move,
     // so no probe is due. One interval later exactly one decision probes.
     assertThat(duringFirstInterval).isEqualTo(1);
     assertThat(duringSecondInterval).isEqualTo(1);
