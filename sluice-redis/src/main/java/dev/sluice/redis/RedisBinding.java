@@ -73,6 +73,10 @@ final class RedisBinding implements PolicyBinding {
   /**
    * Decides on Redis and waits for the reply. Never throws for a Redis failure: the failure
    * mode decides instead, as {@link #tryAcquireAsync} does.
+   *
+   * <p>NOTE: called on a Lettuce I/O thread, such as inside a dependent stage of
+   * {@link #tryAcquireAsync}, it blocks the thread that would read the reply, so it always
+   * times out and the failure mode decides. Use {@link #tryAcquireAsync} there.
    */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
