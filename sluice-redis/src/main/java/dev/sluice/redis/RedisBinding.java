@@ -102,10 +102,15 @@ final class RedisBinding implements PolicyBinding {
     if (attempt == Breaker.Attempt.SKIP) {
       return CompletableFuture.completedFuture(fallback(key, cost, maxDelayNanos));
     }
-    return script.run(keysOf(key), argsOf(cost, maxDelayNanos), failures.commandTimeout())
-        .handle((reply, error) -> error == null
-            ? toDecisionOrFallback(reply, attempt, key, cost, maxDelayNanos)
-            : fail(error, key, cost, maxDelayNanos));
+    CompletableFuture<List<Object>> reply;
+    try {
+      reply = script.run(keysOf(key), argsOf(cost, maxDelayNanos), failures.commandTimeout());
+    } catch (RuntimeException rejected) {
+      return CompletableFuture.completedFuture(fail(rejected, key, cost, maxDelayNanos));
+    }
+    return reply.handle((values, error) -> error == null
+        ? toDecisionOrFallback(values, attempt, key, cost, maxDelayNanos)
+        : fail(error, key, cost, maxDelayNanos));
   }
 
   private String[] argsOf(long cost, long maxDelayNanos) {
