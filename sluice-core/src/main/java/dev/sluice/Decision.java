@@ -12,11 +12,27 @@ import java.util.Objects;
  * {@link #remaining()} is rounded down. When the cost exceeds what the limit can ever admit
  * (a cost above the burst), {@link #retryAfterNanos()} is {@link #NEVER} and
  * {@link #costExceedsLimit()} is true, so that nobody waits for a request that can never pass.
+ *
+ * <p>{@link #source()} tells a decision of the store from one made because the store failed,
+ * such as a Redis store that cannot reach its server. A decision that failed open is allowed
+ * with {@link #remaining()} 0, so that it never looks like a normal admission with room left.
  */
 public final class Decision {
 
   /** The value of {@link #retryAfterNanos()} when waiting cannot help. */
   public static final long NEVER = -1;
+
+  /** Who made a decision: the store, or a failure mode because the store failed. */
+  public enum Source {
+    /** The store decided by the state of the key. The default. */
+    STORE,
+    /** The store failed and admits every request; remaining, reset after and delay are 0. */
+    FAILED_OPEN,
+    /** The store failed and denies every request. */
+    FAILED_CLOSED,
+    /** The store failed and a local store on this instance decided, on a share of the limits. */
+    LOCAL_FALLBACK
+  }
 
   private final boolean allowed;
   private final long limit;
@@ -25,6 +41,7 @@ public final class Decision {
   private final long retryAfterNanos;
   private final long delayNanos;
   private final String limitName;
+  private final Source source;
 
   private Decision(
       boolean allowed,
@@ -33,7 +50,8 @@ public final class Decision {
       long resetAfterNanos,
       long retryAfterNanos,
       long delayNanos,
-      String limitName) {
+      String limitName,
+      Source source) {
     this.allowed = allowed;
     this.limit = limit;
     this.remaining = remaining;
@@ -41,6 +59,7 @@ public final class Decision {
     this.retryAfterNanos = retryAfterNanos;
     this.delayNanos = delayNanos;
     this.limitName = Objects.requireNonNull(limitName, "limitName");
+    this.source = Objects.requireNonNull(source, "source");
   }
 
   /**
@@ -50,7 +69,8 @@ public final class Decision {
    */
   public static Decision allow(
       String limitName, long limit, long remaining, long resetAfterNanos, long delayNanos) {
-    return new Decision(true, limit, remaining, resetAfterNanos, 0, delayNanos, limitName);
+    return new Decision(
+        true, limit, remaining, resetAfterNanos, 0, delayNanos, limitName, Source.STORE);
   }
 
   /**
@@ -65,7 +85,29 @@ public final class Decision {
       throw new IllegalArgumentException(
           "retryAfterNanos must be at least 0 or NEVER, got " + retryAfterNanos);
     }
-    return new Decision(false, limit, remaining, resetAfterNanos, retryAfterNanos, 0, limitName);
+    return new Decision(false, limit, remaining, resetAfterNanos, retryAfterNanos, 0, limitName,
+        Source.STORE);
+  }
+
+  /**
+   * Returns this decision as made by {@code source}.
+   *
+   * @throws IllegalArgumentException if {@code source} is {@link Source#FAILED_OPEN} and this
+   *     decision is a denial or has remaining, reset after or delay other than 0, or if it is
+   *     {@link Source#FAILED_CLOSED} and this decision is an admission
+   */
+  public Decision withSource(Source source) {
+    Objects.requireNonNull(source, "source");
+    if (source == Source.FAILED_OPEN
+        && (!allowed || remaining != 0 || resetAfterNanos != 0 || delayNanos != 0)) {
+      throw new IllegalArgumentException("a FAILED_OPEN decision must be allowed with remaining,"
+          + " reset after and delay 0, got " + this);
+    }
+    if (source == Source.FAILED_CLOSED && allowed) {
+      throw new IllegalArgumentException("a FAILED_CLOSED decision must be a denial, got " + this);
+    }
+    return new Decision(allowed, limit, remaining, resetAfterNanos, retryAfterNanos, delayNanos,
+        limitName, source);
   }
 
   /** Whether the request was admitted, and its cost charged. */
@@ -122,6 +164,11 @@ public final class Decision {
     return limitName;
   }
 
+  /** Who made this decision; {@link Source#STORE} unless the store failed. */
+  public Source source() {
+    return source;
+  }
+
   @Override
   public boolean equals(Object other) {
     return other instanceof Decision that
@@ -131,13 +178,15 @@ public final class Decision {
         && resetAfterNanos == that.resetAfterNanos
         && retryAfterNanos == that.retryAfterNanos
         && delayNanos == that.delayNanos
-        && limitName.equals(that.limitName);
+        && limitName.equals(that.limitName)
+        && source == that.source;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        allowed, limit, remaining, resetAfterNanos, retryAfterNanos, delayNanos, limitName);
+        allowed, limit, remaining, resetAfterNanos, retryAfterNanos, delayNanos, limitName,
+        source);
   }
 
   @Override
@@ -147,6 +196,7 @@ public final class Decision {
         + ", remaining=" + remaining
         + ", resetAfterNanos=" + resetAfterNanos
         + ", retryAfterNanos=" + (retryAfterNanos == NEVER ? "NEVER" : retryAfterNanos)
-        + ", delayNanos=" + delayNanos + "]";
+        + ", delayNanos=" + delayNanos
+        + (source == Source.STORE ? "" : ", source=" + source) + "]";
   }
 }

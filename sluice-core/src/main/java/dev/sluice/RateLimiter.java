@@ -6,6 +6,7 @@ import dev.sluice.store.PolicyBinding;
 import dev.sluice.store.RateLimitStore;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Decides, for each request on a key, whether a policy admits it. Thread-safe.
@@ -72,6 +73,17 @@ public final class RateLimiter {
    */
   public boolean tryAcquireAllowed(String key, long cost) {
     return binding.tryAcquireAllowed(key, cost);
+  }
+
+  /**
+   * Decides like {@link #tryAcquire(String, long)}, but without blocking the calling thread on
+   * a remote store: the stage completes when the store replies. On an in-memory store it is
+   * already complete when returned.
+   *
+   * @throws IllegalArgumentException if cost is negative, at once rather than through the stage
+   */
+  public CompletionStage<Decision> tryAcquireAsync(String key, long cost) {
+    return binding.tryAcquireAsync(key, cost, Long.MAX_VALUE);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.sluice;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.store.InMemoryStore;
 import java.time.Duration;
@@ -34,6 +35,30 @@ class RateLimiterTest {
 
     assertThat(first.tryAcquire("k").allowed()).isFalse();
     assertThat(store.trackedKeys()).isEqualTo(1);
+  }
+
+  @Test
+  void tryAcquireAsync_inMemory_completesWithTheSameDecisions() {
+    FakeTimeSource time = new FakeTimeSource();
+    RateLimiter limiter = RateLimiter.builder(POLICY).timeSource(time).build();
+
+    Decision first = limiter.tryAcquireAsync("k", 1).toCompletableFuture().getNow(null);
+    Decision second = limiter.tryAcquireAsync("k", 2).toCompletableFuture().getNow(null);
+
+    // A window of 2: the first unit leaves 1, and a cost of 2 no longer fits.
+    assertThat(first.allowed()).isTrue();
+    assertThat(first.remaining()).isEqualTo(1);
+    assertThat(second.allowed()).isFalse();
+    assertThat(second.source()).isEqualTo(Decision.Source.STORE);
+  }
+
+  @Test
+  void tryAcquireAsync_negativeCost_throwsAtOnce() {
+    RateLimiter limiter = RateLimiter.of(POLICY);
+
+    assertThatThrownBy(() -> limiter.tryAcquireAsync("k", -1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("cost must be at least 0, got -1");
   }
 
   @Test

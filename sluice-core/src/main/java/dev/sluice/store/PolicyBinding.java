@@ -2,6 +2,8 @@ package dev.sluice.store;
 
 import dev.sluice.Decision;
 import dev.sluice.Policy;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /** A policy bound to a store: decides requests for any key under that policy. */
 public interface PolicyBinding {
@@ -28,5 +30,17 @@ public interface PolicyBinding {
    */
   default boolean tryAcquireAllowed(String key, long cost) {
     return tryAcquire(key, cost, Long.MAX_VALUE).allowed();
+  }
+
+  /**
+   * Decides like {@link #tryAcquire} without blocking the calling thread on a remote store.
+   * This default decides on the calling thread and returns a completed stage; a store with a
+   * server overrides it to wait for the reply without a thread.
+   *
+   * @throws IllegalArgumentException if cost or maxDelayNanos is negative, at once rather than
+   *     through the stage
+   */
+  default CompletionStage<Decision> tryAcquireAsync(String key, long cost, long maxDelayNanos) {
+    return CompletableFuture.completedFuture(tryAcquire(key, cost, maxDelayNanos));
   }
 }

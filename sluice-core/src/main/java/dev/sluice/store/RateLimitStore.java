@@ -7,7 +7,7 @@ import dev.sluice.Policy;
  * shared server. A store decides each request atomically, so that concurrent callers never
  * admit more than the limits allow.
  */
-public interface RateLimitStore {
+public interface RateLimitStore extends AutoCloseable {
 
   /**
    * Prepares the store to decide requests under a policy.
@@ -19,4 +19,11 @@ public interface RateLimitStore {
    * instead of by name. Otherwise the keys of that policy start afresh.
    */
   PolicyBinding bind(Policy policy);
+
+  /**
+   * Releases the store's connections and threads. Bindings must not be used afterwards. This
+   * default does nothing, for stores that hold no such resources.
+   */
+  @Override
+  default void close() {}
 }

@@ -1,13 +1,25 @@
 package dev.sluice.redis;
 
+import io.lettuce.core.RedisCommandInterruptedException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The Lua script that decides a request, and how it is called.
@@ -18,6 +30,8 @@ import java.util.List;
  * per decision. When the server has lost its script cache (a restart, a failover, or
  * {@code SCRIPT FLUSH}), it replies {@code NOSCRIPT} without running anything, so loading the
  * script again and retrying once cannot charge a request twice.
+ *
+ * <p>Calls go through Lettuce's asynchronous API, so no thread waits for Redis.
  */
 final class DecisionScript {
 
@@ -32,22 +46,73 @@ final class DecisionScript {
       "decide.lua");
 
   private final String source;
-  private final RedisCommands<String, String> commands;
+  private final RedisAsyncCommands<String, String> commands;
   private volatile String sha;
 
-  DecisionScript(RedisCommands<String, String> commands) {
-    this.commands = commands;
+  /**
+   * Loads the script, waiting up to {@code loadTimeout}.
+   *
+   * @throws io.lettuce.core.RedisException if Redis rejects the script or does not reply
+   */
+  DecisionScript(StatefulRedisConnection<String, String> connection, Duration loadTimeout) {
+    this.commands = connection.async();
     this.source = assemble();
-    this.sha = commands.scriptLoad(source);
+    this.sha = await(commands.scriptLoad(source), loadTimeout);
   }
 
-  /** Runs the script, loading it again if the server no longer has it. */
-  List<Object> run(String[] keys, String[] args) {
+  /**
+   * Runs the script, loading it again if the server no longer has it. The returned future
+   * fails with a {@link TimeoutException} when no reply came within {@code timeout}; the
+   * command in flight is then cancelled, so that Lettuce does not send it again after a
+   * reconnect.
+   */
+  CompletableFuture<List<Object>> run(String[] keys, String[] args, Duration timeout) {
+    AtomicReference<RedisFuture<?>> inFlight = new AtomicReference<>();
+    CompletableFuture<List<Object>> reply = evalsha(keys, args, inFlight)
+        .exceptionallyCompose(error -> isNoScript(error)
+            ? reload(inFlight).thenCompose(loaded -> evalsha(keys, args, inFlight))
+            : CompletableFuture.failedFuture(error))
+        .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    reply.whenComplete((ignored, error) -> {
+      if (error instanceof TimeoutException) {
+        inFlight.get().cancel(false);
+      }
+    });
+    return reply;
+  }
+
+  private CompletableFuture<List<Object>> evalsha(
+      String[] keys, String[] args, AtomicReference<RedisFuture<?>> inFlight) {
+    RedisFuture<List<Object>> call = commands.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+    inFlight.set(call);
+    return call.toCompletableFuture();
+  }
+
+  private CompletableFuture<String> reload(AtomicReference<RedisFuture<?>> inFlight) {
+    RedisFuture<String> load = commands.scriptLoad(source);
+    inFlight.set(load);
+    return load.toCompletableFuture().thenApply(loaded -> sha = loaded);
+  }
+
+  private static boolean isNoScript(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
+    return cause instanceof RedisNoScriptException;
+  }
+
+  private static String await(RedisFuture<String> future, Duration timeout) {
     try {
-      return commands.evalsha(sha, ScriptOutputType.MULTI, keys, args);
-    } catch (RedisNoScriptException notCached) {
-      sha = commands.scriptLoad(source);
-      return commands.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+      return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      throw new RedisException("SCRIPT LOAD failed: " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      future.cancel(false);
+      throw new RedisCommandTimeoutException(
+          "SCRIPT LOAD timed out after " + timeout.toMillis() + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RedisCommandInterruptedException(e);
     }
   }
 

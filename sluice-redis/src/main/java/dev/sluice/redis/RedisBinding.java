@@ -8,8 +8,14 @@ import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
-/** A policy bound to a {@link RedisStore}. */
+/**
+ * A policy bound to a {@link RedisStore}. Each decision is one script call, or is made by the
+ * store's {@link FailureMode} when Redis fails, times out, or the circuit breaker is open.
+ */
 final class RedisBinding implements PolicyBinding {
 
   private static final int HEADER_ARGS = 4;
@@ -22,16 +28,21 @@ final class RedisBinding implements PolicyBinding {
   private final String expire;
   private final String[] limitSuffixes;
   private final String[] limitArgs;
+  private final FailureHandling failures;
+  private final PolicyBinding local;
 
   /**
    * Creates a binding.
    *
    * @param clientClock the clock to send with each request, or null to use the server's TIME
+   * @param local the binding that decides in {@link FailureMode#LOCAL}, or null in other modes
    */
   RedisBinding(
       Policy policy, DecisionScript script, String keyPrefix, TimeSource clientClock,
-      boolean expireKeys) {
+      boolean expireKeys, FailureHandling failures, PolicyBinding local) {
     this.policy = policy;
+    this.failures = failures;
+    this.local = local;
     this.script = script;
     this.keyPrefix = keyPrefix;
     this.clientClock = clientClock;
@@ -59,8 +70,27 @@ final class RedisBinding implements PolicyBinding {
     return policy;
   }
 
+  /**
+   * Decides on Redis and waits for the reply. Never throws for a Redis failure: the failure
+   * mode decides instead, as {@link #tryAcquireAsync} does.
+   *
+   * <p>NOTE: called on a Lettuce I/O thread, such as inside a dependent stage of
+   * {@link #tryAcquireAsync}, it blocks the thread that would read the reply, so it always
+   * times out and the failure mode decides. Use {@link #tryAcquireAsync} there.
+   */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
+    return tryAcquireAsync(key, cost, maxDelayNanos).toCompletableFuture().join();
+  }
+
+  /**
+   * Decides on Redis without blocking. The stage never completes exceptionally for a Redis
+   * failure or a timeout: it completes with a decision of the failure mode. Dependent stages
+   * without an executor run on a Lettuce I/O thread, so blocking work belongs in an
+   * {@code ...Async} stage.
+   */
+  @Override
+  public CompletionStage<Decision> tryAcquireAsync(String key, long cost, long maxDelayNanos) {
     Objects.requireNonNull(key, "key");
     if (cost < 0) {
       throw new IllegalArgumentException("cost must be at least 0, got " + cost);
@@ -68,14 +98,65 @@ final class RedisBinding implements PolicyBinding {
     if (maxDelayNanos < 0) {
       throw new IllegalArgumentException("maxDelayNanos must be at least 0, got " + maxDelayNanos);
     }
-    String[] keys = keysOf(key);
+    Breaker.Attempt attempt = failures.breaker().tryAttempt();
+    if (attempt == Breaker.Attempt.SKIP) {
+      return CompletableFuture.completedFuture(fallback(key, cost, maxDelayNanos));
+    }
+    CompletableFuture<List<Object>> reply;
+    try {
+      reply = script.run(keysOf(key), argsOf(cost, maxDelayNanos), failures.commandTimeout());
+    } catch (RuntimeException rejected) {
+      return CompletableFuture.completedFuture(fail(rejected, key, cost, maxDelayNanos));
+    }
+    return reply.handle((values, error) -> error == null
+        ? toDecisionOrFallback(values, attempt, key, cost, maxDelayNanos)
+        : fail(error, key, cost, maxDelayNanos));
+  }
+
+  private String[] argsOf(long cost, long maxDelayNanos) {
     String[] args = new String[HEADER_ARGS + limitArgs.length];
     args[0] = clientClock == null ? "" : Long.toString(clientClock.nanos());
     args[1] = Long.toString(cost);
     args[2] = Long.toString(maxDelayNanos);
     args[3] = expire;
     System.arraycopy(limitArgs, 0, args, HEADER_ARGS, limitArgs.length);
-    return toDecision(script.run(keys, args));
+    return args;
+  }
+
+  /** Maps the reply; a reply that cannot be mapped counts as a failure of the store. */
+  private Decision toDecisionOrFallback(
+      List<Object> reply, Breaker.Attempt attempt, String key, long cost, long maxDelayNanos) {
+    Decision decision;
+    try {
+      decision = toDecision(reply);
+    } catch (RuntimeException malformed) {
+      return fail(malformed, key, cost, maxDelayNanos);
+    }
+    failures.breaker().recordSuccess(attempt);
+    return decision;
+  }
+
+  private Decision fail(Throwable error, String key, long cost, long maxDelayNanos) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
+    failures.breaker().recordFailure(cause);
+    return fallback(key, cost, maxDelayNanos);
+  }
+
+  /** Decides by the failure mode; see {@link FailureMode}. */
+  private Decision fallback(String key, long cost, long maxDelayNanos) {
+    failures.breaker().countFallback();
+    Limit first = policy.limits().get(0);
+    return switch (failures.mode()) {
+      case ALLOW -> Decision.allow(first.name(), first.limit(), 0, 0, 0)
+          .withSource(Decision.Source.FAILED_OPEN);
+      case DENY -> Decision.deny(first.name(), first.limit(), 0, 0,
+              failures.probeInterval().toNanos())
+          .withSource(Decision.Source.FAILED_CLOSED);
+      case LOCAL -> local.tryAcquire(key, cost, maxDelayNanos)
+          .withSource(Decision.Source.LOCAL_FALLBACK);
+    };
   }
 
   /** Returns the Redis key of every limit for a user key, in the policy's order. */

@@ -3,12 +3,21 @@ package dev.sluice.redis;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
+import dev.sluice.store.InMemoryStore;
 import dev.sluice.store.RateLimitStore;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps the state of every key in Redis, so that all instances of a service share their
@@ -35,14 +44,34 @@ import java.util.Objects;
  * every limit whose name and algorithm are unchanged, even when other limits were added or
  * removed.
  *
- * <p><b>Limitations.</b> There is no timeout policy, circuit breaker or fallback beyond
- * Lettuce's own defaults, so a Redis failure reaches the caller as a Lettuce exception from
- * {@code tryAcquire}. Redis Sentinel and Cluster are untested. A {@code sliding_log} decision
- * costs time in proportion to the live entries of its log, during which Redis serves no other
- * client, so large sliding logs are slow.
+ * <p><b>Failures.</b> A decision that gets no reply within the command timeout (50 ms by
+ * default), or an error, is decided by the {@link FailureMode}: deny, allow or decide on a
+ * local share of the limits. {@code tryAcquire} never throws for a Redis failure. After a
+ * failure a circuit breaker stops calling Redis and answers every decision by the failure mode
+ * at once, except one probe per probe interval (1 s by default); the first probe that succeeds
+ * resumes normal decisions. The store logs one WARNING when it fails and one INFO line when it
+ * recovers, through {@link System.Logger} under the name of this class. The decision's
+ * {@link dev.sluice.Decision#source()} tells which decisions the failure mode made.
+ *
+ * <p><b>Limitations.</b> A decision that timed out may still run on Redis later and charge
+ * the request, although the caller got the failure mode's answer. The store connects and loads
+ * its script in {@link Builder#build()}, which throws when Redis cannot be reached then. Redis
+ * Sentinel and Cluster are untested. A {@code sliding_log} decision costs time in proportion to
+ * the live entries of its log, during which Redis serves no other client, so large sliding logs
+ * are slow.
  */
-public final class RedisStore implements RateLimitStore, AutoCloseable {
+public final class RedisStore implements RateLimitStore {
 
+  /** The default longest wait for the reply to a decision. */
+  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(50);
+
+  /** The default time between two probes while Redis fails. */
+  public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
+
+  /** The maximum wait for {@code SCRIPT LOAD} while building the store. */
+  private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
+
+  private final ClientResources resources;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
   private final DecisionScript script;
@@ -50,18 +79,39 @@ public final class RedisStore implements RateLimitStore, AutoCloseable {
   private final TimeMode timeMode;
   private final TimeSource timeSource;
   private final boolean expireKeys;
+  private final String maskedUri;
+  private final FailureHandling failures;
+  private final int localShare;
+  private final InMemoryStore local;
 
   private RedisStore(Builder builder) {
     this.keyPrefix = builder.keyPrefix;
     this.timeMode = builder.timeMode;
     this.timeSource = builder.timeSource;
     this.expireKeys = builder.expireKeys;
-    this.client = RedisClient.create(builder.uri);
+    this.maskedUri = mask(builder.uri);
+    this.localShare = builder.localShare;
+    Breaker breaker = new Breaker(builder.breakerClock, builder.probeInterval.toNanos(),
+        "uri=" + maskedUri + " on_failure=" + builder.failureMode.name().toLowerCase(Locale.ROOT));
+    this.failures = new FailureHandling(
+        builder.commandTimeout, builder.failureMode, builder.probeInterval, breaker);
+    this.local = builder.failureMode == FailureMode.LOCAL
+        ? InMemoryStore.builder().timeSource(timeSource).build()
+        : null;
+    this.resources = DefaultClientResources.builder()
+        .reconnectDelay(Delay.exponential(
+            Duration.ofMillis(1), builder.probeInterval, 2, TimeUnit.MILLISECONDS))
+        .build();
+    this.client = RedisClient.create(resources, builder.uri);
+    client.setOptions(ClientOptions.builder()
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .build());
     try {
       this.connection = client.connect(StringCodec.UTF8);
-      this.script = new DecisionScript(connection.sync());
+      this.script = new DecisionScript(connection, LOAD_TIMEOUT);
     } catch (RuntimeException e) {
       client.shutdown();
+      resources.shutdown();
       throw e;
     }
   }
@@ -73,7 +123,16 @@ public final class RedisStore implements RateLimitStore, AutoCloseable {
   @Override
   public PolicyBinding bind(Policy policy) {
     Objects.requireNonNull(policy, "policy");
-    return new RedisBinding(policy, script, keyPrefix, clock(), expireKeys);
+    PolicyBinding localBinding = local == null
+        ? null
+        : local.bind(LocalShare.of(policy, localShare));
+    return new RedisBinding(
+        policy, script, keyPrefix, clock(), expireKeys, failures, localBinding);
+  }
+
+  /** The server's URI, with any user name and password replaced by {@code ***}. */
+  public String uri() {
+    return maskedUri;
   }
 
   /** Closes the connection and releases the client's threads. */
@@ -81,6 +140,35 @@ public final class RedisStore implements RateLimitStore, AutoCloseable {
   public void close() {
     connection.close();
     client.shutdown();
+    resources.shutdown();
+  }
+
+  /** The number of decisions that called Redis, counted by the circuit breaker; for tests. */
+  long redisAttempts() {
+    return failures.breaker().attempts();
+  }
+
+  /** Whether the circuit breaker is open, so that decisions skip Redis; for tests. */
+  boolean breakerOpen() {
+    return failures.breaker().isOpen();
+  }
+
+  /**
+   * Replaces the user name and password of a URI written as text with {@code ***}, also when
+   * the URI is otherwise invalid, so that it can appear in an error message.
+   */
+  public static String maskUserInfo(String uri) {
+    return uri.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^@/]*@", "$1***@");
+  }
+
+  /** Writes a URI for logs: scheme, host, port and database, without credentials. */
+  static String mask(RedisURI uri) {
+    if (uri.getHost() == null) {
+      return uri.toString();
+    }
+    boolean credentials = uri.getPassword() != null || uri.getUsername() != null;
+    return (uri.isSsl() ? "rediss://" : "redis://") + (credentials ? "***@" : "")
+        + uri.getHost() + ":" + uri.getPort() + "/" + uri.getDatabase();
   }
 
   /** Returns the time source in {@link TimeMode#CLIENT}, or null to read the server's time. */
@@ -95,6 +183,11 @@ public final class RedisStore implements RateLimitStore, AutoCloseable {
     private TimeMode timeMode = TimeMode.SERVER;
     private TimeSource timeSource = TimeSource.system();
     private boolean expireKeys = true;
+    private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+    private FailureMode failureMode = FailureMode.ALLOW;
+    private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
+    private int localShare = 1;
+    private LongSupplier breakerClock = System::nanoTime;
 
     private Builder() {}
 
@@ -143,6 +236,64 @@ public final class RedisStore implements RateLimitStore, AutoCloseable {
     public Builder timeSource(TimeSource timeSource) {
       this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
       return this;
+    }
+
+    /**
+     * Sets the longest wait for the reply to a decision, including a reload of the script;
+     * by default 50 ms. Without a reply by then the failure mode decides.
+     *
+     * @throws IllegalArgumentException if the timeout is not positive
+     */
+    public Builder commandTimeout(Duration commandTimeout) {
+      this.commandTimeout = positive(commandTimeout, "commandTimeout");
+      return this;
+    }
+
+    /** Sets how decisions are made while Redis fails; by default {@link FailureMode#ALLOW}. */
+    public Builder onFailure(FailureMode failureMode) {
+      this.failureMode = Objects.requireNonNull(failureMode, "failureMode");
+      return this;
+    }
+
+    /**
+     * Sets the time between two probes of a failing Redis; by default 1 s. It is also the
+     * longest delay between two reconnection attempts, and the retry after of a decision of
+     * {@link FailureMode#DENY}.
+     *
+     * @throws IllegalArgumentException if the interval is not positive
+     */
+    public Builder probeInterval(Duration probeInterval) {
+      this.probeInterval = positive(probeInterval, "probeInterval");
+      return this;
+    }
+
+    /**
+     * Sets the expected number of instances sharing this Redis, for {@link FailureMode#LOCAL}:
+     * while Redis fails, each instance decides on every limit and burst divided by it, rounded
+     * up, at least 1. By default 1, the whole limit on each instance.
+     *
+     * @throws IllegalArgumentException if {@code instances} is less than 1
+     */
+    public Builder localShare(int instances) {
+      if (instances < 1) {
+        throw new IllegalArgumentException("localShare must be at least 1, got " + instances);
+      }
+      this.localShare = instances;
+      return this;
+    }
+
+    /** Sets the monotonic clock of the circuit breaker; for tests. */
+    Builder breakerClock(LongSupplier breakerClock) {
+      this.breakerClock = Objects.requireNonNull(breakerClock, "breakerClock");
+      return this;
+    }
+
+    private static Duration positive(Duration duration, String name) {
+      Objects.requireNonNull(duration, name);
+      if (duration.isNegative() || duration.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + duration);
+      }
+      return duration;
     }
 
     /**

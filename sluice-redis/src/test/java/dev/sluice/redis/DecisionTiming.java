@@ -1,6 +1,7 @@
 package dev.sluice.redis;
 
 import dev.sluice.Algorithm;
+import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
@@ -8,6 +9,7 @@ import dev.sluice.store.PolicyBinding;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 
@@ -32,7 +34,8 @@ final class DecisionTiming {
 
   public static void main(String[] args) {
     try (RedisServer server = RedisServer.start();
-        RedisStore store = RedisStore.builder().uri(server.uri()).build()) {
+        RedisStore store = RedisStore.builder().uri(server.uri())
+            .commandTimeout(Duration.ofSeconds(30)).build()) {
       admin = RedisClient.create(server.uri());
       adminConnection = admin.connect();
       Limit bucket = Limit.of(Algorithm.TOKEN_BUCKET, 1_000_000, Duration.ofSeconds(1));
@@ -46,8 +49,60 @@ final class DecisionTiming {
           Limit.of(Algorithm.SLIDING_WINDOW, 1_000_000, Duration.ofSeconds(1)).withName("e"),
           Limit.of(Algorithm.SLIDING_LOG, 100, Duration.ofSeconds(1)).withName("f"))), 20_000);
       timeFullSlidingLog(store);
+      timePausedRedis(store, bucket);
       adminConnection.close();
       admin.shutdown();
+    }
+    timeDeadRedis();
+  }
+
+  /**
+   * Times one decision while Redis is paused past the command timeout of 50 ms, in two stores
+   * in turn: the first failure in the process also pays for loading the failure path's classes
+   * and for writing the first WARNING.
+   */
+  private static void timePausedRedis(RedisStore generous, Limit bucket) {
+    for (String label : List.of("Redis paused, first failure", "Redis paused, second store")) {
+      try (RedisStore store = RedisStore.builder().uri(generous.uri())
+          .onFailure(FailureMode.DENY).build()) {
+        PolicyBinding binding = store.bind(Policy.of("paused", bucket));
+        binding.tryAcquire("warm-up", 1, Long.MAX_VALUE);
+        adminConnection.sync().clientPause(1_000);
+        long started = System.nanoTime();
+        Decision decision = binding.tryAcquire("k", 1, Long.MAX_VALUE);
+        long micros = (System.nanoTime() - started) / 1_000;
+        System.out.printf("%-36s one decision %s in %d us%n", label, decision.source(), micros);
+        awaitUnpaused();
+      }
+    }
+  }
+
+  /** Waits until the pause ends, because Redis replies to a PING only after it. */
+  private static void awaitUnpaused() {
+    adminConnection.sync().ping();
+  }
+
+  /** Times decisions with Redis killed, the breaker open after the first one. */
+  private static void timeDeadRedis() {
+    RedisServer server = RedisServer.start();
+    try (RedisStore store = RedisStore.builder().uri(server.uri())
+        .onFailure(FailureMode.DENY).build()) {
+      PolicyBinding binding = store.bind(Policy.of("dead",
+          Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1))));
+      binding.tryAcquire("warm-up", 1, Long.MAX_VALUE);
+      server.kill();
+      long attemptsBefore = store.redisAttempts();
+      long started = System.nanoTime();
+      int decisions = 200_000;
+      for (int i = 0; i < decisions; i++) {
+        binding.tryAcquire("user-" + (i % 100), 1, Long.MAX_VALUE);
+      }
+      long nanos = System.nanoTime() - started;
+      System.out.printf("%-36s %6d decisions in %d ms, mean %d ns, %d calls to Redis%n",
+          "Redis killed, breaker open", decisions, nanos / 1_000_000, nanos / decisions,
+          store.redisAttempts() - attemptsBefore);
+    } finally {
+      server.close();
     }
   }
 

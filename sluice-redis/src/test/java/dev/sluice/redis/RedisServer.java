@@ -29,8 +29,10 @@ import java.util.concurrent.TimeUnit;
  * {@code apt-get install redis-server}; without one, the Linux build shipped inside the
  * test-scope artifact {@code com.github.codemonstur:embedded-redis} (Redis 6.2) is extracted to
  * a temporary file.
+ *
+ * <p>Public so that other modules can use it through this module's test jar.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
   private static final long START_TIMEOUT_SECONDS = 30;
 
@@ -46,19 +48,38 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Starts the server from {@link #binary()} and returns once it replies to PING. */
-  static RedisServer start() {
+  public static RedisServer start() {
     try {
-      return start(binary());
+      return start(binary(), freePort());
     } catch (IOException e) {
-      throw new UncheckedIOException("failed to find redis-server", e);
+      throw new UncheckedIOException("failed to start redis-server", e);
     }
   }
 
   /** Starts the given server binary and returns once it replies to PING. */
   static RedisServer start(Path binary) {
     try {
+      return start(binary, freePort());
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to find a free port", e);
+    }
+  }
+
+  /**
+   * Starts a new, empty server on the port of this one, which must have stopped, as a restart
+   * after a crash would.
+   */
+  public RedisServer restart() {
+    try {
+      return start(binary(), port);
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to find redis-server", e);
+    }
+  }
+
+  private static RedisServer start(Path binary, int port) {
+    try {
       Path directory = Files.createTempDirectory("sluice-redis-test");
-      int port = freePort();
       List<String> command = List.of(binary.toString(), "--port", Integer.toString(port),
           "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
           directory.toString(), "--daemonize", "no");
@@ -72,13 +93,22 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
   /** Returns the URI of this server, such as {@code redis://127.0.0.1:40123}. */
-  String uri() {
+  public String uri() {
     return "redis://127.0.0.1:" + port;
+  }
+
+  /** Kills the server with SIGKILL, as a crash would, and waits until it has exited. */
+  public void kill() {
+    try {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Stops the server and deletes its directory. */

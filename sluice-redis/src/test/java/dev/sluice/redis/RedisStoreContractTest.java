@@ -2,6 +2,7 @@ package dev.sluice.redis;
 
 import dev.sluice.TimeSource;
 import dev.sluice.store.RateLimitStore;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -38,6 +39,9 @@ class RedisStoreContractTest extends StoreContract {
   protected RateLimitStore storeFor(TimeSource time) {
     RedisStore store = RedisStore.builder()
         .uri(server.uri())
+        // A failure must fail the comparison, not turn into a fail-open decision.
+        .commandTimeout(Duration.ofSeconds(30))
+        .onFailure(FailureMode.DENY)
         .keyPrefix("contract" + stores++)
         .timeMode(TimeMode.CLIENT)
         .timeSource(time)

@@ -23,7 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,7 +65,8 @@ class RedisStoreTest {
   @BeforeEach
   void openStore() {
     redis().flushall();
-    store = RedisStore.builder().uri(server.uri()).build();
+    // Generous, so that a busy machine never turns a decision into a fail-open one.
+    store = RedisStore.builder().uri(server.uri()).commandTimeout(Duration.ofSeconds(30)).build();
   }
 
   @AfterEach
@@ -163,6 +166,7 @@ class RedisStoreTest {
   @Test
   void tryAcquire_clientTime_ttlWithinReset() {
     try (RedisStore clientTimed = RedisStore.builder().uri(server.uri())
+        .commandTimeout(Duration.ofSeconds(30))
         .timeMode(TimeMode.CLIENT).timeSource(TimeSource.system()).build()) {
       Decision decision = clientTimed.bind(everyAlgorithm(Duration.ofSeconds(30)))
           .tryAcquire("client", 4, Long.MAX_VALUE);
@@ -270,6 +274,60 @@ class RedisStoreTest {
 
     // 200 requests within far less than the 36 s that one token takes to come back.
     assertThat(admitted).isEqualTo(100);
+  }
+
+  @Test
+  void tryAcquireAsync_scriptFlushed_reloadsAndChargesOnce() {
+    PolicyBinding bucket = store.bind(
+        Policy.of("flush-async", Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofHours(1))));
+    assertThat(bucket.tryAcquireAsync("k", 1, Long.MAX_VALUE).toCompletableFuture().join()
+        .remaining()).isEqualTo(4);
+
+    redis().scriptFlush();
+    Decision reloaded = bucket.tryAcquireAsync("k", 1, Long.MAX_VALUE).toCompletableFuture()
+        .join();
+
+    // 5 - 1 - 1: the NOSCRIPT reply charged nothing, the retry charged once.
+    assertThat(reloaded.remaining()).isEqualTo(3);
+    assertThat(reloaded.source()).isEqualTo(Decision.Source.STORE);
+  }
+
+  /**
+   * 400 decisions sent from 4 threads without waiting, all in flight on the one connection at
+   * once, admit exactly the burst.
+   */
+  @Test
+  void tryAcquireAsync_manyInFlightFromThreads_admitExactlyTheBurst() throws Exception {
+    PolicyBinding bucket = store.bind(
+        Policy.of("async", Limit.of(Algorithm.TOKEN_BUCKET, 100, Duration.ofHours(1))));
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    List<CompletableFuture<Decision>> decisions = new CopyOnWriteArrayList<>();
+    List<Callable<Void>> senders = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      senders.add(() -> {
+        for (int i = 0; i < 100; i++) {
+          decisions.add(bucket.tryAcquireAsync("shared", 1, Long.MAX_VALUE)
+              .toCompletableFuture());
+        }
+        return null;
+      });
+    }
+
+    try {
+      for (Future<Void> sent : threads.invokeAll(senders)) {
+        sent.get();
+      }
+    } finally {
+      threads.shutdown();
+    }
+    long admitted = decisions.stream().map(CompletableFuture::join).filter(Decision::allowed)
+        .count();
+
+    // 400 requests within far less than the 36 s that one token takes to come back.
+    assertThat(decisions).hasSize(400);
+    assertThat(admitted).isEqualTo(100);
+    assertThat(decisions).allSatisfy(
+        d -> assertThat(d.join().source()).isEqualTo(Decision.Source.STORE));
   }
 
   @Test

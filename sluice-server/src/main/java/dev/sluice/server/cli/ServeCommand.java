@@ -7,11 +7,16 @@ import dev.sluice.TimeSource;
 import dev.sluice.internal.Durations;
 import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
+import dev.sluice.redis.RedisStore;
+import dev.sluice.server.config.RedisConfig;
 import dev.sluice.server.config.SluiceConfig;
+import dev.sluice.server.config.StoreConfig;
 import dev.sluice.server.http.SluiceServer;
-import dev.sluice.store.InMemoryStore;
+import dev.sluice.store.RateLimitStore;
+import io.lettuce.core.RedisURI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
@@ -52,6 +57,12 @@ public final class ServeCommand implements Callable<Integer> {
           + " interfaces.")
   private String host;
 
+  @Option(names = "--redis", paramLabel = "URI",
+      description = "Keep the state in Redis at this URI, such as redis://127.0.0.1:6379,"
+          + " instead of the config's store; other Redis settings come from a redis store in"
+          + " the config, or are the defaults.")
+  private String redis;
+
   @Override
   public Integer call() throws InterruptedException {
     SluiceService service;
@@ -90,15 +101,55 @@ public final class ServeCommand implements Callable<Integer> {
           "Invalid value for option '--port': must be 0 to 65535, got " + port);
     }
     SluiceConfig loaded = config == null ? ConfigLoader.loadDefault() : ConfigLoader.load(config);
-    InMemoryStore store = loaded.store().newStore(TimeSource.system());
+    StoreConfig storeConfig = withRedisOption(loaded.store());
+    RateLimitStore store = storeConfig.newStore(TimeSource.system());
     List<Policy> policies = List.copyOf(loaded.policies().values());
-    SluiceServer server = SluiceServer.start(policies, store, host, port);
+    SluiceServer server;
+    try {
+      server = SluiceServer.start(policies, store, host, port);
+    } catch (Exception e) {
+      store.close();
+      throw e;
+    }
     SluiceService service = new SluiceService(server, store);
-    LOG.info("started address={} store={} max_keys={} at_capacity={} config={} policies=\"{}\"",
-        server.address(), loaded.store().type(), loaded.store().maxKeys(),
-        loaded.store().atCapacityName(),
-        config == null ? ConfigLoader.DEFAULT_RESOURCE : config, describe(policies));
+    LOG.info("started address={} {} config={} policies=\"{}\"", server.address(),
+        describe(storeConfig, store), config == null ? ConfigLoader.DEFAULT_RESOURCE : config,
+        describe(policies));
     return service;
+  }
+
+  /** Applies {@code --redis}: a Redis store at that URI, keeping other Redis settings. */
+  private StoreConfig withRedisOption(StoreConfig fromFile) {
+    if (redis == null) {
+      return fromFile;
+    }
+    try {
+      RedisURI.create(redis);
+    } catch (IllegalArgumentException e) {
+      String masked = RedisStore.maskUserInfo(redis);
+      throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis':"
+          + " must be a Redis URI such as redis://127.0.0.1:6379, got '" + masked + "': "
+          + String.valueOf(e.getMessage()).replace(redis, masked));
+    }
+    RedisConfig settings = fromFile.redis()
+        .map(r -> r.withUri(redis))
+        .orElseGet(() -> RedisConfig.defaults(redis));
+    return StoreConfig.redis(settings);
+  }
+
+  /** Describes the store for the start-up line, with any Redis password masked. */
+  static String describe(StoreConfig settings, RateLimitStore store) {
+    if (settings.redis().isEmpty()) {
+      return "store=memory max_keys=" + settings.maxKeys()
+          + " at_capacity=" + settings.atCapacityName();
+    }
+    RedisConfig redis = settings.redis().get();
+    return "store=redis uri=" + ((RedisStore) store).uri()
+        + " key_prefix=" + redis.keyPrefix()
+        + " command_timeout_ms=" + redis.commandTimeout().toMillis()
+        + " on_failure=" + redis.onFailure().name().toLowerCase(Locale.ROOT)
+        + " local_share=" + redis.localShare()
+        + " time=" + redis.timeMode().name().toLowerCase(Locale.ROOT);
   }
 
   /** Describes policies for the start-up line, such as {@code login: gcra 5/1m burst 5}. */

@@ -2,6 +2,7 @@ package dev.sluice.server.cli;
 
 import dev.sluice.server.http.SluiceServer;
 import dev.sluice.store.InMemoryStore;
+import dev.sluice.store.RateLimitStore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -10,21 +11,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running {@code sluice serve}: the HTTP server and the task that removes expired keys from
- * the store once a second, so that memory follows the number of active keys.
+ * A running {@code sluice serve}: the HTTP server, its store, and for an in-memory store the
+ * task that removes expired keys once a second, so that memory follows the number of active
+ * keys. Redis expires its keys by itself.
  */
 public final class SluiceService implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(SluiceService.class);
 
   private final SluiceServer server;
-  private final InMemoryStore store;
+  private final RateLimitStore store;
   private final String address;
   private final ScheduledExecutorService cleaner;
   private final AtomicBoolean closed = new AtomicBoolean();
   private long failedCleanUps;
 
-  SluiceService(SluiceServer server, InMemoryStore store) {
+  SluiceService(SluiceServer server, RateLimitStore store) {
     this.server = server;
     this.store = store;
     this.address = server.address();
@@ -33,7 +35,9 @@ public final class SluiceService implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    cleaner.scheduleWithFixedDelay(this::cleanUp, 1, 1, TimeUnit.SECONDS);
+    if (store instanceof InMemoryStore) {
+      cleaner.scheduleWithFixedDelay(this::cleanUp, 1, 1, TimeUnit.SECONDS);
+    }
   }
 
   /** The port the server is bound to. */
@@ -42,13 +46,13 @@ public final class SluiceService implements AutoCloseable {
   }
 
   /** The store shared by all policies. */
-  public InMemoryStore store() {
+  public RateLimitStore store() {
     return store;
   }
 
   /**
-   * Stops the clean-up task and the server, waiting for requests in flight, and logs one stop
-   * line. Calling it again does nothing.
+   * Stops the clean-up task and the server, waiting for requests in flight, closes the store,
+   * and logs one stop line. Calling it again does nothing.
    */
   @Override
   public void close() {
@@ -58,9 +62,15 @@ public final class SluiceService implements AutoCloseable {
     cleaner.shutdownNow();
     try {
       server.stop();
-      LOG.info("stopped address={} tracked_keys={}", address, store.trackedKeys());
+      if (store instanceof InMemoryStore memory) {
+        LOG.info("stopped address={} tracked_keys={}", address, memory.trackedKeys());
+      } else {
+        LOG.info("stopped address={}", address);
+      }
     } catch (Exception e) {
       LOG.error("failed to stop gracefully address={}", address, e);
+    } finally {
+      store.close();
     }
   }
 
@@ -70,7 +80,7 @@ public final class SluiceService implements AutoCloseable {
    */
   private void cleanUp() {
     try {
-      store.cleanUp();
+      ((InMemoryStore) store).cleanUp();
       if (failedCleanUps > 0) {
         LOG.info("store clean-up recovered after {} failed runs", failedCleanUps);
         failedCleanUps = 0;

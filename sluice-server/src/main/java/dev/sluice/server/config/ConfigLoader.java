@@ -45,7 +45,11 @@ public final class ConfigLoader {
   public static final String DEFAULT_RESOURCE = "default-config.yaml";
 
   private static final List<String> TOP_FIELDS = List.of("store", "policies");
-  private static final List<String> STORE_FIELDS = List.of("type", "max_keys", "at_capacity");
+  private static final List<String> MEMORY_FIELDS = List.of("max_keys", "at_capacity");
+  private static final List<String> REDIS_FIELDS = List.of(
+      "uri", "key_prefix", "command_timeout", "on_failure", "local_share", "time");
+  private static final List<String> STORE_FIELDS = List.of("type", "max_keys", "at_capacity",
+      "uri", "key_prefix", "command_timeout", "on_failure", "local_share", "time");
   private static final List<String> POLICY_FIELDS = List.of("limits");
   private static final List<String> LIMIT_FIELDS =
       List.of("name", "algorithm", "limit", "period", "burst", "mode");
@@ -128,12 +132,17 @@ public final class ConfigLoader {
 
   private StoreConfig readStore(Node node) {
     Map<String, Node> fields = reader.fields(node, "store", STORE_FIELDS);
+    String type = "memory";
     if (fields.containsKey("type")) {
-      Node type = fields.get("type");
-      String name = reader.text(type, "type");
-      if (!name.equals("memory")) {
-        throw reader.error(type, "unknown store type '" + name + "', expected memory");
+      Node typeNode = fields.get("type");
+      type = reader.text(typeNode, "type");
+      if (!type.equals("memory") && !type.equals("redis")) {
+        throw reader.error(typeNode, "unknown store type '" + type + "', expected memory or redis");
       }
+    }
+    rejectFieldsOfOtherType(fields, type);
+    if (type.equals("redis")) {
+      return StoreConfig.redis(new RedisConfigReader(reader).read(node, fields));
     }
     long maxKeys = StoreConfig.DEFAULT.maxKeys();
     if (fields.containsKey("max_keys")) {
@@ -144,6 +153,18 @@ public final class ConfigLoader {
       atCapacity = readAtCapacity(fields.get("at_capacity"));
     }
     return new StoreConfig(maxKeys, atCapacity);
+  }
+
+  /** Rejects a field of the memory store in a redis store, and the other way round. */
+  private void rejectFieldsOfOtherType(Map<String, Node> fields, String type) {
+    List<String> foreign = type.equals("redis") ? MEMORY_FIELDS : REDIS_FIELDS;
+    String owner = type.equals("redis") ? "memory" : "redis";
+    for (Map.Entry<String, Node> field : fields.entrySet()) {
+      if (foreign.contains(field.getKey())) {
+        throw reader.error(field.getValue(), field.getKey() + " applies only to the " + owner
+            + " store, but the store type is " + type);
+      }
+    }
   }
 
   private AtCapacity readAtCapacity(Node node) {

@@ -10,6 +10,7 @@ import dev.sluice.Policy;
 import dev.sluice.internal.Durations;
 import java.io.UncheckedIOException;
 import java.util.Collection;
+import java.util.Locale;
 
 /** Builds the JSON response bodies of the API. */
 final class JsonBodies {
@@ -22,7 +23,9 @@ final class JsonBodies {
   /**
    * Renders a decision. Durations are in milliseconds rounded up, so that waiting the reported
    * time is never too short; {@code retry_after_ms} is -1 with
-   * {@code "reason": "cost_exceeds_limit"} when no wait can help.
+   * {@code "reason": "cost_exceeds_limit"} when no wait can help. A decision made because the
+   * store failed has {@code "fallback"}: {@code failed_open}, {@code failed_closed} or
+   * {@code local_fallback}; a normal decision has no such field.
    */
   static String decision(String policy, Decision decision) {
     ObjectNode body = MAPPER.createObjectNode()
@@ -38,6 +41,9 @@ final class JsonBodies {
         .put("delay_ms", ceilMillis(decision.delayNanos()));
     if (decision.costExceedsLimit()) {
       body.put("reason", "cost_exceeds_limit");
+    }
+    if (decision.source() != Decision.Source.STORE) {
+      body.put("fallback", decision.source().name().toLowerCase(Locale.ROOT));
     }
     return write(body);
   }

@@ -7,6 +7,8 @@ import dev.sluice.Algorithm;
 import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
+import dev.sluice.redis.FailureMode;
+import dev.sluice.redis.TimeMode;
 import dev.sluice.store.AtCapacity;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -86,7 +88,24 @@ class ConfigLoaderTest {
                 + " semicolons, got 'per second'"),
         Arguments.of("bad-policy-name.yaml", 3,
             "policy name must be 1 to 64 letters, digits, '.', '_' or '-', got 'my api'"),
-        Arguments.of("bad-store-type.yaml", 2, "unknown store type 'redis', expected memory"),
+        Arguments.of("bad-store-type.yaml", 2,
+            "unknown store type 'mongo', expected memory or redis"),
+        Arguments.of("redis-missing-uri.yaml", 2,
+            "a store of type redis is missing the required field 'uri'"),
+        Arguments.of("bad-redis-uri.yaml", 3, "uri must be a Redis URI such as"
+            + " redis://host:6379, got 'http://***@127.0.0.1:6379': Scheme http not supported"),
+        Arguments.of("bad-on-failure.yaml", 4,
+            "unknown on_failure 'open', expected deny, allow or local"),
+        Arguments.of("bad-time-mode.yaml", 4, "unknown time 'local', expected server or client"),
+        Arguments.of("local-share-zero.yaml", 5, "local_share must be at least 1, got 0"),
+        Arguments.of("command-timeout-zero.yaml", 4,
+            "command_timeout must be at least 1ms, got 0ms"),
+        Arguments.of("bad-key-prefix.yaml", 4,
+            "key_prefix must be printable ASCII without braces or spaces, got 'a{b'"),
+        Arguments.of("max-keys-on-redis.yaml", 4,
+            "max_keys applies only to the memory store, but the store type is redis"),
+        Arguments.of("redis-field-on-memory.yaml", 3,
+            "on_failure applies only to the redis store, but the store type is memory"),
         Arguments.of("bad-at-capacity.yaml", 2,
             "unknown at_capacity 'drop_oldest', expected evict_soonest_reset or deny_new_keys"),
         Arguments.of("max-keys-zero.yaml", 2, "max_keys must be at least 1, got 0"));
@@ -104,6 +123,52 @@ class ConfigLoaderTest {
         .hasMessage(where + problem)
         .satisfies(e -> assertThat(((ConfigException) e).line()).isEqualTo(line))
         .satisfies(e -> assertThat(((ConfigException) e).problem()).isEqualTo(problem));
+  }
+
+  @Test
+  void parse_redisStore_readsEverySetting() {
+    String yaml = """
+        store:
+          type: redis
+          uri: redis://:secret@127.0.0.1:6390/2
+          key_prefix: shared
+          command_timeout: 80ms
+          on_failure: local
+          local_share: 3
+          time: client
+        policies:
+          api:
+            limits:
+              - algorithm: token_bucket
+                limit: 10
+                period: 1s
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "redis.yaml");
+
+    assertThat(config.store().type()).isEqualTo("redis");
+    assertThat(config.store().redis()).contains(new RedisConfig("redis://:secret@127.0.0.1:6390/2",
+        "shared", Duration.ofMillis(80), FailureMode.LOCAL, 3, TimeMode.CLIENT));
+  }
+
+  @Test
+  void parse_redisStoreWithUriOnly_usesDefaults() {
+    String yaml = """
+        store:
+          type: redis
+          uri: redis://127.0.0.1:6379
+        policies:
+          api:
+            limits:
+              - algorithm: token_bucket
+                limit: 10
+                period: 1s
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "redis.yaml");
+
+    assertThat(config.store().redis()).contains(new RedisConfig("redis://127.0.0.1:6379",
+        "sluice", Duration.ofMillis(50), FailureMode.ALLOW, 1, TimeMode.SERVER));
   }
 
   @Test

@@ -1,0 +1,234 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Decision;
+import dev.sluice.Decision.Source;
+import dev.sluice.Limit;
+import dev.sluice.Policy;
+import dev.sluice.store.PolicyBinding;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Failures of a real Redis: killed and restarted on the same port, paused past the timeout.
+ * The circuit breaker reads a fake clock that only the test moves, so the number of probes
+ * does not depend on how fast the machine is.
+ */
+class RedisStoreFailureTest {
+
+  private static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
+  /** A token bucket of 10 per minute: a fresh key admits 10 at once. */
+  private static final Policy POLICY =
+      Policy.of("api", Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofMinutes(1)));
+  private static final long RECOVERY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+  private final AtomicLong breakerNanos = new AtomicLong();
+  private final List<RedisStore> stores = new ArrayList<>();
+  private final List<LogRecord> logged = new ArrayList<>();
+  private final Logger storeLogger = Logger.getLogger(RedisStore.class.getName());
+  private final Handler capture = new Handler() {
+    @Override
+    public void publish(LogRecord record) {
+      synchronized (logged) {
+        logged.add(record);
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  };
+  private RedisServer server;
+
+  @BeforeEach
+  void start() {
+    server = RedisServer.start();
+    storeLogger.addHandler(capture);
+  }
+
+  @AfterEach
+  void stop() {
+    storeLogger.removeHandler(capture);
+    stores.forEach(RedisStore::close);
+    server.close();
+  }
+
+  private RedisStore store(FailureMode mode) {
+    RedisStore store = RedisStore.builder()
+        .uri(server.uri())
+        .onFailure(mode)
+        .localShare(2)
+        .probeInterval(PROBE_INTERVAL)
+        .breakerClock(breakerNanos::get)
+        .build();
+    stores.add(store);
+    return store;
+  }
+
+  @Test
+  void tryAcquire_redisKilledAndDeny_failsClosed() {
+    PolicyBinding binding = store(FailureMode.DENY).bind(POLICY);
+    server.kill();
+
+    Decision decision = binding.tryAcquire("k", 1, Long.MAX_VALUE);
+
+    assertThat(decision.source()).isEqualTo(Source.FAILED_CLOSED);
+    assertThat(decision.allowed()).isFalse();
+    assertThat(decision.retryAfterNanos()).isEqualTo(PROBE_INTERVAL.toNanos());
+    assertThat(decision.remaining()).isZero();
+  }
+
+  @Test
+  void tryAcquire_redisKilledAndAllow_failsOpenWithNothingRemaining() {
+    PolicyBinding binding = store(FailureMode.ALLOW).bind(POLICY);
+    server.kill();
+
+    Decision decision = binding.tryAcquire("k", 1, Long.MAX_VALUE);
+
+    assertThat(decision.source()).isEqualTo(Source.FAILED_OPEN);
+    assertThat(decision.allowed()).isTrue();
+    assertThat(decision.remaining()).isZero();
+  }
+
+  @Test
+  void tryAcquire_redisKilledAndLocal_decidesOnTheLocalShare() {
+    PolicyBinding binding = store(FailureMode.LOCAL).bind(POLICY);
+    server.kill();
+
+    List<Decision> decisions = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      decisions.add(binding.tryAcquire("k", 1, Long.MAX_VALUE));
+    }
+
+    // A limit of 10 shared by 2 instances: ceil(10 / 2) = 5 admitted, the sixth denied.
+    assertThat(decisions).allSatisfy(d -> assertThat(d.source()).isEqualTo(Source.LOCAL_FALLBACK));
+    assertThat(decisions.subList(0, 5)).allSatisfy(d -> assertThat(d.allowed()).isTrue());
+    assertThat(decisions.get(0).limit()).isEqualTo(5);
+    assertThat(decisions.get(0).remaining()).isEqualTo(4);
+    assertThat(decisions.get(5).allowed()).isFalse();
+  }
+
+  @Test
+  void tryAcquireAsync_redisKilled_completesNormallyByFailureMode() {
+    PolicyBinding binding = store(FailureMode.DENY).bind(POLICY);
+    server.kill();
+
+    Decision decision = binding.tryAcquireAsync("k", 1, Long.MAX_VALUE).toCompletableFuture()
+        .join();
+
+    assertThat(decision.source()).isEqualTo(Source.FAILED_CLOSED);
+  }
+
+  @Test
+  void tryAcquire_redisDead_callsRedisOncePerProbeInterval() {
+    RedisStore store = store(FailureMode.DENY);
+    PolicyBinding binding = store.bind(POLICY);
+    binding.tryAcquire("k", 1, Long.MAX_VALUE);
+    long before = store.redisAttempts();
+    server.kill();
+
+    for (int i = 0; i < 1_000; i++) {
+      binding.tryAcquire("k", 1, Long.MAX_VALUE);
+    }
+    long duringFirstInterval = store.redisAttempts() - before;
+    breakerNanos.addAndGet(PROBE_INTERVAL.toNanos());
+    for (int i = 0; i < 1_000; i++) {
+      binding.tryAcquire("k", 1, Long.MAX_VALUE);
+    }
+    long duringSecondInterval = store.redisAttempts() - before - duringFirstInterval;
+
+    // The first decision after the kill fails and opens the breaker; the clock does not move,
+    // so no probe is due. One interval later exactly one decision probes.
+    assertThat(duringFirstInterval).isEqualTo(1);
+    assertThat(duringSecondInterval).isEqualTo(1);
+    assertThat(store.breakerOpen()).isTrue();
+  }
+
+  @Test
+  void tryAcquire_redisRestartedOnSamePort_recoversByItselfAndLogsOnce() throws Exception {
+    RedisStore store = store(FailureMode.DENY);
+    PolicyBinding binding = store.bind(POLICY);
+    assertThat(binding.tryAcquire("k", 3, Long.MAX_VALUE).source()).isEqualTo(Source.STORE);
+    server.kill();
+    long failed = countFailed(binding, 500);
+    server = server.restart();
+
+    Decision recovered = null;
+    long deadline = System.nanoTime() + RECOVERY_TIMEOUT_NANOS;
+    while (recovered == null && System.nanoTime() < deadline) {
+      breakerNanos.addAndGet(PROBE_INTERVAL.toNanos());
+      Decision decision = binding.tryAcquire("k", 1, Long.MAX_VALUE);
+      if (decision.source() == Source.STORE) {
+        recovered = decision;
+      } else {
+        failed++;
+        // Lettuce reconnects in the background, at most one probe interval apart.
+        Thread.sleep(20);
+      }
+    }
+
+    // The restarted server is empty, so the key starts from a full bucket: 10 - 1 = 9.
+    assertThat(recovered).isNotNull();
+    assertThat(recovered.allowed()).isTrue();
+    assertThat(recovered.remaining()).isEqualTo(9);
+    assertThat(store.breakerOpen()).isFalse();
+    assertThat(failed).isGreaterThanOrEqualTo(500);
+    assertThat(records(Level.WARNING)).hasSize(1);
+    assertThat(records(Level.WARNING).get(0).getThrown()).isNotNull();
+    assertThat(records(Level.INFO)).hasSize(1);
+    assertThat(records(Level.INFO).get(0).getMessage())
+        .startsWith("Redis store recovered uri=redis://127.0.0.1:" + server.port() + "/0"
+            + " on_failure=deny outage_ms=")
+        .endsWith(" failure_mode_decisions=" + failed);
+  }
+
+  @Test
+  void tryAcquire_clientPausedPastTimeout_answersByFailureMode() throws Exception {
+    RedisStore store = store(FailureMode.DENY);
+    PolicyBinding binding = store.bind(POLICY);
+    binding.tryAcquire("k", 1, Long.MAX_VALUE);
+    RedisClient admin = RedisClient.create(server.uri());
+    try (StatefulRedisConnection<String, String> connection = admin.connect()) {
+      connection.sync().clientPause(2_000);
+
+      Decision paused = binding.tryAcquire("k", 1, Long.MAX_VALUE);
+
+      assertThat(paused.source()).isEqualTo(Source.FAILED_CLOSED);
+      assertThat(store.breakerOpen()).isTrue();
+    } finally {
+      admin.shutdown();
+    }
+  }
+
+  private static long countFailed(PolicyBinding binding, int decisions) {
+    long failed = 0;
+    for (int i = 0; i < decisions; i++) {
+      Decision decision = binding.tryAcquire("k", 1, Long.MAX_VALUE);
+      assertThat(decision.source()).isEqualTo(Source.FAILED_CLOSED);
+      failed++;
+    }
+    return failed;
+  }
+
+  private List<LogRecord> records(Level level) {
+    synchronized (logged) {
+      return logged.stream().filter(r -> r.getLevel().equals(level)).toList();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Limit;
+import dev.sluice.Policy;
+import io.lettuce.core.RedisURI;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The builder checks, URI masking and local share, which need no server. */
+class RedisStoreOptionsTest {
+
+  @Test
+  void mask_uriWithPassword_hidesCredentials() {
+    assertThat(RedisStore.mask(RedisURI.create("redis://user:secret@host:6390/2")))
+        .isEqualTo("redis://***@host:6390/2");
+    assertThat(RedisStore.mask(RedisURI.create("redis://host")))
+        .isEqualTo("redis://host:6379/0");
+  }
+
+  @Test
+  void maskUserInfo_text_hidesCredentialsEvenWhenInvalid() {
+    assertThat(RedisStore.maskUserInfo("http://:secret@host:1")).isEqualTo("http://***@host:1");
+    assertThat(RedisStore.maskUserInfo("redis://host:1/0")).isEqualTo("redis://host:1/0");
+  }
+
+  @Test
+  void builder_nonPositiveTimeout_throws() {
+    assertThatThrownBy(() -> RedisStore.builder().commandTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("commandTimeout must be positive, got PT0S");
+    assertThatThrownBy(() -> RedisStore.builder().probeInterval(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("probeInterval must be positive, got PT-0.001S");
+  }
+
+  @Test
+  void builder_localShareZero_throws() {
+    assertThatThrownBy(() -> RedisStore.builder().localShare(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("localShare must be at least 1, got 0");
+  }
+
+  @Test
+  void localShare_threeInstances_dividesLimitAndBurstRoundingUp() {
+    Policy policy = Policy.of("api",
+        Limit.of(Algorithm.TOKEN_BUCKET, 100, Duration.ofSeconds(1)).withBurst(50),
+        Limit.of(Algorithm.FIXED_WINDOW, 2, Duration.ofMinutes(1)));
+
+    Policy share = LocalShare.of(policy, 3);
+
+    // ceil(100 / 3) = 34, ceil(50 / 3) = 17, ceil(2 / 3) = 1; names stay the same.
+    assertThat(share.limits().get(0).limit()).isEqualTo(34);
+    assertThat(share.limits().get(0).burst()).isEqualTo(17);
+    assertThat(share.limits().get(0).name()).isEqualTo("100/1s");
+    assertThat(share.limits().get(1).limit()).isEqualTo(1);
+    assertThat(share.limits().get(1).burst()).isEqualTo(1);
+  }
+}

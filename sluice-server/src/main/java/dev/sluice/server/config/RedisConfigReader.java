@@ -1,0 +1,93 @@
+package dev.sluice.server.config;
+
+import dev.sluice.redis.FailureMode;
+import dev.sluice.redis.RedisStore;
+import dev.sluice.redis.TimeMode;
+import io.lettuce.core.RedisURI;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import org.yaml.snakeyaml.nodes.Node;
+
+/** Reads and checks the fields of a {@code store} of type {@code redis}. */
+final class RedisConfigReader {
+
+  private final NodeReader reader;
+
+  RedisConfigReader(NodeReader reader) {
+    this.reader = reader;
+  }
+
+  /** Reads the fields of the store mapping {@code node}, all but {@code uri} optional. */
+  RedisConfig read(Node node, Map<String, Node> fields) {
+    RedisConfig defaults = RedisConfig.defaults(
+        readUri(reader.required(fields, "uri", node, "a store of type redis")));
+    String keyPrefix = fields.containsKey("key_prefix")
+        ? readKeyPrefix(fields.get("key_prefix"))
+        : defaults.keyPrefix();
+    Duration timeout = fields.containsKey("command_timeout")
+        ? readTimeout(fields.get("command_timeout"))
+        : defaults.commandTimeout();
+    FailureMode onFailure = fields.containsKey("on_failure")
+        ? readOnFailure(fields.get("on_failure"))
+        : defaults.onFailure();
+    int localShare = fields.containsKey("local_share")
+        ? (int) reader.wholeNumber(fields.get("local_share"), "local_share", 1, Integer.MAX_VALUE)
+        : defaults.localShare();
+    TimeMode time = fields.containsKey("time")
+        ? readTime(fields.get("time"))
+        : defaults.timeMode();
+    return new RedisConfig(defaults.uri(), keyPrefix, timeout, onFailure, localShare, time);
+  }
+
+  private String readUri(Node node) {
+    String uri = reader.text(node, "uri");
+    try {
+      RedisURI.create(uri);
+    } catch (IllegalArgumentException e) {
+      String masked = RedisStore.maskUserInfo(uri);
+      throw reader.error(node, "uri must be a Redis URI such as redis://host:6379, got '"
+          + masked + "': " + String.valueOf(e.getMessage()).replace(uri, masked));
+    }
+    return uri;
+  }
+
+  private String readKeyPrefix(Node node) {
+    String prefix = reader.text(node, "key_prefix");
+    try {
+      RedisStore.builder().keyPrefix(prefix);
+    } catch (IllegalArgumentException e) {
+      throw reader.error(node, e.getMessage().replace("keyPrefix", "key_prefix"));
+    }
+    return prefix;
+  }
+
+  private Duration readTimeout(Node node) {
+    Duration timeout = reader.duration(node, "command_timeout");
+    if (timeout.isZero()) {
+      throw reader.error(node,
+          "command_timeout must be at least 1ms, got " + reader.text(node, "command_timeout"));
+    }
+    return timeout;
+  }
+
+  private FailureMode readOnFailure(Node node) {
+    String name = reader.text(node, "on_failure");
+    for (FailureMode mode : FailureMode.values()) {
+      if (mode.name().toLowerCase(Locale.ROOT).equals(name)) {
+        return mode;
+      }
+    }
+    throw reader.error(node, "unknown on_failure '" + name + "', expected deny, allow or local");
+  }
+
+  private TimeMode readTime(Node node) {
+    String name = reader.text(node, "time");
+    for (TimeMode mode : TimeMode.values()) {
+      if (mode.name().toLowerCase(Locale.ROOT).equals(name)) {
+        return mode;
+      }
+    }
+    throw reader.error(node, "unknown time '" + name + "', expected server or client");
+  }
+}

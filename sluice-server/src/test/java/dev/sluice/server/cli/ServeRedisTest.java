@@ -1,0 +1,133 @@
+package dev.sluice.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.redis.RedisServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code sluice serve --redis} against a real Redis on 127.0.0.1, over real HTTP. */
+class ServeRedisTest {
+
+  private final HttpClient client = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(10))
+      .build();
+  private RedisServer redis;
+
+  @BeforeEach
+  void startRedis() {
+    redis = RedisServer.start();
+  }
+
+  @AfterEach
+  void stopRedis() {
+    redis.close();
+  }
+
+  @Test
+  void start_redisOption_sharesStateBetweenTwoServers(@TempDir Path dir) throws Exception {
+    // A generous timeout, so that a busy machine never turns a decision into a fallback.
+    Path config = tinyPolicy(dir, """
+        store:
+          type: redis
+          uri: redis://127.0.0.1:1
+          command_timeout: 30s
+        """);
+    try (SluiceService first = start("--config", config.toString(), "--redis", redis.uri());
+        SluiceService second = start("--config", config.toString(), "--redis", redis.uri())) {
+      String admitted = check(first.port());
+      String denied = check(second.port());
+
+      // One unit per hour in all: the second server sees the first one's admission.
+      assertThat(admitted).contains("\"allowed\":true").doesNotContain("fallback");
+      assertThat(denied).contains("\"allowed\":false").doesNotContain("fallback");
+    }
+  }
+
+  @Test
+  void check_redisDownAndDeny_reportsFailedClosed(@TempDir Path dir) throws Exception {
+    Path config = tinyPolicy(dir, """
+        store:
+          type: redis
+          uri: redis://127.0.0.1:1
+          on_failure: deny
+        """);
+    try (SluiceService service = start("--config", config.toString(), "--redis", redis.uri())) {
+      redis.kill();
+
+      String body = check(service.port());
+
+      assertThat(body).contains("\"allowed\":false", "\"fallback\":\"failed_closed\"");
+    }
+  }
+
+  @Test
+  void start_redisOption_logsStoreSettings(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream originalErr = System.err;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try (SluiceService service = start("--config", tinyPolicy(dir, "").toString(),
+        "--redis", redis.uri())) {
+      assertThat(service.port()).isPositive();
+    } finally {
+      System.setErr(originalErr);
+    }
+
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertThat(log).contains("store=redis uri=redis://127.0.0.1:" + redis.port() + "/0"
+        + " key_prefix=sluice command_timeout_ms=50 on_failure=allow local_share=1"
+        + " time=server");
+  }
+
+  private static Path tinyPolicy(Path dir, String store) throws Exception {
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(config, store + """
+        policies:
+          tiny:
+            limits:
+              - algorithm: fixed_window
+                limit: 1
+                period: 1h
+        """);
+    return config;
+  }
+
+  private static SluiceService start(String... args) throws Exception {
+    CommandLine.ParseResult parsed =
+        Main.commandLine().parseArgs(prepend("serve", "--port", "0", args));
+    ServeCommand command = parsed.subcommand().commandSpec().commandLine().getCommand();
+    return command.start();
+  }
+
+  private static String[] prepend(String a, String b, String c, String[] rest) {
+    String[] all = new String[rest.length + 3];
+    all[0] = a;
+    all[1] = b;
+    all[2] = c;
+    System.arraycopy(rest, 0, all, 3, rest.length);
+    return all;
+  }
+
+  private String check(int port) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + port + "/v1/check"))
+        .timeout(Duration.ofSeconds(30))
+        .POST(BodyPublishers.ofString("{\"policy\": \"tiny\", \"key\": \"k\"}"))
+        .build();
+    return client.send(request, BodyHandlers.ofString()).body();
+  }
+}
