@@ -75,14 +75,14 @@ final class BucketMeter extends Meter {
   public boolean admits(Object state, long now, long cost, long maxDelayNanos) {
     State s = adopt((State) state, now);
     return cost <= burst
-        && tokens(s, now) >= cost
+        && hasAtLeast(s, now, cost)
         && (!shape || nanosUntil(s, now, burst) <= maxDelayNanos);
   }
 
   @Override
   public Object admit(Object state, long now, long cost) {
     State s = adopt((State) state, now);
-    if (s == null || tokens(s, now) == burst) {
+    if (s == null || hasAtLeast(s, now, burst)) {
       return new State(now, burst - cost, spec);
     }
     long elapsed = Math.max(0, now - s.ref);
@@ -145,6 +145,23 @@ final class BucketMeter extends Meter {
       return burst;
     }
     return Math.max(0, s.tokens + gained);
+  }
+
+  /**
+   * Returns whether the bucket holds at least {@code target} tokens, {@code 0 ≤ target ≤ burst},
+   * the same as {@code tokens(s, now) >= target} but by comparing products instead of dividing:
+   * {@code floor(e · limit / period) ≥ k} exactly when {@code e · limit ≥ k · period}.
+   */
+  private boolean hasAtLeast(State s, long now, long target) {
+    if (s == null || target <= 0) {
+      return true;
+    }
+    long needed = target - s.tokens;
+    if (needed <= 0) {
+      return true;
+    }
+    long elapsed = now - s.ref;
+    return elapsed > 0 && Exact.compareProducts(elapsed, limit, needed, periodNanos) >= 0;
   }
 
   /** Returns the wait from {@code now} until the bucket holds {@code target ≤ burst} tokens. */
