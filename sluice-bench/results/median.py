@@ -8,7 +8,13 @@ import json
 import statistics
 import sys
 
-METHODS = ["sluice", "sluiceDecision", "bucket4j", "guava"]
+TITLES = {
+    "sluice": "Sluice",
+    "sluiceAllowed": "Sluice, `tryAcquireAllowed`",
+    "sluiceDecision": "Sluice, `Decision` kept",
+    "bucket4j": "Bucket4j",
+    "guava": "Guava",
+}
 
 
 def load(paths):
@@ -32,23 +38,25 @@ def load(paths):
 
 def main(paths):
     cases, scores, allocations = load(paths)
-    print("| threads | keys | outcome | Sluice | Sluice, `Decision` kept | Bucket4j | Guava"
-          " | Sluice ÷ faster peer |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|")
+    methods = [m for m in TITLES if any(scores[case, m] for case in cases)]
+    titles = " | ".join(TITLES[m] for m in methods)
+    rule = "|---:|---:|---|" + "---:|" * len(methods)
+    print("| threads | keys | outcome | %s | Sluice ÷ faster peer |" % titles)
+    print(rule + "---:|")
     for case in cases:
-        median = {m: statistics.median(scores[case, m]) for m in METHODS}
+        median = {m: statistics.median(scores[case, m]) for m in methods}
         cells = []
-        for method in METHODS:
+        for method in methods:
             runs = sorted(scores[case, method])
             cells.append("%.1f (%.1f–%.1f)" % (median[method], runs[0], runs[-1]))
         peer = "Bucket4j" if median["bucket4j"] > median["guava"] else "Guava"
         ratio = median["sluice"] / max(median["bucket4j"], median["guava"])
         print("| %s | %s | %s | %s | %.2f (%s) |" % (*case, " | ".join(cells), ratio, peer))
     print()
-    print("| threads | keys | outcome | Sluice | Sluice, `Decision` kept | Bucket4j | Guava |")
-    print("|---:|---:|---|---:|---:|---:|---:|")
+    print("| threads | keys | outcome | %s |" % titles)
+    print(rule)
     for case in cases:
-        cells = ["%.0f" % statistics.median(allocations[case, m]) for m in METHODS]
+        cells = ["%.0f" % statistics.median(allocations[case, m]) for m in methods]
         print("| %s | %s | %s | %s |" % (*case, " | ".join(cells)))
 
 
