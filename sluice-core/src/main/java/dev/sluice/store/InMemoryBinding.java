@@ -29,8 +29,8 @@ final class InMemoryBinding implements PolicyBinding {
    * follows the admission; if another thread changed the state in between, decide again on the
    * new state with a fresh reading of the clock. A denial writes nothing.
    *
-   * <p>The common case, a tracked key decided without contention, is kept to a few lines so that
-   * the JIT can inline it into the caller and keep a denial's {@link Decision} off the heap.
+   * <p>The common case, a tracked key decided without contention, is decided here in a few lines;
+   * new keys, removed entries and lost races go to a separate loop.
    */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
@@ -73,7 +73,7 @@ final class InMemoryBinding implements PolicyBinding {
     return tryAcquireContended(key, cost, Long.MAX_VALUE).allowed();
   }
 
-  /** The full loop: new keys, removed entries and lost compare-and-sets. */
+  /** Decides in the full loop, which handles new keys, removed entries and lost races. */
   private Decision tryAcquireContended(String key, long cost, long maxDelayNanos) {
     while (true) {
       KeyTable.Entry entry = table.get(key);

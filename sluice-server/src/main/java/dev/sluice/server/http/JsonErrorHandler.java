@@ -12,7 +12,7 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Answers the errors Jetty raises before a request reaches {@link SluiceHandler} (an ambiguous
+ * Writes the errors Jetty raises before a request reaches {@link SluiceHandler} (an ambiguous
  * URI, an oversized header, an unsupported HTTP version) in the API's JSON error format rather
  * than as an HTML page, so that every response body of the service is JSON.
  */
