@@ -1,16 +1,30 @@
--- Arbitrary-precision signed integers for the decision scripts.
+-- Exact signed integers for the decision scripts.
 --
--- Redis runs Lua 5.1, whose only number type is a double: exact up to 2^53 only. Sluice's
--- values are nanoseconds since the epoch (about 1.8e18), limits up to 2^61 and products of the
--- two up to 2^124, so every value is kept as a table of base-10^7 limbs, least significant
--- first, with a boolean field `neg`. A limb product is below 10^14 and a sum of one with a
--- carry stays far below 2^53, so every step on limbs is exact. Values cross the script
--- boundary as decimal strings. Zero has no limbs and is never negative.
+-- Redis runs Lua 5.1, whose only number type is a double: exact for integers below 2^53 only.
+-- Sluice's values are nanoseconds since the epoch (about 1.8e18), limits up to 2^61 and
+-- products of the two up to 2^124. A value is therefore one of two forms:
+--
+-- * a Lua number, when it is an integer of magnitude below 2^53, the common case;
+-- * a table of base-10^7 limbs, least significant first, with a boolean field `neg`, when its
+--   magnitude is 2^53 or more. A limb product is below 10^14 and a sum of one with a carry
+--   stays far below 2^53, so every step on limbs is exact.
+--
+-- Every result is brought back to this form (see `from_limbs`), so a table is never below
+-- 2^53 and a number never above it, and comparing a number with a table needs only the
+-- table's sign. An operation on two numbers computes in doubles and keeps the result only
+-- when its magnitude is below 2^53. That check is sound because the exact result of +, - or
+-- * on integers is an integer, which a double holds exactly when it is below 2^53, and
+-- because rounding is monotonic: an exact result of 2^53 or more never rounds below 2^53.
+-- Otherwise the operation is repeated on limbs. Values cross the script boundary as decimal
+-- strings.
 
 local Big = {}
 
 local BASE = 10000000
 local BASE_DIGITS = 7
+-- 2^53: integers of smaller magnitude are exact in a double.
+local EXACT = 9007199254740992
+local floor, fmod, type = math.floor, math.fmod, type
 
 local function trim(a)
   local n = #a
@@ -32,8 +46,8 @@ local function copy(a)
   return r
 end
 
---- Parses a decimal string such as "-12" or "1800000000000000000".
-function Big.parse(text)
+-- Parses a decimal string into limbs.
+local function parse_limbs(text)
   local neg = false
   local digits = text
   if string.sub(text, 1, 1) == '-' then
@@ -55,8 +69,7 @@ function Big.parse(text)
   return trim(a)
 end
 
---- Formats as a decimal string, the inverse of Big.parse.
-function Big.tostring(a)
+local function limbs_tostring(a)
   local n = #a
   if n == 0 then
     return '0'
@@ -116,8 +129,7 @@ local function sub_mag(a, b)
   return trim(r)
 end
 
---- Compares signed values: returns -1, 0 or 1 (never -0, which Lua would print as "-0").
-function Big.cmp(a, b)
+local function cmp_limbs(a, b)
   if a.neg ~= b.neg then
     return a.neg and -1 or 1
   end
@@ -128,7 +140,7 @@ function Big.cmp(a, b)
   return c
 end
 
-function Big.add(a, b)
+local function add_limbs(a, b)
   local r
   if a.neg == b.neg then
     r = add_mag(a, b)
@@ -143,17 +155,13 @@ function Big.add(a, b)
   return trim(r)
 end
 
-function Big.negate(a)
-  local r = copy(a)
-  r.neg = not a.neg
-  return trim(r)
+local function sub_limbs(a, b)
+  local negated = copy(b)
+  negated.neg = not b.neg
+  return add_limbs(a, trim(negated))
 end
 
-function Big.sub(a, b)
-  return Big.add(a, Big.negate(b))
-end
-
-function Big.mul(a, b)
+local function mul_limbs(a, b)
   local na, nb = #a, #b
   if na == 0 or nb == 0 then
     return {neg = false}
@@ -191,7 +199,7 @@ end
 
 -- Multiplies a non-negative value by a limb 0 <= m < BASE.
 local function mul_limb(a, m)
-  return Big.mul({neg = false, m}, a)
+  return mul_limbs({neg = false, m}, a)
 end
 
 -- Schoolbook long division of magnitudes, one base-10^7 quotient limb at a time. Each limb is
@@ -223,11 +231,7 @@ local function divmod_mag(a, b)
   return trim(q), trim(r)
 end
 
---- Floor division by a positive divisor: returns quotient and remainder, 0 <= remainder < b.
-function Big.divmod(a, b)
-  if b.neg or #b == 0 then
-    error('divisor must be positive, got ' .. Big.tostring(b))
-  end
+local function divmod_limbs(a, b)
   local q, r = divmod_mag(a, b)
   if a.neg and #r > 0 then
     q = add_mag(q, {neg = false, 1})
@@ -235,6 +239,137 @@ function Big.divmod(a, b)
   end
   q.neg = a.neg
   return trim(q), r
+end
+
+-- Returns a limb value as a number when its magnitude is below 2^53. With at most 3 limbs the
+-- value is below 10^21. Horner's rule is exact while the value is below 2^53, and by
+-- monotonic rounding it never yields less than 2^53 for a value that is not.
+local function from_limbs(a)
+  local n = #a
+  if n > 3 then
+    return a
+  end
+  local x = 0
+  for k = n, 1, -1 do
+    x = x * BASE + a[k]
+  end
+  if x >= EXACT then
+    return a
+  end
+  if a.neg then
+    return -x
+  end
+  return x
+end
+
+-- Returns the limbs of a number. fmod is exact on doubles, so every limb is.
+local function to_limbs(x)
+  if type(x) == 'table' then
+    return x
+  end
+  local r = {neg = x < 0}
+  if x < 0 then
+    x = -x
+  end
+  local k = 1
+  while x > 0 do
+    local limb = fmod(x, BASE)
+    r[k] = limb
+    x = (x - limb) / BASE
+    k = k + 1
+  end
+  return r
+end
+
+--- Parses a decimal string such as "-12" or "1800000000000000000". Up to 15 digits fit a
+--- double exactly, so tonumber reads them.
+function Big.parse(text)
+  if #text <= 15 and string.find(text, '^%-?%d+$') then
+    local x = tonumber(text)
+    if x == 0 then
+      return 0
+    end
+    return x
+  end
+  return from_limbs(parse_limbs(text))
+end
+
+--- Formats as a canonical decimal string, the inverse of Big.parse.
+function Big.tostring(a)
+  if type(a) == 'table' then
+    return limbs_tostring(a)
+  end
+  if a == 0 then
+    return '0'
+  end
+  return string.format('%d', a)
+end
+
+--- Compares signed values: returns -1, 0 or 1.
+function Big.cmp(a, b)
+  local a_number, b_number = type(a) == 'number', type(b) == 'number'
+  if a_number and b_number then
+    if a < b then
+      return -1
+    end
+    return a > b and 1 or 0
+  end
+  if a_number then
+    return b.neg and 1 or -1
+  end
+  if b_number then
+    return a.neg and -1 or 1
+  end
+  return cmp_limbs(a, b)
+end
+
+function Big.add(a, b)
+  if type(a) == 'number' and type(b) == 'number' then
+    local sum = a + b
+    if sum < EXACT and sum > -EXACT then
+      return sum
+    end
+  end
+  return from_limbs(add_limbs(to_limbs(a), to_limbs(b)))
+end
+
+function Big.sub(a, b)
+  if type(a) == 'number' and type(b) == 'number' then
+    local difference = a - b
+    if difference < EXACT and difference > -EXACT then
+      return difference
+    end
+  end
+  return from_limbs(sub_limbs(to_limbs(a), to_limbs(b)))
+end
+
+function Big.mul(a, b)
+  if type(a) == 'number' and type(b) == 'number' then
+    local product = a * b
+    if product < EXACT and product > -EXACT then
+      return product + 0
+    end
+  end
+  return from_limbs(mul_limbs(to_limbs(a), to_limbs(b)))
+end
+
+--- Floor division by a positive divisor: returns quotient and remainder, 0 <= remainder < b.
+--- On numbers, fmod gives the exact remainder with the sign of `a`, so a - remainder is an
+--- exact multiple of b and the division that yields the quotient is exact too.
+function Big.divmod(a, b)
+  if Big.cmp(b, 0) <= 0 then
+    error('divisor must be positive, got ' .. Big.tostring(b))
+  end
+  if type(a) == 'number' and type(b) == 'number' then
+    local remainder = fmod(a, b)
+    local quotient = (a - remainder) / b
+    if remainder < 0 then
+      return quotient - 1, remainder + b
+    end
+    return quotient + 0, remainder + 0
+  end
+  local q, r = divmod_limbs(to_limbs(a), to_limbs(b))
+  return from_limbs(q), from_limbs(r)
 end
 
 --- Returns floor(a * b / c) for c > 0.
@@ -246,30 +381,39 @@ end
 --- Returns ceil(a * b / c) for c > 0.
 function Big.mul_div_ceil(a, b, c)
   local q, r = Big.divmod(Big.mul(a, b), c)
-  if #r > 0 then
-    q = Big.add(q, Big.ONE)
+  if r ~= 0 then
+    q = Big.add(q, 1)
   end
   return q
 end
 
 function Big.max(a, b)
+  if type(a) == 'number' and type(b) == 'number' then
+    return a >= b and a or b
+  end
   return Big.cmp(a, b) >= 0 and a or b
 end
 
 function Big.min(a, b)
+  if type(a) == 'number' and type(b) == 'number' then
+    return a <= b and a or b
+  end
   return Big.cmp(a, b) <= 0 and a or b
 end
 
 function Big.is_zero(a)
-  return #a == 0
+  return a == 0
 end
 
-Big.ZERO = Big.parse('0')
-Big.ONE = Big.parse('1')
--- Java's Long.MAX_VALUE, where Sluice's arithmetic saturates.
-Big.LONG_MAX = Big.parse('9223372036854775807')
+Big.ZERO = 0
+Big.ONE = 1
+-- Java's Long.MAX_VALUE, 9223372036854775807, where Sluice's arithmetic saturates.
+Big.LONG_MAX = {neg = false, 4775807, 7203685, 92233}
 
 --- Caps a value at Long.MAX_VALUE, as the Java arithmetic does.
 function Big.saturate(a)
+  if type(a) == 'number' then
+    return a
+  end
   return Big.min(a, Big.LONG_MAX)
 end

@@ -10,8 +10,7 @@
 -- Reply: allowed (1 or 0), remaining, reset after, retry after ('-1' for never), delay, and
 -- the 0-based index of the limit that decided; numbers above 2^53 travel as decimal strings.
 
-local NANOS_PER_MILLI = Big.parse('1000000')
-local LONG_MAX = Big.parse('9223372036854775807')
+local NANOS_PER_MILLI = 1000000
 local LIMIT_ARGS = 5
 local HEADER_ARGS = 4
 
@@ -25,8 +24,7 @@ local function read_now()
     redis.replicate_commands()
   end
   local time = redis.call('TIME')
-  local seconds = Big.mul(Big.parse(time[1]), Big.parse('1000000000'))
-  return Big.add(seconds, Big.mul(Big.parse(time[2]), Big.parse('1000')))
+  return Big.parse(time[1] .. string.format('%06d', tonumber(time[2])) .. '000')
 end
 
 local function read_limit(i)
@@ -125,7 +123,7 @@ local function report_uncharged(meters, params, states, decisions, now)
   end
   for i, d in ipairs(decisions) do
     if d.allowed then
-      decisions[i] = meters[i].check(params[i], states[i], now, Big.ZERO, LONG_MAX)
+      decisions[i] = meters[i].check(params[i], states[i], now, Big.ZERO, Big.LONG_MAX)
     end
   end
 end
