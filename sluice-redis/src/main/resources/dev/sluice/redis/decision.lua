@@ -2,8 +2,7 @@
 -- limit's name: allowed, remaining, reset after, retry after (nil for never) and delay, all
 -- in nanoseconds as Big values. Each algorithm file adds the function that builds its meter
 -- to METERS under the algorithm's config name. Redis runs the whole script on every call, and
--- creating the functions of a meter costs as much as a simple decision, so only the meters
--- that a policy uses are built.
+-- every function created costs Redis time, so only the meters that a policy uses are built.
 
 local METERS = {}
 
@@ -36,8 +35,8 @@ local Clock = {}
 local NANOS_PER_SECOND = 1000000000
 -- Seconds that two split times may differ by for the difference to stay below 2^53 ns.
 local MAX_SPLIT_SECONDS = 9000000
--- Long.MAX_VALUE - 2^53 in whole seconds, rounded down: up to then, a relative time below
--- 2^53 cannot reach Long.MAX_VALUE.
+-- Long.MAX_VALUE - 2^53 is 9,214,364,837.6 s. A request time in a second up to this one is
+-- earlier, so a relative time below 2^53 cannot reach Long.MAX_VALUE.
 local SAFE_UNTIL_SECONDS = 9214364836
 
 -- Splits a canonical decimal string of a non-negative time of at most 19 digits into seconds
