@@ -71,7 +71,8 @@ final class BenchRedisServer implements AutoCloseable {
         return;
       } catch (RuntimeException notYet) {
         if (System.nanoTime() > deadline || !process.isAlive()) {
-          throw new IllegalStateException("redis-server did not respond to PING on port " + port, notYet);
+          throw new IllegalStateException(
+              "redis-server did not respond to PING on port " + port, notYet);
         }
         sleepBriefly();
       }
