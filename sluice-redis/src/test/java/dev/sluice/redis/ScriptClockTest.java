@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
  * Compares Redis decisions with the in-memory store's at request times where the script's
  * time arithmetic changes method. These are below one second since the epoch (no whole
  * seconds), around Long.MAX_VALUE - 2^53 (where a relative time may start to reach
- * Long.MAX_VALUE), and close to Long.MAX_VALUE. Periods of whole seconds, of a divisor of a second and of neither take
- * the three ways of finding the window offset. The clock stays a period and more below
- * Long.MAX_VALUE, because beyond that the in-memory GCRA's theoretical arrival time overflows
- * a long, while the script's stays exact.
+ * Long.MAX_VALUE), and close to Long.MAX_VALUE. Periods of whole seconds, of a divisor of a
+ * second and of neither take the three ways of finding the window offset. The clock stays a
+ * period and more below Long.MAX_VALUE, because beyond that the in-memory GCRA's theoretical
+ * arrival time overflows a long, while the script's stays exact.
  */
 class ScriptClockTest {
 
