@@ -1,240 +1,425 @@
--- Arbitrary-precision signed integers for the decision scripts.
+-- Exact signed integers for the decision scripts.
 --
--- Redis runs Lua 5.1, whose only number type is a double: exact up to 2^53 only. Sluice's
--- values are nanoseconds since the epoch (about 1.8e18), limits up to 2^61 and products of the
--- two up to 2^124, so every value is kept as a table of base-10^7 limbs, least significant
--- first, with a boolean field `neg`. A limb product is below 10^14 and a sum of one with a
--- carry stays far below 2^53, so every step on limbs is exact. Values cross the script
--- boundary as decimal strings. Zero has no limbs and is never negative.
+-- Redis runs Lua 5.1, whose only number type is a double: exact for integers below 2^53 only.
+-- Sluice's values are nanoseconds since the epoch (about 1.8e18), limits up to 2^61 and
+-- products of the two up to 2^124. A value is therefore one of two forms:
+--
+-- * a Lua number, when it is an integer of magnitude below 2^53, the common case;
+-- * a table of base-10^7 limbs, least significant first, with a boolean field `neg`, when its
+--   magnitude is 2^53 or more. A limb product is below 10^14 and a sum of one with a carry
+--   stays far below 2^53, so every step on limbs is exact.
+--
+-- Every result is brought back to this form (see `from_limbs`), so a table is never below
+-- 2^53 and a number never above it, and comparing a number with a table needs only the
+-- table's sign. An operation on two numbers computes in doubles and keeps the result only
+-- when its magnitude is below 2^53. That check is sound because the exact result of +, - or
+-- * on integers is an integer, which a double represents exactly when it is below 2^53, and
+-- because rounding is monotonic: an exact result of 2^53 or more never rounds below 2^53.
+-- Otherwise the operation is repeated on limbs. Values cross the script boundary as decimal
+-- strings.
 
 local Big = {}
 
 local BASE = 10000000
 local BASE_DIGITS = 7
+-- 2^53: integers of smaller magnitude are exact in a double.
+local EXACT = 9007199254740992
+local floor, fmod, type = math.floor, math.fmod, type
 
-local function trim(a)
-  local n = #a
-  while n > 0 and a[n] == 0 do
-    a[n] = nil
-    n = n - 1
-  end
-  if n == 0 then
-    a.neg = false
-  end
-  return a
-end
-
-local function copy(a)
-  local r = {neg = a.neg}
-  for k = 1, #a do
-    r[k] = a[k]
-  end
-  return r
-end
-
---- Parses a decimal string such as "-12" or "1800000000000000000".
-function Big.parse(text)
-  local neg = false
-  local digits = text
-  if string.sub(text, 1, 1) == '-' then
-    neg = true
-    digits = string.sub(text, 2)
-  end
-  if not string.match(digits, '^%d+$') then
-    error('invalid integer, expected decimal digits: ' .. tostring(text))
-  end
-  local a = {neg = neg}
-  local high = #digits
-  local k = 1
-  while high >= 1 do
-    local low = math.max(1, high - BASE_DIGITS + 1)
-    a[k] = tonumber(string.sub(digits, low, high))
-    k = k + 1
-    high = low - 1
-  end
-  return trim(a)
-end
-
---- Formats as a decimal string, the inverse of Big.parse.
-function Big.tostring(a)
-  local n = #a
-  if n == 0 then
-    return '0'
-  end
-  local parts = {a.neg and '-' or '', string.format('%d', a[n])}
-  for k = n - 1, 1, -1 do
-    parts[#parts + 1] = string.format('%07d', a[k])
-  end
-  return table.concat(parts)
-end
-
-local function cmp_mag(a, b)
-  if #a ~= #b then
-    return #a < #b and -1 or 1
-  end
-  for k = #a, 1, -1 do
-    if a[k] ~= b[k] then
-      return a[k] < b[k] and -1 or 1
+-- The operations on limbs. Redis runs the whole script on every call, and every function
+-- created costs Redis time (about 0.1 us each on the development machine), so these are
+-- created only when a value reaches 2^53.
+local function load_limbs()
+  local function trim(a)
+    local n = #a
+    while n > 0 and a[n] == 0 do
+      a[n] = nil
+      n = n - 1
     end
-  end
-  return 0
-end
-
-local function add_mag(a, b)
-  local r = {neg = false}
-  local carry = 0
-  for k = 1, math.max(#a, #b) do
-    local sum = (a[k] or 0) + (b[k] or 0) + carry
-    if sum >= BASE then
-      r[k] = sum - BASE
-      carry = 1
-    else
-      r[k] = sum
-      carry = 0
+    if n == 0 then
+      a.neg = false
     end
+    return a
   end
-  if carry > 0 then
-    r[#r + 1] = carry
-  end
-  return r
-end
 
--- Requires |a| >= |b|.
-local function sub_mag(a, b)
-  local r = {neg = false}
-  local borrow = 0
-  for k = 1, #a do
-    local diff = a[k] - (b[k] or 0) - borrow
-    if diff < 0 then
-      r[k] = diff + BASE
-      borrow = 1
-    else
-      r[k] = diff
-      borrow = 0
+  local function copy(a)
+    local r = {neg = a.neg}
+    for k = 1, #a do
+      r[k] = a[k]
     end
+    return r
   end
-  return trim(r)
-end
 
---- Compares signed values: returns -1, 0 or 1 (never -0, which Lua would print as "-0").
-function Big.cmp(a, b)
-  if a.neg ~= b.neg then
-    return a.neg and -1 or 1
-  end
-  local c = cmp_mag(a, b)
-  if a.neg and c ~= 0 then
-    return -c
-  end
-  return c
-end
-
-function Big.add(a, b)
-  local r
-  if a.neg == b.neg then
-    r = add_mag(a, b)
-    r.neg = a.neg
-  elseif cmp_mag(a, b) >= 0 then
-    r = sub_mag(a, b)
-    r.neg = a.neg
-  else
-    r = sub_mag(b, a)
-    r.neg = b.neg
-  end
-  return trim(r)
-end
-
-function Big.negate(a)
-  local r = copy(a)
-  r.neg = not a.neg
-  return trim(r)
-end
-
-function Big.sub(a, b)
-  return Big.add(a, Big.negate(b))
-end
-
-function Big.mul(a, b)
-  local na, nb = #a, #b
-  if na == 0 or nb == 0 then
-    return {neg = false}
-  end
-  local r = {neg = a.neg ~= b.neg}
-  for k = 1, na + nb do
-    r[k] = 0
-  end
-  for i = 1, na do
-    local carry = 0
-    local ai = a[i]
-    for j = 1, nb do
-      local t = r[i + j - 1] + ai * b[j] + carry
-      carry = math.floor(t / BASE)
-      r[i + j - 1] = t - carry * BASE
+  -- Parses a decimal string into limbs.
+  local function parse_limbs(text)
+    local neg = false
+    local digits = text
+    if string.sub(text, 1, 1) == '-' then
+      neg = true
+      digits = string.sub(text, 2)
     end
-    local k = i + nb
-    while carry > 0 do
-      local t = r[k] + carry
-      carry = math.floor(t / BASE)
-      r[k] = t - carry * BASE
+    if not string.match(digits, '^%d+$') then
+      error('invalid integer, expected decimal digits: ' .. tostring(text))
+    end
+    local a = {neg = neg}
+    local high = #digits
+    local k = 1
+    while high >= 1 do
+      local low = math.max(1, high - BASE_DIGITS + 1)
+      a[k] = tonumber(string.sub(digits, low, high))
       k = k + 1
+      high = low - 1
     end
+    return trim(a)
   end
-  return trim(r)
+
+  local function limbs_tostring(a)
+    local n = #a
+    if n == 0 then
+      return '0'
+    end
+    local parts = {a.neg and '-' or '', string.format('%d', a[n])}
+    for k = n - 1, 1, -1 do
+      parts[#parts + 1] = string.format('%07d', a[k])
+    end
+    return table.concat(parts)
+  end
+
+  local function cmp_mag(a, b)
+    if #a ~= #b then
+      return #a < #b and -1 or 1
+    end
+    for k = #a, 1, -1 do
+      if a[k] ~= b[k] then
+        return a[k] < b[k] and -1 or 1
+      end
+    end
+    return 0
+  end
+
+  local function add_mag(a, b)
+    local r = {neg = false}
+    local carry = 0
+    for k = 1, math.max(#a, #b) do
+      local sum = (a[k] or 0) + (b[k] or 0) + carry
+      if sum >= BASE then
+        r[k] = sum - BASE
+        carry = 1
+      else
+        r[k] = sum
+        carry = 0
+      end
+    end
+    if carry > 0 then
+      r[#r + 1] = carry
+    end
+    return r
+  end
+
+  -- Requires |a| >= |b|.
+  local function sub_mag(a, b)
+    local r = {neg = false}
+    local borrow = 0
+    for k = 1, #a do
+      local diff = a[k] - (b[k] or 0) - borrow
+      if diff < 0 then
+        r[k] = diff + BASE
+        borrow = 1
+      else
+        r[k] = diff
+        borrow = 0
+      end
+    end
+    return trim(r)
+  end
+
+  local function cmp_limbs(a, b)
+    if a.neg ~= b.neg then
+      return a.neg and -1 or 1
+    end
+    local c = cmp_mag(a, b)
+    if a.neg and c ~= 0 then
+      return -c
+    end
+    return c
+  end
+
+  local function add_limbs(a, b)
+    local r
+    if a.neg == b.neg then
+      r = add_mag(a, b)
+      r.neg = a.neg
+    elseif cmp_mag(a, b) >= 0 then
+      r = sub_mag(a, b)
+      r.neg = a.neg
+    else
+      r = sub_mag(b, a)
+      r.neg = b.neg
+    end
+    return trim(r)
+  end
+
+  local function sub_limbs(a, b)
+    local negated = copy(b)
+    negated.neg = not b.neg
+    return add_limbs(a, trim(negated))
+  end
+
+  local function mul_limbs(a, b)
+    local na, nb = #a, #b
+    if na == 0 or nb == 0 then
+      return {neg = false}
+    end
+    local r = {neg = a.neg ~= b.neg}
+    for k = 1, na + nb do
+      r[k] = 0
+    end
+    for i = 1, na do
+      local carry = 0
+      local ai = a[i]
+      for j = 1, nb do
+        local t = r[i + j - 1] + ai * b[j] + carry
+        carry = math.floor(t / BASE)
+        r[i + j - 1] = t - carry * BASE
+      end
+      local k = i + nb
+      while carry > 0 do
+        local t = r[k] + carry
+        carry = math.floor(t / BASE)
+        r[k] = t - carry * BASE
+        k = k + 1
+      end
+    end
+    return trim(r)
+  end
+
+  local function to_double(a)
+    local x = 0
+    for k = #a, 1, -1 do
+      x = x * BASE + a[k]
+    end
+    return x
+  end
+
+  -- Multiplies a non-negative value by a limb 0 <= m < BASE.
+  local function mul_limb(a, m)
+    return mul_limbs({neg = false, m}, a)
+  end
+
+  -- Schoolbook long division of magnitudes, one base-10^7 quotient limb at a time. Each limb is
+  -- estimated in floating point, which is off by at most one either way because the quotient
+  -- limb is below 10^7 and a double carries 53 bits, then corrected exactly.
+  local function divmod_mag(a, b)
+    local q = {neg = false}
+    local r = {neg = false}
+    local divisor = to_double(b)
+    for k = #a, 1, -1 do
+      table.insert(r, 1, a[k])
+      trim(r)
+      local digit = 0
+      if cmp_mag(r, b) >= 0 then
+        digit = math.min(BASE - 1, math.floor(to_double(r) / divisor))
+        local product = mul_limb(b, digit)
+        while cmp_mag(product, r) > 0 do
+          digit = digit - 1
+          product = sub_mag(product, b)
+        end
+        r = sub_mag(r, product)
+        while cmp_mag(r, b) >= 0 do
+          digit = digit + 1
+          r = sub_mag(r, b)
+        end
+      end
+      q[k] = digit
+    end
+    return trim(q), trim(r)
+  end
+
+  local function divmod_limbs(a, b)
+    local q, r = divmod_mag(a, b)
+    if a.neg and #r > 0 then
+      q = add_mag(q, {neg = false, 1})
+      r = sub_mag(b, r)
+    end
+    q.neg = a.neg
+    return trim(q), r
+  end
+
+  return {parse = parse_limbs, tostring = limbs_tostring, cmp = cmp_limbs, add = add_limbs,
+          sub = sub_limbs, mul = mul_limbs, divmod = divmod_limbs}
 end
 
-local function to_double(a)
+local loaded_limbs = nil
+
+local function limbs()
+  if loaded_limbs == nil then
+    loaded_limbs = load_limbs()
+  end
+  return loaded_limbs
+end
+
+-- Returns a limb value as a number when its magnitude is below 2^53. With at most 3 limbs the
+-- value is below 10^21. Horner's rule is exact while the value is below 2^53, and by
+-- monotonic rounding it never yields less than 2^53 for a value that is not.
+local function from_limbs(a)
+  local n = #a
+  if n > 3 then
+    return a
+  end
   local x = 0
-  for k = #a, 1, -1 do
+  for k = n, 1, -1 do
     x = x * BASE + a[k]
+  end
+  if x >= EXACT then
+    return a
+  end
+  if a.neg then
+    return -x
   end
   return x
 end
 
--- Multiplies a non-negative value by a limb 0 <= m < BASE.
-local function mul_limb(a, m)
-  return Big.mul({neg = false, m}, a)
+-- Returns the limbs of a number. fmod is exact on doubles, so every limb is.
+local function to_limbs(x)
+  if type(x) == 'table' then
+    return x
+  end
+  local r = {neg = x < 0}
+  if x < 0 then
+    x = -x
+  end
+  local k = 1
+  while x > 0 do
+    local limb = fmod(x, BASE)
+    r[k] = limb
+    x = (x - limb) / BASE
+    k = k + 1
+  end
+  return r
 end
 
--- Schoolbook long division of magnitudes, one base-10^7 quotient limb at a time. Each limb is
--- estimated in floating point, which is off by at most one either way because the quotient
--- limb is below 10^7 and a double carries 53 bits, then corrected exactly.
-local function divmod_mag(a, b)
-  local q = {neg = false}
-  local r = {neg = false}
-  local divisor = to_double(b)
-  for k = #a, 1, -1 do
-    table.insert(r, 1, a[k])
-    trim(r)
-    local digit = 0
-    if cmp_mag(r, b) >= 0 then
-      digit = math.min(BASE - 1, math.floor(to_double(r) / divisor))
-      local product = mul_limb(b, digit)
-      while cmp_mag(product, r) > 0 do
-        digit = digit - 1
-        product = sub_mag(product, b)
-      end
-      r = sub_mag(r, product)
-      while cmp_mag(r, b) >= 0 do
-        digit = digit + 1
-        r = sub_mag(r, b)
-      end
+-- Long.MAX_VALUE, the usual longest delay of a request, is returned without parsing.
+local LONG_MAX_TEXT = '9223372036854775807'
+
+--- Parses a decimal string such as "-12" or "1800000000000000000". Up to 15 digits fit a
+--- double exactly, so tonumber reads them.
+function Big.parse(text)
+  if #text <= 15 and string.find(text, '^%-?%d+$') then
+    local x = tonumber(text)
+    if x == 0 then
+      return 0
     end
-    q[k] = digit
+    return x
   end
-  return trim(q), trim(r)
+  if text == LONG_MAX_TEXT then
+    return Big.LONG_MAX
+  end
+  return from_limbs(limbs().parse(text))
+end
+
+--- Formats as a canonical decimal string, the inverse of Big.parse.
+function Big.tostring(a)
+  if type(a) == 'table' then
+    return limbs().tostring(a)
+  end
+  if a == 0 then
+    return '0'
+  end
+  return string.format('%d', a)
+end
+
+--- Compares signed values: returns -1, 0 or 1.
+function Big.cmp(a, b)
+  local a_number, b_number = type(a) == 'number', type(b) == 'number'
+  if a_number and b_number then
+    if a < b then
+      return -1
+    end
+    return a > b and 1 or 0
+  end
+  if a_number then
+    return b.neg and 1 or -1
+  end
+  if b_number then
+    return a.neg and -1 or 1
+  end
+  return limbs().cmp(a, b)
+end
+
+function Big.add(a, b)
+  if type(a) == 'number' and type(b) == 'number' then
+    local sum = a + b
+    if sum < EXACT and sum > -EXACT then
+      return sum
+    end
+  end
+  return from_limbs(limbs().add(to_limbs(a), to_limbs(b)))
+end
+
+function Big.sub(a, b)
+  if type(a) == 'number' and type(b) == 'number' then
+    local difference = a - b
+    if difference < EXACT and difference > -EXACT then
+      return difference
+    end
+  end
+  return from_limbs(limbs().sub(to_limbs(a), to_limbs(b)))
+end
+
+function Big.mul(a, b)
+  if type(a) == 'number' and type(b) == 'number' then
+    local product = a * b
+    if product < EXACT and product > -EXACT then
+      return product + 0
+    end
+  end
+  return from_limbs(limbs().mul(to_limbs(a), to_limbs(b)))
 end
 
 --- Floor division by a positive divisor: returns quotient and remainder, 0 <= remainder < b.
+--- On numbers, fmod gives the exact remainder with the sign of `a`, so a - remainder is an
+--- exact multiple of b and the division that yields the quotient is exact too.
 function Big.divmod(a, b)
-  if b.neg or #b == 0 then
+  if Big.cmp(b, 0) <= 0 then
     error('divisor must be positive, got ' .. Big.tostring(b))
   end
-  local q, r = divmod_mag(a, b)
-  if a.neg and #r > 0 then
-    q = add_mag(q, {neg = false, 1})
-    r = sub_mag(b, r)
+  if type(a) == 'number' and type(b) == 'number' then
+    local remainder = fmod(a, b)
+    local quotient = (a - remainder) / b
+    if remainder < 0 then
+      return quotient - 1, remainder + b
+    end
+    return quotient + 0, remainder + 0
   end
-  q.neg = a.neg
-  return trim(q), r
+  local q, r = limbs().divmod(to_limbs(a), to_limbs(b))
+  return from_limbs(q), from_limbs(r)
+end
+
+-- Returns a mod p for limbs a >= 0 and a number p with p * 10 < 2^53, digit by digit from
+-- the most significant limb, so that every intermediate value stays below 2^53.
+local function mod_by_digits(a, p)
+  local r = 0
+  for k = #a, 1, -1 do
+    local limb = a[k]
+    local scale = BASE / 10
+    for _ = 1, BASE_DIGITS do
+      local digit = floor(limb / scale) % 10
+      r = fmod(r * 10 + digit, p)
+      scale = scale / 10
+    end
+  end
+  return r
+end
+
+--- Returns a mod b, 0 <= result < b, for b > 0: the remainder of Big.divmod, computed without
+--- a long division when a is non-negative and b is below 2^53 / 10.
+function Big.mod(a, b)
+  if type(a) == 'table' and not a.neg and type(b) == 'number' and b > 0
+      and b < EXACT / 10 then
+    return mod_by_digits(a, b)
+  end
+  local _, r = Big.divmod(a, b)
+  return r
 end
 
 --- Returns floor(a * b / c) for c > 0.
@@ -246,30 +431,39 @@ end
 --- Returns ceil(a * b / c) for c > 0.
 function Big.mul_div_ceil(a, b, c)
   local q, r = Big.divmod(Big.mul(a, b), c)
-  if #r > 0 then
-    q = Big.add(q, Big.ONE)
+  if r ~= 0 then
+    q = Big.add(q, 1)
   end
   return q
 end
 
 function Big.max(a, b)
+  if type(a) == 'number' and type(b) == 'number' then
+    return a >= b and a or b
+  end
   return Big.cmp(a, b) >= 0 and a or b
 end
 
 function Big.min(a, b)
+  if type(a) == 'number' and type(b) == 'number' then
+    return a <= b and a or b
+  end
   return Big.cmp(a, b) <= 0 and a or b
 end
 
 function Big.is_zero(a)
-  return #a == 0
+  return a == 0
 end
 
-Big.ZERO = Big.parse('0')
-Big.ONE = Big.parse('1')
--- Java's Long.MAX_VALUE, where Sluice's arithmetic saturates.
-Big.LONG_MAX = Big.parse('9223372036854775807')
+Big.ZERO = 0
+Big.ONE = 1
+-- Java's Long.MAX_VALUE, 9223372036854775807, where Sluice's arithmetic saturates.
+Big.LONG_MAX = {neg = false, 4775807, 7203685, 92233}
 
 --- Caps a value at Long.MAX_VALUE, as the Java arithmetic does.
 function Big.saturate(a)
+  if type(a) == 'number' then
+    return a
+  end
   return Big.min(a, Big.LONG_MAX)
 end

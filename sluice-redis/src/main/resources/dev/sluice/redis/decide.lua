@@ -10,30 +10,36 @@
 -- Reply: allowed (1 or 0), remaining, reset after, retry after ('-1' for never), delay, and
 -- the 0-based index of the limit that decided; numbers above 2^53 travel as decimal strings.
 
-local NANOS_PER_MILLI = Big.parse('1000000')
-local LONG_MAX = Big.parse('9223372036854775807')
+local NANOS_PER_MILLI = 1000000
 local LIMIT_ARGS = 5
 local HEADER_ARGS = 4
 
 local function read_now()
   if ARGV[1] ~= '' then
-    return Big.parse(ARGV[1])
+    Clock.set(ARGV[1])
+    return
   end
   -- Redis 3.2 to 4.0 reject a write after TIME unless the script replicates its effects
   -- instead of its source; Redis 5 and later do that by default.
   if redis.replicate_commands then
     redis.replicate_commands()
   end
-  local time = redis.call('TIME')
-  local seconds = Big.mul(Big.parse(time[1]), Big.parse('1000000000'))
-  return Big.add(seconds, Big.mul(Big.parse(time[2]), Big.parse('1000')))
+  Clock.set_time(redis.call('TIME'))
 end
+
+local built_meters = {}
 
 local function read_limit(i)
   local base = HEADER_ARGS + (i - 1) * LIMIT_ARGS
-  local meter = METERS[ARGV[base + 1]]
+  local name = ARGV[base + 1]
+  local meter = built_meters[name]
   if meter == nil then
-    error('unsupported algorithm: ' .. tostring(ARGV[base + 1]))
+    local build = METERS[name]
+    if build == nil then
+      error('unsupported algorithm: ' .. tostring(name))
+    end
+    meter = build()
+    built_meters[name] = meter
   end
   return meter, {
     limit = Big.parse(ARGV[base + 2]),
@@ -52,25 +58,42 @@ local function read_state(key, meter)
     return meter.decode(values)
   end
   local state = {}
+  local relative = meter.relative or {}
   for i, field in ipairs(meter.fields) do
-    state[field] = Big.parse(values[i])
+    if relative[field] then
+      state[field] = Clock.relative(values[i])
+    else
+      state[field] = Big.parse(values[i])
+    end
   end
   return state
+end
+
+-- The request time as the meter computes with it: 0 when its times are relative.
+local function meter_now(meter)
+  return meter.relative and 0 or Clock.now()
+end
+
+local function encode_field(meter, field, value)
+  if meter.relative and meter.relative[field] then
+    return Clock.absolute(value)
+  end
+  return Big.tostring(value)
 end
 
 -- Writes a state as decimal strings, field by field, unless the meter has its own encoding.
 -- The expiry is the time until the state is back to its initial state, rounded up to whole
 -- milliseconds and at least 1 ms.
-local function write_state(key, meter, params, state, now, expire)
+local function write_state(key, meter, params, state, expire)
   local encoded = meter.encode and meter.encode(state) or {}
   local field_values = {}
   for i, field in ipairs(meter.fields) do
     field_values[#field_values + 1] = field
-    field_values[#field_values + 1] = encoded[i] or Big.tostring(state[field])
+    field_values[#field_values + 1] = encoded[i] or encode_field(meter, field, state[field])
   end
   redis.call('HSET', key, unpack(field_values))
   if expire then
-    local left = Big.sub(meter.reset_at(params, state), now)
+    local left = Big.sub(meter.reset_at(params, state), meter_now(meter))
     local millis = Big.max(Big.ONE, Big.mul_div_ceil(left, Big.ONE, NANOS_PER_MILLI))
     redis.call('PEXPIRE', key, Big.tostring(millis))
   end
@@ -115,7 +138,7 @@ end
 -- The port of PolicyMeter.reportUncharged: when any limit denies, a limit that admitted the
 -- request reports its state as it is, because its admission reported values as if the cost had
 -- been charged.
-local function report_uncharged(meters, params, states, decisions, now)
+local function report_uncharged(meters, params, states, decisions)
   local all_allowed = true
   for _, d in ipairs(decisions) do
     all_allowed = all_allowed and d.allowed
@@ -125,7 +148,8 @@ local function report_uncharged(meters, params, states, decisions, now)
   end
   for i, d in ipairs(decisions) do
     if d.allowed then
-      decisions[i] = meters[i].check(params[i], states[i], now, Big.ZERO, LONG_MAX)
+      local now = meter_now(meters[i])
+      decisions[i] = meters[i].check(params[i], states[i], now, Big.ZERO, Big.LONG_MAX)
     end
   end
 end
@@ -141,7 +165,7 @@ if #KEYS == 0 or #ARGV ~= HEADER_ARGS + LIMIT_ARGS * #KEYS then
   error('expected ' .. HEADER_ARGS .. ' + ' .. LIMIT_ARGS .. ' arguments per key, got '
       .. #ARGV .. ' arguments for ' .. #KEYS .. ' keys')
 end
-local now = read_now()
+read_now()
 local cost = Big.parse(ARGV[2])
 local max_delay = Big.parse(ARGV[3])
 local expire = ARGV[4] == '1'
@@ -149,14 +173,14 @@ local meters, params, states, decisions = {}, {}, {}, {}
 for i = 1, #KEYS do
   meters[i], params[i] = read_limit(i)
   states[i] = read_state(KEYS[i], meters[i])
-  decisions[i] = meters[i].check(params[i], states[i], now, cost, max_delay)
+  decisions[i] = meters[i].check(params[i], states[i], meter_now(meters[i]), cost, max_delay)
 end
-report_uncharged(meters, params, states, decisions, now)
+report_uncharged(meters, params, states, decisions)
 local decision, index = combine(decisions)
 if decision.allowed and not Big.is_zero(cost) then
   for i = 1, #KEYS do
-    local next_state = meters[i].admit(params[i], states[i], now, cost)
-    write_state(KEYS[i], meters[i], params[i], next_state, now, expire)
+    local next_state = meters[i].admit(params[i], states[i], meter_now(meters[i]), cost)
+    write_state(KEYS[i], meters[i], params[i], next_state, expire)
   end
 end
 return reply(decision, index)

@@ -4,77 +4,81 @@
 -- period)) tokens; admissions move `ref` forward by whole periods only, so no fraction of a
 -- token is ever rounded away.
 
-local Bucket = {fields = {'ref', 'tokens'}}
+local function build_bucket()
+  local Bucket = {fields = {'ref', 'tokens'}, relative = {ref = true}}
 
-local function bucket_tokens(m, s, now)
-  if s == nil then
-    return m.burst
+  local function bucket_tokens(m, s, now)
+    if s == nil then
+      return m.burst
+    end
+    local elapsed = Big.sub(now, s.ref)
+    if Big.cmp(elapsed, Big.ZERO) <= 0 then
+      return Big.max(Big.ZERO, Big.min(m.burst, s.tokens))
+    end
+    local gained = Big.mul_div(elapsed, m.limit, m.period)
+    if Big.cmp(gained, Big.sub(m.burst, s.tokens)) >= 0 then
+      return m.burst
+    end
+    return Big.max(Big.ZERO, Big.add(s.tokens, gained))
   end
-  local elapsed = Big.sub(now, s.ref)
-  if Big.cmp(elapsed, Big.ZERO) <= 0 then
-    return Big.max(Big.ZERO, Big.min(m.burst, s.tokens))
+
+  -- The wait from now until the bucket has gained back to `target` tokens since `ref`.
+  local function bucket_wait(m, s, now, target)
+    local since_ref = Big.saturate(Big.mul_div_ceil(Big.sub(target, s.tokens), m.period, m.limit))
+    return Big.max(Big.ZERO, Big.sub(since_ref, Big.max(Big.ZERO, Big.sub(now, s.ref))))
   end
-  local gained = Big.mul_div(elapsed, m.limit, m.period)
-  if Big.cmp(gained, Big.sub(m.burst, s.tokens)) >= 0 then
-    return m.burst
+
+  local function bucket_nanos_until(m, s, now, target)
+    if s == nil or Big.cmp(target, s.tokens) <= 0 then
+      return Big.ZERO
+    end
+    return bucket_wait(m, s, now, target)
   end
-  return Big.max(Big.ZERO, Big.add(s.tokens, gained))
+
+  local function bucket_is_full(m, s, now)
+    return s == nil or Big.cmp(bucket_tokens(m, s, now), m.burst) == 0
+  end
+
+  local function bucket_until_full_after(m, s, now, cost)
+    if bucket_is_full(m, s, now) then
+      return Big.saturate(Big.mul_div_ceil(cost, m.period, m.limit))
+    end
+    return bucket_wait(m, s, now, Big.add(m.burst, cost))
+  end
+
+  function Bucket.check(m, s, now, cost, max_delay)
+    local tokens = bucket_tokens(m, s, now)
+    local until_full = bucket_nanos_until(m, s, now, m.burst)
+    if Big.cmp(cost, m.burst) > 0 then
+      return never(tokens, until_full)
+    end
+    local delay = m.shape and until_full or Big.ZERO
+    if Big.cmp(tokens, cost) >= 0 and Big.cmp(delay, max_delay) <= 0 then
+      return allow(Big.sub(tokens, cost), bucket_until_full_after(m, s, now, cost), delay)
+    end
+    local retry_after = Big.max(bucket_nanos_until(m, s, now, cost), Big.sub(delay, max_delay))
+    return deny(tokens, until_full, retry_after)
+  end
+
+  function Bucket.admit(m, s, now, cost)
+    if bucket_is_full(m, s, now) then
+      return {ref = now, tokens = Big.sub(m.burst, cost)}
+    end
+    local elapsed = Big.max(Big.ZERO, Big.sub(now, s.ref))
+    local periods = Big.divmod(elapsed, m.period)
+    return {
+      ref = Big.add(s.ref, Big.mul(periods, m.period)),
+      tokens = Big.sub(Big.add(s.tokens, Big.mul(periods, m.limit)), cost)
+    }
+  end
+
+  function Bucket.reset_at(m, s)
+    local recovery = Big.saturate(Big.mul_div_ceil(Big.sub(m.burst, s.tokens), m.period, m.limit))
+    return Clock.saturate(Big.add(s.ref, recovery))
+  end
+
+  return Bucket
 end
 
--- The wait from now until the bucket has gained back to `target` tokens since `ref`.
-local function bucket_wait(m, s, now, target)
-  local since_ref = Big.saturate(Big.mul_div_ceil(Big.sub(target, s.tokens), m.period, m.limit))
-  return Big.max(Big.ZERO, Big.sub(since_ref, Big.max(Big.ZERO, Big.sub(now, s.ref))))
-end
-
-local function bucket_nanos_until(m, s, now, target)
-  if s == nil or Big.cmp(target, s.tokens) <= 0 then
-    return Big.ZERO
-  end
-  return bucket_wait(m, s, now, target)
-end
-
-local function bucket_is_full(m, s, now)
-  return s == nil or Big.cmp(bucket_tokens(m, s, now), m.burst) == 0
-end
-
-local function bucket_until_full_after(m, s, now, cost)
-  if bucket_is_full(m, s, now) then
-    return Big.saturate(Big.mul_div_ceil(cost, m.period, m.limit))
-  end
-  return bucket_wait(m, s, now, Big.add(m.burst, cost))
-end
-
-function Bucket.check(m, s, now, cost, max_delay)
-  local tokens = bucket_tokens(m, s, now)
-  local until_full = bucket_nanos_until(m, s, now, m.burst)
-  if Big.cmp(cost, m.burst) > 0 then
-    return never(tokens, until_full)
-  end
-  local delay = m.shape and until_full or Big.ZERO
-  if Big.cmp(tokens, cost) >= 0 and Big.cmp(delay, max_delay) <= 0 then
-    return allow(Big.sub(tokens, cost), bucket_until_full_after(m, s, now, cost), delay)
-  end
-  local retry_after = Big.max(bucket_nanos_until(m, s, now, cost), Big.sub(delay, max_delay))
-  return deny(tokens, until_full, retry_after)
-end
-
-function Bucket.admit(m, s, now, cost)
-  if bucket_is_full(m, s, now) then
-    return {ref = now, tokens = Big.sub(m.burst, cost)}
-  end
-  local elapsed = Big.max(Big.ZERO, Big.sub(now, s.ref))
-  local periods = Big.divmod(elapsed, m.period)
-  return {
-    ref = Big.add(s.ref, Big.mul(periods, m.period)),
-    tokens = Big.sub(Big.add(s.tokens, Big.mul(periods, m.limit)), cost)
-  }
-end
-
-function Bucket.reset_at(m, s)
-  local recovery = Big.saturate(Big.mul_div_ceil(Big.sub(m.burst, s.tokens), m.period, m.limit))
-  return Big.saturate(Big.add(s.ref, recovery))
-end
-
-METERS['token_bucket'] = Bucket
-METERS['leaky_bucket'] = Bucket
+METERS['token_bucket'] = build_bucket
+METERS['leaky_bucket'] = build_bucket

@@ -25,6 +25,8 @@ class BigIntScriptTest {
 
   private static final int PAIRS = 1_500;
   private static final BigInteger LIMB = BigInteger.TEN.pow(7);
+  // Values below 2^53 are Lua numbers and larger ones limbs, so operands cluster around it.
+  private static final BigInteger EXACT = BigInteger.ONE.shiftLeft(53);
 
   private static RedisServer server;
   private static RedisClient client;
@@ -78,6 +80,14 @@ class BigIntScriptTest {
       expected.add(quotient + " " + remainder);
     }
     assertThat(run("divmod", pairs)).isEqualTo(expected);
+  }
+
+  @Test
+  void mod_randomOperands_matchesBigInteger() {
+    List<BigInteger[]> pairs = operands(true);
+    pairs.add(new BigInteger[] {new BigInteger("1764867600123456789"), BigInteger.TEN.pow(9)});
+    pairs.add(new BigInteger[] {new BigInteger("1764867600123456789"), EXACT.shiftRight(4)});
+    assertOperation("mod", BigInteger::mod, pairs);
   }
 
   @Test
@@ -148,10 +158,11 @@ class BigIntScriptTest {
 
   /** A random integer: mixed sizes, limb-edge values, or a product of two such. */
   private static BigInteger operand(Random random, boolean signed) {
-    BigInteger value = switch (random.nextInt(4)) {
+    BigInteger value = switch (random.nextInt(5)) {
       case 0 -> new BigInteger(1 + random.nextInt(130), random);
       case 1 -> LIMB.pow(random.nextInt(6)).add(BigInteger.valueOf(random.nextInt(3) - 1));
       case 2 -> BigInteger.valueOf(random.nextInt(20));
+      case 3 -> EXACT.shiftRight(random.nextInt(30)).add(BigInteger.valueOf(random.nextInt(5) - 2));
       default -> new BigInteger(64, random).multiply(new BigInteger(1 + random.nextInt(64),
           random));
     };

@@ -13,6 +13,8 @@ for i = 2, #ARGV, 2 do
   elseif op == 'divmod' then
     local q, r = Big.divmod(a, b)
     results[#results + 1] = Big.tostring(q) .. ' ' .. Big.tostring(r)
+  elseif op == 'mod' then
+    results[#results + 1] = Big.tostring(Big.mod(a, b))
   elseif op == 'cmp' then
     results[#results + 1] = tostring(Big.cmp(a, b))
   elseif op == 'roundtrip' then

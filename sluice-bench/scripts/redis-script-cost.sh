@@ -1,0 +1,62 @@
+#!/bin/sh
+# Prints the Redis CPU time per decision of the Sluice decision script: the lowest
+# usec_per_call of EVALSHA in INFO commandstats over three runs of 20,000 calls per case,
+# sent by redis-benchmark from one connection. Starts its own redis-server on 127.0.0.1 and
+# stops it afterwards.
+#
+# Usage: redis-script-cost.sh [SCRIPT_DIR] [PORT]
+# Defaults: sluice-redis/src/main/resources/dev/sluice/redis 7391
+# Needs redis-server, redis-cli and redis-benchmark on the PATH.
+set -eu
+
+dir=${1:-sluice-redis/src/main/resources/dev/sluice/redis}
+port=${2:-7391}
+script=$(mktemp)
+trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -f "$script"' EXIT
+
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  --logfile /dev/null
+until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
+
+# The same files, in the same order, as DecisionScript assembles.
+for part in bigint decision token_bucket fixed_window gcra sliding_window sliding_log decide; do
+  cat "$dir/$part.lua"
+  echo
+done > "$script"
+sha=$(redis-cli -p "$port" script load "$(cat "$script")")
+
+# ARGV: server time, cost 1, max delay, expiry on, then per limit: algorithm, limit, period
+# in nanoseconds, burst, shape.
+run() {
+  label=$1
+  shift
+  best=
+  for _ in 1 2 3; do
+    redis-cli -p "$port" config resetstat >/dev/null
+    redis-benchmark -p "$port" -q -n 20000 -c 1 "$@" >/dev/null
+    micros=$(redis-cli -p "$port" info commandstats | grep '^cmdstat_evalsha' \
+      | sed 's/.*usec_per_call=\([0-9.]*\).*/\1/')
+    best=$(printf '%s\n%s\n' "$best" "$micros" | grep . | sort -g | head -1)
+  done
+  printf '%-44s %s us\n' "$label" "$best"
+}
+
+second=1000000000
+max=9223372036854775807
+run 'token_bucket, one key' EVALSHA "$sha" 1 k1 '' 1 "$max" 1 \
+  token_bucket 1000000 $second 1000000 0
+run 'token_bucket, 10,000 keys' -r 10000 EVALSHA "$sha" 1 k:__rand_int__ '' 1 "$max" 1 \
+  token_bucket 1000000 $second 1000000 0
+run 'token_bucket, denied (1 per hour)' EVALSHA "$sha" 1 d1 '' 1 "$max" 1 \
+  token_bucket 1 3600000000000 1 0
+run 'gcra, one key' EVALSHA "$sha" 1 g1 '' 1 "$max" 1 gcra 1000000 $second 1000000 0
+run 'fixed_window, one key' EVALSHA "$sha" 1 f1 '' 1 "$max" 1 \
+  fixed_window 1000000 $second 1000000 0
+run 'sliding_window, one key' EVALSHA "$sha" 1 s1 '' 1 "$max" 1 \
+  sliding_window 1000000 $second 1000000 0
+run 'six limits, one of each algorithm' EVALSHA "$sha" 6 x:a x:b x:c x:d x:e x:f '' 1 "$max" 1 \
+  token_bucket 1000000 $second 1000000 0 leaky_bucket 1000000 $second 1000000 1 \
+  fixed_window 1000000 $second 1000000 0 gcra 1000000 $second 1000000 0 \
+  sliding_window 1000000 $second 1000000 0 sliding_log 100 $second 100 0
+floor=$(redis-cli -p "$port" script load 'return 1')
+run 'script returning 1 (floor of EVALSHA)' EVALSHA "$floor" 0
