@@ -27,7 +27,19 @@ public final class Main implements Runnable {
 
   /** Returns the command line with every subcommand, ready to {@code execute}. */
   public static CommandLine commandLine() {
-    return new CommandLine(new Main());
+    return new CommandLine(new Main()).setParameterExceptionHandler(Main::usageError);
+  }
+
+  /**
+   * Prints a usage error as one line, naming the command, and a hint where the usage is, instead
+   * of the whole usage text; returns exit code 2.
+   */
+  private static int usageError(ParameterException error, String[] args) {
+    CommandLine command = error.getCommandLine();
+    String name = command.getCommandSpec().qualifiedName();
+    command.getErr().println(name + ": " + error.getMessage());
+    command.getErr().println("Run '" + name + " --help' for usage.");
+    return 2;
   }
 
   @Override

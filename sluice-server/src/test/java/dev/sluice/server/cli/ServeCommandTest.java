@@ -119,11 +119,13 @@ class ServeCommandTest {
   }
 
   @Test
-  void execute_unknownOption_exits2WithUsage() {
+  void execute_unknownOption_exits2WithOneLineAndHint() {
     int exitCode = execute("serve", "--prot", "8080");
 
     assertThat(exitCode).isEqualTo(2);
-    assertThat(err.toString()).contains("Unknown options: '--prot', '8080'", "Usage: sluice serve");
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "sluice serve: Unknown options: '--prot', '8080'",
+        "Run 'sluice serve --help' for usage.");
   }
 
   @Test
