@@ -111,7 +111,7 @@ public final class ServeCommand implements Callable<Integer> {
       store.close();
       throw e;
     }
-    SluiceService service = new SluiceService(server, store);
+    SluiceService service = new SluiceService(server, store, config, loaded.store());
     LOG.info("started address={} {} config={} policies=\"{}\"", server.address(),
         describe(storeConfig, store), config == null ? ConfigLoader.DEFAULT_RESOURCE : config,
         describe(policies));

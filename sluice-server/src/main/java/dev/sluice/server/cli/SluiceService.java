@@ -1,8 +1,18 @@
 package dev.sluice.server.cli;
 
+import dev.sluice.Policy;
+import dev.sluice.server.config.ConfigException;
+import dev.sluice.server.config.ConfigLoader;
+import dev.sluice.server.config.SluiceConfig;
+import dev.sluice.server.config.StoreConfig;
 import dev.sluice.server.http.SluiceServer;
 import dev.sluice.store.InMemoryStore;
 import dev.sluice.store.RateLimitStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * A running {@code sluice serve}: the HTTP server, its store, and for an in-memory store the
  * task that removes expired keys once a second, so that memory follows the number of active
  * keys. Redis expires its keys by itself.
+ *
+ * <p>When started from a config file, the service looks at the file once a second and reloads
+ * its policies when the file changes: new limits apply from the next request on, and a policy
+ * whose limits keep their names and algorithms keeps the state of its keys. An invalid file is
+ * logged and ignored, so the running config stays. Store settings are read only at start-up.
  */
 public final class SluiceService implements AutoCloseable {
 
@@ -25,10 +40,27 @@ public final class SluiceService implements AutoCloseable {
   private final ScheduledExecutorService cleaner;
   private final AtomicBoolean closed = new AtomicBoolean();
   private long failedCleanUps;
+  private final Path configFile;
+  private final StoreConfig storeConfig;
+  private String configVersion;
 
   SluiceService(SluiceServer server, RateLimitStore store) {
+    this(server, store, null, null);
+  }
+
+  /**
+   * Creates the service; with a {@code configFile}, it watches that file for changes.
+   *
+   * @param storeConfig the store settings the service started with, to warn when a changed file
+   *     asks for others
+   */
+  SluiceService(
+      SluiceServer server, RateLimitStore store, Path configFile, StoreConfig storeConfig) {
     this.server = server;
     this.store = store;
+    this.configFile = configFile;
+    this.storeConfig = storeConfig;
+    this.configVersion = configFile == null ? null : versionOf(configFile);
     this.address = server.address();
     this.cleaner = Executors.newSingleThreadScheduledExecutor(task -> {
       Thread thread = new Thread(task, "sluice-cleanup");
@@ -37,6 +69,49 @@ public final class SluiceService implements AutoCloseable {
     });
     if (store instanceof InMemoryStore) {
       cleaner.scheduleWithFixedDelay(this::cleanUp, 1, 1, TimeUnit.SECONDS);
+    }
+    if (configFile != null) {
+      cleaner.scheduleWithFixedDelay(this::reloadIfChanged, 1, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Reloads the policies from the config file if it changed since the last look, and returns
+   * whether it did. Runs once a second by itself; tests call it to avoid waiting.
+   */
+  public synchronized boolean reloadIfChanged() {
+    String version = versionOf(configFile);
+    if (Objects.equals(version, configVersion)) {
+      return false;
+    }
+    configVersion = version;
+    SluiceConfig loaded;
+    try {
+      loaded = ConfigLoader.load(configFile);
+    } catch (ConfigException e) {
+      LOG.warn("config reload failed, keeping the running config: {}", e.getMessage());
+      return false;
+    }
+    List<Policy> policies = List.copyOf(loaded.policies().values());
+    server.reload(policies);
+    if (!loaded.store().equals(storeConfig)) {
+      LOG.warn("config file changes the store settings; restart to apply them file={}",
+          configFile);
+    }
+    LOG.info("config reloaded file={} policies=\"{}\"", configFile,
+        ServeCommand.describe(policies));
+    return true;
+  }
+
+  /**
+   * Returns what identifies one content of the file cheaply: its modification time and size,
+   * or {@code null} when it cannot be read, so that a file that comes back counts as changed.
+   */
+  private static String versionOf(Path file) {
+    try {
+      return Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file);
+    } catch (IOException e) {
+      return null;
     }
   }
 

@@ -33,17 +33,37 @@ public final class SluiceHandler extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(SluiceHandler.class);
   private static final String JSON = "application/json";
 
-  private final Map<String, PolicyBinding> bindings = new LinkedHashMap<>();
-  private final Map<String, String> policyHeaders = new LinkedHashMap<>();
-  private final String policiesBody;
+  private final RateLimitStore store;
+  private volatile Routes routes;
+
+  /** What the handler serves for one set of policies, replaced as a whole on reload. */
+  private record Routes(
+      Map<String, PolicyBinding> bindings, Map<String, String> policyHeaders, String policiesBody) {
+
+    static Routes of(List<Policy> policies, RateLimitStore store) {
+      Map<String, PolicyBinding> bindings = new LinkedHashMap<>();
+      Map<String, String> policyHeaders = new LinkedHashMap<>();
+      for (Policy policy : policies) {
+        bindings.put(policy.name(), store.bind(policy));
+        policyHeaders.put(policy.name(), RateLimitHeaders.policy(policy));
+      }
+      return new Routes(bindings, policyHeaders, JsonBodies.policies(policies));
+    }
+  }
 
   /** Binds every policy to the store; the policies are served in the given order. */
   public SluiceHandler(List<Policy> policies, RateLimitStore store) {
-    for (Policy policy : policies) {
-      bindings.put(policy.name(), store.bind(policy));
-      policyHeaders.put(policy.name(), RateLimitHeaders.policy(policy));
-    }
-    this.policiesBody = JsonBodies.policies(policies);
+    this.store = store;
+    this.routes = Routes.of(policies, store);
+  }
+
+  /**
+   * Serves another set of policies from the next request on. Each policy is bound to the store
+   * again, which keeps the state of its keys when its limits keep their names and algorithms,
+   * so that changed numbers apply at once and an unchanged policy loses nothing.
+   */
+  public void reload(List<Policy> policies) {
+    routes = Routes.of(policies, store);
   }
 
   @Override
@@ -69,7 +89,7 @@ public final class SluiceHandler extends Handler.Abstract {
       }
       case "/v1/policies" -> {
         requireReadMethod(method, path);
-        send(response, callback, 200, policiesBody);
+        send(response, callback, 200, routes.policiesBody());
       }
       case "/healthz" -> {
         requireReadMethod(method, path);
@@ -112,17 +132,19 @@ public final class SluiceHandler extends Handler.Abstract {
 
   private void check(byte[] body, Response response, Callback callback) throws ApiException {
     CheckRequest check = CheckRequest.parse(body);
-    PolicyBinding binding = bindings.get(check.policy());
+    Routes current = routes;
+    PolicyBinding binding = current.bindings().get(check.policy());
     if (binding == null) {
       throw new ApiException(404, "policy", "policy '" + check.policy()
-          + "' not found; the loaded policies are " + String.join(", ", bindings.keySet()));
+          + "' not found; the loaded policies are "
+          + String.join(", ", current.bindings().keySet()));
     }
     Decision decision = binding.tryAcquire(check.key(), check.cost(), Long.MAX_VALUE);
     // The key is left out because clients often use API keys or tokens as keys.
     LOG.debug("policy={} cost={} decision={}", check.policy(), check.cost(), decision);
 
     HttpFields.Mutable headers = response.getHeaders();
-    headers.put("RateLimit-Policy", policyHeaders.get(check.policy()));
+    headers.put("RateLimit-Policy", current.policyHeaders().get(check.policy()));
     headers.put("RateLimit", RateLimitHeaders.rateLimit(
         decision.limitName(), decision.remaining(), decision.resetAfterNanos()));
     if (!decision.allowed() && !decision.costExceedsLimit()) {

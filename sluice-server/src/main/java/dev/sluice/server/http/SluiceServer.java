@@ -29,9 +29,12 @@ public final class SluiceServer {
   private final Server server;
   private final ServerConnector connector;
 
-  private SluiceServer(Server server, ServerConnector connector) {
+  private final SluiceHandler handler;
+
+  private SluiceServer(Server server, ServerConnector connector, SluiceHandler handler) {
     this.server = server;
     this.connector = connector;
+    this.handler = handler;
   }
 
   /**
@@ -51,7 +54,8 @@ public final class SluiceServer {
     connector.setPort(port);
     connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
     server.addConnector(connector);
-    server.setHandler(new GracefulHandler(new SluiceHandler(policies, store)));
+    SluiceHandler handler = new SluiceHandler(policies, store);
+    server.setHandler(new GracefulHandler(handler));
     server.setErrorHandler(new JsonErrorHandler());
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
     server.setStopAtShutdown(false);
@@ -61,7 +65,12 @@ public final class SluiceServer {
       server.stop();
       throw e;
     }
-    return new SluiceServer(server, connector);
+    return new SluiceServer(server, connector, handler);
+  }
+
+  /** Serves another set of policies from the next request on; see {@link SluiceHandler#reload}. */
+  public void reload(List<Policy> policies) {
+    handler.reload(policies);
   }
 
   /** The port actually bound, also when 0 was requested. */

@@ -145,6 +145,44 @@ class ServeCommandTest {
     assertThat(err.toString()).contains("Missing subcommand");
   }
 
+  @Test
+  void reloadIfChanged_editedConfig_servesNewPoliciesAndKeepsThemOnABadEdit() throws Exception {
+    Path config = Files.createTempFile("sluice-reload", ".yaml");
+    Files.writeString(config, tinyPolicy("tiny"));
+    ServeCommand command = parse("serve", "--config", config.toString(), "--port", "0");
+
+    try (SluiceService service = command.start()) {
+      boolean unchanged = service.reloadIfChanged();
+      rewrite(config, tinyPolicy("renamed"));
+      boolean edited = service.reloadIfChanged();
+      String afterEdit = get(service.port(), "/v1/policies");
+      rewrite(config, "policies: [");
+      boolean broken = service.reloadIfChanged();
+      String afterBadEdit = get(service.port(), "/v1/policies");
+
+      assertThat(unchanged).isFalse();
+      assertThat(edited).isTrue();
+      assertThat(afterEdit).contains("\"name\":\"renamed\"").doesNotContain("\"tiny\"");
+      assertThat(broken).isFalse();
+      assertThat(afterBadEdit).isEqualTo(afterEdit);
+    } finally {
+      Files.deleteIfExists(config);
+    }
+  }
+
+  private static String tinyPolicy(String name) {
+    return "policies:\n  " + name + ":\n    limits:\n      - algorithm: fixed_window\n"
+        + "        limit: 1\n        period: 1h\n";
+  }
+
+  /** Rewrites a file and moves its modification time on, as an editor saving it later would. */
+  private static void rewrite(Path file, String content) throws Exception {
+    java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(file);
+    Files.writeString(file, content);
+    Files.setLastModifiedTime(file,
+        java.nio.file.attribute.FileTime.fromMillis(before.toMillis() + 2_000));
+  }
+
   private ServeCommand parse(String... args) {
     CommandLine main = Main.commandLine();
     CommandLine.ParseResult result = main.parseArgs(args);
