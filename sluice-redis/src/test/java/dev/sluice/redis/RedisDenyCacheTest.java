@@ -12,6 +12,12 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,6 +142,41 @@ class RedisDenyCacheTest {
     assertThat(binding.tryAcquire("k", 1, Long.MAX_VALUE).allowed()).isTrue();
 
     assertThat(evalshaCalls()).as("calls after three other requests").isEqualTo(callsBefore + 3);
+  }
+
+  /**
+   * 400 requests for one unit each from 4 threads at one instant, through the asynchronous
+   * path: the bucket's 5 units are admitted, no more. A thread's first denial is remembered
+   * before its call returns, and the fake clock stands still, so each thread sends at most one
+   * denied request to Redis: at most 5 + 4 calls.
+   */
+  @Test
+  void concurrentFlood_admitsExactlyTheBurst() throws Exception {
+    PolicyBinding binding = store.bind(POLICY);
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    List<Callable<Long>> senders = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      senders.add(() -> {
+        long admitted = 0;
+        for (int i = 0; i < 100; i++) {
+          admitted += binding.tryAcquireAsync("k", 1, Long.MAX_VALUE).toCompletableFuture()
+              .join().allowed() ? 1 : 0;
+        }
+        return admitted;
+      });
+    }
+
+    long admitted = 0;
+    try {
+      for (Future<Long> result : threads.invokeAll(senders)) {
+        admitted += result.get();
+      }
+    } finally {
+      threads.shutdown();
+    }
+
+    assertThat(admitted).isEqualTo(5);
+    assertThat(evalshaCalls()).as("EVALSHA calls for 400 requests").isLessThanOrEqualTo(9);
   }
 
   @Test
