@@ -179,6 +179,27 @@ class RedisDenyCacheTest {
     assertThat(evalshaCalls()).as("EVALSHA calls for 400 requests").isLessThanOrEqualTo(9);
   }
 
+  /** On the server's clock the countdown runs on {@link System#nanoTime}; 1 per hour. */
+  @Test
+  void serverTime_repeatedDenial_answeredLocally() {
+    try (RedisStore serverTimed = RedisStore.builder().uri(server.uri())
+        .commandTimeout(Duration.ofSeconds(30)).denyCache(true).build()) {
+      PolicyBinding binding = serverTimed.bind(
+          Policy.of("hourly", Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofHours(1))));
+      assertThat(binding.tryAcquire("k", 1, Long.MAX_VALUE).allowed()).isTrue();
+
+      for (int i = 0; i < 50; i++) {
+        Decision denied = binding.tryAcquire("k", 1, Long.MAX_VALUE);
+        assertThat(denied.allowed()).as("request %d", i).isFalse();
+        assertThat(denied.retryAfterNanos()).as("retry after of request %d", i)
+            .isPositive().isLessThanOrEqualTo(3_600 * SECOND);
+      }
+
+      // The admission and the first denial.
+      assertThat(evalshaCalls()).isEqualTo(2);
+    }
+  }
+
   @Test
   void cacheOff_everyRequestCallsRedis() {
     try (RedisStore plain = open(false)) {
