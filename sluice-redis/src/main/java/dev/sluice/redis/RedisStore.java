@@ -83,6 +83,7 @@ public final class RedisStore implements RateLimitStore {
   private final FailureHandling failures;
   private final int localShare;
   private final InMemoryStore local;
+  private final boolean denyCache;
 
   private RedisStore(Builder builder) {
     this.keyPrefix = builder.keyPrefix;
@@ -91,6 +92,7 @@ public final class RedisStore implements RateLimitStore {
     this.expireKeys = builder.expireKeys;
     this.maskedUri = mask(builder.uri);
     this.localShare = builder.localShare;
+    this.denyCache = builder.denyCache;
     Breaker breaker = new Breaker(builder.breakerClock, builder.probeInterval.toNanos(),
         "uri=" + maskedUri + " on_failure=" + builder.failureMode.name().toLowerCase(Locale.ROOT));
     this.failures = new FailureHandling(
@@ -126,8 +128,13 @@ public final class RedisStore implements RateLimitStore {
     PolicyBinding localBinding = local == null
         ? null
         : local.bind(LocalShare.of(policy, localShare));
-    return new RedisBinding(
+    PolicyBinding binding = new RedisBinding(
         policy, script, keyPrefix, clock(), expireKeys, failures, localBinding);
+    if (!denyCache) {
+      return binding;
+    }
+    LongSupplier denyClock = timeMode == TimeMode.CLIENT ? timeSource::nanos : System::nanoTime;
+    return new DenyCache(binding, denyClock, DenyCache.DEFAULT_MAX_ENTRIES);
   }
 
   /** The server's URI, with any user name and password replaced by {@code ***}. */
@@ -188,6 +195,7 @@ public final class RedisStore implements RateLimitStore {
     private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
     private int localShare = 1;
     private LongSupplier breakerClock = System::nanoTime;
+    private boolean denyCache;
 
     private Builder() {}
 
@@ -279,6 +287,18 @@ public final class RedisStore implements RateLimitStore {
         throw new IllegalArgumentException("localShare must be at least 1, got " + instances);
       }
       this.localShare = instances;
+      return this;
+    }
+
+    /**
+     * Sets whether each instance repeats a key's denial locally until its retry after has
+     * passed, instead of calling Redis for every request; off by default. Only a request of the
+     * same key, cost and maximum delay is repeated, and at most 10,000 keys are remembered.
+     * A repeated denial never turns away a request that Redis would admit, unless the key's
+     * state was changed other than by requests meanwhile, such as by deleting it in Redis.
+     */
+    public Builder denyCache(boolean enabled) {
+      this.denyCache = enabled;
       return this;
     }
 

@@ -65,6 +65,8 @@ class ScriptClockTest {
     Policy policy = Policy.of("clock", limit);
     try (RedisStore store = RedisStore.builder().uri(server.uri())
         .keyPrefix("clock" + stores++).timeMode(TimeMode.CLIENT).timeSource(time)
+        // Generous, so that a busy machine never turns a decision into a fail-open one.
+        .commandTimeout(Duration.ofSeconds(30))
         .withoutExpiry().build()) {
       PolicyBinding tested = store.bind(policy);
       PolicyBinding reference = InMemoryStore.builder().timeSource(time).build().bind(policy);
