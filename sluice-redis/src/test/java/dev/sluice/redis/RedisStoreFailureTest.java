@@ -70,8 +70,11 @@ class RedisStoreFailureTest {
   }
 
   private RedisStore store(FailureMode mode) {
+    // Longer than the default 50 ms, so that a busy machine does not turn a healthy decision
+    // into a fallback, and shorter than the 2 s client pause, which must time out.
     RedisStore store = RedisStore.builder()
         .uri(server.uri())
+        .commandTimeout(Duration.ofMillis(500))
         .onFailure(mode)
         .localShare(2)
         .probeInterval(PROBE_INTERVAL)
