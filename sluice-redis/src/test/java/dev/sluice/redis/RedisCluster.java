@@ -1,6 +1,7 @@
 package dev.sluice.redis;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.util.ArrayList;
@@ -55,14 +56,20 @@ final class RedisCluster implements AutoCloseable {
     return commands;
   }
 
-  /** The connection to the master that serves the slot of a key. */
+  /**
+   * The connection to the master that serves the slot of a key now: the only one that answers
+   * a command on the key instead of redirecting it with MOVED.
+   */
   RedisCommands<String, String> masterOf(String key) {
-    int slot = Math.toIntExact(commands.get(0).clusterKeyslot(key));
-    int node = 0;
-    while (slot >= firstSlot(node + 1)) {
-      node++;
+    for (RedisCommands<String, String> node : commands) {
+      try {
+        node.exists(key);
+        return node;
+      } catch (RedisCommandExecutionException moved) {
+        // Another master serves the slot.
+      }
     }
-    return commands.get(node);
+    throw new IllegalStateException("no master serves the key " + key);
   }
 
   /** The first slot of the range that node i serves. */

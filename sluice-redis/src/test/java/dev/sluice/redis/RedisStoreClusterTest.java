@@ -114,6 +114,57 @@ class RedisStoreClusterTest {
   }
 
   @Test
+  void tryAcquire_slotMovedAfterStoreStarted_followsRedirectionAndCountsExactly() {
+    RedisBinding binding = (RedisBinding) store(FailureMode.DENY).bind(Policy.of("moved", BUCKET));
+    String key = binding.keysOf("tenant-b:user-9")[0];
+    RedisCommands<String, String> from = cluster.masterOf(key);
+    RedisCommands<String, String> to = cluster.nodeCommands().stream()
+        .filter(node -> node != from).findFirst().orElseThrow();
+    moveEmptySlot(Math.toIntExact(from.clusterKeyslot(key)), from, to);
+    from.configResetstat();
+
+    List<Decision> decisions = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      decisions.add(binding.tryAcquire("tenant-b:user-9", 1, 0));
+    }
+
+    // The store still maps the slot to the old master, which answers MOVED; the store follows.
+    assertThat(decisions).allSatisfy(d -> assertThat(d.source()).isEqualTo(Source.STORE));
+    assertThat(decisions).extracting(Decision::remaining).containsExactly(4L, 3L, 2L, 1L, 0L,
+        0L, 0L);
+    assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(5);
+    assertThat(to.exists(key)).isEqualTo(1);
+    assertThat(from.info("errorstats")).as("errors the old master replied")
+        .contains("errorstat_MOVED:count=");
+  }
+
+  /**
+   * Gives a slot without keys to another master, with a new config epoch so that the other
+   * nodes accept the change. The old master redirects requests for the slot at once.
+   */
+  private static void moveEmptySlot(
+      int slot, RedisCommands<String, String> from, RedisCommands<String, String> to) {
+    String target = to.clusterMyId();
+    to.clusterBumpepoch();
+    to.clusterSetSlotNode(slot, target);
+    from.clusterSetSlotNode(slot, target);
+  }
+
+  @Test
+  void tryAcquire_scriptFlushedOnEveryMaster_reloadsAndChargesOnce() {
+    PolicyBinding binding = store(FailureMode.DENY).bind(Policy.of("flushed", BUCKET));
+    Decision first = binding.tryAcquire("user-3", 1, 0);
+    cluster.nodeCommands().forEach(RedisCommands::scriptFlush);
+
+    Decision second = binding.tryAcquire("user-3", 1, 0);
+
+    // 5 - 1 = 4 after the first admission; the reload charges only once: 3 after the second.
+    assertThat(first.remaining()).isEqualTo(4);
+    assertThat(second.source()).isEqualTo(Source.STORE);
+    assertThat(second.remaining()).isEqualTo(3);
+  }
+
+  @Test
   void tryAcquire_scriptErrorOnCluster_decidesByFailureModeAndLogsFailure() {
     RedisStore store = store(FailureMode.ALLOW);
     RedisBinding binding = (RedisBinding) store.bind(Policy.of("broken", BUCKET));
