@@ -280,10 +280,16 @@ public final class RedisStore implements RateLimitStore {
      * connects to the master that the sentinels name for {@code mymaster} and follows it
      * through failovers. Replaces any {@link #clusterSeeds(String) cluster seeds}.
      *
-     * @throws IllegalArgumentException if the URI is invalid
+     * @throws IllegalArgumentException if the URI is invalid, or is a {@code redis://} URI with
+     *     several hosts, which only {@link #clusterSeeds(String)} accepts
      */
     public Builder uri(String uri) {
-      return uri(RedisURI.create(Objects.requireNonNull(uri, "uri")));
+      RedisURI parsed = RedisURI.create(Objects.requireNonNull(uri, "uri"));
+      if (parsed.getHost() != null && parsed.getHost().contains(",")) {
+        throw new IllegalArgumentException("uri must name one server or use redis-sentinel://,"
+            + " got '" + maskUserInfo(uri) + "'; for a Redis Cluster use clusterSeeds");
+      }
+      return uri(parsed);
     }
 
     /**

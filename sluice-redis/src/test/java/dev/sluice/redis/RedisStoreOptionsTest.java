@@ -50,6 +50,14 @@ class RedisStoreOptionsTest {
   }
 
   @Test
+  void uri_severalHosts_throwsAndNamesClusterSeeds() {
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://:secret@n1:7000,n2:7001"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("uri must name one server or use redis-sentinel://, got"
+            + " 'redis://***@n1:7000,n2:7001'; for a Redis Cluster use clusterSeeds");
+  }
+
+  @Test
   void maskUserInfo_text_hidesCredentialsEvenWhenInvalid() {
     assertThat(RedisStore.maskUserInfo("http://:secret@host:1")).isEqualTo("http://***@host:1");
     assertThat(RedisStore.maskUserInfo("redis://host:1/0")).isEqualTo("redis://host:1/0");
