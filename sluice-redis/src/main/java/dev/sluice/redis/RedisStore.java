@@ -11,6 +11,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -112,6 +113,7 @@ public final class RedisStore implements RateLimitStore {
     this.local = builder.failureMode == FailureMode.LOCAL
         ? InMemoryStore.builder().timeSource(timeSource).build()
         : null;
+
     this.resources = DefaultClientResources.builder()
         .reconnectDelay(Delay.exponential(
             Duration.ofMillis(1), builder.probeInterval, 2, TimeUnit.MILLISECONDS))
@@ -120,16 +122,8 @@ public final class RedisStore implements RateLimitStore {
         ? standaloneClient(resources, builder.uri)
         : clusterClient(resources, builder.clusterSeeds);
     try {
-      if (client instanceof RedisClusterClient cluster) {
-        StatefulRedisClusterConnection<String, String> nodes = cluster.connect(StringCodec.UTF8);
-        this.connection = nodes;
-        this.script = new DecisionScript(nodes.async(), LOAD_TIMEOUT);
-      } else {
-        StatefulRedisConnection<String, String> node =
-            ((RedisClient) client).connect(StringCodec.UTF8);
-        this.connection = node;
-        this.script = new DecisionScript(node.async(), LOAD_TIMEOUT);
-      }
+      this.connection = connect(client);
+      this.script = new DecisionScript(scripting(connection), LOAD_TIMEOUT);
     } catch (RuntimeException e) {
       client.shutdown();
       resources.shutdown();
@@ -137,9 +131,22 @@ public final class RedisStore implements RateLimitStore {
     }
   }
 
+  private static StatefulConnection<String, String> connect(AbstractRedisClient client) {
+    return client instanceof RedisClusterClient cluster
+        ? cluster.connect(StringCodec.UTF8)
+        : ((RedisClient) client).connect(StringCodec.UTF8);
+  }
+
+  private static RedisScriptingAsyncCommands<String, String> scripting(
+      StatefulConnection<String, String> connection) {
+    return connection instanceof StatefulRedisClusterConnection<String, String> cluster
+        ? cluster.async()
+        : ((StatefulRedisConnection<String, String>) connection).async();
+  }
+
   /**
    * A client of one server, or of the master that Redis Sentinel names for a
-   * {@code redis-sentinel://} URI; Lettuce asks the sentinels again on every reconnection, so a
+   * {@code redis-sentinel://} URI; Lettuce queries the sentinels again on every reconnection, so a
    * failover moves the store to the new master.
    */
   private static RedisClient standaloneClient(ClientResources resources, RedisURI uri) {

@@ -45,20 +45,20 @@ final class RedisCluster implements AutoCloseable {
     }
   }
 
-  /** The seed URI of all nodes, such as {@code redis://127.0.0.1:40001,127.0.0.1:40002}. */
+  /** Returns the seed URI of all nodes, such as {@code redis://127.0.0.1:40001,127.0.0.1:40002}. */
   String seeds() {
     List<String> addresses = nodes.stream().map(node -> "127.0.0.1:" + node.port()).toList();
     return "redis://" + String.join(",", addresses);
   }
 
-  /** A connection to each node, in start order; node i serves the i-th range of slots. */
+  /** Returns a connection to each node, in start order; node i serves the i-th slot range. */
   List<RedisCommands<String, String>> nodeCommands() {
     return commands;
   }
 
   /**
-   * The connection to the master that serves the slot of a key now: the only one that answers
-   * a command on the key instead of redirecting it with MOVED.
+   * Returns the connection to the master that serves the slot of a key now: the only one that
+   * runs a command on the key instead of redirecting it with MOVED.
    */
   RedisCommands<String, String> masterOf(String key) {
     for (RedisCommands<String, String> node : commands) {
@@ -72,7 +72,7 @@ final class RedisCluster implements AutoCloseable {
     throw new IllegalStateException("no master serves the key " + key);
   }
 
-  /** The first slot of the range that node i serves. */
+  /** Returns the first slot of the range that node i serves. */
   private int firstSlot(int node) {
     return (int) ((long) SLOTS * node / nodes.size());
   }

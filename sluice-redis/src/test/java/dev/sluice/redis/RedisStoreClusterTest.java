@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The store on a real Redis Cluster of three masters without replicas. Decisions run on a fake
- * clock that stands still ({@link TimeMode#CLIENT}), so no refill happens between requests,
+ * clock that does not move ({@link TimeMode#CLIENT}), so no refill happens between requests,
  * however slow the machine.
  */
 class RedisStoreClusterTest {
@@ -128,7 +128,7 @@ class RedisStoreClusterTest {
       decisions.add(binding.tryAcquire("tenant-b:user-9", 1, 0));
     }
 
-    // The store still maps the slot to the old master, which answers MOVED; the store follows.
+    // The store still maps the slot to the old master, which replies MOVED; the store follows.
     assertThat(decisions).allSatisfy(d -> assertThat(d.source()).isEqualTo(Source.STORE));
     assertThat(decisions).extracting(Decision::remaining).containsExactly(4L, 3L, 2L, 1L, 0L,
         0L, 0L);
@@ -162,6 +162,9 @@ class RedisStoreClusterTest {
     assertThat(first.remaining()).isEqualTo(4);
     assertThat(second.source()).isEqualTo(Source.STORE);
     assertThat(second.remaining()).isEqualTo(3);
+    String sha = cluster.nodeCommands().get(0).digest(DecisionScript.assemble());
+    assertThat(cluster.nodeCommands()).as("masters holding the reloaded script")
+        .allSatisfy(master -> assertThat(master.scriptExists(sha)).containsExactly(true));
   }
 
   @Test
@@ -190,7 +193,7 @@ class RedisStoreClusterTest {
 
   /**
    * Sends one request per key per round, all keys of a round in flight at once, and waits for a
-   * round before the next, so that each key sees its requests in order.
+   * round before the next, so that each key gets its requests in order.
    */
   private static List<List<Decision>> decideRounds(
       PolicyBinding binding, List<String> userKeys, int rounds) {
