@@ -6,8 +6,7 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -46,16 +45,18 @@ final class DecisionScript {
       "decide.lua");
 
   private final String source;
-  private final RedisAsyncCommands<String, String> commands;
+  private final RedisScriptingAsyncCommands<String, String> commands;
   private volatile String sha;
 
   /**
-   * Loads the script, waiting up to {@code loadTimeout}.
+   * Loads the script, waiting up to {@code loadTimeout}. The commands may be those of a
+   * standalone or Sentinel connection, or of a Redis Cluster connection, which loads the script
+   * on every master and sends each call to the master of its keys' slot.
    *
    * @throws io.lettuce.core.RedisException if Redis rejects the script or does not reply
    */
-  DecisionScript(StatefulRedisConnection<String, String> connection, Duration loadTimeout) {
-    this.commands = connection.async();
+  DecisionScript(RedisScriptingAsyncCommands<String, String> commands, Duration loadTimeout) {
+    this.commands = commands;
     this.source = assemble();
     this.sha = await(commands.scriptLoad(source), loadTimeout);
   }

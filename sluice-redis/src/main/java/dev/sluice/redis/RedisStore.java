@@ -5,15 +5,25 @@ import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
 import dev.sluice.store.InMemoryStore;
 import dev.sluice.store.RateLimitStore;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.RedisClusterURIUtil;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +54,9 @@ import java.util.function.LongSupplier;
  * every limit whose name and algorithm are unchanged, even when other limits were added or
  * removed.
  *
+ * <p><b>Topologies.</b> One server or a Sentinel-managed master ({@link Builder#uri(String)}
+ * with a {@code redis-sentinel://} URI), or a Redis Cluster ({@link Builder#clusterSeeds}).
+ *
  * <p><b>Failures.</b> A decision that gets no reply within the command timeout (50 ms by
  * default), or an error, is decided by the {@link FailureMode}: deny, allow or decide on a
  * local share of the limits. {@code tryAcquire} never throws for a Redis failure. After a
@@ -55,10 +68,10 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Limitations.</b> A decision that timed out may still run on Redis later and charge
  * the request, although the caller got the failure mode's answer. The store connects and loads
- * its script in {@link Builder#build()}, which throws when Redis cannot be reached then. Redis
- * Sentinel and Cluster are untested. A {@code sliding_log} decision costs time in proportion to
- * the live entries of its log, during which Redis serves no other client, so large sliding logs
- * are slow.
+ * its script in {@link Builder#build()}, which throws when Redis cannot be reached then. A
+ * {@code sliding_log} decision costs time in proportion to the live entries of its log, during
+ * which Redis serves no other client, so large sliding logs are slow. Replication to replicas is
+ * asynchronous, so a failover may lose the last admissions of the old master.
  */
 public final class RedisStore implements RateLimitStore {
 
@@ -72,8 +85,8 @@ public final class RedisStore implements RateLimitStore {
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
 
   private final ClientResources resources;
-  private final RedisClient client;
-  private final StatefulRedisConnection<String, String> connection;
+  private final AbstractRedisClient client;
+  private final StatefulConnection<String, String> connection;
   private final DecisionScript script;
   private final String keyPrefix;
   private final TimeMode timeMode;
@@ -90,7 +103,9 @@ public final class RedisStore implements RateLimitStore {
     this.timeMode = builder.timeMode;
     this.timeSource = builder.timeSource;
     this.expireKeys = builder.expireKeys;
-    this.maskedUri = mask(builder.uri);
+    this.maskedUri = builder.clusterSeeds == null
+        ? mask(builder.uri)
+        : maskSeeds(builder.clusterSeeds);
     this.localShare = builder.localShare;
     this.denyCache = builder.denyCache;
     Breaker breaker = new Breaker(builder.breakerClock, builder.probeInterval.toNanos(),
@@ -100,22 +115,64 @@ public final class RedisStore implements RateLimitStore {
     this.local = builder.failureMode == FailureMode.LOCAL
         ? InMemoryStore.builder().timeSource(timeSource).build()
         : null;
+
     this.resources = DefaultClientResources.builder()
         .reconnectDelay(Delay.exponential(
             Duration.ofMillis(1), builder.probeInterval, 2, TimeUnit.MILLISECONDS))
         .build();
-    this.client = RedisClient.create(resources, builder.uri);
-    client.setOptions(ClientOptions.builder()
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .build());
+    this.client = builder.clusterSeeds == null
+        ? standaloneClient(resources, builder.uri)
+        : clusterClient(resources, builder.clusterSeeds);
     try {
-      this.connection = client.connect(StringCodec.UTF8);
-      this.script = new DecisionScript(connection, LOAD_TIMEOUT);
+      this.connection = connect(client);
+      this.script = new DecisionScript(scripting(connection), LOAD_TIMEOUT);
     } catch (RuntimeException e) {
       client.shutdown();
       resources.shutdown();
       throw e;
     }
+  }
+
+  private static StatefulConnection<String, String> connect(AbstractRedisClient client) {
+    return client instanceof RedisClusterClient cluster
+        ? cluster.connect(StringCodec.UTF8)
+        : ((RedisClient) client).connect(StringCodec.UTF8);
+  }
+
+  private static RedisScriptingAsyncCommands<String, String> scripting(
+      StatefulConnection<String, String> connection) {
+    return connection instanceof StatefulRedisClusterConnection<String, String> cluster
+        ? cluster.async()
+        : ((StatefulRedisConnection<String, String>) connection).async();
+  }
+
+  /**
+   * A client of one server, or of the master that Redis Sentinel names for a
+   * {@code redis-sentinel://} URI; Lettuce queries the sentinels again on every reconnection, so a
+   * failover moves the store to the new master.
+   */
+  private static RedisClient standaloneClient(ClientResources resources, RedisURI uri) {
+    RedisClient client = RedisClient.create(resources, uri);
+    client.setOptions(ClientOptions.builder()
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .build());
+    return client;
+  }
+
+  /**
+   * A client of a Redis Cluster. It routes each call to the master of its keys' slot, follows
+   * MOVED and ASK redirections, and reloads the slot map when one arrives or a connection fails.
+   */
+  private static RedisClusterClient clusterClient(
+      ClientResources resources, List<RedisURI> seeds) {
+    RedisClusterClient client = RedisClusterClient.create(resources, seeds);
+    client.setOptions(ClusterClientOptions.builder()
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+            .enableAllAdaptiveRefreshTriggers()
+            .build())
+        .build());
+    return client;
   }
 
   public static Builder builder() {
@@ -168,14 +225,36 @@ public final class RedisStore implements RateLimitStore {
     return uri.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^@/]*@", "$1***@");
   }
 
-  /** Writes a URI for logs: scheme, host, port and database, without credentials. */
+  /**
+   * Writes a URI for logs: scheme, hosts, ports, database and Sentinel master name, without
+   * credentials.
+   */
   static String mask(RedisURI uri) {
+    boolean credentials = uri.getPassword() != null || uri.getUsername() != null;
+    String userInfo = credentials ? "***@" : "";
+    if (uri.getSentinelMasterId() != null) {
+      List<String> sentinels = uri.getSentinels().stream()
+          .map(sentinel -> sentinel.getHost() + ":" + sentinel.getPort())
+          .toList();
+      return (uri.isSsl() ? "rediss-sentinel://" : "redis-sentinel://") + userInfo
+          + String.join(",", sentinels) + "/" + uri.getDatabase() + "#"
+          + uri.getSentinelMasterId();
+    }
     if (uri.getHost() == null) {
       return uri.toString();
     }
-    boolean credentials = uri.getPassword() != null || uri.getUsername() != null;
-    return (uri.isSsl() ? "rediss://" : "redis://") + (credentials ? "***@" : "")
+    return (uri.isSsl() ? "rediss://" : "redis://") + userInfo
         + uri.getHost() + ":" + uri.getPort() + "/" + uri.getDatabase();
+  }
+
+  /** Writes the seed nodes of a cluster for logs, without credentials. */
+  static String maskSeeds(List<RedisURI> seeds) {
+    RedisURI first = seeds.get(0);
+    boolean credentials = first.getPassword() != null || first.getUsername() != null;
+    List<String> nodes = seeds.stream().map(seed -> seed.getHost() + ":" + seed.getPort())
+        .toList();
+    return (first.isSsl() ? "rediss://" : "redis://") + (credentials ? "***@" : "")
+        + String.join(",", nodes) + " (cluster)";
   }
 
   /** Returns the time source in {@link TimeMode#CLIENT}, or null to read the server's time. */
@@ -186,6 +265,7 @@ public final class RedisStore implements RateLimitStore {
   /** Options of a {@link RedisStore}. */
   public static final class Builder {
     private RedisURI uri = RedisURI.create("redis://127.0.0.1:6379");
+    private List<RedisURI> clusterSeeds;
     private String keyPrefix = "sluice";
     private TimeMode timeMode = TimeMode.SERVER;
     private TimeSource timeSource = TimeSource.system();
@@ -199,19 +279,58 @@ public final class RedisStore implements RateLimitStore {
 
     private Builder() {}
 
-    /** Sets the server; by default {@code redis://127.0.0.1:6379}. */
+    /**
+     * Sets the server; by default {@code redis://127.0.0.1:6379}. Replaces any
+     * {@link #clusterSeeds(String) cluster seeds}.
+     */
     public Builder uri(RedisURI uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
+      this.clusterSeeds = null;
       return this;
     }
 
     /**
-     * Sets the server as a Redis URI such as {@code redis://:password@host:6379/0}.
+     * Sets the server as a Redis URI such as {@code redis://:password@host:6379/0}, or a Redis
+     * Sentinel URI such as {@code redis-sentinel://host1:26379,host2:26379/0#mymaster}, which
+     * connects to the master that the sentinels name for {@code mymaster} and follows it
+     * through failovers. Replaces any {@link #clusterSeeds(String) cluster seeds}.
      *
-     * @throws IllegalArgumentException if the URI is invalid
+     * @throws IllegalArgumentException if the URI is invalid, or is a {@code redis://} URI with
+     *     several hosts, which only {@link #clusterSeeds(String)} accepts
      */
     public Builder uri(String uri) {
-      return uri(RedisURI.create(Objects.requireNonNull(uri, "uri")));
+      RedisURI parsed = RedisURI.create(Objects.requireNonNull(uri, "uri"));
+      if (parsed.getHost() != null && parsed.getHost().contains(",")) {
+        throw new IllegalArgumentException("uri must name one server or use redis-sentinel://,"
+            + " got '" + maskUserInfo(uri) + "'; for a Redis Cluster use clusterSeeds");
+      }
+      return uri(parsed);
+    }
+
+    /**
+     * Connects to a Redis Cluster through seed nodes written as one URI with a comma-separated
+     * host list, such as {@code redis://:password@host1:6379,host2:6379,host3:6379}. The store
+     * learns the other nodes and the slot map from the seeds, sends each decision to the master
+     * of its keys' slot, and follows slot moves. A cluster has only database 0. Replaces any
+     * {@link #uri(String) uri}.
+     *
+     * @throws IllegalArgumentException if the seeds are not such a URI
+     */
+    public Builder clusterSeeds(String seeds) {
+      Objects.requireNonNull(seeds, "seeds");
+      List<RedisURI> parsed;
+      try {
+        parsed = RedisClusterURIUtil.toRedisURIs(URI.create(seeds));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("clusterSeeds must be a URI such as"
+            + " redis://host1:6379,host2:6379, got '" + maskUserInfo(seeds) + "'", e);
+      }
+      if (parsed.isEmpty()) {
+        throw new IllegalArgumentException("clusterSeeds must name at least one node, got '"
+            + maskUserInfo(seeds) + "'");
+      }
+      this.clusterSeeds = List.copyOf(parsed);
+      return this;
     }
 
     /**

@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 public final class RedisServer implements AutoCloseable {
 
   private static final long START_TIMEOUT_SECONDS = 30;
+  private static final String READY_LINE = "Ready to accept connections";
 
   private final Process process;
   private final Path directory;
@@ -45,6 +46,43 @@ public final class RedisServer implements AutoCloseable {
     this.process = process;
     this.directory = directory;
     this.port = port;
+  }
+
+  /**
+   * Starts a server from {@link #binary()} with more command-line options, such as
+   * {@code --replicaof} or {@code --cluster-enabled}, and returns once it replies to PING.
+   */
+  static RedisServer start(String... options) {
+    try {
+      return start(binary(), freePort(), List.of(options));
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to start redis-server", e);
+    }
+  }
+
+  /**
+   * Starts a Redis Sentinel from {@link #binary()} that monitors the master on a port of
+   * 127.0.0.1 as {@code masterName} with a quorum of 1. It considers the master down after
+   * 500 ms without a reply and may start a new failover 2 s after one failed.
+   */
+  static RedisServer startSentinel(String masterName, int masterPort) {
+    try {
+      int port = freePort();
+      Path directory = Files.createTempDirectory("sluice-sentinel-test");
+      Path config = directory.resolve("sentinel.conf");
+      Files.writeString(config, String.join("\n",
+          "port " + port,
+          "bind 127.0.0.1",
+          "dir " + directory,
+          "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1",
+          "sentinel down-after-milliseconds " + masterName + " 500",
+          "sentinel failover-timeout " + masterName + " 2000",
+          ""));
+      List<String> command = List.of(binary().toString(), config.toString(), "--sentinel");
+      return launch(command, directory, port, "Sentinel ID is");
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to start redis-server --sentinel", e);
+    }
   }
 
   /** Starts the server from {@link #binary()} and returns once it replies to PING. */
@@ -78,19 +116,29 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private static RedisServer start(Path binary, int port) {
+    return start(binary, port, List.of());
+  }
+
+  private static RedisServer start(Path binary, int port, List<String> options) {
     try {
       Path directory = Files.createTempDirectory("sluice-redis-test");
-      List<String> command = List.of(binary.toString(), "--port", Integer.toString(port),
-          "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
-          directory.toString(), "--daemonize", "no");
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      RedisServer server = new RedisServer(process, directory, port);
-      Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-      server.awaitReady();
-      return server;
+      List<String> command = new ArrayList<>(List.of(binary.toString(), "--port",
+          Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+          "--dir", directory.toString(), "--daemonize", "no"));
+      command.addAll(options);
+      return launch(command, directory, port, READY_LINE);
     } catch (IOException e) {
       throw new UncheckedIOException("failed to start redis-server", e);
     }
+  }
+
+  private static RedisServer launch(
+      List<String> command, Path directory, int port, String readyLine) throws IOException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    RedisServer server = new RedisServer(process, directory, port);
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+    server.awaitReady(readyLine);
+    return server;
   }
 
   public int port() {
@@ -127,9 +175,10 @@ public final class RedisServer implements AutoCloseable {
   }
 
   /** Waits for the log line that reports the server ready, then sends PING. */
-  private void awaitReady() throws IOException {
+  private void awaitReady(String readyLine) throws IOException {
     CountDownLatch ready = new CountDownLatch(1);
-    Thread reader = new Thread(() -> drainOutput(ready), "redis-server-" + port + "-output");
+    Thread reader = new Thread(
+        () -> drainOutput(ready, readyLine), "redis-server-" + port + "-output");
     reader.setDaemon(true);
     reader.start();
     boolean started;
@@ -146,7 +195,7 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
-  private void drainOutput(CountDownLatch ready) {
+  private void drainOutput(CountDownLatch ready, String readyLine) {
     try (BufferedReader lines = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
@@ -154,7 +203,7 @@ public final class RedisServer implements AutoCloseable {
         synchronized (output) {
           output.add(line);
         }
-        if (line.contains("Ready to accept connections")) {
+        if (line.contains(readyLine)) {
           ready.countDown();
         }
       }

@@ -7,7 +7,10 @@ import dev.sluice.Algorithm;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterURIUtil;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The builder checks, URI masking and local share, which need no server. */
@@ -19,6 +22,39 @@ class RedisStoreOptionsTest {
         .isEqualTo("redis://***@host:6390/2");
     assertThat(RedisStore.mask(RedisURI.create("redis://host")))
         .isEqualTo("redis://host:6379/0");
+  }
+
+  @Test
+  void mask_sentinelUriWithPassword_keepsSentinelsAndMasterName() {
+    RedisURI uri = RedisURI.create("redis-sentinel://:secret@s1:26379,s2:26380/3#mymaster");
+
+    assertThat(RedisStore.mask(uri)).isEqualTo("redis-sentinel://***@s1:26379,s2:26380/3#mymaster");
+  }
+
+  @Test
+  void maskSeeds_clusterSeedsWithPassword_listsNodesWithoutCredentials() {
+    String seeds = "redis://:secret@n1:7000,n2:7001,n3";
+
+    List<RedisURI> parsed = RedisClusterURIUtil.toRedisURIs(URI.create(seeds));
+
+    assertThat(RedisStore.maskSeeds(parsed))
+        .isEqualTo("redis://***@n1:7000,n2:7001,n3:6379 (cluster)");
+  }
+
+  @Test
+  void clusterSeeds_notAUri_throwsWithMaskedValue() {
+    assertThatThrownBy(() -> RedisStore.builder().clusterSeeds("redis://:secret@a b:1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("clusterSeeds must be a URI such as redis://host1:6379,host2:6379, got"
+            + " 'redis://***@a b:1'");
+  }
+
+  @Test
+  void uri_severalHosts_throwsAndNamesClusterSeeds() {
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://:secret@n1:7000,n2:7001"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("uri must name one server or use redis-sentinel://, got"
+            + " 'redis://***@n1:7000,n2:7001'; for a Redis Cluster use clusterSeeds");
   }
 
   @Test

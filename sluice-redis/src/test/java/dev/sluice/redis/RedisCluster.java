@@ -1,0 +1,120 @@
+package dev.sluice.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+/**
+ * A throwaway Redis Cluster of masters without replicas, each a {@link RedisServer} on a free
+ * port of 127.0.0.1. The slots are split into equal ranges by {@code CLUSTER ADDSLOTS} and the
+ * nodes joined by {@code CLUSTER MEET}, which needs no {@code redis-cli} and works on Redis 6.2
+ * as on 7.
+ */
+final class RedisCluster implements AutoCloseable {
+
+  private static final int SLOTS = 16_384;
+  private static final long READY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+  private final List<RedisServer> nodes = new ArrayList<>();
+  private final RedisClient client = RedisClient.create();
+  private final List<RedisCommands<String, String>> commands = new ArrayList<>();
+
+  private RedisCluster() {}
+
+  /** Starts the masters and returns once every node reports {@code cluster_state:ok}. */
+  static RedisCluster start(int masters) {
+    RedisCluster cluster = new RedisCluster();
+    try {
+      for (int i = 0; i < masters; i++) {
+        RedisServer node = RedisServer.start("--cluster-enabled", "yes",
+            "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000");
+        cluster.nodes.add(node);
+        cluster.commands.add(cluster.client.connect(RedisURI.create(node.uri())).sync());
+      }
+      cluster.assignSlots();
+      cluster.awaitOk();
+      return cluster;
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  /** Returns the seed URI of all nodes, such as {@code redis://127.0.0.1:40001,127.0.0.1:40002}. */
+  String seeds() {
+    List<String> addresses = nodes.stream().map(node -> "127.0.0.1:" + node.port()).toList();
+    return "redis://" + String.join(",", addresses);
+  }
+
+  /** Returns a connection to each node, in start order; node i serves the i-th slot range. */
+  List<RedisCommands<String, String>> nodeCommands() {
+    return commands;
+  }
+
+  /**
+   * Returns the connection to the master that serves the slot of a key now: the only one that
+   * runs a command on the key instead of redirecting it with MOVED.
+   */
+  RedisCommands<String, String> masterOf(String key) {
+    for (RedisCommands<String, String> node : commands) {
+      try {
+        node.exists(key);
+        return node;
+      } catch (RedisCommandExecutionException moved) {
+        // Another master serves the slot.
+      }
+    }
+    throw new IllegalStateException("no master serves the key " + key);
+  }
+
+  /** Returns the first slot of the range that node i serves. */
+  private int firstSlot(int node) {
+    return (int) ((long) SLOTS * node / nodes.size());
+  }
+
+  private void assignSlots() {
+    int masters = nodes.size();
+    for (int i = 0; i < masters; i++) {
+      commands.get(i).clusterAddSlots(IntStream.range(firstSlot(i), firstSlot(i + 1)).toArray());
+    }
+    for (int i = 1; i < masters; i++) {
+      commands.get(0).clusterMeet("127.0.0.1", nodes.get(i).port());
+    }
+  }
+
+  private void awaitOk() {
+    long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
+    String known = "cluster_known_nodes:" + nodes.size();
+    for (RedisCommands<String, String> node : commands) {
+      String info = node.clusterInfo();
+      while (!info.contains("cluster_state:ok") || !info.contains(known)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("cluster not ready within 60 s; CLUSTER INFO: " + info);
+        }
+        pause();
+        info = node.clusterInfo();
+      }
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(50);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the cluster", e);
+    }
+  }
+
+  /** Stops every node. */
+  @Override
+  public void close() {
+    client.shutdown();
+    nodes.forEach(RedisServer::close);
+  }
+}

@@ -1,0 +1,242 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Decision;
+import dev.sluice.Decision.Source;
+import dev.sluice.Limit;
+import dev.sluice.Policy;
+import dev.sluice.store.PolicyBinding;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store on a real Redis Cluster of three masters without replicas. Decisions run on a fake
+ * clock that does not move ({@link TimeMode#CLIENT}), so no refill happens between requests,
+ * however slow the machine.
+ */
+class RedisStoreClusterTest {
+
+  /** A token bucket of 5 per 60 s: a fresh key admits 5 at once, then one per 12 s. */
+  private static final Limit BUCKET = Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofSeconds(60));
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  private static RedisCluster cluster;
+
+  private final FakeClock clock = new FakeClock(1_800_000_000_000_000_000L);
+  private final List<RedisStore> stores = new ArrayList<>();
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = RedisCluster.start(3);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  @AfterEach
+  void closeStores() {
+    stores.forEach(RedisStore::close);
+  }
+
+  @Test
+  void bind_policyOfThreeLimits_putsAllKeysOfOneUserKeyInOneSlot() {
+    Policy policy = Policy.of("slots", BUCKET.withName("per-minute"),
+        Limit.of(Algorithm.FIXED_WINDOW, 100, Duration.ofHours(1)).withName("per-hour"),
+        Limit.of(Algorithm.GCRA, 10, Duration.ofSeconds(1)).withName("per-second"));
+    RedisBinding binding = (RedisBinding) store(FailureMode.DENY).bind(policy);
+    String[] keys = binding.keysOf("tenant-a:user-42");
+    RedisCommands<String, String> node = cluster.nodeCommands().get(0);
+
+    List<Long> slots = Arrays.stream(keys).map(node::clusterKeyslot).toList();
+    Decision decision = binding.tryAcquire("tenant-a:user-42", 1, 0);
+
+    assertThat(slots).hasSize(3).containsOnly(slots.get(0));
+    assertThat(decision.source()).isEqualTo(Source.STORE);
+    assertThat(decision.allowed()).isTrue();
+    assertThat(cluster.nodeCommands()).anySatisfy(
+        master -> assertThat(master.exists(keys)).isEqualTo(3));
+  }
+
+  @Test
+  void tryAcquire_sevenRequestsOnBucketOfFive_admitsFiveDeniesTwo() {
+    PolicyBinding binding = store(FailureMode.DENY).bind(Policy.of("single", BUCKET));
+
+    List<Decision> decisions = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      decisions.add(binding.tryAcquire("tenant-a:user-42", 1, 0));
+    }
+
+    assertThat(decisions).allSatisfy(d -> assertThat(d.source()).isEqualTo(Source.STORE));
+    assertThat(decisions).extracting(Decision::allowed)
+        .containsExactly(true, true, true, true, true, false, false);
+    // Remaining after each admission: 5 - 1 = 4, then 3, 2, 1, 0; the denials leave 0.
+    assertThat(decisions).extracting(Decision::remaining).containsExactly(4L, 3L, 2L, 1L, 0L,
+        0L, 0L);
+  }
+
+  @Test
+  void tryAcquire_thousandKeysOnAllMasters_admitFiveOfSevenEach() {
+    PolicyBinding binding = store(FailureMode.DENY).bind(Policy.of("bulk", BUCKET));
+    List<String> userKeys = new ArrayList<>();
+    for (int i = 0; i < 1_000; i++) {
+      userKeys.add("tenant-" + (i % 7) + ":user-" + i);
+    }
+
+    List<List<Decision>> byKey = decideRounds(binding, userKeys, 7);
+
+    for (int i = 0; i < userKeys.size(); i++) {
+      List<Decision> decisions = byKey.get(i);
+      assertThat(decisions).as(userKeys.get(i))
+          .allSatisfy(d -> assertThat(d.source()).isEqualTo(Source.STORE))
+          .extracting(Decision::remaining).containsExactly(4L, 3L, 2L, 1L, 0L, 0L, 0L);
+      assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(5);
+    }
+    List<Integer> keysPerMaster = cluster.nodeCommands().stream()
+        .map(master -> master.keys("sluice:{bulk:*").size()).toList();
+    assertThat(keysPerMaster).as("keys per master").allSatisfy(n -> assertThat(n).isPositive());
+    assertThat(keysPerMaster.stream().mapToInt(Integer::intValue).sum()).isEqualTo(1_000);
+  }
+
+  @Test
+  void tryAcquire_slotMovedAfterStoreStarted_followsRedirectionAndCountsExactly() {
+    RedisBinding binding = (RedisBinding) store(FailureMode.DENY).bind(Policy.of("moved", BUCKET));
+    String key = binding.keysOf("tenant-b:user-9")[0];
+    RedisCommands<String, String> from = cluster.masterOf(key);
+    RedisCommands<String, String> to = cluster.nodeCommands().stream()
+        .filter(node -> node != from).findFirst().orElseThrow();
+    moveEmptySlot(Math.toIntExact(from.clusterKeyslot(key)), from, to);
+    from.configResetstat();
+
+    List<Decision> decisions = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      decisions.add(binding.tryAcquire("tenant-b:user-9", 1, 0));
+    }
+
+    // The store still maps the slot to the old master, which replies MOVED; the store follows.
+    assertThat(decisions).allSatisfy(d -> assertThat(d.source()).isEqualTo(Source.STORE));
+    assertThat(decisions).extracting(Decision::remaining).containsExactly(4L, 3L, 2L, 1L, 0L,
+        0L, 0L);
+    assertThat(decisions.stream().filter(Decision::allowed).count()).isEqualTo(5);
+    assertThat(to.exists(key)).isEqualTo(1);
+    assertThat(from.info("errorstats")).as("errors the old master replied")
+        .contains("errorstat_MOVED:count=");
+  }
+
+  /**
+   * Gives a slot without keys to another master, with a new config epoch so that the other
+   * nodes accept the change. The old master redirects requests for the slot at once.
+   */
+  private static void moveEmptySlot(
+      int slot, RedisCommands<String, String> from, RedisCommands<String, String> to) {
+    String target = to.clusterMyId();
+    to.clusterBumpepoch();
+    to.clusterSetSlotNode(slot, target);
+    from.clusterSetSlotNode(slot, target);
+  }
+
+  @Test
+  void tryAcquire_scriptFlushedOnEveryMaster_reloadsAndChargesOnce() {
+    PolicyBinding binding = store(FailureMode.DENY).bind(Policy.of("flushed", BUCKET));
+    Decision first = binding.tryAcquire("user-3", 1, 0);
+    cluster.nodeCommands().forEach(RedisCommands::scriptFlush);
+
+    Decision second = binding.tryAcquire("user-3", 1, 0);
+
+    // 5 - 1 = 4 after the first admission; the reload charges only once: 3 after the second.
+    assertThat(first.remaining()).isEqualTo(4);
+    assertThat(second.source()).isEqualTo(Source.STORE);
+    assertThat(second.remaining()).isEqualTo(3);
+    String sha = cluster.nodeCommands().get(0).digest(DecisionScript.assemble());
+    assertThat(cluster.nodeCommands()).as("masters holding the reloaded script")
+        .allSatisfy(master -> assertThat(master.scriptExists(sha)).containsExactly(true));
+  }
+
+  @Test
+  void tryAcquire_scriptErrorOnCluster_decidesByFailureModeAndLogsFailure() {
+    RedisStore store = store(FailureMode.ALLOW);
+    RedisBinding binding = (RedisBinding) store.bind(Policy.of("broken", BUCKET));
+    String key = binding.keysOf("user-7")[0];
+    // A string where the script expects a hash: HMGET fails inside the script with WRONGTYPE.
+    cluster.masterOf(key).set(key, "not a hash");
+    List<LogRecord> logged = new ArrayList<>();
+    Handler capture = capture(logged);
+
+    Decision decision;
+    try {
+      decision = binding.tryAcquire("user-7", 1, 0);
+    } finally {
+      Logger.getLogger(RedisStore.class.getName()).removeHandler(capture);
+    }
+
+    assertThat(decision.source()).isEqualTo(Source.FAILED_OPEN);
+    assertThat(decision.remaining()).isZero();
+    assertThat(store.breakerOpen()).isTrue();
+    assertThat(logged).filteredOn(r -> r.getLevel() == Level.WARNING).singleElement()
+        .satisfies(r -> assertThat(r.getThrown()).hasMessageContaining("WRONGTYPE"));
+  }
+
+  /**
+   * Sends one request per key per round, all keys of a round in flight at once, and waits for a
+   * round before the next, so that each key gets its requests in order.
+   */
+  private static List<List<Decision>> decideRounds(
+      PolicyBinding binding, List<String> userKeys, int rounds) {
+    List<List<Decision>> byKey = new ArrayList<>();
+    userKeys.forEach(k -> byKey.add(new ArrayList<>()));
+    for (int round = 0; round < rounds; round++) {
+      List<CompletableFuture<Decision>> inFlight = userKeys.stream()
+          .map(k -> binding.tryAcquireAsync(k, 1, 0).toCompletableFuture()).toList();
+      for (int i = 0; i < userKeys.size(); i++) {
+        byKey.get(i).add(inFlight.get(i).join());
+      }
+    }
+    return byKey;
+  }
+
+  private static Handler capture(List<LogRecord> logged) {
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        synchronized (logged) {
+          logged.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger.getLogger(RedisStore.class.getName()).addHandler(handler);
+    return handler;
+  }
+
+  private RedisStore store(FailureMode mode) {
+    RedisStore store = RedisStore.builder()
+        .clusterSeeds(cluster.seeds())
+        .timeMode(TimeMode.CLIENT)
+        .timeSource(clock)
+        .commandTimeout(TIMEOUT)
+        .onFailure(mode)
+        .build();
+    stores.add(store);
+    return store;
+  }
+}
