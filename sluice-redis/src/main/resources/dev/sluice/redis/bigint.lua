@@ -1,3 +1,175 @@
+-- The fast path: a one-limit token bucket or leaky bucket decision whose numbers are all
+-- small enough to stay exact integers in doubles, decided inline before any of the library
+-- below is created. Redis runs the whole script on every call, and creating its functions
+-- and tables, then calling them, costs far more than the arithmetic of the common case.
+--
+-- It ports BucketMeter as bucket_tokens, Bucket.check, Bucket.admit and Bucket.reset_at in
+-- token_bucket.lua do, with times relative to the request as there. Every input is checked
+-- first: cost, limit, period, burst and stored tokens below 2^51, stored times within
+-- 2,251,798 s of the request (so relative times are below 2^51 as well), and every product
+-- below 2^53 before it is divided. A sum of up to four values below 2^51 stays below 2^53,
+-- so every result is exact. When any check fails, nothing has been written yet and the
+-- `break` falls through to the general path, which decides with the exact library.
+-- Divisions use math.fmod, which is exact, so (a - fmod(a, b)) / b is an exact quotient.
+do
+  local argv = ARGV
+  local algorithm = argv[5]
+  if #KEYS == 1 and #argv == 9
+      and (algorithm == 'token_bucket' or algorithm == 'leaky_bucket') then
+    repeat
+      local small, exact, second = 2251799813685248, 9007199254740992, 1000000000
+      local fmod, find, sub, format = math.fmod, string.find, string.sub, string.format
+      local cost, max_delay = tonumber(argv[2]), tonumber(argv[3])
+      local limit, period, burst = tonumber(argv[6]), tonumber(argv[7]), tonumber(argv[8])
+      if not (cost and max_delay and limit and period and burst) then break end
+      if not (cost >= 0 and cost < small and cost % 1 == 0 and max_delay >= 0
+          and limit >= 1 and limit < small and limit % 1 == 0
+          and period >= 1 and period < small and period % 1 == 0
+          and burst >= 0 and burst < small and burst % 1 == 0) then
+        break
+      end
+      -- The request time as whole seconds and nanoseconds.
+      local sec, nsec
+      local now_text = argv[1]
+      if now_text == '' then
+        if redis.replicate_commands then
+          redis.replicate_commands()
+        end
+        local time = redis.call('TIME')
+        sec, nsec = tonumber(time[1]), tonumber(time[2]) * 1000
+      else
+        local n = #now_text
+        if n > 19 or not find(now_text, '^%d+$') then break end
+        if n > 9 then
+          sec, nsec = tonumber(sub(now_text, 1, n - 9)), tonumber(sub(now_text, n - 8))
+        else
+          sec, nsec = 0, tonumber(now_text)
+        end
+      end
+      -- Later requests would need the times capped at Long.MAX_VALUE.
+      if sec > 9214364836 then break end
+      -- The stored state: `ref` relative to the request, nil when there is none.
+      local key = KEYS[1]
+      local values = redis.call('HMGET', key, 'ref', 'tokens')
+      local ref, tokens
+      local ref_text = values[1]
+      if ref_text then
+        local n = #ref_text
+        if n > 19 or not find(ref_text, '^%d+$') then break end
+        local ref_sec, ref_nsec = 0, tonumber(ref_text)
+        if n > 9 then
+          ref_sec, ref_nsec = tonumber(sub(ref_text, 1, n - 9)), tonumber(sub(ref_text, n - 8))
+        end
+        local seconds = ref_sec - sec
+        if seconds >= 2251799 or seconds <= -2251799 then break end
+        ref = seconds * second + (ref_nsec - nsec)
+        tokens = tonumber(values[2])
+        if not tokens or tokens % 1 ~= 0 or tokens >= small or tokens <= -small then break end
+      end
+      -- bucket_tokens: the tokens held now, and whether the bucket is full.
+      local level = burst
+      local elapsed = 0
+      if ref then
+        elapsed = -ref
+        if elapsed <= 0 then
+          level = math.max(0, math.min(burst, tokens))
+        else
+          local missing = burst - tokens
+          local product = elapsed * limit
+          if missing > 0 and product < exact then
+            local gained = (product - fmod(product, period)) / period
+            if gained < missing then
+              level = math.max(0, tokens + gained)
+            end
+          elseif missing > 0 and missing * period >= exact then
+            -- Both products are large: comparing them needs the library.
+            break
+          end
+        end
+      end
+      local full = ref == nil or level == burst
+      local since_ref = elapsed > 0 and elapsed or 0
+      -- bucket_nanos_until(burst): the wait until the bucket is full.
+      local until_full = 0
+      if ref and burst > tokens then
+        local need = (burst - tokens) * period
+        if need >= exact then break end
+        local rest = fmod(need, limit)
+        until_full = (need - rest) / limit + (rest > 0 and 1 or 0) - since_ref
+        if until_full < 0 then until_full = 0 end
+      end
+      local allowed, remaining, reset_after, retry_after, delay = false, level, until_full, '-1', 0
+      if cost <= burst then
+        delay = (argv[9] == '1') and until_full or 0
+        if level >= cost and delay <= max_delay then
+          allowed, remaining, retry_after = true, level - cost, '0'
+          -- bucket_until_full_after(cost)
+          local need = full and cost * period or (burst + cost - tokens) * period
+          if need >= exact then break end
+          local rest = fmod(need, limit)
+          reset_after = (need - rest) / limit + (rest > 0 and 1 or 0)
+          if not full then
+            reset_after = reset_after - since_ref
+            if reset_after < 0 then reset_after = 0 end
+          end
+        else
+          delay = 0
+          -- bucket_nanos_until(cost), or the part of the delay beyond the longest accepted.
+          local wait = 0
+          if ref and cost > tokens then
+            local need = (cost - tokens) * period
+            if need >= exact then break end
+            local rest = fmod(need, limit)
+            wait = (need - rest) / limit + (rest > 0 and 1 or 0) - since_ref
+            if wait < 0 then wait = 0 end
+          end
+          local over = (argv[9] == '1') and until_full - max_delay or 0
+          retry_after = format('%d', over > wait and over or wait)
+        end
+      end
+      if allowed and cost > 0 then
+        -- Bucket.admit: a full bucket restarts at now, otherwise `ref` moves by whole periods.
+        local new_ref, new_tokens = 0, burst - cost
+        if not full then
+          local periods = (since_ref - fmod(since_ref, period)) / period
+          local gained = periods * limit
+          if gained >= exact then break end
+          new_ref, new_tokens = ref + periods * period, tokens + gained - cost
+        end
+        -- Bucket.reset_at, for the expiry.
+        local need = (burst - new_tokens) * period
+        if need >= exact or need <= -exact then break end
+        local rest = fmod(need, limit)
+        local left = new_ref + (need - rest) / limit + (rest > 0 and 1 or 0)
+        -- Clock.absolute: the new `ref` as nanoseconds since the epoch.
+        local nanos = nsec + new_ref
+        local out_nsec = fmod(nanos, second)
+        if out_nsec < 0 then out_nsec = out_nsec + second end
+        local out_sec = sec + (nanos - out_nsec) / second
+        local new_ref_text
+        if out_sec > 0 then
+          new_ref_text = format('%d%09d', out_sec, out_nsec)
+        elseif out_sec == 0 then
+          new_ref_text = format('%d', out_nsec)
+        else
+          break
+        end
+        redis.call('HSET', key, 'ref', new_ref_text, 'tokens', format('%d', new_tokens))
+        if argv[4] == '1' then
+          rest = fmod(left, 1000000)
+          local millis = (left - rest) / 1000000 + (rest > 0 and 1 or 0)
+          redis.call('PEXPIRE', key, format('%d', millis > 1 and millis or 1))
+        end
+      end
+      if reset_after < 0 then reset_after = 0 end
+      do
+        return {allowed and 1 or 0, format('%d', remaining), format('%d', reset_after),
+                retry_after, format('%d', delay), 0}
+      end
+    until true
+  end
+end
+
 -- Exact signed integers for the decision scripts.
 --
 -- Redis runs Lua 5.1, whose only number type is a double: exact for integers below 2^53 only.
