@@ -170,6 +170,8 @@ do
   end
 end
 
+-- The general path.
+
 -- Exact signed integers for the decision scripts.
 --
 -- Redis runs Lua 5.1, whose only number type is a double: exact for integers below 2^53 only.
