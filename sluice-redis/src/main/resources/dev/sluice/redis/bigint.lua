@@ -1,21 +1,22 @@
--- The fast path: a one-limit token bucket or leaky bucket decision whose numbers are all
--- small enough to stay exact integers in doubles, decided inline before any of the library
--- below is created. Redis runs the whole script on every call, and creating its functions
--- and tables, then calling them, costs far more than the arithmetic of the common case.
+-- The fast path: a one-limit token bucket, leaky bucket or fixed window decision whose
+-- numbers are all small enough to stay exact integers in doubles, decided inline before any
+-- of the library below is created. Redis runs the whole script on every call, and creating
+-- its functions and tables, then calling them, costs far more than this arithmetic.
 --
--- It ports BucketMeter as bucket_tokens, Bucket.check, Bucket.admit and Bucket.reset_at in
--- token_bucket.lua do, with times relative to the request as there. Every input is checked
--- first: cost, limit, period, burst and stored tokens below 2^51, stored times within
--- 2,251,798 s of the request (so relative times are below 2^51 as well), and every product
--- below 2^53 before it is divided. A sum of up to four values below 2^51 stays below 2^53,
--- so every result is exact. When any check fails, nothing has been written yet and the
--- `break` falls through to the general path, which decides with the exact library.
--- Divisions use math.fmod, which is exact, so (a - fmod(a, b)) / b is an exact quotient.
+-- It ports BucketMeter and FixedWindowMeter as token_bucket.lua and fixed_window.lua do,
+-- with times relative to the request as there. Every input is checked first: cost, limit,
+-- period, burst and the stored count below 2^51, a stored time within 2,251,798 s of the
+-- request (so relative times are below 2^51 as well), and every product below 2^53 before it
+-- is divided. A sum of up to four values below 2^51 stays below 2^53, so every result is
+-- exact. When any check fails, nothing has been written yet, and `break` falls through to the
+-- general path, which decides with the exact library. Divisions use math.fmod, which is
+-- exact, so (a - fmod(a, b)) / b is an exact quotient.
 do
   local argv = ARGV
   local algorithm = argv[5]
+  local window = algorithm == 'fixed_window'
   if #KEYS == 1 and #argv == 9
-      and (algorithm == 'token_bucket' or algorithm == 'leaky_bucket') then
+      and (window or algorithm == 'token_bucket' or algorithm == 'leaky_bucket') then
     repeat
       local small, exact, second = 2251799813685248, 9007199254740992, 1000000000
       local fmod, find, sub, format = math.fmod, string.find, string.sub, string.format
@@ -48,9 +49,14 @@ do
       end
       -- Later requests would need the times capped at Long.MAX_VALUE.
       if sec > 9214364836 then break end
-      -- The stored state: `ref` relative to the request, nil when there is none.
+      -- The stored state: a time relative to the request (`ref` or `window_start`) and a
+      -- count (`tokens` or `used`), both nil when there is no state.
       local key = KEYS[1]
-      local values = redis.call('HMGET', key, 'ref', 'tokens')
+      local time_field, count_field = 'ref', 'tokens'
+      if window then
+        time_field, count_field = 'window_start', 'used'
+      end
+      local values = redis.call('HMGET', key, time_field, count_field)
       local ref, tokens
       local ref_text = values[1]
       if ref_text then
@@ -66,82 +72,114 @@ do
         tokens = tonumber(values[2])
         if not tokens or tokens % 1 ~= 0 or tokens >= small or tokens <= -small then break end
       end
-      -- bucket_tokens: the tokens held now, and whether the bucket is full.
-      local level = burst
-      local elapsed = 0
-      if ref then
-        elapsed = -ref
-        if elapsed <= 0 then
-          level = math.max(0, math.min(burst, tokens))
+      local allowed, remaining, reset_after, retry_after, delay = false, 0, 0, '-1', 0
+      -- The state to write when admitted, and the time until it is back to its initial state.
+      local new_ref, new_tokens, left
+      if window then
+        -- FixedWindowMeter: the window containing the request, or the stored one if later.
+        local offset
+        if fmod(period, second) == 0 then
+          offset = fmod(sec, period / second) * second + nsec
+        elseif fmod(second, period) == 0 then
+          offset = fmod(nsec, period)
         else
-          local missing = burst - tokens
-          local product = elapsed * limit
-          if missing > 0 and product < exact then
-            local gained = (product - fmod(product, period)) / period
-            if gained < missing then
-              level = math.max(0, tokens + gained)
+          break
+        end
+        local start = -offset
+        if ref and ref > start then
+          start = ref
+        end
+        local used = (ref == start) and tokens or 0
+        local until_end = start + period
+        remaining = limit - used
+        if remaining < 0 then remaining = 0 end
+        if cost > limit then
+          reset_after = used > 0 and until_end or 0
+        elseif cost <= remaining then
+          allowed, remaining, retry_after = true, remaining - cost, '0'
+          reset_after = (used + cost > 0) and until_end or 0
+          new_ref, new_tokens, left = start, used + cost, until_end
+        else
+          reset_after, retry_after = until_end, format('%d', until_end)
+        end
+      else
+        -- BucketMeter, bucket_tokens: the tokens held now, and whether the bucket is full.
+        local level = burst
+        local elapsed = 0
+        if ref then
+          elapsed = -ref
+          if elapsed <= 0 then
+            level = math.max(0, math.min(burst, tokens))
+          else
+            local missing = burst - tokens
+            local product = elapsed * limit
+            if missing > 0 and product < exact then
+              local gained = (product - fmod(product, period)) / period
+              if gained < missing then
+                level = math.max(0, tokens + gained)
+              end
+            elseif missing > 0 and missing * period >= exact then
+              -- Both products are large: comparing them needs the library.
+              break
             end
-          elseif missing > 0 and missing * period >= exact then
-            -- Both products are large: comparing them needs the library.
-            break
           end
         end
-      end
-      local full = ref == nil or level == burst
-      local since_ref = elapsed > 0 and elapsed or 0
-      -- bucket_nanos_until(burst): the wait until the bucket is full.
-      local until_full = 0
-      if ref and burst > tokens then
-        local need = (burst - tokens) * period
-        if need >= exact then break end
-        local rest = fmod(need, limit)
-        until_full = (need - rest) / limit + (rest > 0 and 1 or 0) - since_ref
-        if until_full < 0 then until_full = 0 end
-      end
-      local allowed, remaining, reset_after, retry_after, delay = false, level, until_full, '-1', 0
-      if cost <= burst then
-        delay = (argv[9] == '1') and until_full or 0
-        if level >= cost and delay <= max_delay then
-          allowed, remaining, retry_after = true, level - cost, '0'
-          -- bucket_until_full_after(cost)
-          local need = full and cost * period or (burst + cost - tokens) * period
+        local full = ref == nil or level == burst
+        local since_ref = elapsed > 0 and elapsed or 0
+        -- bucket_nanos_until(burst): the wait until the bucket is full.
+        local until_full = 0
+        if ref and burst > tokens then
+          local need = (burst - tokens) * period
           if need >= exact then break end
           local rest = fmod(need, limit)
-          reset_after = (need - rest) / limit + (rest > 0 and 1 or 0)
-          if not full then
-            reset_after = reset_after - since_ref
-            if reset_after < 0 then reset_after = 0 end
-          end
-        else
-          delay = 0
-          -- bucket_nanos_until(cost), or the part of the delay beyond the longest accepted.
-          local wait = 0
-          if ref and cost > tokens then
-            local need = (cost - tokens) * period
+          until_full = (need - rest) / limit + (rest > 0 and 1 or 0) - since_ref
+          if until_full < 0 then until_full = 0 end
+        end
+        remaining, reset_after = level, until_full
+        if cost <= burst then
+          delay = (argv[9] == '1') and until_full or 0
+          if level >= cost and delay <= max_delay then
+            allowed, remaining, retry_after = true, level - cost, '0'
+            -- bucket_until_full_after(cost)
+            local need = full and cost * period or (burst + cost - tokens) * period
             if need >= exact then break end
             local rest = fmod(need, limit)
-            wait = (need - rest) / limit + (rest > 0 and 1 or 0) - since_ref
-            if wait < 0 then wait = 0 end
+            reset_after = (need - rest) / limit + (rest > 0 and 1 or 0)
+            if not full then
+              reset_after = reset_after - since_ref
+              if reset_after < 0 then reset_after = 0 end
+            end
+            -- Bucket.admit: a full bucket restarts now, otherwise `ref` moves by whole periods.
+            new_ref, new_tokens = 0, burst - cost
+            if not full then
+              local periods = (since_ref - fmod(since_ref, period)) / period
+              local gained = periods * limit
+              if gained >= exact then break end
+              new_ref, new_tokens = ref + periods * period, tokens + gained - cost
+            end
+            -- Bucket.reset_at, for the expiry.
+            need = (burst - new_tokens) * period
+            if need >= exact or need <= -exact then break end
+            rest = fmod(need, limit)
+            left = new_ref + (need - rest) / limit + (rest > 0 and 1 or 0)
+          else
+            delay = 0
+            -- bucket_nanos_until(cost), or the part of the delay beyond the longest accepted.
+            local wait = 0
+            if ref and cost > tokens then
+              local need = (cost - tokens) * period
+              if need >= exact then break end
+              local rest = fmod(need, limit)
+              wait = (need - rest) / limit + (rest > 0 and 1 or 0) - since_ref
+              if wait < 0 then wait = 0 end
+            end
+            local over = (argv[9] == '1') and until_full - max_delay or 0
+            retry_after = format('%d', over > wait and over or wait)
           end
-          local over = (argv[9] == '1') and until_full - max_delay or 0
-          retry_after = format('%d', over > wait and over or wait)
         end
       end
       if allowed and cost > 0 then
-        -- Bucket.admit: a full bucket restarts at now, otherwise `ref` moves by whole periods.
-        local new_ref, new_tokens = 0, burst - cost
-        if not full then
-          local periods = (since_ref - fmod(since_ref, period)) / period
-          local gained = periods * limit
-          if gained >= exact then break end
-          new_ref, new_tokens = ref + periods * period, tokens + gained - cost
-        end
-        -- Bucket.reset_at, for the expiry.
-        local need = (burst - new_tokens) * period
-        if need >= exact or need <= -exact then break end
-        local rest = fmod(need, limit)
-        local left = new_ref + (need - rest) / limit + (rest > 0 and 1 or 0)
-        -- Clock.absolute: the new `ref` as nanoseconds since the epoch.
+        -- Clock.absolute: the new time as nanoseconds since the epoch.
         local nanos = nsec + new_ref
         local out_nsec = fmod(nanos, second)
         if out_nsec < 0 then out_nsec = out_nsec + second end
@@ -154,9 +192,9 @@ do
         else
           break
         end
-        redis.call('HSET', key, 'ref', new_ref_text, 'tokens', format('%d', new_tokens))
+        redis.call('HSET', key, time_field, new_ref_text, count_field, format('%d', new_tokens))
         if argv[4] == '1' then
-          rest = fmod(left, 1000000)
+          local rest = fmod(left, 1000000)
           local millis = (left - rest) / 1000000 + (rest > 0 and 1 or 0)
           redis.call('PEXPIRE', key, format('%d', millis > 1 and millis or 1))
         end
