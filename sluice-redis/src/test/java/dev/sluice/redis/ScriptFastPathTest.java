@@ -24,11 +24,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Checks the fast path at the top of the decision script, which decides a one-limit token or
- * leaky bucket with plain Lua numbers when every value is below its threshold, with values
- * just below and just above each threshold. The thresholds: cost, limit, period, burst and
- * stored tokens below 2^51; a stored time less than 2,251,799 whole seconds from the request;
- * the products (burst - tokens) * period and elapsed * limit below 2^53.
+ * Checks the fast path at the top of the decision script, with values just below and just
+ * above each of its thresholds. The fast path decides a one-limit token bucket, leaky bucket
+ * or fixed window with plain Lua numbers. The thresholds: cost, limit, period, burst and
+ * the stored count below 2^51. A stored time must be less than 2,251,799 whole seconds from
+ * the request, and the products (burst - tokens) * period and elapsed * limit below 2^53. A
+ * fixed window also needs a period of whole seconds or one that divides a second.
  *
  * <p>Three scripts are compared: the script as the store loads it, the same without its fast
  * path (the general path alone), and the fast path alone followed by {@code return 'general
@@ -109,6 +110,11 @@ class ScriptFastPathTest {
           null);
     }
 
+    static Request window(long limit, long period) {
+      return new Request(NOW, 1, NO_MAX, "fixed_window", limit, period, limit, false, null,
+          null);
+    }
+
     Request cost(long value) {
       return new Request(now, value, maxDelay, algorithm, limit, period, burst, shape, ref,
           tokens);
@@ -130,7 +136,9 @@ class ScriptFastPathTest {
     RedisCommands<String, String> commands = connection.sync();
     commands.del(key);
     if (request.ref() != null) {
-      commands.hset(key, Map.of("ref", request.ref(), "tokens", request.tokens()));
+      boolean window = request.algorithm().equals("fixed_window");
+      commands.hset(key, Map.of(window ? "window_start" : "ref", request.ref(),
+          window ? "used" : "tokens", request.tokens()));
     }
     return commands.evalsha(sha, ScriptOutputType.MULTI, new String[] {key}, request.args());
   }
@@ -160,7 +168,19 @@ class ScriptFastPathTest {
         new Request[] {Request.bucket(1L << 23, unit, (1L << 23) - 1).state(NOW - unit, 0),
             Request.bucket(1L << 23, unit, 1L << 23).state(NOW - unit, 0)},
         new Request[] {Request.bucket(1, unit, (1L << 23) - 1).state(NOW, 0),
-            Request.bucket(1, unit, 1L << 23).state(NOW, 0)});
+            Request.bucket(1, unit, 1L << 23).state(NOW, 0)},
+        // A fixed window takes the fast path only for a period of whole seconds or a divisor
+        // of a second: 1.5 s is neither, and 2,251,800 s is above 2^51 ns.
+        new Request[] {Request.window(1_000, SECOND), Request.window(1_000, 1_500_000_000L)},
+        new Request[] {Request.window(1_000, SECOND / 4),
+            Request.window(1_000, SECOND / 4 + 1)},
+        new Request[] {Request.window(1, 2_251_799 * SECOND),
+            Request.window(1, 2_251_800 * SECOND)},
+        new Request[] {Request.window(SMALL - 1, SECOND), Request.window(SMALL, SECOND)},
+        new Request[] {Request.window(1_000, SECOND).state(NOW, SMALL - 1),
+            Request.window(1_000, SECOND).state(NOW, SMALL)},
+        new Request[] {Request.window(1_000, SECOND).state(NOW - MAX_GAP_SECONDS * SECOND, 1),
+            Request.window(1_000, SECOND).state(NOW - (MAX_GAP_SECONDS + 1) * SECOND, 1)});
   }
 
   @Test
@@ -224,6 +244,12 @@ class ScriptFastPathTest {
     long maxDelay = random.nextBoolean() ? NO_MAX : random.nextLong(2 * EXACT);
     Request request = new Request(NOW + random.nextLong(SECOND), cost, maxDelay,
         shape ? "leaky_bucket" : "token_bucket", limit, period, burst, shape, null, null);
+    if (random.nextInt(3) == 0) {
+      long[] periods = {SECOND, SECOND / 4, 7 * SECOND, 1_500_000_000L, period,
+          2_251_799 * SECOND, 2_251_800 * SECOND};
+      request = new Request(request.now(), cost, maxDelay, "fixed_window", limit,
+          periods[random.nextInt(periods.length)], limit, false, null, null);
+    }
     if (random.nextInt(5) == 0) {
       return request;
     }
@@ -253,6 +279,11 @@ class ScriptFastPathTest {
           .withMode(Mode.SHAPE));
       limits.add(Limit.of(Algorithm.TOKEN_BUCKET, 2, Duration.ofNanos(edge)).withBurst(5));
     }
+    for (long seconds : new long[] {1, 2_251_799, 2_251_800}) {
+      limits.add(Limit.of(Algorithm.FIXED_WINDOW, 3, Duration.ofSeconds(seconds)));
+    }
+    limits.add(Limit.of(Algorithm.FIXED_WINDOW, SMALL - 1, Duration.ofMillis(250)));
+    limits.add(Limit.of(Algorithm.FIXED_WINDOW, SMALL, Duration.ofMillis(1_500)));
     for (long burst : new long[] {(1L << 23) - 1, 1L << 23}) {
       limits.add(Limit.of(Algorithm.TOKEN_BUCKET, 1L << 23, Duration.ofNanos(unit))
           .withBurst(burst));
