@@ -1,22 +1,23 @@
--- The fast path: a one-limit token bucket, leaky bucket or fixed window decision whose
+-- The fast path: a one-limit token bucket, leaky bucket, fixed window or GCRA decision whose
 -- numbers are all small enough to stay exact integers in doubles, decided inline before any
 -- of the library below is created. Redis runs the whole script on every call, and creating
 -- its functions and tables, then calling them, costs far more than this arithmetic.
 --
--- It ports BucketMeter and FixedWindowMeter as token_bucket.lua and fixed_window.lua do,
--- with times relative to the request as there. Every input is checked first: cost, limit,
--- period, burst and the stored count below 2^51, a stored time within 2,251,798 s of the
--- request (so relative times are below 2^51 as well), and every product below 2^53 before it
--- is divided. A sum of up to four values below 2^51 stays below 2^53, so every result is
--- exact. When any check fails, nothing has been written yet, and `break` falls through to the
--- general path, which decides with the exact library. Divisions use math.fmod, which is
--- exact, so (a - fmod(a, b)) / b is an exact quotient.
+-- It ports BucketMeter, FixedWindowMeter and GcraMeter as token_bucket.lua, fixed_window.lua
+-- and gcra.lua do, with times relative to the request as there. Every input is checked
+-- first: cost, limit, period, burst and the stored count below 2^51, a stored time within
+-- 2,251,798 s of the request (so relative times are below 2^51 as well), and every product
+-- below 2^53 before it is divided (below 2^51 where a sum follows). A sum of up to four
+-- values below 2^51 stays below 2^53, so every result is exact. When any check fails,
+-- nothing has been written yet, and `break` falls through to the general path, which decides
+-- with the exact library. Divisions use math.fmod, which is exact, so (a - fmod(a, b)) / b is
+-- an exact quotient.
 do
   local argv = ARGV
   local algorithm = argv[5]
-  local window = algorithm == 'fixed_window'
-  if #KEYS == 1 and #argv == 9
-      and (window or algorithm == 'token_bucket' or algorithm == 'leaky_bucket') then
+  local window, gcra = algorithm == 'fixed_window', algorithm == 'gcra'
+  if #KEYS == 1 and #argv == 9 and (window or gcra
+      or algorithm == 'token_bucket' or algorithm == 'leaky_bucket') then
     repeat
       local small, exact, second = 2251799813685248, 9007199254740992, 1000000000
       local fmod, find, sub, format = math.fmod, string.find, string.sub, string.format
@@ -49,12 +50,14 @@ do
       end
       -- Later requests would need the times capped at Long.MAX_VALUE.
       if sec > 9214364836 then break end
-      -- The stored state: a time relative to the request (`ref` or `window_start`) and a
-      -- count (`tokens` or `used`), both nil when there is no state.
+      -- The stored state: a time relative to the request (`ref`, `window_start` or `whole`)
+      -- and a count (`tokens`, `used` or `remainder`), both nil when there is no state.
       local key = KEYS[1]
       local time_field, count_field = 'ref', 'tokens'
       if window then
         time_field, count_field = 'window_start', 'used'
+      elseif gcra then
+        time_field, count_field = 'whole', 'remainder'
       end
       local values = redis.call('HMGET', key, time_field, count_field)
       local ref, tokens
@@ -101,6 +104,50 @@ do
           new_ref, new_tokens, left = start, used + cost, until_end
         else
           reset_after, retry_after = until_end, format('%d', until_end)
+        end
+      elseif gcra then
+        -- GcraMeter: the theoretical arrival time as whole nanoseconds and a remainder in
+        -- units of 1/limit ns, and cost * period / limit and burst * period / limit likewise.
+        local ahead_whole, ahead_rest = 0, 0
+        if ref and (ref > 0 or (ref == 0 and tokens > 0)) then
+          ahead_whole, ahead_rest = ref, tokens
+          if ahead_rest >= limit then ahead_rest = limit - 1 end
+        end
+        local cost_span, burst_span = cost * period, burst * period
+        if cost_span >= small or burst_span >= small then break end
+        local cost_rest, burst_rest = fmod(cost_span, limit), fmod(burst_span, limit)
+        local cost_whole = (cost_span - cost_rest) / limit
+        local burst_whole = (burst_span - burst_rest) / limit
+        -- gcra_remaining: the burst less the units that the time ahead stands for.
+        local span = ahead_whole * limit
+        if span >= small then break end
+        span = span + ahead_rest
+        local rest = fmod(span, period)
+        remaining = burst - ((span - rest) / period + (rest > 0 and 1 or 0))
+        if remaining < 0 then remaining = 0 end
+        reset_after = ahead_whole + (ahead_rest > 0 and 1 or 0)
+        if cost <= burst then
+          local sum_whole, sum_rest = ahead_whole + cost_whole, ahead_rest + cost_rest
+          if sum_rest >= limit then
+            sum_whole, sum_rest = sum_whole + 1, sum_rest - limit
+          end
+          if sum_whole < burst_whole or (sum_whole == burst_whole and sum_rest <= burst_rest) then
+            allowed, retry_after = true, '0'
+            span = sum_whole * limit
+            if span >= small then break end
+            span = span + sum_rest
+            rest = fmod(span, period)
+            remaining = burst - ((span - rest) / period + (rest > 0 and 1 or 0))
+            if remaining < 0 then remaining = 0 end
+            reset_after = sum_whole + (sum_rest > 0 and 1 or 0)
+            new_ref, new_tokens, left = sum_whole, sum_rest, reset_after
+          else
+            local wait_whole, wait_rest = sum_whole - burst_whole, sum_rest - burst_rest
+            if wait_rest < 0 then
+              wait_whole, wait_rest = wait_whole - 1, wait_rest + limit
+            end
+            retry_after = format('%d', wait_whole + (wait_rest > 0 and 1 or 0))
+          end
         end
       else
         -- BucketMeter, bucket_tokens: the tokens held now, and whether the bucket is full.

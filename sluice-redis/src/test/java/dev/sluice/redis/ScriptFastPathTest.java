@@ -25,11 +25,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Checks the fast path at the top of the decision script, with values just below and just
- * above each of its thresholds. The fast path decides a one-limit token bucket, leaky bucket
- * or fixed window with plain Lua numbers. The thresholds: cost, limit, period, burst and
+ * above each of its thresholds. The fast path decides a one-limit token bucket, leaky bucket,
+ * fixed window or GCRA with plain Lua numbers. The thresholds: cost, limit, period, burst and
  * the stored count below 2^51. A stored time must be less than 2,251,799 whole seconds from
  * the request, and the products (burst - tokens) * period and elapsed * limit below 2^53. A
- * fixed window also needs a period of whole seconds or one that divides a second.
+ * fixed window also needs a period of whole seconds or one that divides a second, and GCRA
+ * needs cost * period, burst * period and the time ahead of the request times the limit below
+ * 2^51.
  *
  * <p>Three scripts are compared: the script as the store loads it, the same without its fast
  * path (the general path alone), and the fast path alone followed by {@code return 'general
@@ -110,6 +112,10 @@ class ScriptFastPathTest {
           null);
     }
 
+    static Request gcra(long limit, long period, long burst) {
+      return new Request(NOW, 1, NO_MAX, "gcra", limit, period, burst, false, null, null);
+    }
+
     static Request window(long limit, long period) {
       return new Request(NOW, 1, NO_MAX, "fixed_window", limit, period, limit, false, null,
           null);
@@ -136,9 +142,12 @@ class ScriptFastPathTest {
     RedisCommands<String, String> commands = connection.sync();
     commands.del(key);
     if (request.ref() != null) {
-      boolean window = request.algorithm().equals("fixed_window");
-      commands.hset(key, Map.of(window ? "window_start" : "ref", request.ref(),
-          window ? "used" : "tokens", request.tokens()));
+      String[] fields = switch (request.algorithm()) {
+        case "fixed_window" -> new String[] {"window_start", "used"};
+        case "gcra" -> new String[] {"whole", "remainder"};
+        default -> new String[] {"ref", "tokens"};
+      };
+      commands.hset(key, Map.of(fields[0], request.ref(), fields[1], request.tokens()));
     }
     return commands.evalsha(sha, ScriptOutputType.MULTI, new String[] {key}, request.args());
   }
@@ -180,7 +189,14 @@ class ScriptFastPathTest {
         new Request[] {Request.window(1_000, SECOND).state(NOW, SMALL - 1),
             Request.window(1_000, SECOND).state(NOW, SMALL)},
         new Request[] {Request.window(1_000, SECOND).state(NOW - MAX_GAP_SECONDS * SECOND, 1),
-            Request.window(1_000, SECOND).state(NOW - (MAX_GAP_SECONDS + 1) * SECOND, 1)});
+            Request.window(1_000, SECOND).state(NOW - (MAX_GAP_SECONDS + 1) * SECOND, 1)},
+        // GCRA: burst * period, and the time ahead of the request times the limit, below 2^51.
+        new Request[] {Request.gcra(1_000, 1L << 21, (1L << 30) - 1),
+            Request.gcra(1_000, 1L << 21, 1L << 30)},
+        new Request[] {Request.gcra(1L << 20, 1L << 20, 1L << 20).state(NOW + (1L << 31) - 1, 0),
+            Request.gcra(1L << 20, 1L << 20, 1L << 20).state(NOW + (1L << 31), 0)},
+        new Request[] {Request.gcra(1_000, SECOND, 1_000).state(NOW, SMALL - 1),
+            Request.gcra(1_000, SECOND, 1_000).state(NOW, SMALL)});
   }
 
   @Test
@@ -244,7 +260,10 @@ class ScriptFastPathTest {
     long maxDelay = random.nextBoolean() ? NO_MAX : random.nextLong(2 * EXACT);
     Request request = new Request(NOW + random.nextLong(SECOND), cost, maxDelay,
         shape ? "leaky_bucket" : "token_bucket", limit, period, burst, shape, null, null);
-    if (random.nextInt(3) == 0) {
+    if (random.nextInt(4) == 0) {
+      request = new Request(request.now(), cost, maxDelay, "gcra", limit, period, burst, false,
+          null, null);
+    } else if (random.nextInt(3) == 0) {
       long[] periods = {SECOND, SECOND / 4, 7 * SECOND, 1_500_000_000L, period,
           2_251_799 * SECOND, 2_251_800 * SECOND};
       request = new Request(request.now(), cost, maxDelay, "fixed_window", limit,
@@ -284,6 +303,14 @@ class ScriptFastPathTest {
     }
     limits.add(Limit.of(Algorithm.FIXED_WINDOW, SMALL - 1, Duration.ofMillis(250)));
     limits.add(Limit.of(Algorithm.FIXED_WINDOW, SMALL, Duration.ofMillis(1_500)));
+    for (long edge : new long[] {SMALL - 1, SMALL}) {
+      limits.add(Limit.of(Algorithm.GCRA, edge, Duration.ofSeconds(1)).withBurst(1_000));
+    }
+    limits.add(Limit.of(Algorithm.GCRA, 3, Duration.ofSeconds(7)));
+    for (long burst : new long[] {(1L << 31) - 1, 1L << 31}) {
+      limits.add(Limit.of(Algorithm.GCRA, 1L << 20, Duration.ofNanos(1L << 20))
+          .withBurst(burst));
+    }
     for (long burst : new long[] {(1L << 23) - 1, 1L << 23}) {
       limits.add(Limit.of(Algorithm.TOKEN_BUCKET, 1L << 23, Duration.ofNanos(unit))
           .withBurst(burst));
