@@ -16,7 +16,8 @@ do
   local argv = ARGV
   local algorithm = argv[5]
   local window, gcra = algorithm == 'fixed_window', algorithm == 'gcra'
-  if #KEYS == 1 and #argv == 9 and (window or gcra
+  local sliding = algorithm == 'sliding_window'
+  if #KEYS == 1 and #argv == 9 and (window or gcra or sliding
       or algorithm == 'token_bucket' or algorithm == 'leaky_bucket') then
     repeat
       local small, exact, second = 2251799813685248, 9007199254740992, 1000000000
@@ -56,11 +57,19 @@ do
       local time_field, count_field = 'ref', 'tokens'
       if window then
         time_field, count_field = 'window_start', 'used'
+      elseif sliding then
+        time_field, count_field = 'window_start', 'previous'
       elseif gcra then
         time_field, count_field = 'whole', 'remainder'
       end
-      local values = redis.call('HMGET', key, time_field, count_field)
-      local ref, tokens
+      local values
+      if sliding then
+        values = redis.call('HMGET', key, time_field, count_field, 'current')
+      else
+        values = redis.call('HMGET', key, time_field, count_field)
+      end
+      -- `current` is the count of the sliding window's current window.
+      local ref, tokens, current
       local ref_text = values[1]
       if ref_text then
         local n = #ref_text
@@ -74,11 +83,70 @@ do
         ref = seconds * second + (ref_nsec - nsec)
         tokens = tonumber(values[2])
         if not tokens or tokens % 1 ~= 0 or tokens >= small or tokens <= -small then break end
+        if sliding then
+          current = tonumber(values[3])
+          if not current or current % 1 ~= 0 or current >= small or current <= -small then
+            break
+          end
+        end
       end
       local allowed, remaining, reset_after, retry_after, delay = false, 0, 0, '-1', 0
       -- The state to write when admitted, and the time until it is back to its initial state.
-      local new_ref, new_tokens, left
-      if window then
+      local new_ref, new_tokens, left, new_current
+      if sliding then
+        -- SlidingWindowMeter: the state as seen from the window containing the request.
+        local offset
+        if fmod(period, second) == 0 then
+          offset = fmod(sec, period / second) * second + nsec
+        elseif fmod(second, period) == 0 then
+          offset = fmod(nsec, period)
+        else
+          break
+        end
+        local start, previous, counted = -offset, 0, 0
+        if ref and ref >= start then
+          start, previous, counted = ref, tokens, current
+        elseif ref and ref == start - period then
+          previous = current
+        end
+        local elapsed = start < 0 and -start or 0
+        local weight = period - elapsed
+        local product = previous * weight
+        if product >= exact or product <= -exact then break end
+        local rest = fmod(product, period)
+        local estimate = counted + (product - rest) / period + (rest > 0 and 1 or 0)
+        remaining = limit - estimate
+        if remaining < 0 then remaining = 0 end
+        -- SlidingWindow.reset_at of the shifted state, relative to the request.
+        reset_after = counted > 0 and start + 2 * period or (previous > 0 and start + period
+            or start)
+        if cost <= limit then
+          local room = limit - counted - cost
+          local room_span = room * period
+          if room_span >= exact or room_span <= -exact then break end
+          if room >= 0 and product <= room_span then
+            allowed, remaining, retry_after = true, remaining - cost, '0'
+            reset_after = counted + cost > 0 and start + 2 * period
+                or (previous > 0 and start + period or start)
+            new_ref, new_tokens, new_current, left = start, previous, counted + cost, reset_after
+          else
+            -- sliding_retry_after: within this window as the previous weight shrinks, else
+            -- in the next one.
+            local fits
+            if room >= 0 then
+              rest = fmod(room_span, previous)
+              fits = period - elapsed - (room_span - rest) / previous
+            else
+              local span = (limit - cost) * period
+              if span >= exact then break end
+              rest = fmod(span, counted)
+              local weight_fits = period - (span - rest) / counted
+              fits = period - elapsed + (weight_fits > 0 and weight_fits or 0)
+            end
+            retry_after = format('%d', fits)
+          end
+        end
+      elseif window then
         -- FixedWindowMeter: the window containing the request, or the stored one if later.
         local offset
         if fmod(period, second) == 0 then
@@ -239,7 +307,13 @@ do
         else
           break
         end
-        redis.call('HSET', key, time_field, new_ref_text, count_field, format('%d', new_tokens))
+        if sliding then
+          redis.call('HSET', key, time_field, new_ref_text, count_field,
+              format('%d', new_tokens), 'current', format('%d', new_current))
+        else
+          redis.call('HSET', key, time_field, new_ref_text, count_field,
+              format('%d', new_tokens))
+        end
         if argv[4] == '1' then
           local rest = fmod(left, 1000000)
           local millis = (left - rest) / 1000000 + (rest > 0 and 1 or 0)

@@ -26,12 +26,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Checks the fast path at the top of the decision script, with values just below and just
  * above each of its thresholds. The fast path decides a one-limit token bucket, leaky bucket,
- * fixed window or GCRA with plain Lua numbers. The thresholds: cost, limit, period, burst and
- * the stored count below 2^51. A stored time must be less than 2,251,799 whole seconds from
- * the request, and the products (burst - tokens) * period and elapsed * limit below 2^53. A
- * fixed window also needs a period of whole seconds or one that divides a second, and GCRA
- * needs cost * period, burst * period and the time ahead of the request times the limit below
- * 2^51.
+ * fixed window, sliding window or GCRA with plain Lua numbers. Its thresholds: cost, limit,
+ * period, burst and the stored counts below 2^51. A stored time must be less than 2,251,799
+ * whole seconds from the request, and each product below 2^53 (below 2^51 where a sum
+ * follows). A fixed or sliding window also needs a period of whole seconds or one that
+ * divides a second.
  *
  * <p>Three scripts are compared: the script as the store loads it, the same without its fast
  * path (the general path alone), and the fast path alone followed by {@code return 'general
@@ -105,30 +104,40 @@ class ScriptFastPathTest {
 
   /** One request: the script's arguments and the state stored before it, if any. */
   private record Request(long now, long cost, long maxDelay, String algorithm, long limit,
-      long period, long burst, boolean shape, String ref, String tokens) {
+      long period, long burst, boolean shape, String ref, String tokens, String current) {
 
     static Request bucket(long limit, long period, long burst) {
       return new Request(NOW, 1, NO_MAX, "token_bucket", limit, period, burst, false, null,
-          null);
+          null, null);
     }
 
     static Request gcra(long limit, long period, long burst) {
-      return new Request(NOW, 1, NO_MAX, "gcra", limit, period, burst, false, null, null);
+      return new Request(NOW, 1, NO_MAX, "gcra", limit, period, burst, false, null, null, null);
+    }
+
+    static Request sliding(long limit, long period) {
+      return new Request(NOW, 1, NO_MAX, "sliding_window", limit, period, limit, false, null,
+          null, null);
     }
 
     static Request window(long limit, long period) {
       return new Request(NOW, 1, NO_MAX, "fixed_window", limit, period, limit, false, null,
-          null);
+          null, null);
     }
 
     Request cost(long value) {
       return new Request(now, value, maxDelay, algorithm, limit, period, burst, shape, ref,
-          tokens);
+          tokens, current);
     }
 
     Request state(long refNanos, long tokenCount) {
+      return state(refNanos, tokenCount, 0);
+    }
+
+    /** Returns the request with a stored state; {@code currentCount} is the sliding window's. */
+    Request state(long refNanos, long tokenCount, long currentCount) {
       return new Request(now, cost, maxDelay, algorithm, limit, period, burst, shape,
-          Long.toString(refNanos), Long.toString(tokenCount));
+          Long.toString(refNanos), Long.toString(tokenCount), Long.toString(currentCount));
     }
 
     String[] args() {
@@ -144,10 +153,14 @@ class ScriptFastPathTest {
     if (request.ref() != null) {
       String[] fields = switch (request.algorithm()) {
         case "fixed_window" -> new String[] {"window_start", "used"};
+        case "sliding_window" -> new String[] {"window_start", "previous"};
         case "gcra" -> new String[] {"whole", "remainder"};
         default -> new String[] {"ref", "tokens"};
       };
       commands.hset(key, Map.of(fields[0], request.ref(), fields[1], request.tokens()));
+      if (request.algorithm().equals("sliding_window")) {
+        commands.hset(key, "current", request.current());
+      }
     }
     return commands.evalsha(sha, ScriptOutputType.MULTI, new String[] {key}, request.args());
   }
@@ -196,7 +209,17 @@ class ScriptFastPathTest {
         new Request[] {Request.gcra(1L << 20, 1L << 20, 1L << 20).state(NOW + (1L << 31) - 1, 0),
             Request.gcra(1L << 20, 1L << 20, 1L << 20).state(NOW + (1L << 31), 0)},
         new Request[] {Request.gcra(1_000, SECOND, 1_000).state(NOW, SMALL - 1),
-            Request.gcra(1_000, SECOND, 1_000).state(NOW, SMALL)});
+            Request.gcra(1_000, SECOND, 1_000).state(NOW, SMALL)},
+        // Sliding window: NOW is 123,456,789 ns into its second, so a count of the previous
+        // window has the weight 876,543,211 ns, and 10,275,818 is the largest count whose
+        // weighted product stays below 2^53.
+        new Request[] {Request.sliding(1_000, SECOND),
+            Request.sliding(1_000, 1_500_000_000L)},
+        new Request[] {Request.sliding(1_000, SECOND).state(NOW - MAX_GAP_SECONDS * SECOND, 5, 5),
+            Request.sliding(1_000, SECOND).state(NOW - (MAX_GAP_SECONDS + 1) * SECOND, 5, 5)},
+        new Request[] {Request.sliding(1_000, SECOND).state(NOW - 123_456_789 - SECOND, 0,
+            10_275_818), Request.sliding(1_000, SECOND).state(NOW - 123_456_789 - SECOND, 0,
+            10_275_819)});
   }
 
   @Test
@@ -259,15 +282,19 @@ class ScriptFastPathTest {
     long cost = random.nextInt(4) == 0 ? near(random, SMALL, burst) : random.nextInt(3);
     long maxDelay = random.nextBoolean() ? NO_MAX : random.nextLong(2 * EXACT);
     Request request = new Request(NOW + random.nextLong(SECOND), cost, maxDelay,
-        shape ? "leaky_bucket" : "token_bucket", limit, period, burst, shape, null, null);
+        shape ? "leaky_bucket" : "token_bucket", limit, period, burst, shape, null, null, null);
     if (random.nextInt(4) == 0) {
       request = new Request(request.now(), cost, maxDelay, "gcra", limit, period, burst, false,
-          null, null);
+          null, null, null);
+    } else if (random.nextInt(3) == 0) {
+      long[] periods = {SECOND, SECOND / 4, 1_500_000_000L, period};
+      request = new Request(request.now(), cost, maxDelay, "sliding_window", limit,
+          periods[random.nextInt(periods.length)], limit, false, null, null, null);
     } else if (random.nextInt(3) == 0) {
       long[] periods = {SECOND, SECOND / 4, 7 * SECOND, 1_500_000_000L, period,
           2_251_799 * SECOND, 2_251_800 * SECOND};
       request = new Request(request.now(), cost, maxDelay, "fixed_window", limit,
-          periods[random.nextInt(periods.length)], limit, false, null, null);
+          periods[random.nextInt(periods.length)], limit, false, null, null, null);
     }
     if (random.nextInt(5) == 0) {
       return request;
@@ -276,7 +303,7 @@ class ScriptFastPathTest {
     long gap = random.nextBoolean() ? random.nextLong(3 * period) : gapSeconds * SECOND;
     long ref = random.nextInt(4) == 0 ? request.now() + gap : request.now() - gap;
     return request.state(ref, random.nextBoolean() ? near(random, SMALL, burst)
-        : random.nextLong(burst + 1));
+        : random.nextLong(burst + 1), random.nextLong(burst + 1));
   }
 
   /**
@@ -307,6 +334,10 @@ class ScriptFastPathTest {
       limits.add(Limit.of(Algorithm.GCRA, edge, Duration.ofSeconds(1)).withBurst(1_000));
     }
     limits.add(Limit.of(Algorithm.GCRA, 3, Duration.ofSeconds(7)));
+    limits.add(Limit.of(Algorithm.SLIDING_WINDOW, 3, Duration.ofSeconds(1)));
+    limits.add(Limit.of(Algorithm.SLIDING_WINDOW, 10, Duration.ofMillis(250)));
+    limits.add(Limit.of(Algorithm.SLIDING_WINDOW, 10, Duration.ofMillis(1_500)));
+    limits.add(Limit.of(Algorithm.SLIDING_WINDOW, 10_275_818, Duration.ofSeconds(1)));
     for (long burst : new long[] {(1L << 31) - 1, 1L << 31}) {
       limits.add(Limit.of(Algorithm.GCRA, 1L << 20, Duration.ofNanos(1L << 20))
           .withBurst(burst));
