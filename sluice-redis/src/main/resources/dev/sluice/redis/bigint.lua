@@ -1,11 +1,12 @@
--- The fast path: a one-limit token bucket, leaky bucket, fixed window or GCRA decision whose
--- numbers are all small enough to stay exact integers in doubles, decided inline before any
--- of the library below is created. Redis runs the whole script on every call, and creating
--- its functions and tables, then calling them, costs far more than this arithmetic.
+-- The fast path: a one-limit token bucket, leaky bucket, fixed window, sliding window or GCRA
+-- decision whose numbers are all small enough to stay exact integers in doubles, decided
+-- inline before any of the library below is created. Redis runs the whole script on every
+-- call, and creating its functions and tables, then calling them, costs far more than this
+-- arithmetic.
 --
--- It ports BucketMeter, FixedWindowMeter and GcraMeter as token_bucket.lua, fixed_window.lua
--- and gcra.lua do, with times relative to the request as there. Every input is checked
--- first: cost, limit, period, burst and the stored count below 2^51, a stored time within
+-- It ports BucketMeter, FixedWindowMeter, SlidingWindowMeter and GcraMeter as the algorithm
+-- files below do, with times relative to the request as there. Every input is checked
+-- first: cost, limit, period, burst and the stored counts below 2^51, a stored time within
 -- 2,251,798 s of the request (so relative times are below 2^51 as well), and every product
 -- below 2^53 before it is divided (below 2^51 where a sum follows). A sum of up to four
 -- values below 2^51 stays below 2^53, so every result is exact. When any check fails,
