@@ -6,10 +6,10 @@
 --
 -- It ports BucketMeter, FixedWindowMeter, SlidingWindowMeter and GcraMeter as the algorithm
 -- files below do, with times relative to the request as there. Every input is checked
--- first: cost, limit, period, burst and the stored counts below 2^51, a stored time within
--- 2,251,798 s of the request (so relative times are below 2^51 as well), and every product
--- below 2^53 before it is divided (below 2^51 where a sum follows). A sum of up to four
--- values below 2^51 stays below 2^53, so every result is exact. When any check fails,
+-- first. Cost, limit, period, burst and the stored counts must be below 2^51, and a stored
+-- time within 2,251,798 s of the request, so that relative times are below 2^51 as well.
+-- Every product must be below 2^53 before it is divided, and below 2^51 where a sum follows.
+-- A sum of up to four values below 2^51 stays below 2^53, so every result is exact. When any check fails,
 -- nothing has been written yet, and `break` falls through to the general path, which decides
 -- with the exact library. Divisions use math.fmod, which is exact, so (a - fmod(a, b)) / b is
 -- an exact quotient.
@@ -187,7 +187,7 @@ do
         local cost_rest, burst_rest = fmod(cost_span, limit), fmod(burst_span, limit)
         local cost_whole = (cost_span - cost_rest) / limit
         local burst_whole = (burst_span - burst_rest) / limit
-        -- gcra_remaining: the burst less the units that the time ahead stands for.
+        -- gcra_remaining: the burst less the units that the time ahead represents.
         local span = ahead_whole * limit
         if span >= small then break end
         span = span + ahead_rest
