@@ -9,10 +9,10 @@
 -- first. Cost, limit, period, burst and the stored counts must be below 2^51, and a stored
 -- time within 2,251,798 s of the request, so that relative times are below 2^51 as well.
 -- Every product must be below 2^53 before it is divided, and below 2^51 where a sum follows.
--- A sum of up to four values below 2^51 stays below 2^53, so every result is exact. When any check fails,
--- nothing has been written yet, and `break` falls through to the general path, which decides
--- with the exact library. Divisions use math.fmod, which is exact, so (a - fmod(a, b)) / b is
--- an exact quotient.
+-- A sum of up to four values below 2^51 stays below 2^53, so every result is exact. When any
+-- check fails, nothing has been written yet, and `break` falls through to the general path,
+-- which decides with the exact library. Divisions use math.fmod, which is exact, so
+-- (a - fmod(a, b)) / b is an exact quotient.
 do
   local argv = ARGV
   local algorithm = argv[5]
