@@ -32,6 +32,10 @@ do
           and burst >= 0 and burst < small and burst % 1 == 0) then
         break
       end
+      -- Epoch-aligned windows of other periods need the library; checked before any command.
+      if (window or sliding) and fmod(period, second) ~= 0 and fmod(second, period) ~= 0 then
+        break
+      end
       -- The request time as whole seconds and nanoseconds.
       local sec, nsec
       local now_text = argv[1]
