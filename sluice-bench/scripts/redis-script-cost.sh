@@ -54,6 +54,9 @@ run 'fixed_window, one key' EVALSHA "$sha" 1 f1 '' 1 "$max" 1 \
   fixed_window 1000000 $second 1000000 0
 run 'sliding_window, one key' EVALSHA "$sha" 1 s1 '' 1 "$max" 1 \
   sliding_window 1000000 $second 1000000 0
+# A period of neither whole seconds nor a divisor of a second takes the general path.
+run 'fixed_window, 1.5 s period (general path)' EVALSHA "$sha" 1 f2 '' 1 "$max" 1 \
+  fixed_window 1500000 1500000000 1500000 0
 run 'six limits, one of each algorithm' EVALSHA "$sha" 6 x:a x:b x:c x:d x:e x:f '' 1 "$max" 1 \
   token_bucket 1000000 $second 1000000 0 leaky_bucket 1000000 $second 1000000 1 \
   fixed_window 1000000 $second 1000000 0 gcra 1000000 $second 1000000 0 \

@@ -1,3 +1,341 @@
+-- The fast path: a one-limit token bucket, leaky bucket, fixed window, sliding window or GCRA
+-- decision whose numbers are all small enough to stay exact integers in doubles, decided
+-- inline before any of the library below is created. Redis runs the whole script on every
+-- call, and creating its functions and tables, then calling them, costs far more than this
+-- arithmetic.
+--
+-- It ports BucketMeter, FixedWindowMeter, SlidingWindowMeter and GcraMeter as the algorithm
+-- files below do, with times relative to the request as there. Every input is checked
+-- first. Cost, limit, period, burst and the stored counts must be below 2^51, and a stored
+-- time within 2,251,798 s of the request, so that relative times are below 2^51 as well.
+-- Every product must be below 2^53 before it is divided, and below 2^51 where a sum follows.
+-- A sum of up to four values below 2^51 stays below 2^53, so every result is exact. When any
+-- check fails, nothing has been written yet, and `break` falls through to the general path,
+-- which decides with the exact library. Divisions use math.fmod, which is exact, so
+-- (a - fmod(a, b)) / b is an exact quotient.
+do
+  local argv = ARGV
+  local algorithm = argv[5]
+  local window, gcra = algorithm == 'fixed_window', algorithm == 'gcra'
+  local sliding = algorithm == 'sliding_window'
+  if #KEYS == 1 and #argv == 9 and (window or gcra or sliding
+      or algorithm == 'token_bucket' or algorithm == 'leaky_bucket') then
+    repeat
+      local small, exact, second = 2251799813685248, 9007199254740992, 1000000000
+      local fmod, find, sub, format = math.fmod, string.find, string.sub, string.format
+      local cost, max_delay = tonumber(argv[2]), tonumber(argv[3])
+      local limit, period, burst = tonumber(argv[6]), tonumber(argv[7]), tonumber(argv[8])
+      if not (cost and max_delay and limit and period and burst) then break end
+      if not (cost >= 0 and cost < small and cost % 1 == 0 and max_delay >= 0
+          and limit >= 1 and limit < small and limit % 1 == 0
+          and period >= 1 and period < small and period % 1 == 0
+          and burst >= 0 and burst < small and burst % 1 == 0) then
+        break
+      end
+      -- Epoch-aligned windows of other periods need the library; checked before any command.
+      if (window or sliding) and fmod(period, second) ~= 0 and fmod(second, period) ~= 0 then
+        break
+      end
+      -- The request time as whole seconds and nanoseconds.
+      local sec, nsec
+      local now_text = argv[1]
+      if now_text == '' then
+        if redis.replicate_commands then
+          redis.replicate_commands()
+        end
+        local time = redis.call('TIME')
+        sec, nsec = tonumber(time[1]), tonumber(time[2]) * 1000
+      else
+        local n = #now_text
+        if n > 19 or not find(now_text, '^%d+$') then break end
+        if n > 9 then
+          sec, nsec = tonumber(sub(now_text, 1, n - 9)), tonumber(sub(now_text, n - 8))
+        else
+          sec, nsec = 0, tonumber(now_text)
+        end
+      end
+      -- Later requests would need the times capped at Long.MAX_VALUE.
+      if sec > 9214364836 then break end
+      -- The stored state: a time relative to the request (`ref`, `window_start` or `whole`)
+      -- and a count (`tokens`, `used` or `remainder`), both nil when there is no state.
+      local key = KEYS[1]
+      local time_field, count_field = 'ref', 'tokens'
+      if window then
+        time_field, count_field = 'window_start', 'used'
+      elseif sliding then
+        time_field, count_field = 'window_start', 'previous'
+      elseif gcra then
+        time_field, count_field = 'whole', 'remainder'
+      end
+      local values
+      if sliding then
+        values = redis.call('HMGET', key, time_field, count_field, 'current')
+      else
+        values = redis.call('HMGET', key, time_field, count_field)
+      end
+      -- `current` is the count of the sliding window's current window.
+      local ref, tokens, current
+      local ref_text = values[1]
+      if ref_text then
+        local n = #ref_text
+        if n > 19 or not find(ref_text, '^%d+$') then break end
+        local ref_sec, ref_nsec = 0, tonumber(ref_text)
+        if n > 9 then
+          ref_sec, ref_nsec = tonumber(sub(ref_text, 1, n - 9)), tonumber(sub(ref_text, n - 8))
+        end
+        local seconds = ref_sec - sec
+        if seconds >= 2251799 or seconds <= -2251799 then break end
+        ref = seconds * second + (ref_nsec - nsec)
+        tokens = tonumber(values[2])
+        if not tokens or tokens % 1 ~= 0 or tokens >= small or tokens <= -small then break end
+        if sliding then
+          current = tonumber(values[3])
+          if not current or current % 1 ~= 0 or current >= small or current <= -small then
+            break
+          end
+        end
+      end
+      local allowed, remaining, reset_after, retry_after, delay = false, 0, 0, '-1', 0
+      -- The state to write when admitted, and the time until it is back to its initial state.
+      local new_ref, new_tokens, left, new_current
+      if sliding then
+        -- SlidingWindowMeter: the state as seen from the window containing the request.
+        local offset
+        if fmod(period, second) == 0 then
+          offset = fmod(sec, period / second) * second + nsec
+        elseif fmod(second, period) == 0 then
+          offset = fmod(nsec, period)
+        else
+          break
+        end
+        local start, previous, counted = -offset, 0, 0
+        if ref and ref >= start then
+          start, previous, counted = ref, tokens, current
+        elseif ref and ref == start - period then
+          previous = current
+        end
+        local elapsed = start < 0 and -start or 0
+        local weight = period - elapsed
+        local product = previous * weight
+        if product >= exact or product <= -exact then break end
+        local rest = fmod(product, period)
+        local estimate = counted + (product - rest) / period + (rest > 0 and 1 or 0)
+        remaining = limit - estimate
+        if remaining < 0 then remaining = 0 end
+        -- SlidingWindow.reset_at of the shifted state, relative to the request.
+        reset_after = counted > 0 and start + 2 * period or (previous > 0 and start + period
+            or start)
+        if cost <= limit then
+          local room = limit - counted - cost
+          local room_span = room * period
+          if room_span >= exact or room_span <= -exact then break end
+          if room >= 0 and product <= room_span then
+            allowed, remaining, retry_after = true, remaining - cost, '0'
+            reset_after = counted + cost > 0 and start + 2 * period
+                or (previous > 0 and start + period or start)
+            new_ref, new_tokens, new_current, left = start, previous, counted + cost, reset_after
+          else
+            -- sliding_retry_after: within this window as the previous weight shrinks, else
+            -- in the next one.
+            local fits
+            if room >= 0 then
+              rest = fmod(room_span, previous)
+              fits = period - elapsed - (room_span - rest) / previous
+            else
+              local span = (limit - cost) * period
+              if span >= exact then break end
+              rest = fmod(span, counted)
+              local weight_fits = period - (span - rest) / counted
+              fits = period - elapsed + (weight_fits > 0 and weight_fits or 0)
+            end
+            retry_after = format('%d', fits)
+          end
+        end
+      elseif window then
+        -- FixedWindowMeter: the window containing the request, or the stored one if later.
+        local offset
+        if fmod(period, second) == 0 then
+          offset = fmod(sec, period / second) * second + nsec
+        elseif fmod(second, period) == 0 then
+          offset = fmod(nsec, period)
+        else
+          break
+        end
+        local start = -offset
+        if ref and ref > start then
+          start = ref
+        end
+        local used = (ref == start) and tokens or 0
+        local until_end = start + period
+        remaining = limit - used
+        if remaining < 0 then remaining = 0 end
+        if cost > limit then
+          reset_after = used > 0 and until_end or 0
+        elseif cost <= remaining then
+          allowed, remaining, retry_after = true, remaining - cost, '0'
+          reset_after = (used + cost > 0) and until_end or 0
+          new_ref, new_tokens, left = start, used + cost, until_end
+        else
+          reset_after, retry_after = until_end, format('%d', until_end)
+        end
+      elseif gcra then
+        -- GcraMeter: the theoretical arrival time as whole nanoseconds and a remainder in
+        -- units of 1/limit ns, and cost * period / limit and burst * period / limit likewise.
+        local ahead_whole, ahead_rest = 0, 0
+        if ref and (ref > 0 or (ref == 0 and tokens > 0)) then
+          ahead_whole, ahead_rest = ref, tokens
+          if ahead_rest >= limit then ahead_rest = limit - 1 end
+        end
+        local cost_span, burst_span = cost * period, burst * period
+        if cost_span >= small or burst_span >= small then break end
+        local cost_rest, burst_rest = fmod(cost_span, limit), fmod(burst_span, limit)
+        local cost_whole = (cost_span - cost_rest) / limit
+        local burst_whole = (burst_span - burst_rest) / limit
+        -- gcra_remaining: the burst less the units that the time ahead represents.
+        local span = ahead_whole * limit
+        if span >= small then break end
+        span = span + ahead_rest
+        local rest = fmod(span, period)
+        remaining = burst - ((span - rest) / period + (rest > 0 and 1 or 0))
+        if remaining < 0 then remaining = 0 end
+        reset_after = ahead_whole + (ahead_rest > 0 and 1 or 0)
+        if cost <= burst then
+          local sum_whole, sum_rest = ahead_whole + cost_whole, ahead_rest + cost_rest
+          if sum_rest >= limit then
+            sum_whole, sum_rest = sum_whole + 1, sum_rest - limit
+          end
+          if sum_whole < burst_whole or (sum_whole == burst_whole and sum_rest <= burst_rest) then
+            allowed, retry_after = true, '0'
+            span = sum_whole * limit
+            if span >= small then break end
+            span = span + sum_rest
+            rest = fmod(span, period)
+            remaining = burst - ((span - rest) / period + (rest > 0 and 1 or 0))
+            if remaining < 0 then remaining = 0 end
+            reset_after = sum_whole + (sum_rest > 0 and 1 or 0)
+            new_ref, new_tokens, left = sum_whole, sum_rest, reset_after
+          else
+            local wait_whole, wait_rest = sum_whole - burst_whole, sum_rest - burst_rest
+            if wait_rest < 0 then
+              wait_whole, wait_rest = wait_whole - 1, wait_rest + limit
+            end
+            retry_after = format('%d', wait_whole + (wait_rest > 0 and 1 or 0))
+          end
+        end
+      else
+        -- BucketMeter, bucket_tokens: the tokens held now, and whether the bucket is full.
+        local level = burst
+        local elapsed = 0
+        if ref then
+          elapsed = -ref
+          if elapsed <= 0 then
+            level = math.max(0, math.min(burst, tokens))
+          else
+            local missing = burst - tokens
+            local product = elapsed * limit
+            if missing > 0 and product < exact then
+              local gained = (product - fmod(product, period)) / period
+              if gained < missing then
+                level = math.max(0, tokens + gained)
+              end
+            elseif missing > 0 and missing * period >= exact then
+              -- Both products are large: comparing them needs the library.
+              break
+            end
+          end
+        end
+        local full = ref == nil or level == burst
+        local since_ref = elapsed > 0 and elapsed or 0
+        -- bucket_nanos_until(burst): the wait until the bucket is full.
+        local until_full = 0
+        if ref and burst > tokens then
+          local need = (burst - tokens) * period
+          if need >= exact then break end
+          local rest = fmod(need, limit)
+          until_full = (need - rest) / limit + (rest > 0 and 1 or 0) - since_ref
+          if until_full < 0 then until_full = 0 end
+        end
+        remaining, reset_after = level, until_full
+        if cost <= burst then
+          delay = (argv[9] == '1') and until_full or 0
+          if level >= cost and delay <= max_delay then
+            allowed, remaining, retry_after = true, level - cost, '0'
+            -- bucket_until_full_after(cost)
+            local need = full and cost * period or (burst + cost - tokens) * period
+            if need >= exact then break end
+            local rest = fmod(need, limit)
+            reset_after = (need - rest) / limit + (rest > 0 and 1 or 0)
+            if not full then
+              reset_after = reset_after - since_ref
+              if reset_after < 0 then reset_after = 0 end
+            end
+            -- Bucket.admit: a full bucket restarts now, otherwise `ref` moves by whole periods.
+            new_ref, new_tokens = 0, burst - cost
+            if not full then
+              local periods = (since_ref - fmod(since_ref, period)) / period
+              local gained = periods * limit
+              if gained >= exact then break end
+              new_ref, new_tokens = ref + periods * period, tokens + gained - cost
+            end
+            -- Bucket.reset_at, for the expiry.
+            need = (burst - new_tokens) * period
+            if need >= exact or need <= -exact then break end
+            rest = fmod(need, limit)
+            left = new_ref + (need - rest) / limit + (rest > 0 and 1 or 0)
+          else
+            delay = 0
+            -- bucket_nanos_until(cost), or the part of the delay beyond the longest accepted.
+            local wait = 0
+            if ref and cost > tokens then
+              local need = (cost - tokens) * period
+              if need >= exact then break end
+              local rest = fmod(need, limit)
+              wait = (need - rest) / limit + (rest > 0 and 1 or 0) - since_ref
+              if wait < 0 then wait = 0 end
+            end
+            local over = (argv[9] == '1') and until_full - max_delay or 0
+            retry_after = format('%d', over > wait and over or wait)
+          end
+        end
+      end
+      if allowed and cost > 0 then
+        -- Clock.absolute: the new time as nanoseconds since the epoch.
+        local nanos = nsec + new_ref
+        local out_nsec = fmod(nanos, second)
+        if out_nsec < 0 then out_nsec = out_nsec + second end
+        local out_sec = sec + (nanos - out_nsec) / second
+        local new_ref_text
+        if out_sec > 0 then
+          new_ref_text = format('%d%09d', out_sec, out_nsec)
+        elseif out_sec == 0 then
+          new_ref_text = format('%d', out_nsec)
+        else
+          break
+        end
+        if sliding then
+          redis.call('HSET', key, time_field, new_ref_text, count_field,
+              format('%d', new_tokens), 'current', format('%d', new_current))
+        else
+          redis.call('HSET', key, time_field, new_ref_text, count_field,
+              format('%d', new_tokens))
+        end
+        if argv[4] == '1' then
+          local rest = fmod(left, 1000000)
+          local millis = (left - rest) / 1000000 + (rest > 0 and 1 or 0)
+          redis.call('PEXPIRE', key, format('%d', millis > 1 and millis or 1))
+        end
+      end
+      if reset_after < 0 then reset_after = 0 end
+      do
+        return {allowed and 1 or 0, format('%d', remaining), format('%d', reset_after),
+                retry_after, format('%d', delay), 0}
+      end
+    until true
+  end
+end
+
+-- The general path.
+
 -- Exact signed integers for the decision scripts.
 --
 -- Redis runs Lua 5.1, whose only number type is a double: exact for integers below 2^53 only.
