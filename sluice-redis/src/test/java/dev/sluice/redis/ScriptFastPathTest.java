@@ -354,7 +354,9 @@ class ScriptFastPathTest {
   private static void assertMatchesInMemory(Limit limit) {
     FakeClock time = new FakeClock(NOW);
     Policy policy = Policy.of("fast", limit);
+    // A generous timeout, so that a busy machine never turns a decision into a fallback.
     try (RedisStore store = RedisStore.builder().uri(server.uri())
+        .commandTimeout(Duration.ofSeconds(30))
         .keyPrefix("fast" + keys++).timeMode(TimeMode.CLIENT).timeSource(time)
         .withoutExpiry().build()) {
       PolicyBinding tested = store.bind(policy);
