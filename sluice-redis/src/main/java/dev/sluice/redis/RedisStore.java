@@ -112,9 +112,9 @@ public final class RedisStore implements RateLimitStore {
         "uri=" + maskedUri + " on_failure=" + builder.failureMode.name().toLowerCase(Locale.ROOT));
     this.failures = new FailureHandling(
         builder.commandTimeout, builder.failureMode, builder.probeInterval, breaker);
-    this.local = builder.failureMode == FailureMode.LOCAL
-        ? InMemoryStore.builder().timeSource(timeSource).build()
-        : null;
+    // Created for every store, because a policy may choose LOCAL when the store's default
+    // is another mode; an InMemoryStore that is never bound costs a few empty maps.
+    this.local = InMemoryStore.builder().timeSource(timeSource).build();
 
     this.resources = DefaultClientResources.builder()
         .reconnectDelay(Delay.exponential(
@@ -179,14 +179,27 @@ public final class RedisStore implements RateLimitStore {
     return new Builder();
   }
 
+  /** Binds a policy that fails by the store's failure mode; see {@link Builder#onFailure}. */
   @Override
   public PolicyBinding bind(Policy policy) {
+    return bind(policy, failures.mode());
+  }
+
+  /**
+   * Binds a policy with its own failure mode, so that, for example, a login policy fails
+   * closed while the others of the same store fail open. The timeout, the probe interval and
+   * the circuit breaker stay the store's: one Redis outage opens the breaker for every policy.
+   */
+  public PolicyBinding bind(Policy policy, FailureMode onFailure) {
     Objects.requireNonNull(policy, "policy");
-    PolicyBinding localBinding = local == null
-        ? null
-        : local.bind(LocalShare.of(policy, localShare));
+    Objects.requireNonNull(onFailure, "onFailure");
+    PolicyBinding localBinding = onFailure == FailureMode.LOCAL
+        ? local.bind(LocalShare.of(policy, localShare))
+        : null;
+    FailureHandling policyFailures = new FailureHandling(failures.commandTimeout(), onFailure,
+        failures.probeInterval(), failures.breaker());
     PolicyBinding binding = new RedisBinding(
-        policy, script, keyPrefix, clock(), expireKeys, failures, localBinding);
+        policy, script, keyPrefix, clock(), expireKeys, policyFailures, localBinding);
     if (!denyCache) {
       return binding;
     }

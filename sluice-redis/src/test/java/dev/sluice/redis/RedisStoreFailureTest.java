@@ -85,6 +85,30 @@ class RedisStoreFailureTest {
   }
 
   @Test
+  void bind_perPolicyFailureMode_overridesTheStoreDefault() {
+    RedisStore store = store(FailureMode.ALLOW);
+    Policy login = Policy.of("login", Limit.of(Algorithm.GCRA, 5, Duration.ofMinutes(1)));
+    Policy search = Policy.of("search", Limit.of(Algorithm.FIXED_WINDOW, 4, Duration.ofHours(1)));
+    PolicyBinding byDefault = store.bind(POLICY);
+    PolicyBinding closed = store.bind(login, FailureMode.DENY);
+    PolicyBinding local = store.bind(search, FailureMode.LOCAL);
+    server.kill();
+
+    Decision open = byDefault.tryAcquire("k", 1, Long.MAX_VALUE);
+    Decision denied = closed.tryAcquire("k", 1, Long.MAX_VALUE);
+    Decision localFirst = local.tryAcquire("k", 2, Long.MAX_VALUE);
+
+    assertThat(open.source()).isEqualTo(Source.FAILED_OPEN);
+    assertThat(open.allowed()).isTrue();
+    assertThat(denied.source()).isEqualTo(Source.FAILED_CLOSED);
+    assertThat(denied.allowed()).isFalse();
+    assertThat(localFirst.source()).isEqualTo(Source.LOCAL_FALLBACK);
+    // The local share is 4 / 2 instances = 2 per hour: 2 taken, none left.
+    assertThat(localFirst.allowed()).isTrue();
+    assertThat(localFirst.remaining()).isZero();
+  }
+
+  @Test
   void tryAcquire_redisKilledAndDeny_failsClosed() {
     PolicyBinding binding = store(FailureMode.DENY).bind(POLICY);
     server.kill();
