@@ -4,7 +4,6 @@ import dev.sluice.Decision;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
 import dev.sluice.internal.PolicyMeter;
-import java.util.Objects;
 
 /** A policy bound to an {@link InMemoryStore}. */
 final class InMemoryBinding implements PolicyBinding {
@@ -34,7 +33,7 @@ final class InMemoryBinding implements PolicyBinding {
    */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
-    checkArguments(key, cost, maxDelayNanos);
+    PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
     KeyTable.Entry entry = table.get(key);
     if (entry != null) {
       Object state = entry.state;
@@ -56,7 +55,7 @@ final class InMemoryBinding implements PolicyBinding {
    */
   @Override
   public boolean tryAcquireAllowed(String key, long cost) {
-    checkArguments(key, cost, Long.MAX_VALUE);
+    PolicyBinding.requireValidRequest(key, cost, Long.MAX_VALUE);
     KeyTable.Entry entry = table.get(key);
     if (entry != null) {
       Object state = entry.state;
@@ -103,16 +102,6 @@ final class InMemoryBinding implements PolicyBinding {
         default:
           break;
       }
-    }
-  }
-
-  private static void checkArguments(String key, long cost, long maxDelayNanos) {
-    Objects.requireNonNull(key, "key");
-    if (cost < 0) {
-      throw new IllegalArgumentException("cost must be at least 0, got " + cost);
-    }
-    if (maxDelayNanos < 0) {
-      throw new IllegalArgumentException("maxDelayNanos must be at least 0, got " + maxDelayNanos);
     }
   }
 

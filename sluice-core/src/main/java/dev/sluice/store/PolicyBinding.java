@@ -2,6 +2,7 @@ package dev.sluice.store;
 
 import dev.sluice.Decision;
 import dev.sluice.Policy;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -42,5 +43,21 @@ public interface PolicyBinding {
    */
   default CompletionStage<Decision> tryAcquireAsync(String key, long cost, long maxDelayNanos) {
     return CompletableFuture.completedFuture(tryAcquire(key, cost, maxDelayNanos));
+  }
+
+  /**
+   * Rejects the arguments every binding must reject: a null key, a negative cost or a negative
+   * maximum delay. Stores call it first, so that they all fail the same way on misuse.
+   *
+   * @throws IllegalArgumentException naming the bad value
+   */
+  static void requireValidRequest(String key, long cost, long maxDelayNanos) {
+    Objects.requireNonNull(key, "key");
+    if (cost < 0) {
+      throw new IllegalArgumentException("cost must be at least 0, got " + cost);
+    }
+    if (maxDelayNanos < 0) {
+      throw new IllegalArgumentException("maxDelayNanos must be at least 0, got " + maxDelayNanos);
+    }
   }
 }

@@ -84,7 +84,7 @@ final class DenyCache implements PolicyBinding {
 
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
-    check(key, cost, maxDelayNanos);
+    PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
     long now = clock.getAsLong();
     Decision repeated = repeat(key, cost, maxDelayNanos, now);
     if (repeated != null) {
@@ -97,7 +97,7 @@ final class DenyCache implements PolicyBinding {
 
   @Override
   public CompletionStage<Decision> tryAcquireAsync(String key, long cost, long maxDelayNanos) {
-    check(key, cost, maxDelayNanos);
+    PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
     long now = clock.getAsLong();
     Decision repeated = repeat(key, cost, maxDelayNanos, now);
     if (repeated != null) {
@@ -112,16 +112,6 @@ final class DenyCache implements PolicyBinding {
   /** Returns the number of keys with a remembered denial, live or expired; for tests. */
   int size() {
     return denials.size();
-  }
-
-  private static void check(String key, long cost, long maxDelayNanos) {
-    Objects.requireNonNull(key, "key");
-    if (cost < 0) {
-      throw new IllegalArgumentException("cost must be at least 0, got " + cost);
-    }
-    if (maxDelayNanos < 0) {
-      throw new IllegalArgumentException("maxDelayNanos must be at least 0, got " + maxDelayNanos);
-    }
   }
 
   /** Returns the live denial of this request counted down to {@code now}, or null. */

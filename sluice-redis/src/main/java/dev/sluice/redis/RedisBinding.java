@@ -7,7 +7,6 @@ import dev.sluice.Policy;
 import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -91,13 +90,7 @@ final class RedisBinding implements PolicyBinding {
    */
   @Override
   public CompletionStage<Decision> tryAcquireAsync(String key, long cost, long maxDelayNanos) {
-    Objects.requireNonNull(key, "key");
-    if (cost < 0) {
-      throw new IllegalArgumentException("cost must be at least 0, got " + cost);
-    }
-    if (maxDelayNanos < 0) {
-      throw new IllegalArgumentException("maxDelayNanos must be at least 0, got " + maxDelayNanos);
-    }
+    PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
     Breaker.Attempt attempt = failures.breaker().tryAttempt();
     if (attempt == Breaker.Attempt.SKIP) {
       return CompletableFuture.completedFuture(fallback(key, cost, maxDelayNanos));
