@@ -22,7 +22,7 @@ public final class Decision {
   /** The value of {@link #retryAfterNanos()} when waiting cannot help. */
   public static final long NEVER = -1;
 
-  /** Who made a decision: the store, or a failure mode because the store failed. */
+  /** The origin of a decision: the store, or a failure mode because the store failed. */
   public enum Source {
     /** The store decided by the state of the key. The default. */
     STORE,
@@ -164,7 +164,7 @@ public final class Decision {
     return limitName;
   }
 
-  /** Who made this decision; {@link Source#STORE} unless the store failed. */
+  /** Returns the origin of this decision, {@link Source#STORE} unless the store failed. */
   public Source source() {
     return source;
   }

@@ -112,8 +112,8 @@ public final class RedisStore implements RateLimitStore {
         "uri=" + maskedUri + " on_failure=" + builder.failureMode.name().toLowerCase(Locale.ROOT));
     this.failures = new FailureHandling(
         builder.commandTimeout, builder.failureMode, builder.probeInterval, breaker);
-    // Created for every store, because a policy may choose LOCAL when the store's default
-    // is another mode; an InMemoryStore that is never bound costs a few empty maps.
+    // Created for every store, because a policy may choose LOCAL when the store's default is
+    // another mode. An InMemoryStore that is never bound costs a few empty maps.
     this.local = InMemoryStore.builder().timeSource(timeSource).build();
 
     this.resources = DefaultClientResources.builder()

@@ -444,7 +444,7 @@ class SluiceServerTest {
   }
 
   /**
-   * A client that sends headers and then stalls in its body holds no server thread, so more
+   * A client that sends headers and then stalls in its body occupies no server thread, so more
    * stalled clients than the thread pool has threads (Jetty's default is 200) do not stop the
    * server from answering others.
    */
