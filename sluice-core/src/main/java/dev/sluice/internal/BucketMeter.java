@@ -44,9 +44,9 @@ final class BucketMeter extends Meter {
    * with the numbers of {@code spec}, the limit that wrote it.
    */
   static final class State {
-    final long ref;
-    final long tokens;
-    final Limit spec;
+    long ref;
+    long tokens;
+    Limit spec;
 
     State(long ref, long tokens, Limit spec) {
       this.ref = ref;
@@ -83,14 +83,26 @@ final class BucketMeter extends Meter {
   public Object admit(Object state, long now, long cost) {
     State s = adopt((State) state, now);
     if (s == null || hasAtLeast(s, now, burst)) {
-      return new State(now, burst - cost, spec);
+      return write(state, now, burst - cost);
     }
     long elapsed = Math.max(0, now - s.ref);
     if (elapsed < periodNanos) {
-      return new State(s.ref, s.tokens - cost, spec);
+      return write(state, s.ref, s.tokens - cost);
     }
     long periods = elapsed / periodNanos;
-    return new State(s.ref + periods * periodNanos, s.tokens + periods * limit - cost, spec);
+    return write(state, s.ref + periods * periodNanos, s.tokens + periods * limit - cost);
+  }
+
+  /** Writes a state into the key's state object, or into a new one if the key has none. */
+  private Object write(Object state, long ref, long tokens) {
+    if (state == null) {
+      return new State(ref, tokens, spec);
+    }
+    State s = (State) state;
+    s.ref = ref;
+    s.tokens = tokens;
+    s.spec = spec;
+    return s;
   }
 
   /** Returns when the bucket is full, read with the numbers that wrote the state. */

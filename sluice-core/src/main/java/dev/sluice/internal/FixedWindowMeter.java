@@ -20,8 +20,8 @@ final class FixedWindowMeter extends Meter {
 
   /** Per-key state: units used in the window starting at {@code windowStart}. */
   static final class State {
-    final long windowStart;
-    final long used;
+    long windowStart;
+    long used;
 
     State(long windowStart, long used) {
       this.windowStart = windowStart;
@@ -51,7 +51,12 @@ final class FixedWindowMeter extends Meter {
     State s = (State) state;
     long windowStart = windowStart(s, now);
     long used = s != null && s.windowStart == windowStart ? s.used : 0;
-    return new State(windowStart, used + cost);
+    if (s == null) {
+      return new State(windowStart, used + cost);
+    }
+    s.windowStart = windowStart;
+    s.used = used + cost;
+    return s;
   }
 
   @Override

@@ -32,8 +32,8 @@ final class GcraMeter extends Meter {
 
   /** Per-key state: the TAT, {@code whole + remainder / limit} nanoseconds since the epoch. */
   static final class State {
-    final long whole;
-    final long remainder;
+    long whole;
+    long remainder;
 
     State(long whole, long remainder) {
       this.whole = whole;
@@ -86,7 +86,12 @@ final class GcraMeter extends Meter {
       remainder -= limit;
       whole++;
     }
-    return new State(whole, remainder);
+    if (s == null) {
+      return new State(whole, remainder);
+    }
+    s.whole = whole;
+    s.remainder = remainder;
+    return s;
   }
 
   @Override

@@ -5,12 +5,15 @@ import dev.sluice.Limit;
 
 /**
  * The arithmetic of one limit over one key's state. A meter holds no per-key data: the state is
- * an immutable object owned by the store, {@code null} while the key is in its initial state.
+ * a mutable object owned by the store, {@code null} while the key is in its initial state.
  *
- * <p>A store calls {@link #check} to decide, and {@link #admit} to build the state that follows
- * an admission, then swaps it in by compare-and-set. Both read the same {@code now}, which may
- * be slightly older than the time the state was last written when threads race; every meter
- * treats such a time conservatively, so a race can delay an admission but never add one.
+ * <p>A store calls {@link #check} to decide and, when the request is admitted, {@link #admit}
+ * to charge it, both with the same {@code now} and while no other thread uses the state.
+ * {@code admit} changes the state in place, so that a decision allocates nothing once a key is
+ * tracked, and returns the state to keep: the same object, or a new one for a key that had
+ * none. A store may still pass a {@code now} slightly older than the time the state was last
+ * written; every meter treats such a time conservatively, so it can delay an admission but
+ * never add one.
  */
 public abstract class Meter {
 
@@ -61,7 +64,10 @@ public abstract class Meter {
     return check(state, now, cost, maxDelayNanos).allowed();
   }
 
-  /** Returns the state after admitting {@code cost} units at {@code now}; cost is at least 1. */
+  /**
+   * Charges {@code cost ≥ 1} units at {@code now} to the state, in place where there is one, and
+   * returns the state to keep.
+   */
   public abstract Object admit(Object state, long now, long cost);
 
   /**

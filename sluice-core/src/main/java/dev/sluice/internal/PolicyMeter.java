@@ -9,10 +9,9 @@ import java.util.List;
  * The meters of all limits of a policy, applied together to one key.
  *
  * <p>A request is admitted only when every limit admits it; when any limit denies it, no limit
- * is charged, because the store swaps in the state of all limits at once or not at all. The
- * state of a one-limit policy is that limit's state; with several limits it is an
- * {@code Object[]} with one state per limit, in the policy's order, never modified after it is
- * published.
+ * is charged, because the store charges every limit under one lock, and only after all have
+ * admitted. The state of a one-limit policy is that limit's state; with several limits it is an
+ * {@code Object[]} with one state per limit, in the policy's order.
  */
 public final class PolicyMeter {
 
@@ -76,17 +75,19 @@ public final class PolicyMeter {
     return true;
   }
 
-  /** Returns the state after admitting {@code cost ≥ 1} units under every limit. */
+  /**
+   * Charges {@code cost ≥ 1} units to every limit's state, in place where there is one, and
+   * returns the state to keep; see {@link Meter#admit}.
+   */
   public Object admit(Object state, long now, long cost) {
     if (meters.length == 1) {
       return meters[0].admit(state, now, cost);
     }
-    Object[] states = (Object[]) state;
-    Object[] next = new Object[meters.length];
+    Object[] states = state == null ? new Object[meters.length] : (Object[]) state;
     for (int i = 0; i < meters.length; i++) {
-      next[i] = meters[i].admit(states == null ? null : states[i], now, cost);
+      states[i] = meters[i].admit(states[i], now, cost);
     }
-    return next;
+    return states;
   }
 
   /** Returns the earliest time at which every limit's state is back to its initial state. */

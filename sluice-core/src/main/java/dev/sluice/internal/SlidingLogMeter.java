@@ -14,7 +14,7 @@ import java.util.Arrays;
  *
  * <p><b>Cost.</b> The log holds one entry per distinct admission instant inside the period (so
  * at most {@code limit} entries, which is why {@link Limit#MAX_SLIDING_LOG_LIMIT} bounds the
- * limit), and an admission copies the live entries into a new immutable log. Use
+ * limit), and an admission copies the live entries into new arrays. Use
  * {@code sliding_window} when the limit is large.
  */
 final class SlidingLogMeter extends Meter {
@@ -28,8 +28,8 @@ final class SlidingLogMeter extends Meter {
    * up to and including it, so that the units in any suffix are one subtraction away.
    */
   static final class State {
-    final long[] times;
-    final long[] cumulative;
+    long[] times;
+    long[] cumulative;
 
     State(long[] times, long[] cumulative) {
       this.times = times;
@@ -118,7 +118,9 @@ final class SlidingLogMeter extends Meter {
     long before = length > 1 || merge ? cumulative[length - 1 - (merge ? 0 : 1)] : 0;
     times[length - 1] = time;
     cumulative[length - 1] = before + cost;
-    return new State(times, cumulative);
+    s.times = times;
+    s.cumulative = cumulative;
+    return s;
   }
 
   @Override

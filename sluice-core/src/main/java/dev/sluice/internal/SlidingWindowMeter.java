@@ -24,9 +24,9 @@ final class SlidingWindowMeter extends Meter {
 
   /** Per-key state: the counts of the window starting at {@code windowStart} and the one before. */
   static final class State {
-    final long windowStart;
-    final long previous;
-    final long current;
+    long windowStart;
+    long previous;
+    long current;
 
     State(long windowStart, long previous, long current) {
       this.windowStart = windowStart;
@@ -37,54 +37,82 @@ final class SlidingWindowMeter extends Meter {
 
   @Override
   public Decision check(Object state, long now, long cost, long maxDelayNanos) {
-    State s = shift((State) state, now);
-    long elapsed = Math.max(0, now - s.windowStart);
+    State s = (State) state;
+    long windowStart = windowStart(s, now);
+    long previous = previous(s, windowStart);
+    long current = current(s, windowStart);
+    long elapsed = Math.max(0, now - windowStart);
     long weight = periodNanos - elapsed;
-    long estimate = s.current + Exact.mulDivCeil(s.previous, weight, periodNanos);
+    long estimate = current + Exact.mulDivCeil(previous, weight, periodNanos);
     long remaining = Math.max(0, limit - estimate);
+    long resetAfter = resetAfter(windowStart, previous, current, now);
     if (cost > limit) {
-      return never(remaining, resetAfter(s, now));
+      return never(remaining, resetAfter);
     }
-    long room = limit - s.current - cost;
-    if (room >= 0 && Exact.compareProducts(s.previous, weight, room, periodNanos) <= 0) {
-      State after = new State(s.windowStart, s.previous, s.current + cost);
-      return Decision.allow(name, limit, remaining - cost, resetAfter(after, now), 0);
+    long room = limit - current - cost;
+    if (room >= 0 && Exact.compareProducts(previous, weight, room, periodNanos) <= 0) {
+      long resetAfterAdmission = resetAfter(windowStart, previous, current + cost, now);
+      return Decision.allow(name, limit, remaining - cost, resetAfterAdmission, 0);
     }
-    return Decision.deny(name, limit, remaining, resetAfter(s, now), retryAfter(s, elapsed, cost));
+    return Decision.deny(
+        name, limit, remaining, resetAfter, retryAfter(previous, current, elapsed, cost));
   }
 
   @Override
   public Object admit(Object state, long now, long cost) {
-    State s = shift((State) state, now);
-    return new State(s.windowStart, s.previous, s.current + cost);
+    State s = (State) state;
+    long windowStart = windowStart(s, now);
+    long previous = previous(s, windowStart);
+    long current = current(s, windowStart) + cost;
+    if (s == null) {
+      return new State(windowStart, previous, current);
+    }
+    s.windowStart = windowStart;
+    s.previous = previous;
+    s.current = current;
+    return s;
   }
 
   @Override
   public long resetAt(Object state) {
     State s = (State) state;
-    if (s.current > 0) {
-      return s.windowStart + 2 * periodNanos;
-    }
-    return s.previous > 0 ? s.windowStart + periodNanos : s.windowStart;
+    return resetAt(s.windowStart, s.previous, s.current);
   }
 
-  /** Returns the state as seen from the window containing {@code now}. */
-  private State shift(State s, long now) {
-    long windowStart = now - Math.floorMod(now, periodNanos);
+  private long resetAt(long windowStart, long previous, long current) {
+    if (current > 0) {
+      return windowStart + 2 * periodNanos;
+    }
+    return previous > 0 ? windowStart + periodNanos : windowStart;
+  }
+
+  private long resetAfter(long windowStart, long previous, long current, long now) {
+    return Math.max(0, resetAt(windowStart, previous, current) - now);
+  }
+
+  /**
+   * Returns the start of the window containing {@code now}, or the state's own window if that
+   * is later (a time read just before another decision opened a new window).
+   */
+  private long windowStart(State s, long now) {
+    long aligned = now - Math.floorMod(now, periodNanos);
+    return s != null && s.windowStart > aligned ? s.windowStart : aligned;
+  }
+
+  /** Returns the count of the window before the one starting at {@code windowStart}. */
+  private long previous(State s, long windowStart) {
     if (s == null) {
-      return new State(windowStart, 0, 0);
+      return 0;
     }
-    if (s.windowStart >= windowStart) {
-      return s;
+    if (s.windowStart == windowStart) {
+      return s.previous;
     }
-    if (s.windowStart == windowStart - periodNanos) {
-      return new State(windowStart, s.current, 0);
-    }
-    return new State(windowStart, 0, 0);
+    return s.windowStart == windowStart - periodNanos ? s.current : 0;
   }
 
-  private long resetAfter(State s, long now) {
-    return Math.max(0, resetAt(s) - now);
+  /** Returns the count of the window starting at {@code windowStart}. */
+  private static long current(State s, long windowStart) {
+    return s != null && s.windowStart == windowStart ? s.current : 0;
   }
 
   /**
@@ -92,14 +120,14 @@ final class SlidingWindowMeter extends Meter {
    * as time passes: first within the current window, as the previous window's weight shrinks;
    * otherwise in the next one, where the current count becomes the previous.
    */
-  private long retryAfter(State s, long elapsed, long cost) {
+  private long retryAfter(long previous, long current, long elapsed, long cost) {
     long untilWindowEnd = periodNanos - elapsed;
-    long room = limit - s.current - cost;
+    long room = limit - current - cost;
     if (room >= 0) {
-      long weightThatFits = Exact.mulDiv(room, periodNanos, s.previous);
+      long weightThatFits = Exact.mulDiv(room, periodNanos, previous);
       return untilWindowEnd - weightThatFits;
     }
-    long weightThatFits = Exact.mulDiv(limit - cost, periodNanos, s.current);
+    long weightThatFits = Exact.mulDiv(limit - cost, periodNanos, current);
     return untilWindowEnd + Math.max(0, periodNanos - weightThatFits);
   }
 }

@@ -24,84 +24,99 @@ final class InMemoryBinding implements PolicyBinding {
   }
 
   /**
-   * Decides by optimistic concurrency: read the state, decide, and swap in the state that
-   * follows the admission; if another thread changed the state in between, decide again on the
-   * new state with a fresh reading of the clock. A denial writes nothing.
-   *
-   * <p>The common case, a tracked key decided without contention, is decided here in a few lines;
-   * new keys, removed entries and lost races go to a separate loop.
+   * Decides under the key's lock, reading the clock while holding it, so that every decision on
+   * a key sees the state its predecessor left at an earlier or equal time. An admission changes
+   * the state in place; a denial changes nothing.
    */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
     PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
-    KeyTable.Entry entry = table.get(key);
-    if (entry != null) {
-      Object state = entry.state;
-      if (state != KeyTable.REMOVED) {
-        long now = readClock();
-        Decision decision = meter.check(state, now, cost, maxDelayNanos);
-        if (!decision.allowed() || cost == 0
-            || entry.compareAndSet(state, meter.admit(state, now, cost))) {
+    while (true) {
+      KeyTable.Entry entry = table.get(key);
+      if (entry == null) {
+        Decision decision = decideNewKey(key, cost, maxDelayNanos);
+        if (decision != null) {
           return decision;
         }
+      } else if (entry.lock()) {
+        try {
+          long now = readClock();
+          Object state = entry.state;
+          Decision decision = meter.check(state, now, cost, maxDelayNanos);
+          if (decision.allowed() && cost > 0) {
+            keep(entry, state, meter.admit(state, now, cost));
+          }
+          return decision;
+        } finally {
+          entry.unlock();
+        }
+      } else {
+        table.unlink(key, entry);
       }
     }
-    return tryAcquireContended(key, cost, maxDelayNanos);
   }
 
   /**
-   * Decides like {@link #tryAcquire} on the same state, but builds no {@link Decision}: a denial
-   * allocates nothing, and an admission only the key's new state.
+   * Decides like {@link #tryAcquire} on the same state, but builds no {@link Decision}: neither
+   * a denial nor an admission of a tracked key allocates anything.
    */
   @Override
   public boolean tryAcquireAllowed(String key, long cost) {
     PolicyBinding.requireValidRequest(key, cost, Long.MAX_VALUE);
-    KeyTable.Entry entry = table.get(key);
-    if (entry != null) {
-      Object state = entry.state;
-      if (state != KeyTable.REMOVED) {
-        long now = readClock();
-        if (!meter.admits(state, now, cost, Long.MAX_VALUE)) {
-          return false;
-        }
-        if (cost == 0 || entry.compareAndSet(state, meter.admit(state, now, cost))) {
-          return true;
-        }
-      }
-    }
-    return tryAcquireContended(key, cost, Long.MAX_VALUE).allowed();
-  }
-
-  /** Decides in the full loop, which handles new keys, removed entries and lost races. */
-  private Decision tryAcquireContended(String key, long cost, long maxDelayNanos) {
     while (true) {
       KeyTable.Entry entry = table.get(key);
-      Object state = entry == null ? null : entry.state;
-      if (state == KeyTable.REMOVED) {
-        table.unlink(key, entry);
-        continue;
-      }
-      long now = readClock();
-      Decision decision = meter.check(state, now, cost, maxDelayNanos);
-      if (!decision.allowed() || cost == 0) {
-        return decision;
-      }
-      Object next = meter.admit(state, now, cost);
-      if (entry != null) {
-        if (entry.compareAndSet(state, next)) {
-          return decision;
+      if (entry == null) {
+        Decision decision = decideNewKey(key, cost, Long.MAX_VALUE);
+        if (decision != null) {
+          return decision.allowed();
         }
-        continue;
+      } else if (entry.lock()) {
+        try {
+          long now = readClock();
+          Object state = entry.state;
+          boolean admitted = meter.admits(state, now, cost, Long.MAX_VALUE);
+          if (admitted && cost > 0) {
+            keep(entry, state, meter.admit(state, now, cost));
+          }
+          return admitted;
+        } finally {
+          entry.unlock();
+        }
+      } else {
+        table.unlink(key, entry);
       }
-      switch (table.insert(key, next, now)) {
-        case INSERTED:
-          return decision;
-        case NO_ROOM:
-          return noRoom(decision);
-        case RACED:
-        default:
-          break;
-      }
+    }
+  }
+
+  /**
+   * Stores the state that follows an admission, only when the meter made a new object: a state
+   * changed in place needs no reference store, whose garbage collector barrier costs more than
+   * the decision's arithmetic.
+   */
+  private static void keep(KeyTable.Entry entry, Object before, Object after) {
+    if (after != before) {
+      entry.state = after;
+    }
+  }
+
+  /**
+   * Decides a key that has no entry, from the initial state, and tracks it when admitted.
+   * Returns null when another thread tracked the key first, so that the caller decides again.
+   */
+  private Decision decideNewKey(String key, long cost, long maxDelayNanos) {
+    long now = readClock();
+    Decision decision = meter.check(null, now, cost, maxDelayNanos);
+    if (!decision.allowed() || cost == 0) {
+      return decision;
+    }
+    switch (table.insert(key, meter.admit(null, now, cost), now)) {
+      case INSERTED:
+        return decision;
+      case NO_ROOM:
+        return noRoom(decision);
+      case RACED:
+      default:
+        return null;
     }
   }
 

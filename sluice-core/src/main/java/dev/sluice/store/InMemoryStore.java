@@ -14,9 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Keeps the state of every key in this process, in concurrent hash maps.
  *
- * <p><b>Concurrency.</b> Each key's state is an immutable value replaced by compare-and-set, so
- * threads deciding the same key never block each other, and N threads on one key together admit
- * exactly what the limits allow.
+ * <p><b>Concurrency.</b> Each key's state sits behind a lock of its own, held for one decision's
+ * arithmetic and the clock reading that goes with it, so N threads on one key together admit
+ * exactly what the limits allow, and threads deciding different keys never wait for each other.
+ * Once a key is tracked, its state changes in place: deciding it allocates nothing, except the
+ * returned {@link dev.sluice.Decision} and, for {@code sliding_log}, the log's arrays.
  *
  * <p><b>Memory.</b> A key that has never been admitted, or whose state is back to its initial
  * state (a full bucket, an expired window), needs no memory and is removed. Removal is

@@ -12,14 +12,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The keys of one policy in an {@link InMemoryStore}, with their states.
  *
- * <p>Removing a key races with threads deciding it. The remover first swaps the entry's state
- * for {@link #REMOVED} by compare-and-set, so a decision that read the old state fails its own
- * compare-and-set; a thread that finds {@link #REMOVED} unlinks the entry and starts over with a
- * fresh one. Hence no admission is ever written into an entry that has left the map.
+ * <p>Each key's state is guarded by its entry's lock. Removing a key races with threads deciding
+ * it, so the remover holds the lock while it takes the entry out of the map and then marks the
+ * entry removed. A thread that was waiting for the lock finds the mark, unlinks the entry and
+ * starts over with a fresh one. Hence no admission is ever written into an entry that has left
+ * the map.
  */
 final class KeyTable {
-
-  static final Object REMOVED = new Object();
 
   /** How many keys a sweep looks at when it has to evict one: a sample, as in Redis. */
   private static final int EVICTION_SAMPLE = 8;
@@ -38,26 +37,65 @@ final class KeyTable {
     this.store = store;
   }
 
-  /** One key's state, replaced as a whole by compare-and-set. */
+  /**
+   * One key's state and the lock that guards it. The lock is a word changed by compare-and-set
+   * rather than a monitor: taking it costs one atomic instruction, and releasing it a plain
+   * store. A thread that finds it taken spins briefly, then yields, because the holder keeps it
+   * only for one decision's arithmetic.
+   */
   static final class Entry {
-    private static final VarHandle STATE;
+    private static final VarHandle LOCK;
+    private static final int FREE = 0;
+    private static final int HELD = 1;
+    private static final int REMOVED = -1;
+    private static final int SPINS_BEFORE_YIELD = 64;
 
     static {
       try {
-        STATE = MethodHandles.lookup().findVarHandle(Entry.class, "state", Object.class);
+        LOCK = MethodHandles.lookup().findVarHandle(Entry.class, "lock", int.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
     }
 
-    volatile Object state;
+    private volatile int lock;
+
+    /** The key's state as its policy's meter reads it; read and written under the lock. */
+    Object state;
 
     Entry(Object state) {
       this.state = state;
     }
 
-    boolean compareAndSet(Object expected, Object next) {
-      return STATE.compareAndSet(this, expected, next);
+    /** Waits for the lock and takes it, or returns false if the entry is removed. */
+    boolean lock() {
+      for (int spins = 0; ; spins++) {
+        if (LOCK.compareAndSet(this, FREE, HELD)) {
+          return true;
+        }
+        if (lock == REMOVED) {
+          return false;
+        }
+        if (spins < SPINS_BEFORE_YIELD) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
+        }
+      }
+    }
+
+    /** Takes the lock if it is free, without waiting. */
+    boolean tryLock() {
+      return LOCK.compareAndSet(this, FREE, HELD);
+    }
+
+    void unlock() {
+      LOCK.setRelease(this, FREE);
+    }
+
+    /** Releases the lock for good: every later {@link #lock} returns false. */
+    void unlockRemoved() {
+      LOCK.setRelease(this, REMOVED);
     }
   }
 
@@ -82,7 +120,7 @@ final class KeyTable {
     return entries.get(key);
   }
 
-  /** Unlinks an entry found {@link #REMOVED}, which the thread that removed it uncounted. */
+  /** Unlinks an entry found removed, which the thread that removed it uncounted. */
   void unlink(String key, Entry entry) {
     entries.remove(key, entry);
   }
@@ -118,7 +156,7 @@ final class KeyTable {
         if (next == null) {
           return;
         }
-        removeIfExpired(next.getKey(), next.getValue(), now);
+        removeIfResetBy(next.getKey(), next.getValue(), now);
       }
     } finally {
       sweeping.set(false);
@@ -128,7 +166,7 @@ final class KeyTable {
   /** Looks at every key once. */
   void sweepAll(long now) {
     for (Map.Entry<String, Entry> next : entries.entrySet()) {
-      removeIfExpired(next.getKey(), next.getValue(), now);
+      removeIfResetBy(next.getKey(), next.getValue(), now);
     }
   }
 
@@ -143,32 +181,26 @@ final class KeyTable {
     try {
       String victimKey = null;
       Entry victim = null;
-      Object victimState = null;
       long victimResetAt = Long.MAX_VALUE;
       for (int i = 0; i < EVICTION_SAMPLE; i++) {
         Map.Entry<String, Entry> next = nextInCursor();
         if (next == null) {
           break;
         }
-        Object state = next.getValue().state;
-        if (state == REMOVED) {
-          continue;
-        }
-        long resetAt = meter.resetAt(state);
-        if (resetAt <= now && remove(next.getKey(), next.getValue(), state)) {
+        long resetAt = resetAtIfFree(next.getValue());
+        if (resetAt <= now && removeIfResetBy(next.getKey(), next.getValue(), now)) {
           return Room.FREED;
         }
         if (resetAt < victimResetAt) {
           victimKey = next.getKey();
           victim = next.getValue();
-          victimState = state;
           victimResetAt = resetAt;
         }
       }
       if (store.atCapacity() != AtCapacity.EVICT_SOONEST_RESET || victim == null) {
         return Room.NONE;
       }
-      return remove(victimKey, victim, victimState) ? Room.FREED : Room.BUSY;
+      return removeIfResetBy(victimKey, victim, victimResetAt) ? Room.FREED : Room.BUSY;
     } finally {
       sweeping.set(false);
     }
@@ -178,9 +210,8 @@ final class KeyTable {
   void removeAll() {
     for (Map.Entry<String, Entry> next : entries.entrySet()) {
       Entry entry = next.getValue();
-      Object state = entry.state;
-      while (state != REMOVED && !remove(next.getKey(), entry, state)) {
-        state = entry.state;
+      if (entry.lock()) {
+        remove(next.getKey(), entry);
       }
     }
   }
@@ -195,19 +226,41 @@ final class KeyTable {
     return cursor.next();
   }
 
-  private void removeIfExpired(String key, Entry entry, long now) {
-    Object state = entry.state;
-    if (state != REMOVED && meter.resetAt(state) <= now) {
-      remove(key, entry, state);
+  /**
+   * Returns when the entry's state is back to its initial state, or {@code Long.MAX_VALUE} when
+   * a decision holds its lock or it was removed, so that a sample passes over it.
+   */
+  private long resetAtIfFree(Entry entry) {
+    if (!entry.tryLock()) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      return meter.resetAt(entry.state);
+    } finally {
+      entry.unlock();
     }
   }
 
-  private boolean remove(String key, Entry entry, Object state) {
-    if (!entry.compareAndSet(state, REMOVED)) {
+  /**
+   * Removes the entry if its state is back to its initial state by {@code time}; a decision
+   * that holds its lock keeps it. Returns whether it was removed.
+   */
+  private boolean removeIfResetBy(String key, Entry entry, long time) {
+    if (!entry.tryLock()) {
       return false;
     }
+    if (meter.resetAt(entry.state) > time) {
+      entry.unlock();
+      return false;
+    }
+    remove(key, entry);
+    return true;
+  }
+
+  /** Removes an entry whose lock the caller holds, and releases the lock for good. */
+  private void remove(String key, Entry entry) {
     entries.remove(key, entry);
     store.trackedKeyCount().decrementAndGet();
-    return true;
+    entry.unlockRemoved();
   }
 }
