@@ -43,7 +43,7 @@ final class BucketMeter extends Meter {
    * Per-key state: {@code min(burst, tokens + floor((now − ref) · limit / period))} tokens, read
    * with the numbers of {@code spec}, the limit that wrote it.
    */
-  static final class State {
+  static final class State extends KeyState {
     long ref;
     long tokens;
     Limit spec;
@@ -56,7 +56,7 @@ final class BucketMeter extends Meter {
   }
 
   @Override
-  public Decision check(Object state, long now, long cost, long maxDelayNanos) {
+  public Decision check(KeyState state, long now, long cost, long maxDelayNanos) {
     State s = adopt((State) state, now);
     long tokens = tokens(s, now);
     if (cost > burst) {
@@ -72,7 +72,7 @@ final class BucketMeter extends Meter {
   }
 
   @Override
-  public boolean admits(Object state, long now, long cost, long maxDelayNanos) {
+  public boolean admits(KeyState state, long now, long cost, long maxDelayNanos) {
     State s = adopt((State) state, now);
     return cost <= burst
         && hasAtLeast(s, now, cost)
@@ -80,7 +80,7 @@ final class BucketMeter extends Meter {
   }
 
   @Override
-  public Object admit(Object state, long now, long cost) {
+  public KeyState admit(KeyState state, long now, long cost) {
     State s = adopt((State) state, now);
     if (s == null || hasAtLeast(s, now, burst)) {
       return write(state, now, burst - cost);
@@ -94,7 +94,7 @@ final class BucketMeter extends Meter {
   }
 
   /** Writes a state into the key's state object, or into a new one if the key has none. */
-  private Object write(Object state, long ref, long tokens) {
+  private KeyState write(KeyState state, long ref, long tokens) {
     if (state == null) {
       return new State(ref, tokens, spec);
     }
@@ -107,7 +107,7 @@ final class BucketMeter extends Meter {
 
   /** Returns when the bucket is full, read with the numbers that wrote the state. */
   @Override
-  public long resetAt(Object state) {
+  public long resetAt(KeyState state) {
     State s = (State) state;
     Limit numbers = s.spec;
     long untilFull =

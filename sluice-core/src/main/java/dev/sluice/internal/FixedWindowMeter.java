@@ -19,7 +19,7 @@ final class FixedWindowMeter extends Meter {
   }
 
   /** Per-key state: units used in the window starting at {@code windowStart}. */
-  static final class State {
+  static final class State extends KeyState {
     long windowStart;
     long used;
 
@@ -30,7 +30,7 @@ final class FixedWindowMeter extends Meter {
   }
 
   @Override
-  public Decision check(Object state, long now, long cost, long maxDelayNanos) {
+  public Decision check(KeyState state, long now, long cost, long maxDelayNanos) {
     State s = (State) state;
     long windowStart = windowStart(s, now);
     long used = s != null && s.windowStart == windowStart ? s.used : 0;
@@ -47,7 +47,7 @@ final class FixedWindowMeter extends Meter {
   }
 
   @Override
-  public Object admit(Object state, long now, long cost) {
+  public KeyState admit(KeyState state, long now, long cost) {
     State s = (State) state;
     long windowStart = windowStart(s, now);
     long used = s != null && s.windowStart == windowStart ? s.used : 0;
@@ -60,7 +60,7 @@ final class FixedWindowMeter extends Meter {
   }
 
   @Override
-  public long resetAt(Object state) {
+  public long resetAt(KeyState state) {
     return ((State) state).windowStart + periodNanos;
   }
 

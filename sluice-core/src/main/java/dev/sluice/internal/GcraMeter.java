@@ -31,7 +31,7 @@ final class GcraMeter extends Meter {
   }
 
   /** Per-key state: the TAT, {@code whole + remainder / limit} nanoseconds since the epoch. */
-  static final class State {
+  static final class State extends KeyState {
     long whole;
     long remainder;
 
@@ -42,7 +42,7 @@ final class GcraMeter extends Meter {
   }
 
   @Override
-  public Decision check(Object state, long now, long cost, long maxDelayNanos) {
+  public Decision check(KeyState state, long now, long cost, long maxDelayNanos) {
     State s = (State) state;
     long aheadWhole = aheadWhole(s, now);
     long aheadRemainder = isAhead(s, now) ? remainder(s) : 0;
@@ -76,7 +76,7 @@ final class GcraMeter extends Meter {
   }
 
   @Override
-  public Object admit(Object state, long now, long cost) {
+  public KeyState admit(KeyState state, long now, long cost) {
     State s = (State) state;
     long whole = isAhead(s, now) ? s.whole : now;
     long remainder = isAhead(s, now) ? remainder(s) : 0;
@@ -95,7 +95,7 @@ final class GcraMeter extends Meter {
   }
 
   @Override
-  public long resetAt(Object state) {
+  public long resetAt(KeyState state) {
     State s = (State) state;
     return ceil(s.whole, remainder(s));
   }

@@ -8,12 +8,11 @@ import dev.sluice.Limit;
  * a mutable object owned by the store, {@code null} while the key is in its initial state.
  *
  * <p>A store calls {@link #check} to decide and, when the request is admitted, {@link #admit}
- * to charge it, both with the same {@code now} and while no other thread uses the state.
- * {@code admit} changes the state in place, so that a decision allocates nothing once a key is
- * tracked, and returns the state to keep: the same object, or a new one for a key that had
- * none. A store may still pass a {@code now} slightly older than the time the state was last
- * written; every meter treats such a time conservatively, so it can delay an admission but
- * never add one.
+ * to charge it, both with the same {@code now} and under the state's lock. {@code admit}
+ * changes a state in place and returns it, so that a decision allocates nothing once a key is
+ * tracked; for a key in its initial state it returns a new state. A {@code now} older than the
+ * time the state was last written, from a time source that stepped back, is treated
+ * conservatively: it can delay an admission but never add one.
  */
 public abstract class Meter {
 
@@ -54,27 +53,27 @@ public abstract class Meter {
    * @param maxDelayNanos the longest delay the caller accepts; a shaping meter denies a request
    *     that would have to wait longer
    */
-  public abstract Decision check(Object state, long now, long cost, long maxDelayNanos);
+  public abstract Decision check(KeyState state, long now, long cost, long maxDelayNanos);
 
   /**
    * Returns whether {@link #check} would admit the request, without building a decision; a meter
    * overrides it where it can answer without allocating.
    */
-  public boolean admits(Object state, long now, long cost, long maxDelayNanos) {
+  public boolean admits(KeyState state, long now, long cost, long maxDelayNanos) {
     return check(state, now, cost, maxDelayNanos).allowed();
   }
 
   /**
-   * Charges {@code cost ≥ 1} units at {@code now} to the state, in place where there is one, and
-   * returns the state to keep.
+   * Charges {@code cost ≥ 1} units at {@code now} to the state, in place, and returns it; for
+   * {@code null}, the initial state, returns a new state.
    */
-  public abstract Object admit(Object state, long now, long cost);
+  public abstract KeyState admit(KeyState state, long now, long cost);
 
   /**
    * Returns the earliest time at which the state is equivalent to the initial state, so that
    * the store may forget it.
    */
-  public abstract long resetAt(Object state);
+  public abstract long resetAt(KeyState state);
 
   final Decision never(long remaining, long resetAfterNanos) {
     return Decision.deny(name, limit, remaining, resetAfterNanos, Decision.NEVER);

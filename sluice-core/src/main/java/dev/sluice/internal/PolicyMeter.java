@@ -10,10 +10,19 @@ import java.util.List;
  *
  * <p>A request is admitted only when every limit admits it; when any limit denies it, no limit
  * is charged, because the store charges every limit under one lock, and only after all have
- * admitted. The state of a one-limit policy is that limit's state; with several limits it is an
- * {@code Object[]} with one state per limit, in the policy's order.
+ * admitted. The state of a one-limit policy is that limit's state; with several limits it is a
+ * {@link Combined} state.
  */
 public final class PolicyMeter {
+
+  /** The state of a policy with several limits: one state per limit, in the policy's order. */
+  static final class Combined extends KeyState {
+    final KeyState[] states;
+
+    Combined(int limits) {
+      this.states = new KeyState[limits];
+    }
+  }
 
   private final Policy policy;
   private final Meter[] meters;
@@ -32,11 +41,11 @@ public final class PolicyMeter {
   }
 
   /** Decides a request of {@code cost} units without changing anything. */
-  public Decision check(Object state, long now, long cost, long maxDelayNanos) {
+  public Decision check(KeyState state, long now, long cost, long maxDelayNanos) {
     if (meters.length == 1) {
       return meters[0].check(state, now, cost, maxDelayNanos);
     }
-    Object[] states = (Object[]) state;
+    KeyState[] states = limitStates(state);
     Decision[] decisions = new Decision[meters.length];
     boolean allowed = true;
     for (int i = 0; i < meters.length; i++) {
@@ -53,7 +62,7 @@ public final class PolicyMeter {
    * Replaces each admission in a denied request's decisions by the limit's state as it is,
    * because an admission reports remaining and reset after as if the cost had been charged.
    */
-  private void reportUncharged(Decision[] decisions, Object[] states, long now) {
+  private void reportUncharged(Decision[] decisions, KeyState[] states, long now) {
     for (int i = 0; i < meters.length; i++) {
       if (decisions[i].allowed()) {
         decisions[i] = meters[i].check(states == null ? null : states[i], now, 0, Long.MAX_VALUE);
@@ -62,11 +71,11 @@ public final class PolicyMeter {
   }
 
   /** Returns whether every limit admits the request, without building a decision. */
-  public boolean admits(Object state, long now, long cost, long maxDelayNanos) {
+  public boolean admits(KeyState state, long now, long cost, long maxDelayNanos) {
     if (meters.length == 1) {
       return meters[0].admits(state, now, cost, maxDelayNanos);
     }
-    Object[] states = (Object[]) state;
+    KeyState[] states = limitStates(state);
     for (int i = 0; i < meters.length; i++) {
       if (!meters[i].admits(states == null ? null : states[i], now, cost, maxDelayNanos)) {
         return false;
@@ -76,33 +85,38 @@ public final class PolicyMeter {
   }
 
   /**
-   * Charges {@code cost ≥ 1} units to every limit's state, in place where there is one, and
-   * returns the state to keep; see {@link Meter#admit}.
+   * Charges {@code cost ≥ 1} units to every limit's state, in place, and returns the state; for
+   * {@code null}, the initial state, returns a new state.
    */
-  public Object admit(Object state, long now, long cost) {
+  public KeyState admit(KeyState state, long now, long cost) {
     if (meters.length == 1) {
       return meters[0].admit(state, now, cost);
     }
-    Object[] states = state == null ? new Object[meters.length] : (Object[]) state;
+    Combined combined = state == null ? new Combined(meters.length) : (Combined) state;
     for (int i = 0; i < meters.length; i++) {
-      states[i] = meters[i].admit(states[i], now, cost);
+      combined.states[i] = meters[i].admit(combined.states[i], now, cost);
     }
-    return states;
+    return combined;
   }
 
   /** Returns the earliest time at which every limit's state is back to its initial state. */
-  public long resetAt(Object state) {
+  public long resetAt(KeyState state) {
     if (meters.length == 1) {
       return meters[0].resetAt(state);
     }
     long resetAt = Long.MIN_VALUE;
     for (int i = 0; i < meters.length; i++) {
-      Object limitState = ((Object[]) state)[i];
+      KeyState limitState = ((Combined) state).states[i];
       if (limitState != null) {
         resetAt = Math.max(resetAt, meters[i].resetAt(limitState));
       }
     }
     return resetAt;
+  }
+
+  /** Returns the per-limit states of a multi-limit policy, or null for the initial state. */
+  private static KeyState[] limitStates(KeyState state) {
+    return state == null ? null : ((Combined) state).states;
   }
 
   /**

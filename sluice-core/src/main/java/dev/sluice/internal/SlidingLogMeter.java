@@ -27,7 +27,7 @@ final class SlidingLogMeter extends Meter {
    * Per-key state: admission times in increasing order, and for each the total units admitted
    * up to and including it, so that the units in any suffix are one subtraction away.
    */
-  static final class State {
+  static final class State extends KeyState {
     long[] times;
     long[] cumulative;
 
@@ -63,7 +63,7 @@ final class SlidingLogMeter extends Meter {
   }
 
   @Override
-  public Decision check(Object state, long now, long cost, long maxDelayNanos) {
+  public Decision check(KeyState state, long now, long cost, long maxDelayNanos) {
     State s = (State) state;
     if (s == null) {
       return cost > limit
@@ -98,7 +98,7 @@ final class SlidingLogMeter extends Meter {
   }
 
   @Override
-  public Object admit(Object state, long now, long cost) {
+  public KeyState admit(KeyState state, long now, long cost) {
     State s = (State) state;
     if (s == null) {
       return new State(new long[] {now}, new long[] {cost});
@@ -124,7 +124,7 @@ final class SlidingLogMeter extends Meter {
   }
 
   @Override
-  public long resetAt(Object state) {
+  public long resetAt(KeyState state) {
     return ((State) state).newest() + periodNanos;
   }
 }

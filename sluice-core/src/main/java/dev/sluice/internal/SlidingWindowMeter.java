@@ -23,7 +23,7 @@ final class SlidingWindowMeter extends Meter {
   }
 
   /** Per-key state: the counts of the window starting at {@code windowStart} and the one before. */
-  static final class State {
+  static final class State extends KeyState {
     long windowStart;
     long previous;
     long current;
@@ -36,7 +36,7 @@ final class SlidingWindowMeter extends Meter {
   }
 
   @Override
-  public Decision check(Object state, long now, long cost, long maxDelayNanos) {
+  public Decision check(KeyState state, long now, long cost, long maxDelayNanos) {
     State s = (State) state;
     long windowStart = windowStart(s, now);
     long previous = previous(s, windowStart);
@@ -59,7 +59,7 @@ final class SlidingWindowMeter extends Meter {
   }
 
   @Override
-  public Object admit(Object state, long now, long cost) {
+  public KeyState admit(KeyState state, long now, long cost) {
     State s = (State) state;
     long windowStart = windowStart(s, now);
     long previous = previous(s, windowStart);
@@ -74,7 +74,7 @@ final class SlidingWindowMeter extends Meter {
   }
 
   @Override
-  public long resetAt(Object state) {
+  public long resetAt(KeyState state) {
     State s = (State) state;
     return resetAt(s.windowStart, s.previous, s.current);
   }

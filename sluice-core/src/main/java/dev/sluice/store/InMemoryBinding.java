@@ -3,6 +3,7 @@ package dev.sluice.store;
 import dev.sluice.Decision;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
+import dev.sluice.internal.KeyState;
 import dev.sluice.internal.PolicyMeter;
 
 /** A policy bound to an {@link InMemoryStore}. */
@@ -32,26 +33,25 @@ final class InMemoryBinding implements PolicyBinding {
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
     PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
     while (true) {
-      KeyTable.Entry entry = table.get(key);
-      if (entry == null) {
+      KeyState state = table.get(key);
+      if (state == null) {
         Decision decision = decideNewKey(key, cost, maxDelayNanos);
         if (decision != null) {
           return decision;
         }
-      } else if (entry.lock()) {
+      } else if (state.lock()) {
         try {
           long now = readClock();
-          Object state = entry.state;
           Decision decision = meter.check(state, now, cost, maxDelayNanos);
           if (decision.allowed() && cost > 0) {
-            keep(entry, state, meter.admit(state, now, cost));
+            meter.admit(state, now, cost);
           }
           return decision;
         } finally {
-          entry.unlock();
+          state.unlock();
         }
       } else {
-        table.unlink(key, entry);
+        table.unlink(key, state);
       }
     }
   }
@@ -64,43 +64,31 @@ final class InMemoryBinding implements PolicyBinding {
   public boolean tryAcquireAllowed(String key, long cost) {
     PolicyBinding.requireValidRequest(key, cost, Long.MAX_VALUE);
     while (true) {
-      KeyTable.Entry entry = table.get(key);
-      if (entry == null) {
+      KeyState state = table.get(key);
+      if (state == null) {
         Decision decision = decideNewKey(key, cost, Long.MAX_VALUE);
         if (decision != null) {
           return decision.allowed();
         }
-      } else if (entry.lock()) {
+      } else if (state.lock()) {
         try {
           long now = readClock();
-          Object state = entry.state;
           boolean admitted = meter.admits(state, now, cost, Long.MAX_VALUE);
           if (admitted && cost > 0) {
-            keep(entry, state, meter.admit(state, now, cost));
+            meter.admit(state, now, cost);
           }
           return admitted;
         } finally {
-          entry.unlock();
+          state.unlock();
         }
       } else {
-        table.unlink(key, entry);
+        table.unlink(key, state);
       }
     }
   }
 
   /**
-   * Stores the state that follows an admission, only when the meter made a new object: a state
-   * changed in place needs no reference store, whose garbage collector barrier costs more than
-   * the decision's arithmetic.
-   */
-  private static void keep(KeyTable.Entry entry, Object before, Object after) {
-    if (after != before) {
-      entry.state = after;
-    }
-  }
-
-  /**
-   * Decides a key that has no entry, from the initial state, and tracks it when admitted.
+   * Decides a key that has no state, from the initial state, and tracks it when admitted.
    * Returns null when another thread tracked the key first, so that the caller decides again.
    */
   private Decision decideNewKey(String key, long cost, long maxDelayNanos) {

@@ -1,8 +1,7 @@
 package dev.sluice.store;
 
+import dev.sluice.internal.KeyState;
 import dev.sluice.internal.PolicyMeter;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -12,11 +11,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The keys of one policy in an {@link InMemoryStore}, with their states.
  *
- * <p>Each key's state is guarded by its entry's lock. Removing a key races with threads deciding
- * it, so the remover holds the lock while it takes the entry out of the map and then marks the
- * entry removed. A thread that was waiting for the lock finds the mark, unlinks the entry and
- * starts over with a fresh one. Hence no admission is ever written into an entry that has left
- * the map.
+ * <p>The map holds each key's {@link KeyState} itself, guarded by the state's lock. Removing a
+ * key races with threads deciding it, so the remover holds the lock while it takes the state
+ * out of the map and then marks it removed. A thread that was waiting for the lock finds the
+ * mark, unlinks the state and starts over from the initial state. Hence no admission is ever
+ * written into a state that has left the map.
  */
 final class KeyTable {
 
@@ -25,78 +24,16 @@ final class KeyTable {
 
   private final List<String> layout;
   private final InMemoryStore store;
-  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, KeyState> entries = new ConcurrentHashMap<>();
   private final AtomicBoolean sweeping = new AtomicBoolean();
   private volatile PolicyMeter meter;
 
   /** The position where the incremental sweep resumes; used only while {@link #sweeping}. */
-  private Iterator<Map.Entry<String, Entry>> cursor;
+  private Iterator<Map.Entry<String, KeyState>> cursor;
 
   KeyTable(List<String> layout, InMemoryStore store) {
     this.layout = layout;
     this.store = store;
-  }
-
-  /**
-   * One key's state and the lock that guards it. The lock is a word changed by compare-and-set
-   * rather than a monitor: taking it costs one atomic instruction, and releasing it a plain
-   * store. A thread that finds it taken spins briefly, then yields, because the holder keeps it
-   * only for one decision's arithmetic.
-   */
-  static final class Entry {
-    private static final VarHandle LOCK;
-    private static final int FREE = 0;
-    private static final int HELD = 1;
-    private static final int REMOVED = -1;
-    private static final int SPINS_BEFORE_YIELD = 64;
-
-    static {
-      try {
-        LOCK = MethodHandles.lookup().findVarHandle(Entry.class, "lock", int.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
-    private volatile int lock;
-
-    /** The key's state as its policy's meter reads it; read and written under the lock. */
-    Object state;
-
-    Entry(Object state) {
-      this.state = state;
-    }
-
-    /** Waits for the lock and takes it, or returns false if the entry is removed. */
-    boolean lock() {
-      for (int spins = 0; ; spins++) {
-        if (LOCK.compareAndSet(this, FREE, HELD)) {
-          return true;
-        }
-        if (lock == REMOVED) {
-          return false;
-        }
-        if (spins < SPINS_BEFORE_YIELD) {
-          Thread.onSpinWait();
-        } else {
-          Thread.yield();
-        }
-      }
-    }
-
-    /** Takes the lock if it is free, without waiting. */
-    boolean tryLock() {
-      return LOCK.compareAndSet(this, FREE, HELD);
-    }
-
-    void unlock() {
-      LOCK.setRelease(this, FREE);
-    }
-
-    /** Releases the lock for good: every later {@link #lock} returns false. */
-    void unlockRemoved() {
-      LOCK.setRelease(this, REMOVED);
-    }
   }
 
   /** The outcome of trying to track a new key. */
@@ -116,17 +53,17 @@ final class KeyTable {
     this.meter = meter;
   }
 
-  Entry get(String key) {
+  KeyState get(String key) {
     return entries.get(key);
   }
 
   /** Unlinks an entry found removed, which the thread that removed it uncounted. */
-  void unlink(String key, Entry entry) {
+  void unlink(String key, KeyState entry) {
     entries.remove(key, entry);
   }
 
   /** Tracks a new key with its first state, making room first if the store is at its cap. */
-  Insertion insert(String key, Object state, long now) {
+  Insertion insert(String key, KeyState state, long now) {
     if (store.trackedKeyCount().get() >= store.maxKeys()) {
       Room room = store.makeRoom(this, now);
       if (room == Room.NONE) {
@@ -137,7 +74,7 @@ final class KeyTable {
         return Insertion.RACED;
       }
     }
-    if (entries.putIfAbsent(key, new Entry(state)) != null) {
+    if (entries.putIfAbsent(key, state) != null) {
       return Insertion.RACED;
     }
     store.trackedKeyCount().incrementAndGet();
@@ -152,7 +89,7 @@ final class KeyTable {
     }
     try {
       for (int i = 0; i < budget; i++) {
-        Map.Entry<String, Entry> next = nextInCursor();
+        Map.Entry<String, KeyState> next = nextInCursor();
         if (next == null) {
           return;
         }
@@ -165,7 +102,7 @@ final class KeyTable {
 
   /** Looks at every key once. */
   void sweepAll(long now) {
-    for (Map.Entry<String, Entry> next : entries.entrySet()) {
+    for (Map.Entry<String, KeyState> next : entries.entrySet()) {
       removeIfResetBy(next.getKey(), next.getValue(), now);
     }
   }
@@ -180,10 +117,10 @@ final class KeyTable {
     }
     try {
       String victimKey = null;
-      Entry victim = null;
+      KeyState victim = null;
       long victimResetAt = Long.MAX_VALUE;
       for (int i = 0; i < EVICTION_SAMPLE; i++) {
-        Map.Entry<String, Entry> next = nextInCursor();
+        Map.Entry<String, KeyState> next = nextInCursor();
         if (next == null) {
           break;
         }
@@ -208,15 +145,15 @@ final class KeyTable {
 
   /** Removes every key, for a table that a rebinding with other limits has replaced. */
   void removeAll() {
-    for (Map.Entry<String, Entry> next : entries.entrySet()) {
-      Entry entry = next.getValue();
+    for (Map.Entry<String, KeyState> next : entries.entrySet()) {
+      KeyState entry = next.getValue();
       if (entry.lock()) {
         remove(next.getKey(), entry);
       }
     }
   }
 
-  private Map.Entry<String, Entry> nextInCursor() {
+  private Map.Entry<String, KeyState> nextInCursor() {
     if (cursor == null || !cursor.hasNext()) {
       cursor = entries.entrySet().iterator();
       if (!cursor.hasNext()) {
@@ -230,12 +167,12 @@ final class KeyTable {
    * Returns when the entry's state is back to its initial state, or {@code Long.MAX_VALUE} when
    * a decision holds its lock or it was removed, so that a sample passes over it.
    */
-  private long resetAtIfFree(Entry entry) {
+  private long resetAtIfFree(KeyState entry) {
     if (!entry.tryLock()) {
       return Long.MAX_VALUE;
     }
     try {
-      return meter.resetAt(entry.state);
+      return meter.resetAt(entry);
     } finally {
       entry.unlock();
     }
@@ -245,11 +182,11 @@ final class KeyTable {
    * Removes the entry if its state is back to its initial state by {@code time}; a decision
    * that holds its lock keeps it. Returns whether it was removed.
    */
-  private boolean removeIfResetBy(String key, Entry entry, long time) {
+  private boolean removeIfResetBy(String key, KeyState entry, long time) {
     if (!entry.tryLock()) {
       return false;
     }
-    if (meter.resetAt(entry.state) > time) {
+    if (meter.resetAt(entry) > time) {
       entry.unlock();
       return false;
     }
@@ -258,7 +195,7 @@ final class KeyTable {
   }
 
   /** Removes an entry whose lock the caller holds, and releases the lock for good. */
-  private void remove(String key, Entry entry) {
+  private void remove(String key, KeyState entry) {
     entries.remove(key, entry);
     store.trackedKeyCount().decrementAndGet();
     entry.unlockRemoved();
