@@ -138,6 +138,44 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_policyModeOnMemory_exits2WithLine(@TempDir Path dir)
+      throws Exception {
+    Path config = dir.resolve("memory.yaml");
+    Files.writeString(config, "policies:\n  login:\n    on_failure: deny\n"
+        + "    limits: [{algorithm: gcra, limit: 5, period: 1m}]\n");
+
+    int exitCode = execute("serve", "--config", config.toString(), "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().trim()).isEqualTo(config + ":3: on_failure of policy 'login'"
+        + " applies only to the redis store, but the store type is memory");
+  }
+
+  @Test
+  void execute_redisAndRedisCluster_exits2() {
+    int exitCode = execute("serve", "--port", "0", "--redis", "redis://127.0.0.1:1",
+        "--redis-cluster", "redis://127.0.0.1:2,redis://127.0.0.1:3");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "sluice serve: Options '--redis' and '--redis-cluster' cannot be combined: use --redis"
+            + " for one server or Sentinel, --redis-cluster for a Redis Cluster",
+        "Run 'sluice serve --help' for usage.");
+  }
+
+  @Test
+  void execute_clusterSeedWithoutScheme_exits2() {
+    int exitCode = execute("serve", "--port", "0",
+        "--redis-cluster", "redis://:secret@127.0.0.1:7000,127.0.0.1:7001");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).startsWith("sluice serve: Invalid value for option"
+        + " '--redis-cluster': a cluster seed must be a Redis URI such as redis://host:7000,"
+        + " got '127.0.0.1:7001': ");
+    assertThat(err.toString()).doesNotContain("secret");
+  }
+
+  @Test
   void execute_noSubcommand_exits2() {
     int exitCode = execute();
 
