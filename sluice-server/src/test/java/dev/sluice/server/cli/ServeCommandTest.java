@@ -208,6 +208,28 @@ class ServeCommandTest {
     }
   }
 
+  @Test
+  void reloadIfChanged_policyModeOnRunningMemoryStore_keepsRunningConfig() throws Exception {
+    Path config = Files.createTempFile("sluice-reload", ".yaml");
+    Files.writeString(config, tinyPolicy("tiny"));
+    ServeCommand command = parse("serve", "--config", config.toString(), "--port", "0");
+
+    try (SluiceService service = command.start()) {
+      String before = get(service.port(), "/v1/policies");
+      // The file now names a redis store, but the running memory store stays until a restart.
+      rewrite(config, "store:\n  type: redis\n  uri: redis://127.0.0.1:1\n"
+          + "policies:\n  renamed:\n    on_failure: deny\n"
+          + "    limits: [{algorithm: gcra, limit: 5, period: 1m}]\n");
+      boolean reloaded = service.reloadIfChanged();
+      String after = get(service.port(), "/v1/policies");
+
+      assertThat(reloaded).isFalse();
+      assertThat(after).isEqualTo(before);
+    } finally {
+      Files.deleteIfExists(config);
+    }
+  }
+
   private static String tinyPolicy(String name) {
     return "policies:\n  " + name + ":\n    limits:\n      - algorithm: fixed_window\n"
         + "        limit: 1\n        period: 1h\n";
