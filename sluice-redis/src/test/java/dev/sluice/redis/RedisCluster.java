@@ -14,8 +14,10 @@ import java.util.stream.IntStream;
  * port of 127.0.0.1. The slots are split into equal ranges by {@code CLUSTER ADDSLOTS} and the
  * nodes joined by {@code CLUSTER MEET}, which needs no {@code redis-cli} and works on Redis 6.2
  * as on 7.
+ *
+ * <p>Public so that other modules can use it through this module's test jar.
  */
-final class RedisCluster implements AutoCloseable {
+public final class RedisCluster implements AutoCloseable {
 
   private static final int SLOTS = 16_384;
   private static final long READY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
@@ -27,7 +29,7 @@ final class RedisCluster implements AutoCloseable {
   private RedisCluster() {}
 
   /** Starts the masters and returns once every node reports {@code cluster_state:ok}. */
-  static RedisCluster start(int masters) {
+  public static RedisCluster start(int masters) {
     RedisCluster cluster = new RedisCluster();
     try {
       for (int i = 0; i < masters; i++) {
@@ -46,9 +48,14 @@ final class RedisCluster implements AutoCloseable {
   }
 
   /** Returns the seed URI of all nodes, such as {@code redis://127.0.0.1:40001,127.0.0.1:40002}. */
-  String seeds() {
+  public String seeds() {
     List<String> addresses = nodes.stream().map(node -> "127.0.0.1:" + node.port()).toList();
     return "redis://" + String.join(",", addresses);
+  }
+
+  /** Returns the URI of each node, in start order, such as {@code redis://127.0.0.1:40001}. */
+  public List<String> nodeUris() {
+    return nodes.stream().map(RedisServer::uri).toList();
   }
 
   /** Returns a connection to each node, in start order; node i serves the i-th slot range. */

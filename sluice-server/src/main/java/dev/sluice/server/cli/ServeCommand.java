@@ -5,9 +5,11 @@ import dev.sluice.Mode;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
 import dev.sluice.internal.Durations;
+import dev.sluice.redis.FailureMode;
+import dev.sluice.redis.RedisStore;
+import dev.sluice.server.config.ClusterSeeds;
 import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
-import dev.sluice.redis.RedisStore;
 import dev.sluice.server.config.RedisConfig;
 import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.server.config.StoreConfig;
@@ -17,8 +19,10 @@ import io.lettuce.core.RedisURI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +67,13 @@ public final class ServeCommand implements Callable<Integer> {
           + " the config, or are the defaults.")
   private String redis;
 
+  @Option(names = "--redis-cluster", paramLabel = "URI", split = ",",
+      description = "Keep the state in the Redis Cluster reached through these seed nodes,"
+          + " URIs separated by commas such as redis://127.0.0.1:7000,redis://127.0.0.1:7001,"
+          + " instead of the config's store; other Redis settings as for --redis. Not together"
+          + " with --redis.")
+  private List<String> redisCluster;
+
   @Override
   public Integer call() throws InterruptedException {
     SluiceService service;
@@ -96,33 +107,49 @@ public final class ServeCommand implements Callable<Integer> {
    * @throws Exception if the server cannot start, such as when the port is taken
    */
   public SluiceService start() throws Exception {
-    if (port < 0 || port > 65_535) {
-      throw new ParameterException(spec.commandLine(),
-          "Invalid value for option '--port': must be 0 to 65535, got " + port);
-    }
-    SluiceConfig loaded = config == null ? ConfigLoader.loadDefault() : ConfigLoader.load(config);
-    StoreConfig storeConfig = withRedisOption(loaded.store());
+    checkOptions();
+    UnaryOperator<StoreConfig> storeOverride = this::withRedisOptions;
+    SluiceConfig loaded = config == null
+        ? ConfigLoader.loadDefault(storeOverride)
+        : ConfigLoader.load(config, storeOverride);
+    StoreConfig storeConfig = loaded.store();
     RateLimitStore store = storeConfig.newStore(TimeSource.system());
     List<Policy> policies = List.copyOf(loaded.policies().values());
     SluiceServer server;
     try {
-      server = SluiceServer.start(policies, store, host, port);
+      server = SluiceServer.start(policies, loaded.failureModes(), store, host, port);
     } catch (Exception e) {
       store.close();
       throw e;
     }
-    SluiceService service = new SluiceService(server, store, config, loaded.store());
+    SluiceService service =
+        new SluiceService(server, store, config, storeConfig, storeOverride);
     LOG.info("started address={} {} config={} policies=\"{}\"", server.address(),
         describe(storeConfig, store), config == null ? ConfigLoader.DEFAULT_RESOURCE : config,
-        describe(policies));
+        describe(policies, loaded.failureModes(), storeConfig));
     return service;
   }
 
-  /** Applies {@code --redis}: a Redis store at that URI, keeping other Redis settings. */
-  private StoreConfig withRedisOption(StoreConfig fromFile) {
-    if (redis == null) {
-      return fromFile;
+  /** Checks the options that picocli cannot check by itself, before any file is read. */
+  private void checkOptions() {
+    if (port < 0 || port > 65_535) {
+      throw new ParameterException(spec.commandLine(),
+          "Invalid value for option '--port': must be 0 to 65535, got " + port);
     }
+    if (redis != null && redisCluster != null) {
+      throw new ParameterException(spec.commandLine(), "Options '--redis' and '--redis-cluster'"
+          + " cannot be combined: use --redis for one server or Sentinel, --redis-cluster for"
+          + " a Redis Cluster");
+    }
+    if (redis != null) {
+      checkRedisOption();
+    }
+    if (redisCluster != null) {
+      checkRedisClusterOption();
+    }
+  }
+
+  private void checkRedisOption() {
     try {
       RedisURI.create(redis);
     } catch (IllegalArgumentException e) {
@@ -131,10 +158,33 @@ public final class ServeCommand implements Callable<Integer> {
           + " must be a Redis URI such as redis://127.0.0.1:6379, got '" + masked + "': "
           + String.valueOf(e.getMessage()).replace(redis, masked));
     }
-    RedisConfig settings = fromFile.redis()
-        .map(r -> r.withUri(redis))
-        .orElseGet(() -> RedisConfig.defaults(redis));
-    return StoreConfig.redis(settings);
+  }
+
+  private void checkRedisClusterOption() {
+    try {
+      ClusterSeeds.join(redisCluster);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(),
+          "Invalid value for option '--redis-cluster': " + e.getMessage());
+    }
+  }
+
+  /**
+   * Applies {@code --redis} or {@code --redis-cluster} to the store settings of the config: a
+   * Redis store at that URI or cluster, keeping the other Redis settings of the config.
+   */
+  private StoreConfig withRedisOptions(StoreConfig fromFile) {
+    if (redis != null) {
+      return StoreConfig.redis(fromFile.redis()
+          .map(r -> r.withUri(redis))
+          .orElseGet(() -> RedisConfig.defaults(redis)));
+    }
+    if (redisCluster != null) {
+      return StoreConfig.redis(fromFile.redis()
+          .map(r -> r.withCluster(redisCluster))
+          .orElseGet(() -> RedisConfig.clusterDefaults(redisCluster)));
+    }
+    return fromFile;
   }
 
   /** Describes the store for the start-up line, with any Redis password masked. */
@@ -144,7 +194,10 @@ public final class ServeCommand implements Callable<Integer> {
           + " at_capacity=" + settings.atCapacityName();
     }
     RedisConfig redis = settings.redis().get();
-    return "store=redis uri=" + ((RedisStore) store).uri()
+    String servers = redis.cluster().isEmpty()
+        ? "uri=" + ((RedisStore) store).uri()
+        : "cluster=" + redis.maskedCluster();
+    return "store=redis " + servers
         + " key_prefix=" + redis.keyPrefix()
         + " command_timeout_ms=" + redis.commandTimeout().toMillis()
         + " on_failure=" + redis.onFailure().name().toLowerCase(Locale.ROOT)
@@ -152,13 +205,27 @@ public final class ServeCommand implements Callable<Integer> {
         + " time=" + redis.timeMode().name().toLowerCase(Locale.ROOT);
   }
 
-  /** Describes policies for the start-up line, such as {@code login: gcra 5/1m burst 5}. */
-  static String describe(List<Policy> policies) {
+  /**
+   * Describes policies for the start-up line, such as {@code login: gcra 5/1m burst 5}, adding
+   * the failure mode of a policy whose mode differs from the store's, such as
+   * {@code login: gcra 5/1m burst 5, on_failure deny}.
+   */
+  static String describe(
+      List<Policy> policies, Map<String, FailureMode> failureModes, StoreConfig store) {
+    FailureMode storeMode = store.redis().map(RedisConfig::onFailure).orElse(null);
     return policies.stream()
-        .map(p -> p.name() + ": " + p.limits().stream()
-            .map(ServeCommand::describe)
-            .collect(Collectors.joining(" + ")))
+        .map(p -> describe(p, failureModes.getOrDefault(p.name(), storeMode), storeMode))
         .collect(Collectors.joining("; "));
+  }
+
+  private static String describe(Policy policy, FailureMode failureMode, FailureMode storeMode) {
+    String limits = policy.limits().stream()
+        .map(ServeCommand::describe)
+        .collect(Collectors.joining(" + "));
+    String ownMode = failureMode == storeMode
+        ? ""
+        : ", on_failure " + failureMode.name().toLowerCase(Locale.ROOT);
+    return policy.name() + ": " + limits + ownMode;
   }
 
   private static String describe(Limit limit) {

@@ -1,6 +1,7 @@
 package dev.sluice.server.cli;
 
 import dev.sluice.Policy;
+import dev.sluice.redis.RedisStore;
 import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.SluiceConfig;
@@ -17,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When started from a config file, the service looks at the file once a second and reloads
  * its policies when the file changes: new limits apply from the next request on, and a policy
- * whose limits keep their names and algorithms keeps the state of its keys. An invalid file is
- * logged and ignored, so the running config stays. Store settings are read only at start-up.
+ * whose limits keep their names and algorithms keeps the state of its keys, and a policy's
+ * {@code on_failure} applies from then on too. An invalid file is logged and ignored, so the
+ * running config stays. Store settings are read only at start-up.
  */
 public final class SluiceService implements AutoCloseable {
 
@@ -42,24 +45,28 @@ public final class SluiceService implements AutoCloseable {
   private long failedCleanUps;
   private final Path configFile;
   private final StoreConfig storeConfig;
+  private final UnaryOperator<StoreConfig> storeOverride;
   private String configVersion;
 
   SluiceService(SluiceServer server, RateLimitStore store) {
-    this(server, store, null, null);
+    this(server, store, null, null, UnaryOperator.identity());
   }
 
   /**
    * Creates the service; with a {@code configFile}, it watches that file for changes.
    *
-   * @param storeConfig the store settings the service started with, to warn when a changed file
-   *     asks for others
+   * @param storeConfig the store settings the service started with, after
+   *     {@code storeOverride}, to warn when a changed file sets others
+   * @param storeOverride the command-line options applied to the store settings of the file,
+   *     applied again to each reloaded file
    */
-  SluiceService(
-      SluiceServer server, RateLimitStore store, Path configFile, StoreConfig storeConfig) {
+  SluiceService(SluiceServer server, RateLimitStore store, Path configFile,
+      StoreConfig storeConfig, UnaryOperator<StoreConfig> storeOverride) {
     this.server = server;
     this.store = store;
     this.configFile = configFile;
     this.storeConfig = storeConfig;
+    this.storeOverride = storeOverride;
     this.configVersion = configFile == null ? null : versionOf(configFile);
     this.address = server.address();
     this.cleaner = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -87,19 +94,26 @@ public final class SluiceService implements AutoCloseable {
     configVersion = version;
     SluiceConfig loaded;
     try {
-      loaded = ConfigLoader.load(configFile);
+      loaded = ConfigLoader.load(configFile, storeOverride);
     } catch (ConfigException e) {
       LOG.warn("config reload failed, keeping the running config: {}", e.getMessage());
       return false;
     }
+    if (!loaded.failureModes().isEmpty() && !(store instanceof RedisStore)) {
+      // The file switched to a redis store, which applies only after a restart.
+      LOG.warn("config reload failed, keeping the running config: {}: on_failure of a policy"
+          + " applies only to the redis store, but the running store is memory; restart to"
+          + " apply the file's store settings", configFile);
+      return false;
+    }
     List<Policy> policies = List.copyOf(loaded.policies().values());
-    server.reload(policies);
+    server.reload(policies, loaded.failureModes());
     if (!loaded.store().equals(storeConfig)) {
       LOG.warn("config file changes the store settings; restart to apply them file={}",
           configFile);
     }
     LOG.info("config reloaded file={} policies=\"{}\"", configFile,
-        ServeCommand.describe(policies));
+        ServeCommand.describe(policies, loaded.failureModes(), storeConfig));
     return true;
   }
 

@@ -4,6 +4,7 @@ import dev.sluice.Algorithm;
 import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
+import dev.sluice.redis.FailureMode;
 import dev.sluice.store.AtCapacity;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -47,19 +49,21 @@ public final class ConfigLoader {
   private static final List<String> TOP_FIELDS = List.of("store", "policies");
   private static final List<String> MEMORY_FIELDS = List.of("max_keys", "at_capacity");
   private static final List<String> REDIS_FIELDS = List.of(
-      "uri", "key_prefix", "command_timeout", "on_failure", "local_share", "time");
+      "uri", "cluster", "key_prefix", "command_timeout", "on_failure", "local_share", "time");
   private static final List<String> STORE_FIELDS = List.of("type", "max_keys", "at_capacity",
-      "uri", "key_prefix", "command_timeout", "on_failure", "local_share", "time");
-  private static final List<String> POLICY_FIELDS = List.of("limits");
+      "uri", "cluster", "key_prefix", "command_timeout", "on_failure", "local_share", "time");
+  private static final List<String> POLICY_FIELDS = List.of("limits", "on_failure");
   private static final List<String> LIMIT_FIELDS =
       List.of("name", "algorithm", "limit", "period", "burst", "mode");
   private static final List<String> ANY_KEY = List.of();
   private static final Pattern POLICY_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private final NodeReader reader;
+  private final UnaryOperator<StoreConfig> storeOverride;
 
-  private ConfigLoader(String file) {
+  private ConfigLoader(String file, UnaryOperator<StoreConfig> storeOverride) {
     this.reader = new NodeReader(file);
+    this.storeOverride = storeOverride;
   }
 
   /**
@@ -69,6 +73,19 @@ public final class ConfigLoader {
    *     file as given, the line and the problem
    */
   public static SluiceConfig load(Path file) {
+    return load(file, UnaryOperator.identity());
+  }
+
+  /**
+   * Loads and checks the config in {@code file} like {@link #load(Path)}, but replaces the
+   * store settings of the file by {@code storeOverride} applied to them before it checks the
+   * policies against the store. A command-line option such as {@code --redis} of
+   * {@code sluice serve} thereby makes a policy's {@code on_failure} valid in a config whose
+   * store is {@code memory}. The returned config carries the replaced store settings.
+   *
+   * @throws ConfigException if the file cannot be read or is invalid
+   */
+  public static SluiceConfig load(Path file, UnaryOperator<StoreConfig> storeOverride) {
     String name = file.toString();
     String text;
     try {
@@ -76,16 +93,25 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException(name, 0, "cannot read the config file: " + e);
     }
-    return parse(text, name);
+    return parse(text, name, storeOverride);
   }
 
   /** Loads the config embedded in the jar, used when no config file is given. */
   public static SluiceConfig loadDefault() {
+    return loadDefault(UnaryOperator.identity());
+  }
+
+  /**
+   * Loads the embedded config with its store settings replaced as by
+   * {@link #load(Path, UnaryOperator)}.
+   */
+  public static SluiceConfig loadDefault(UnaryOperator<StoreConfig> storeOverride) {
     try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULT_RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException("the jar lacks the resource " + DEFAULT_RESOURCE);
       }
-      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULT_RESOURCE);
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return parse(text, DEFAULT_RESOURCE, storeOverride);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the resource " + DEFAULT_RESOURCE, e);
     }
@@ -98,7 +124,19 @@ public final class ConfigLoader {
    * @throws ConfigException if the text is invalid
    */
   public static SluiceConfig parse(String yaml, String file) {
-    ConfigLoader loader = new ConfigLoader(file);
+    return parse(yaml, file, UnaryOperator.identity());
+  }
+
+  /**
+   * Parses and checks config text with its store settings replaced as by
+   * {@link #load(Path, UnaryOperator)}.
+   *
+   * @param file the name used in error messages
+   * @throws ConfigException if the text is invalid
+   */
+  public static SluiceConfig parse(
+      String yaml, String file, UnaryOperator<StoreConfig> storeOverride) {
+    ConfigLoader loader = new ConfigLoader(file, storeOverride);
     Node root = loader.compose(new StringReader(yaml), file);
     if (root == null) {
       throw new ConfigException(file, 0, "the config is empty; it must define at least policies");
@@ -123,11 +161,13 @@ public final class ConfigLoader {
 
   private SluiceConfig readConfig(Node root) {
     Map<String, Node> fields = reader.fields(root, "the config", TOP_FIELDS);
-    StoreConfig store = fields.containsKey("store")
+    StoreConfig fromFile = fields.containsKey("store")
         ? readStore(fields.get("store"))
         : StoreConfig.DEFAULT;
+    StoreConfig store = storeOverride.apply(fromFile);
     Node policies = reader.required(fields, "policies", root, "the config");
-    return new SluiceConfig(store, readPolicies(policies));
+    return new SluiceConfig(
+        store, readPolicies(policies), readFailureModes(policies, store.type()));
   }
 
   private StoreConfig readStore(Node node) {
@@ -186,6 +226,26 @@ public final class ConfigLoader {
     Map<String, Policy> policies = new LinkedHashMap<>();
     byName.forEach((name, value) -> policies.put(name, readPolicy(name, value)));
     return policies;
+  }
+
+  /**
+   * Reads the {@code on_failure} of each policy that has one. It applies only to a Redis store,
+   * whose {@link dev.sluice.redis.RedisStore#bind(Policy, FailureMode)} takes it.
+   */
+  private Map<String, FailureMode> readFailureModes(Node node, String storeType) {
+    Map<String, FailureMode> modes = new LinkedHashMap<>();
+    reader.fields(node, "policies", ANY_KEY).forEach((name, policy) -> {
+      Node mode = reader.fields(policy, "policy '" + name + "'", POLICY_FIELDS).get("on_failure");
+      if (mode == null) {
+        return;
+      }
+      if (!storeType.equals("redis")) {
+        throw reader.error(mode, "on_failure of policy '" + name + "' applies only to the redis"
+            + " store, but the store type is " + storeType);
+      }
+      modes.put(name, new RedisConfigReader(reader).readOnFailure(mode));
+    });
+    return modes;
   }
 
   private Policy readPolicy(String name, Node node) {

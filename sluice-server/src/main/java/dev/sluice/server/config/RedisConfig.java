@@ -5,22 +5,28 @@ import dev.sluice.redis.FailureMode;
 import dev.sluice.redis.RedisStore;
 import dev.sluice.redis.TimeMode;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The settings of a {@code store} of type {@code redis}; see {@link RedisStore.Builder} for
- * what each does.
+ * what each does. The store connects either to one server or Sentinel-managed master
+ * ({@code uri}) or to a Redis Cluster ({@code cluster}), never both.
  *
- * @param uri the server, such as {@code redis://:password@host:6379/0}
+ * @param uri the server, such as {@code redis://:password@host:6379/0}; empty for a cluster
+ * @param cluster the seed nodes of a Redis Cluster, one URI each, as checked by
+ *     {@link ClusterSeeds}; empty for a single server
  * @param keyPrefix the start of every key
  * @param commandTimeout the longest wait for the reply to a decision
- * @param onFailure how decisions are made while Redis fails
+ * @param onFailure how decisions are made while Redis fails, unless a policy sets its own
  * @param localShare the expected number of instances, for {@link FailureMode#LOCAL}
  * @param timeMode which clock decides
  */
 public record RedisConfig(
-    String uri, String keyPrefix, Duration commandTimeout, FailureMode onFailure,
-    int localShare, TimeMode timeMode) {
+    Optional<String> uri, List<String> cluster, String keyPrefix, Duration commandTimeout,
+    FailureMode onFailure, int localShare, TimeMode timeMode) {
 
   /** The settings of {@code --redis URI} without a redis store in the config. */
   public static RedisConfig defaults(String uri) {
@@ -28,18 +34,54 @@ public record RedisConfig(
         FailureMode.ALLOW, 1, TimeMode.SERVER);
   }
 
-  /** Checks that no value is missing. */
+  /** The settings of {@code --redis-cluster URI,URI,...} without a redis store in the config. */
+  public static RedisConfig clusterDefaults(List<String> seeds) {
+    return defaults("redis://127.0.0.1:6379").withCluster(seeds);
+  }
+
+  /**
+   * Checks that no value is missing and that exactly one of {@code uri} and {@code cluster} is
+   * given, and copies the seeds.
+   */
   public RedisConfig {
     Objects.requireNonNull(uri, "uri");
+    cluster = List.copyOf(cluster);
     Objects.requireNonNull(keyPrefix, "keyPrefix");
     Objects.requireNonNull(commandTimeout, "commandTimeout");
     Objects.requireNonNull(onFailure, "onFailure");
     Objects.requireNonNull(timeMode, "timeMode");
+    if (uri.isPresent() == !cluster.isEmpty()) {
+      String present = uri.isPresent() ? "both" : "neither";
+      throw new IllegalArgumentException(
+          "a redis store takes either uri or cluster, got " + present);
+    }
   }
 
-  /** Returns these settings with another server. */
+  /** Creates the settings of a store on one server or Sentinel-managed master. */
+  public RedisConfig(String uri, String keyPrefix, Duration commandTimeout,
+      FailureMode onFailure, int localShare, TimeMode timeMode) {
+    this(Optional.of(uri), List.of(), keyPrefix, commandTimeout, onFailure, localShare,
+        timeMode);
+  }
+
+  /** Returns these settings with another server instead of the server or cluster. */
   public RedisConfig withUri(String otherUri) {
-    return new RedisConfig(otherUri, keyPrefix, commandTimeout, onFailure, localShare, timeMode);
+    return new RedisConfig(Optional.of(otherUri), List.of(), keyPrefix, commandTimeout,
+        onFailure, localShare, timeMode);
+  }
+
+  /** Returns these settings with a Redis Cluster instead of the server or cluster. */
+  public RedisConfig withCluster(List<String> seeds) {
+    return new RedisConfig(Optional.empty(), seeds, keyPrefix, commandTimeout, onFailure,
+        localShare, timeMode);
+  }
+
+  /**
+   * Returns the cluster seeds for logs, separated by commas, with any user name and password
+   * replaced by {@code ***}.
+   */
+  public String maskedCluster() {
+    return cluster.stream().map(RedisStore::maskUserInfo).collect(Collectors.joining(","));
   }
 
   /**
@@ -48,8 +90,13 @@ public record RedisConfig(
    * @throws io.lettuce.core.RedisException if Redis cannot be reached
    */
   public RedisStore newStore(TimeSource timeSource) {
-    return RedisStore.builder()
-        .uri(uri)
+    RedisStore.Builder builder = RedisStore.builder();
+    if (uri.isPresent()) {
+      builder.uri(uri.get());
+    } else {
+      builder.clusterSeeds(ClusterSeeds.join(cluster));
+    }
+    return builder
         .keyPrefix(keyPrefix)
         .commandTimeout(commandTimeout)
         .onFailure(onFailure)

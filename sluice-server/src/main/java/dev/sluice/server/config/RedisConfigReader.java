@@ -5,6 +5,8 @@ import dev.sluice.redis.RedisStore;
 import dev.sluice.redis.TimeMode;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.yaml.snakeyaml.nodes.Node;
@@ -18,10 +20,12 @@ final class RedisConfigReader {
     this.reader = reader;
   }
 
-  /** Reads the fields of the store mapping {@code node}, all but {@code uri} optional. */
+  /**
+   * Reads the fields of the store mapping {@code node}: exactly one of {@code uri} and
+   * {@code cluster}, and any of the others.
+   */
   RedisConfig read(Node node, Map<String, Node> fields) {
-    RedisConfig defaults = RedisConfig.defaults(
-        readUri(reader.required(fields, "uri", node, "a store of type redis")));
+    RedisConfig defaults = readServers(node, fields);
     String keyPrefix = fields.containsKey("key_prefix")
         ? readKeyPrefix(fields.get("key_prefix"))
         : defaults.keyPrefix();
@@ -37,7 +41,46 @@ final class RedisConfigReader {
     TimeMode time = fields.containsKey("time")
         ? readTime(fields.get("time"))
         : defaults.timeMode();
-    return new RedisConfig(defaults.uri(), keyPrefix, timeout, onFailure, localShare, time);
+    return new RedisConfig(defaults.uri(), defaults.cluster(), keyPrefix, timeout, onFailure,
+        localShare, time);
+  }
+
+  /** Returns the defaults with the server of {@code uri} or the seeds of {@code cluster}. */
+  private RedisConfig readServers(Node node, Map<String, Node> fields) {
+    Node uri = fields.get("uri");
+    Node cluster = fields.get("cluster");
+    if (uri != null && cluster != null) {
+      Node later = NodeReader.line(uri) > NodeReader.line(cluster) ? uri : cluster;
+      throw reader.error(later, "a store of type redis takes either uri or cluster, not both;"
+          + " use uri for one server or Sentinel, cluster for the seeds of a Redis Cluster");
+    }
+    if (uri == null && cluster == null) {
+      throw reader.error(node, "a store of type redis is missing the required field 'uri' or"
+          + " 'cluster'");
+    }
+    return uri != null
+        ? RedisConfig.defaults(readUri(uri))
+        : RedisConfig.clusterDefaults(readCluster(cluster));
+  }
+
+  private List<String> readCluster(Node node) {
+    List<Node> items = reader.items(node, "cluster");
+    if (items.isEmpty()) {
+      throw reader.error(node, "cluster must list at least one seed URI, such as"
+          + " [redis://host1:7000, redis://host2:7000]");
+    }
+    List<String> seeds = new ArrayList<>();
+    for (Node item : items) {
+      seeds.add(reader.text(item, "a cluster seed"));
+    }
+    for (int i = 0; i < seeds.size(); i++) {
+      try {
+        ClusterSeeds.check(seeds, i);
+      } catch (IllegalArgumentException e) {
+        throw reader.error(items.get(i), e.getMessage());
+      }
+    }
+    return seeds;
   }
 
   private String readUri(Node node) {
@@ -71,7 +114,8 @@ final class RedisConfigReader {
     return timeout;
   }
 
-  private FailureMode readOnFailure(Node node) {
+  /** Reads an {@code on_failure} value, of the store or of a policy. */
+  FailureMode readOnFailure(Node node) {
     String name = reader.text(node, "on_failure");
     for (FailureMode mode : FailureMode.values()) {
       if (mode.name().toLowerCase(Locale.ROOT).equals(name)) {

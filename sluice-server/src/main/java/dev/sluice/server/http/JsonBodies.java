@@ -8,9 +8,11 @@ import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.internal.Durations;
+import dev.sluice.redis.FailureMode;
 import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.Locale;
+import java.util.Map;
 
 /** Builds the JSON response bodies of the API. */
 final class JsonBodies {
@@ -48,12 +50,19 @@ final class JsonBodies {
     return write(body);
   }
 
-  /** Lists the policies with every field of each limit. */
-  static String policies(Collection<Policy> policies) {
+  /**
+   * Lists the policies with every field of each limit, and {@code on_failure} for a policy
+   * that has its own failure mode.
+   */
+  static String policies(Collection<Policy> policies, Map<String, FailureMode> failureModes) {
     ObjectNode body = MAPPER.createObjectNode();
     ArrayNode list = body.putArray("policies");
     for (Policy policy : policies) {
       ObjectNode entry = list.addObject().put("name", policy.name());
+      FailureMode failureMode = failureModes.get(policy.name());
+      if (failureMode != null) {
+        entry.put("on_failure", failureMode.name().toLowerCase(Locale.ROOT));
+      }
       ArrayNode limits = entry.putArray("limits");
       policy.limits().forEach(limit -> describe(limit, limits.addObject()));
     }

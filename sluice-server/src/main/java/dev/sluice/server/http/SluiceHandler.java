@@ -2,6 +2,8 @@ package dev.sluice.server.http;
 
 import dev.sluice.Decision;
 import dev.sluice.Policy;
+import dev.sluice.redis.FailureMode;
+import dev.sluice.redis.RedisStore;
 import dev.sluice.store.PolicyBinding;
 import dev.sluice.store.RateLimitStore;
 import java.util.LinkedHashMap;
@@ -40,21 +42,48 @@ public final class SluiceHandler extends Handler.Abstract {
   private record Routes(
       Map<String, PolicyBinding> bindings, Map<String, String> policyHeaders, String policiesBody) {
 
-    static Routes of(List<Policy> policies, RateLimitStore store) {
+    static Routes of(
+        List<Policy> policies, Map<String, FailureMode> failureModes, RateLimitStore store) {
       Map<String, PolicyBinding> bindings = new LinkedHashMap<>();
       Map<String, String> policyHeaders = new LinkedHashMap<>();
       for (Policy policy : policies) {
-        bindings.put(policy.name(), store.bind(policy));
+        bindings.put(policy.name(), bind(store, policy, failureModes.get(policy.name())));
         policyHeaders.put(policy.name(), RateLimitHeaders.policy(policy));
       }
-      return new Routes(bindings, policyHeaders, JsonBodies.policies(policies));
+      return new Routes(bindings, policyHeaders, JsonBodies.policies(policies, failureModes));
+    }
+
+    /** Binds with the policy's own failure mode when it has one, which needs a Redis store. */
+    private static PolicyBinding bind(
+        RateLimitStore store, Policy policy, FailureMode failureMode) {
+      if (failureMode == null) {
+        return store.bind(policy);
+      }
+      if (store instanceof RedisStore redis) {
+        return redis.bind(policy, failureMode);
+      }
+      throw new IllegalArgumentException("policy '" + policy.name() + "' has its own failure"
+          + " mode, which only a RedisStore takes, but the store is a "
+          + store.getClass().getSimpleName());
     }
   }
 
   /** Binds every policy to the store; the policies are served in the given order. */
   public SluiceHandler(List<Policy> policies, RateLimitStore store) {
+    this(policies, Map.of(), store);
+  }
+
+  /**
+   * Binds every policy to the store, each policy named in {@code failureModes} with that
+   * failure mode; the policies are served in the given order.
+   *
+   * @throws IllegalArgumentException if {@code failureModes} is not empty and the store is not
+   *     a {@link RedisStore}
+   */
+  public SluiceHandler(
+      List<Policy> policies, Map<String, FailureMode> failureModes, RateLimitStore store) {
     this.store = store;
-    this.routes = Routes.of(policies, store);
+    this.routes = Routes.of(policies, failureModes, store);
   }
 
   /**
@@ -62,8 +91,8 @@ public final class SluiceHandler extends Handler.Abstract {
    * again, which keeps the state of its keys when its limits keep their names and algorithms,
    * so that changed numbers apply at once and an unchanged policy loses nothing.
    */
-  public void reload(List<Policy> policies) {
-    routes = Routes.of(policies, store);
+  public void reload(List<Policy> policies, Map<String, FailureMode> failureModes) {
+    routes = Routes.of(policies, failureModes, store);
   }
 
   @Override

@@ -1,9 +1,11 @@
 package dev.sluice.server.http;
 
 import dev.sluice.Policy;
+import dev.sluice.redis.FailureMode;
 import dev.sluice.store.RateLimitStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -45,6 +47,20 @@ public final class SluiceServer {
    */
   public static SluiceServer start(
       List<Policy> policies, RateLimitStore store, String host, int port) throws Exception {
+    return start(policies, Map.of(), store, host, port);
+  }
+
+  /**
+   * Binds to {@code host} and {@code port} and starts serving the policies, each policy named
+   * in {@code failureModes} bound with that failure mode of a {@link dev.sluice.redis.RedisStore}.
+   *
+   * @throws IllegalArgumentException if {@code failureModes} is not empty and the store is not
+   *     a Redis store
+   * @throws Exception if the address cannot be bound or Jetty fails to start
+   */
+  public static SluiceServer start(List<Policy> policies, Map<String, FailureMode> failureModes,
+      RateLimitStore store, String host, int port) throws Exception {
+    SluiceHandler handler = new SluiceHandler(policies, failureModes, store);
     Server server = new Server();
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
@@ -54,7 +70,6 @@ public final class SluiceServer {
     connector.setPort(port);
     connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
     server.addConnector(connector);
-    SluiceHandler handler = new SluiceHandler(policies, store);
     server.setHandler(new GracefulHandler(handler));
     server.setErrorHandler(new JsonErrorHandler());
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
@@ -70,7 +85,15 @@ public final class SluiceServer {
 
   /** Serves another set of policies from the next request on; see {@link SluiceHandler#reload}. */
   public void reload(List<Policy> policies) {
-    handler.reload(policies);
+    reload(policies, Map.of());
+  }
+
+  /**
+   * Serves another set of policies, with their own failure modes, from the next request on; see
+   * {@link SluiceHandler#reload}.
+   */
+  public void reload(List<Policy> policies, Map<String, FailureMode> failureModes) {
+    handler.reload(policies, failureModes);
   }
 
   /** The port actually bound, also when 0 was requested. */

@@ -138,6 +138,44 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_policyModeOnMemory_exits2WithLine(@TempDir Path dir)
+      throws Exception {
+    Path config = dir.resolve("memory.yaml");
+    Files.writeString(config, "policies:\n  login:\n    on_failure: deny\n"
+        + "    limits: [{algorithm: gcra, limit: 5, period: 1m}]\n");
+
+    int exitCode = execute("serve", "--config", config.toString(), "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().trim()).isEqualTo(config + ":3: on_failure of policy 'login'"
+        + " applies only to the redis store, but the store type is memory");
+  }
+
+  @Test
+  void execute_redisAndRedisCluster_exits2() {
+    int exitCode = execute("serve", "--port", "0", "--redis", "redis://127.0.0.1:1",
+        "--redis-cluster", "redis://127.0.0.1:2,redis://127.0.0.1:3");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "sluice serve: Options '--redis' and '--redis-cluster' cannot be combined: use --redis"
+            + " for one server or Sentinel, --redis-cluster for a Redis Cluster",
+        "Run 'sluice serve --help' for usage.");
+  }
+
+  @Test
+  void execute_clusterSeedWithoutScheme_exits2() {
+    int exitCode = execute("serve", "--port", "0",
+        "--redis-cluster", "redis://:secret@127.0.0.1:7000,127.0.0.1:7001");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).startsWith("sluice serve: Invalid value for option"
+        + " '--redis-cluster': a cluster seed must be a Redis URI such as redis://host:7000,"
+        + " got '127.0.0.1:7001': ");
+    assertThat(err.toString()).doesNotContain("secret");
+  }
+
+  @Test
   void execute_noSubcommand_exits2() {
     int exitCode = execute();
 
@@ -165,6 +203,28 @@ class ServeCommandTest {
       assertThat(afterEdit).contains("\"name\":\"renamed\"").doesNotContain("\"tiny\"");
       assertThat(broken).isFalse();
       assertThat(afterBadEdit).isEqualTo(afterEdit);
+    } finally {
+      Files.deleteIfExists(config);
+    }
+  }
+
+  @Test
+  void reloadIfChanged_policyModeOnRunningMemoryStore_keepsRunningConfig() throws Exception {
+    Path config = Files.createTempFile("sluice-reload", ".yaml");
+    Files.writeString(config, tinyPolicy("tiny"));
+    ServeCommand command = parse("serve", "--config", config.toString(), "--port", "0");
+
+    try (SluiceService service = command.start()) {
+      String before = get(service.port(), "/v1/policies");
+      // The file now names a redis store, but the running memory store stays until a restart.
+      rewrite(config, "store:\n  type: redis\n  uri: redis://127.0.0.1:1\n"
+          + "policies:\n  renamed:\n    on_failure: deny\n"
+          + "    limits: [{algorithm: gcra, limit: 5, period: 1m}]\n");
+      boolean reloaded = service.reloadIfChanged();
+      String after = get(service.port(), "/v1/policies");
+
+      assertThat(reloaded).isFalse();
+      assertThat(after).isEqualTo(before);
     } finally {
       Files.deleteIfExists(config);
     }

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -93,6 +94,123 @@ class ServeRedisTest {
         + " time=server");
   }
 
+  @Test
+  void check_policyModesRedisDown_reportEachFallback(@TempDir Path dir)
+      throws Exception {
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(config, """
+        store:
+          type: redis
+          uri: %s
+          command_timeout: 500ms
+          on_failure: local
+        policies:
+          login:
+            on_failure: deny
+            limits: [{algorithm: fixed_window, limit: 1, period: 1h}]
+          search:
+            on_failure: allow
+            limits: [{algorithm: fixed_window, limit: 1, period: 1h}]
+          tiny:
+            limits: [{algorithm: fixed_window, limit: 1, period: 1h}]
+        """.formatted(redis.uri()));
+    try (SluiceService service = start("--config", config.toString())) {
+      String policies = get(service.port(), "/v1/policies");
+      redis.kill();
+
+      String login = check(service.port(), "login", "k");
+      String search = check(service.port(), "search", "k");
+      String tiny = check(service.port(), "tiny", "k");
+
+      assertThat(policies).contains("{\"name\":\"login\",\"on_failure\":\"deny\",",
+          "{\"name\":\"search\",\"on_failure\":\"allow\",", "{\"name\":\"tiny\",\"limits\"");
+      assertThat(login).contains("\"allowed\":false", "\"fallback\":\"failed_closed\"");
+      assertThat(search).contains("\"allowed\":true", "\"fallback\":\"failed_open\"");
+      // The store's mode: the first request of a key fits the local share of 1 per hour.
+      assertThat(tiny).contains("\"allowed\":true", "\"fallback\":\"local_fallback\"");
+    }
+  }
+
+  @Test
+  void start_policyModes_logsOnlyDifferentModes(@TempDir Path dir)
+      throws Exception {
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(config, """
+        store:
+          type: redis
+          uri: %s
+          on_failure: allow
+        policies:
+          login:
+            on_failure: deny
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+          search:
+            on_failure: allow
+            limits: [{algorithm: gcra, limit: 10, period: 1s}]
+        """.formatted(redis.uri()));
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream originalErr = System.err;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try (SluiceService service = start("--config", config.toString())) {
+      assertThat(service.port()).isPositive();
+    } finally {
+      System.setErr(originalErr);
+    }
+
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertThat(log).contains(" on_failure=allow ", "policies=\"login: gcra 5/1m burst 5,"
+        + " on_failure deny; search: gcra 10/1s burst 10\"");
+  }
+
+  @Test
+  void reloadIfChanged_newPolicyMode_applies(@TempDir Path dir) throws Exception {
+    String store = "store:\n  type: redis\n  uri: " + redis.uri() + "\n"
+        + "  command_timeout: 500ms\n  on_failure: allow\n";
+    Path config = tinyPolicy(dir, store);
+    try (SluiceService service = start("--config", config.toString())) {
+      rewrite(config, store + """
+          policies:
+            tiny:
+              on_failure: deny
+              limits: [{algorithm: fixed_window, limit: 1, period: 1h}]
+          """);
+      boolean reloaded = service.reloadIfChanged();
+      redis.kill();
+
+      String body = check(service.port());
+
+      assertThat(reloaded).isTrue();
+      assertThat(body).contains("\"allowed\":false", "\"fallback\":\"failed_closed\"");
+    }
+  }
+
+  @Test
+  void check_redisOptionOnMemoryConfig_usesPolicyMode(@TempDir Path dir)
+      throws Exception {
+    // No store section: the policy's on_failure is valid only because --redis applies.
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(config, """
+        policies:
+          tiny:
+            on_failure: deny
+            limits: [{algorithm: fixed_window, limit: 1, period: 1h}]
+        """);
+    try (SluiceService service = start("--config", config.toString(), "--redis", redis.uri())) {
+      redis.kill();
+
+      String body = check(service.port());
+
+      assertThat(body).contains("\"allowed\":false", "\"fallback\":\"failed_closed\"");
+    }
+  }
+
+  /** Rewrites a file and moves its modification time on, as an editor saving it later would. */
+  private static void rewrite(Path file, String content) throws Exception {
+    FileTime before = Files.getLastModifiedTime(file);
+    Files.writeString(file, content);
+    Files.setLastModifiedTime(file, FileTime.fromMillis(before.toMillis() + 2_000));
+  }
+
   private static Path tinyPolicy(Path dir, String store) throws Exception {
     Path config = dir.resolve("config.yaml");
     Files.writeString(config, store + """
@@ -123,10 +241,22 @@ class ServeRedisTest {
   }
 
   private String check(int port) throws Exception {
+    return check(port, "tiny", "k");
+  }
+
+  private String check(int port, String policy, String key) throws Exception {
+    String json = "{\"policy\": \"" + policy + "\", \"key\": \"" + key + "\"}";
     HttpRequest request = HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + port + "/v1/check"))
         .timeout(Duration.ofSeconds(30))
-        .POST(BodyPublishers.ofString("{\"policy\": \"tiny\", \"key\": \"k\"}"))
+        .POST(BodyPublishers.ofString(json))
+        .build();
+    return client.send(request, BodyHandlers.ofString()).body();
+  }
+
+  private String get(int port, String path) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(30))
         .build();
     return client.send(request, BodyHandlers.ofString()).body();
   }

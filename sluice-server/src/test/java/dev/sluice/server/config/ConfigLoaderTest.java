@@ -2,6 +2,7 @@ package dev.sluice.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
@@ -13,6 +14,8 @@ import dev.sluice.store.AtCapacity;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -91,7 +94,30 @@ class ConfigLoaderTest {
         Arguments.of("bad-store-type.yaml", 2,
             "unknown store type 'mongo', expected memory or redis"),
         Arguments.of("redis-missing-uri.yaml", 2,
-            "a store of type redis is missing the required field 'uri'"),
+            "a store of type redis is missing the required field 'uri' or 'cluster'"),
+        Arguments.of("redis-uri-and-cluster.yaml", 4,
+            "a store of type redis takes either uri or cluster, not both; use uri for one"
+                + " server or Sentinel, cluster for the seeds of a Redis Cluster"),
+        Arguments.of("cluster-empty.yaml", 3, "cluster must list at least one seed URI, such"
+            + " as [redis://host1:7000, redis://host2:7000]"),
+        Arguments.of("cluster-not-a-list.yaml", 3,
+            "cluster must be a list, got 'redis://127.0.0.1:7000,127.0.0.1:7001'"),
+        Arguments.of("cluster-seed-two-nodes.yaml", 5, "a cluster seed must name one node,"
+            + " such as redis://host:7000, got 'redis://127.0.0.1:7001,127.0.0.1:7002'; list"
+            + " each node as a seed of its own"),
+        Arguments.of("cluster-seed-database.yaml", 4,
+            "a Redis Cluster has only database 0, got 'redis://127.0.0.1:7000/2'"),
+        Arguments.of("cluster-seeds-differ.yaml", 5, "cluster seeds may differ only in host"
+            + " and port, but 'redis://***@127.0.0.1:7001' differs from the first seed"
+            + " 'redis://***@127.0.0.1:7000' in scheme, credentials or options"),
+        Arguments.of("cluster-seed-sentinel.yaml", 4, "a cluster seed must start with"
+            + " redis:// or rediss://, got 'redis-sentinel://127.0.0.1:26379/0#mymaster'"),
+        Arguments.of("bad-cluster-seed.yaml", 4, "a cluster seed must be a Redis URI such as"
+            + " redis://host:7000, got 'http://127.0.0.1:7000': Scheme http not supported"),
+        Arguments.of("bad-policy-on-failure.yaml", 6,
+            "unknown on_failure 'closed', expected deny, allow or local"),
+        Arguments.of("policy-on-failure-on-memory.yaml", 10, "on_failure of policy 'login'"
+            + " applies only to the redis store, but the store type is memory"),
         Arguments.of("bad-redis-uri.yaml", 3, "uri must be a Redis URI such as"
             + " redis://host:6379, got 'http://***@127.0.0.1:6379': Scheme http not supported"),
         Arguments.of("bad-on-failure.yaml", 4,
@@ -169,6 +195,91 @@ class ConfigLoaderTest {
 
     assertThat(config.store().redis()).contains(new RedisConfig("redis://127.0.0.1:6379",
         "sluice", Duration.ofMillis(50), FailureMode.ALLOW, 1, TimeMode.SERVER));
+  }
+
+  @Test
+  void parse_redisCluster_readsSeedsAndSettings() {
+    String yaml = """
+        store:
+          type: redis
+          cluster:
+            - redis://:secret@127.0.0.1:7000
+            - redis://:secret@127.0.0.1:7001
+          on_failure: deny
+        policies:
+          api:
+            limits:
+              - algorithm: token_bucket
+                limit: 10
+                period: 1s
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "cluster.yaml");
+
+    assertThat(config.store().redis()).contains(new RedisConfig(Optional.empty(),
+        List.of("redis://:secret@127.0.0.1:7000", "redis://:secret@127.0.0.1:7001"), "sluice",
+        Duration.ofMillis(50), FailureMode.DENY, 1, TimeMode.SERVER));
+  }
+
+  @Test
+  void parse_policyOnFailure_keepsModes() {
+    String yaml = """
+        store:
+          type: redis
+          uri: redis://127.0.0.1:6379
+          on_failure: local
+        policies:
+          login:
+            on_failure: deny
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+          api:
+            limits: [{algorithm: gcra, limit: 50, period: 1s}]
+          search:
+            limits: [{algorithm: gcra, limit: 10, period: 1s}]
+            on_failure: allow
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "modes.yaml");
+
+    assertThat(config.failureModes())
+        .containsExactly(entry("login", FailureMode.DENY), entry("search", FailureMode.ALLOW));
+    assertThat(config.policies().keySet()).containsExactly("login", "api", "search");
+  }
+
+  @Test
+  void parse_policyModeWithRedisOverride_isAccepted() {
+    String yaml = """
+        policies:
+          login:
+            on_failure: deny
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+    RedisConfig redis = RedisConfig.defaults("redis://127.0.0.1:6379");
+
+    SluiceConfig config =
+        ConfigLoader.parse(yaml, "memory.yaml", fromFile -> StoreConfig.redis(redis));
+
+    assertThat(config.store()).isEqualTo(StoreConfig.redis(redis));
+    assertThat(config.failureModes()).containsExactly(entry("login", FailureMode.DENY));
+  }
+
+  @Test
+  void parse_policyModeWithMemoryOverride_namesLine() {
+    String yaml = """
+        store:
+          type: redis
+          uri: redis://127.0.0.1:6379
+        policies:
+          login:
+            on_failure: deny
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+
+    assertThatThrownBy(
+        () -> ConfigLoader.parse(yaml, "redis.yaml", fromFile -> StoreConfig.DEFAULT))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("redis.yaml:6: on_failure of policy 'login' applies only to the redis"
+            + " store, but the store type is memory");
   }
 
   @Test

@@ -1,0 +1,164 @@
+package dev.sluice.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.redis.RedisCluster;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code sluice serve} on a Redis Cluster of three masters on 127.0.0.1, over real HTTP. Every
+ * key gets a fixed window of 5 per hour, so exactly 5 of 7 requests per key are admitted
+ * within the test, wherever the key's slot lives.
+ */
+class ServeRedisClusterTest {
+
+  private static final int LIMIT = 5;
+  private static final int REQUESTS_PER_KEY = 7;
+
+  private static RedisCluster cluster;
+  private final HttpClient client = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(10))
+      .build();
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = RedisCluster.start(3);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  @Test
+  void check_clusterConfig_admitsLimitPerKey(@TempDir Path dir)
+      throws Exception {
+    List<String> seeds = cluster.nodeUris();
+    Path config = dir.resolve("config.yaml");
+    // A generous timeout, so that a busy machine never turns a decision into a fallback, and
+    // deny on failure, so that a fallback lowers the admitted count and fails the test.
+    Files.writeString(config, """
+        store:
+          type: redis
+          cluster: [%s]
+          key_prefix: config
+          command_timeout: 500ms
+          on_failure: deny
+        """.formatted(String.join(", ", seeds)) + windowPolicy());
+    List<String> keys = keys("config-key-", 12);
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream originalErr = System.err;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try (SluiceService service = start("--config", config.toString())) {
+      for (String key : keys) {
+        assertThat(admitted(service.port(), key)).as("admitted for " + key).isEqualTo(LIMIT);
+      }
+    } finally {
+      System.setErr(originalErr);
+    }
+
+    assertThat(captured.toString(StandardCharsets.UTF_8))
+        .contains("store=redis cluster=" + String.join(",", seeds) + " key_prefix=config");
+    for (String seed : seeds) {
+      assertThat(keysOn(seed, "config:*")).as("keys on " + seed).isPositive();
+    }
+  }
+
+  @Test
+  void check_clusterOption_admitsLimitPerKey(@TempDir Path dir)
+      throws Exception {
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(config, """
+        store:
+          type: redis
+          uri: redis://127.0.0.1:1
+          key_prefix: option
+          command_timeout: 500ms
+          on_failure: deny
+        """ + windowPolicy());
+    String seeds = String.join(",", cluster.nodeUris());
+    try (SluiceService service =
+        start("--config", config.toString(), "--redis-cluster", seeds)) {
+      for (String key : keys("option-key-", 6)) {
+        assertThat(admitted(service.port(), key)).as("admitted for " + key).isEqualTo(LIMIT);
+      }
+    }
+  }
+
+  private static String windowPolicy() {
+    return """
+        policies:
+          window:
+            limits: [{algorithm: fixed_window, limit: %d, period: 1h}]
+        """.formatted(LIMIT);
+  }
+
+  private static List<String> keys(String prefix, int count) {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      keys.add(prefix + i);
+    }
+    return keys;
+  }
+
+  /** Sends the requests of one key and returns how many were admitted by Redis. */
+  private int admitted(int port, String key) throws Exception {
+    int admitted = 0;
+    for (int i = 0; i < REQUESTS_PER_KEY; i++) {
+      String body = check(port, key);
+      assertThat(body).doesNotContain("fallback");
+      if (body.contains("\"allowed\":true")) {
+        admitted++;
+      }
+    }
+    return admitted;
+  }
+
+  /** Counts the keys matching {@code pattern} on one node, which may hold only its slots. */
+  private static long keysOn(String nodeUri, String pattern) {
+    RedisClient redis = RedisClient.create(RedisURI.create(nodeUri));
+    try (StatefulRedisConnection<String, String> connection = redis.connect()) {
+      return connection.sync().keys(pattern).size();
+    } finally {
+      redis.shutdown();
+    }
+  }
+
+  private static SluiceService start(String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of("serve", "--port", "0"));
+    all.addAll(List.of(args));
+    CommandLine.ParseResult parsed = Main.commandLine().parseArgs(all.toArray(String[]::new));
+    ServeCommand command = parsed.subcommand().commandSpec().commandLine().getCommand();
+    return command.start();
+  }
+
+  private String check(int port, String key) throws Exception {
+    String json = "{\"policy\": \"window\", \"key\": \"" + key + "\"}";
+    HttpRequest request = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + port + "/v1/check"))
+        .timeout(Duration.ofSeconds(30))
+        .POST(BodyPublishers.ofString(json))
+        .build();
+    return client.send(request, BodyHandlers.ofString()).body();
+  }
+}
