@@ -55,6 +55,12 @@ final class BucketMeter extends Meter {
     }
   }
 
+  /** Reads only numbers that are each valid whatever their mix, and divides by none of them. */
+  @Override
+  boolean readsWhileWritten() {
+    return true;
+  }
+
   @Override
   public Decision check(KeyState state, long now, long cost, long maxDelayNanos) {
     State s = adopt((State) state, now);

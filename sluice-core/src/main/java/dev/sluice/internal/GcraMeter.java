@@ -41,6 +41,12 @@ final class GcraMeter extends Meter {
     }
   }
 
+  /** Reads only numbers that are each valid whatever their mix, and divides by none of them. */
+  @Override
+  boolean readsWhileWritten() {
+    return true;
+  }
+
   @Override
   public Decision check(KeyState state, long now, long cost, long maxDelayNanos) {
     State s = (State) state;

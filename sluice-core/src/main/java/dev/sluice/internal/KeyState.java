@@ -4,42 +4,73 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The mutable state of one key under one policy, with the lock that guards it. A store keeps
+ * The mutable state of one key under one policy, with the version that guards it. A store keeps
  * this object itself as the key's entry, so that reaching a key's state takes one pointer less
  * than a separate entry would.
  *
- * <p>The lock is a word changed by compare-and-set rather than a monitor: taking it costs one
- * atomic instruction, and releasing it a plain store. A thread that finds it taken spins
- * briefly, then yields, because the holder keeps it only for one decision's arithmetic.
+ * <p>The version is even while the state is free and odd while a thread changes it; every
+ * change adds two. A writer takes the state by compare-and-set from an even version and frees it
+ * with a plain store of the next even one. A reader that only decides, such as a denial, reads
+ * the version, then the state, then checks that the version is unchanged, and so writes nothing
+ * to the shared cache line: threads denying one hot key do not slow each other down. A thread
+ * that finds the state taken spins briefly, then yields, because the holder keeps it only for
+ * one decision's arithmetic. The version is a {@code long} so that it never wraps around.
  */
 public abstract class KeyState {
 
-  private static final VarHandle LOCK;
-  private static final int FREE = 0;
-  private static final int HELD = 1;
-  private static final int REMOVED = -1;
+  private static final VarHandle VERSION;
+  private static final long REMOVED = -1;
   private static final int SPINS_BEFORE_YIELD = 64;
 
   static {
     try {
-      LOCK = MethodHandles.lookup().findVarHandle(KeyState.class, "lock", int.class);
+      VERSION = MethodHandles.lookup().findVarHandle(KeyState.class, "version", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
-  private volatile int lock;
+  private volatile long version;
 
   KeyState() {}
 
-  /** Waits for the lock and takes it, or returns false if the state was removed. */
+  /**
+   * Returns the current version, to pass to {@link #validate} or {@link #tryLock(long)} after
+   * reading the state. An odd result means that a writer holds the state or that it was removed,
+   * so a read would be useless.
+   */
+  public final long version() {
+    return version;
+  }
+
+  /** Returns whether no writer changed or held the state since {@link #version()} returned it. */
+  public final boolean validate(long readVersion) {
+    VarHandle.acquireFence();
+    return (readVersion & 1) == 0 && version == readVersion;
+  }
+
+  /**
+   * Takes the state for writing if it is still at the version read, which means that whatever
+   * was decided on that version still holds.
+   */
+  public final boolean tryLock(long readVersion) {
+    return (readVersion & 1) == 0 && VERSION.compareAndSet(this, readVersion, readVersion + 1);
+  }
+
+  /** Takes the state for writing if no writer holds it, without waiting. */
+  public final boolean tryLock() {
+    return tryLock(version);
+  }
+
+  /** Waits until no writer holds the state and takes it, or returns false if it was removed. */
   public final boolean lock() {
     for (int spins = 0; ; spins++) {
-      if (LOCK.compareAndSet(this, FREE, HELD)) {
-        return true;
-      }
-      if (lock == REMOVED) {
+      long current = version;
+      if (current == REMOVED) {
         return false;
+      }
+      if (tryLock(current)) {
+        return true;
       }
       if (spins < SPINS_BEFORE_YIELD) {
         Thread.onSpinWait();
@@ -49,17 +80,13 @@ public abstract class KeyState {
     }
   }
 
-  /** Takes the lock if it is free, without waiting. */
-  public final boolean tryLock() {
-    return LOCK.compareAndSet(this, FREE, HELD);
-  }
-
+  /** Frees the state, publishing what the holder wrote. */
   public final void unlock() {
-    LOCK.setRelease(this, FREE);
+    VERSION.setRelease(this, version + 1);
   }
 
-  /** Releases the lock for good, after the store has removed the key: later locks fail. */
+  /** Frees the state for good, after the store has removed the key: later locks fail. */
   public final void unlockRemoved() {
-    LOCK.setRelease(this, REMOVED);
+    VERSION.setRelease(this, REMOVED);
   }
 }

@@ -30,6 +30,15 @@ public abstract class Meter {
     this.burst = spec.burst();
   }
 
+  /**
+   * Returns whether {@link #check} and {@link #admits} may read a state while another thread
+   * changes it: the answer is then useless, and the store discards it, but the call neither
+   * throws nor loops. A store may then decide without taking the state and validate afterwards.
+   */
+  boolean readsWhileWritten() {
+    return false;
+  }
+
   /** Returns the meter for a limit. */
   public static Meter of(Limit limit) {
     return switch (limit.algorithm()) {

@@ -40,6 +40,14 @@ public final class PolicyMeter {
     return policy;
   }
 
+  /**
+   * Returns whether {@link #check} and {@link #admits} may read a state while another thread
+   * changes it, without throwing or looping; see {@link Meter}. Only one-limit policies may.
+   */
+  public boolean readsWhileWritten() {
+    return meters.length == 1 && meters[0].readsWhileWritten();
+  }
+
   /** Decides a request of {@code cost} units without changing anything. */
   public Decision check(KeyState state, long now, long cost, long maxDelayNanos) {
     if (meters.length == 1) {

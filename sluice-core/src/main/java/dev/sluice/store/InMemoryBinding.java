@@ -12,11 +12,13 @@ final class InMemoryBinding implements PolicyBinding {
   private final PolicyMeter meter;
   private final KeyTable table;
   private final TimeSource timeSource;
+  private final boolean readsWhileWritten;
 
   InMemoryBinding(PolicyMeter meter, KeyTable table, TimeSource timeSource) {
     this.meter = meter;
     this.table = table;
     this.timeSource = timeSource;
+    this.readsWhileWritten = meter.readsWhileWritten();
   }
 
   @Override
@@ -25,13 +27,72 @@ final class InMemoryBinding implements PolicyBinding {
   }
 
   /**
-   * Decides under the key's lock, reading the clock while holding it, so that every decision on
-   * a key sees the state its predecessor left at an earlier or equal time. An admission changes
-   * the state in place; a denial changes nothing.
+   * Decides a tracked key, where the policy's meter allows it, on an unlocked read of its state
+   * that is validated afterwards: a denial then writes nothing, and an admission takes the state
+   * by one compare-and-set only if nothing changed since the read. Everything else, and a read
+   * that another thread overtook, goes to {@link #tryAcquireLocked}.
    */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
     PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
+    KeyState state = table.get(key);
+    if (state != null && readsWhileWritten) {
+      long version = state.version();
+      long now = readClock();
+      Decision decision = meter.check(state, now, cost, maxDelayNanos);
+      if (commit(state, version, now, decision.allowed() ? cost : 0)) {
+        return decision;
+      }
+    }
+    return tryAcquireLocked(key, cost, maxDelayNanos);
+  }
+
+  /**
+   * Decides like {@link #tryAcquire} on the same state, but builds no {@link Decision}, so that
+   * deciding a tracked key allocates nothing, unless another thread changes the key between the
+   * read and the admission and the decision is made again under the lock.
+   */
+  @Override
+  public boolean tryAcquireAllowed(String key, long cost) {
+    PolicyBinding.requireValidRequest(key, cost, Long.MAX_VALUE);
+    KeyState state = table.get(key);
+    if (state != null && readsWhileWritten) {
+      long version = state.version();
+      long now = readClock();
+      boolean admitted = meter.admits(state, now, cost, Long.MAX_VALUE);
+      if (commit(state, version, now, admitted ? cost : 0)) {
+        return admitted;
+      }
+    }
+    return tryAcquireLocked(key, cost, Long.MAX_VALUE).allowed();
+  }
+
+  /**
+   * Completes a decision made on an unlocked read of {@code state} at {@code version}: charges
+   * {@code charge} units if it is positive, and returns false, having changed nothing, when
+   * another thread changed the state since the read.
+   */
+  private boolean commit(KeyState state, long version, long now, long charge) {
+    if (charge == 0) {
+      return state.validate(version);
+    }
+    if (!state.tryLock(version)) {
+      return false;
+    }
+    try {
+      meter.admit(state, now, charge);
+    } finally {
+      state.unlock();
+    }
+    return true;
+  }
+
+  /**
+   * Decides under the key's lock, reading the clock while holding it, so that every decision on
+   * a key sees the state its predecessor left at an earlier or equal time. An admission changes
+   * the state in place; a denial changes nothing.
+   */
+  private Decision tryAcquireLocked(String key, long cost, long maxDelayNanos) {
     while (true) {
       KeyState state = table.get(key);
       if (state == null) {
@@ -47,37 +108,6 @@ final class InMemoryBinding implements PolicyBinding {
             meter.admit(state, now, cost);
           }
           return decision;
-        } finally {
-          state.unlock();
-        }
-      } else {
-        table.unlink(key, state);
-      }
-    }
-  }
-
-  /**
-   * Decides like {@link #tryAcquire} on the same state, but builds no {@link Decision}: neither
-   * a denial nor an admission of a tracked key allocates anything.
-   */
-  @Override
-  public boolean tryAcquireAllowed(String key, long cost) {
-    PolicyBinding.requireValidRequest(key, cost, Long.MAX_VALUE);
-    while (true) {
-      KeyState state = table.get(key);
-      if (state == null) {
-        Decision decision = decideNewKey(key, cost, Long.MAX_VALUE);
-        if (decision != null) {
-          return decision.allowed();
-        }
-      } else if (state.lock()) {
-        try {
-          long now = readClock();
-          boolean admitted = meter.admits(state, now, cost, Long.MAX_VALUE);
-          if (admitted && cost > 0) {
-            meter.admit(state, now, cost);
-          }
-          return admitted;
         } finally {
           state.unlock();
         }
