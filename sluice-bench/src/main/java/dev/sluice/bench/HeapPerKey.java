@@ -17,15 +17,16 @@ import org.openjdk.jol.vm.VM;
  * the limiter state. JOL measures the whole object graph with N keys, and the size of the same
  * graph with no keys is subtracted.
  *
- * <p>Every key has taken one unit of a limit of 100 per minute, so no library can treat it as
- * idle: Sluice removes a key only once it is back to its initial state. Run with
+ * <p>Every key has taken one unit of a limit of 100 per hour, so no library can treat it as
+ * idle: Sluice removes a key only once it is back to its initial state, 36 seconds later, far
+ * more than filling the keys takes even on a busy machine. Run with
  * {@code java -Djdk.attach.allowAttachSelf=true -cp sluice-bench/target/benchmarks.jar
  * dev.sluice.bench.HeapPerKey [keyCount]}; the default key count is 100,000.
  */
 public final class HeapPerKey {
 
   private static final long LIMIT = 100;
-  private static final Duration PERIOD = Duration.ofMinutes(1);
+  private static final Duration PERIOD = Duration.ofHours(1);
 
   private HeapPerKey() {}
 
