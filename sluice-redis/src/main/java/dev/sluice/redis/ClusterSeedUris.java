@@ -12,10 +12,10 @@ import java.util.Objects;
  * as {@code redis://:secret@10.0.0.1:7000} or {@code redis://:secret@[2001:db8::1]:7000}.
  *
  * <p>Each seed must be a {@code redis://} or {@code rediss://} URI of one node and of database
- * 0, the only database of a cluster. The seeds may differ only in host and port: Lettuce 6.8.1
- * connects to every node of the cluster with the credentials, timeout and TLS settings of the
- * first seed, and reads only the slot map through the others, so a password or option that
- * only a later seed carries would never be used for decisions.
+ * 0, the only database of a cluster. The seeds may differ only in host and port. Lettuce 6.8.1
+ * connects to every node of the cluster with the credentials and timeout of the first seed,
+ * and requires all seeds to agree on TLS. It reads only the slot map through the other seeds,
+ * so a password that only a later seed carries would never be used for decisions.
  */
 final class ClusterSeedUris {
 
@@ -68,8 +68,12 @@ final class ClusterSeedUris {
   }
 
   private static IllegalArgumentException notAHostList(String seeds, Exception cause) {
+    String ipv6Hint = seeds.contains("[")
+        ? "; a host list cannot carry an IPv6 address, so pass one URI per seed as a list"
+        : "";
     return new IllegalArgumentException("clusterSeeds must be a URI such as"
-        + " redis://host1:6379,host2:6379, got '" + RedisStore.maskUserInfo(seeds) + "'", cause);
+        + " redis://host1:6379,host2:6379, got '" + RedisStore.maskUserInfo(seeds) + "'"
+        + ipv6Hint, cause);
   }
 
   private static RedisURI parseSeed(String seed, String first) {

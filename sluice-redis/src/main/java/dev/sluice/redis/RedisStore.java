@@ -337,8 +337,8 @@ public final class RedisStore implements RateLimitStore {
      *
      * <p>Each seed must be a {@code redis://} or {@code rediss://} URI of one node and of
      * database 0, the only database of a cluster. The seeds may differ only in host and port,
-     * because Lettuce connects to every node with the credentials, timeout and TLS settings of
-     * the first seed.
+     * because Lettuce connects to every node with the credentials and timeout of the first
+     * seed.
      *
      * @throws IllegalArgumentException if there is no seed, or naming the first seed that
      *     breaks a rule, with its user name and password replaced by {@code ***}
@@ -350,10 +350,9 @@ public final class RedisStore implements RateLimitStore {
 
     /**
      * Connects to a Redis Cluster through seed nodes written as one URI with a comma-separated
-     * host list, such as {@code redis://:password@host1:6379,host2:6379,host3:6379}, which is
-     * split into one seed per host with the scheme, credentials and options of the whole; see
-     * {@link #clusterSeeds(List)}. A host list cannot carry an IPv6 address: pass such seeds
-     * to {@link #clusterSeeds(List)}.
+     * host list, such as {@code redis://:password@host1:6379,host2:6379,host3:6379}. Each host
+     * becomes one seed of {@link #clusterSeeds(List)} with the scheme, credentials and options
+     * of the whole. A host list cannot carry an IPv6 address, so pass such seeds as a list.
      *
      * @throws IllegalArgumentException if the seeds are not such a URI, or a seed breaks a rule
      *     of {@link #clusterSeeds(List)}

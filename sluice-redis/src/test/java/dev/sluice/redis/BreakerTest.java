@@ -110,7 +110,7 @@ class BreakerTest {
   }
 
   @Test
-  void recordFailure_policiesOfThreeModes_warnsOnceNamingEachMode() {
+  void recordFailure_threeModes_warnsOnce() {
     breaker.forPolicy("login", FailureMode.DENY);
     breaker.forPolicy("search", FailureMode.ALLOW);
     breaker.forPolicy("api", FailureMode.ALLOW);
@@ -128,7 +128,7 @@ class BreakerTest {
   }
 
   @Test
-  void recordFailure_policyBoundAgainWithOtherMode_countsLatestMode() {
+  void recordFailure_policyBoundTwice_countsLatestMode() {
     breaker.forPolicy("login", FailureMode.ALLOW);
     breaker.forPolicy("login", FailureMode.DENY);
 
@@ -139,7 +139,7 @@ class BreakerTest {
   }
 
   @Test
-  void recordSuccess_afterFallbacksOfTwoModes_logsCountPerMode() {
+  void recordSuccess_twoModes_logsCountPerMode() {
     Breaker login = breaker.forPolicy("login", FailureMode.DENY);
     Breaker search = breaker.forPolicy("search", FailureMode.ALLOW);
     breaker.recordFailure(new IllegalStateException("down"));
@@ -161,7 +161,7 @@ class BreakerTest {
   }
 
   @Test
-  void recordSuccess_secondOutage_countsOnlyItsOwnFallbacks() {
+  void recordSuccess_secondOutage_countsItsOwn() {
     Breaker login = breaker.forPolicy("login", FailureMode.DENY);
     breaker.recordFailure(new IllegalStateException("down"));
     login.countFallback();
@@ -181,7 +181,7 @@ class BreakerTest {
   }
 
   @Test
-  void countFallback_ofStoreBreaker_countsForStoreMode() {
+  void countFallback_storeBreaker_countsStoreMode() {
     breaker.recordFailure(new IllegalStateException("down"));
     breaker.countFallback();
     now.addAndGet(INTERVAL);

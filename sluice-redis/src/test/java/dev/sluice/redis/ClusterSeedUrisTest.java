@@ -101,7 +101,7 @@ class ClusterSeedUrisTest {
   }
 
   @Test
-  void split_hostListWithPasswordAndOptions_givesOneSeedPerHost() {
+  void split_hostList_givesOneSeedPerHost() {
     List<String> seeds = ClusterSeedUris.split("redis://:secret@h1:7000,h2,h3:7002/0?timeout=5s");
 
     assertThat(seeds).containsExactly("redis://:secret@h1:7000/0?timeout=5s",
@@ -117,6 +117,15 @@ class ClusterSeedUrisTest {
   }
 
   @Test
+  void split_ipv6HostList_throws() {
+    assertThatThrownBy(() -> ClusterSeedUris.split("redis://:secret@[::1]:7000,[::1]:7001"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("clusterSeeds must be a URI such as redis://host1:6379,host2:6379, got"
+            + " 'redis://***@[::1]:7000,[::1]:7001'; a host list cannot carry an IPv6 address,"
+            + " so pass one URI per seed as a list");
+  }
+
+  @Test
   void clusterSeeds_hostListOfDatabaseThree_throws() {
     assertThatThrownBy(() -> RedisStore.builder().clusterSeeds("redis://h1:7000,h2:7001/3"))
         .isInstanceOf(IllegalArgumentException.class)
@@ -124,7 +133,7 @@ class ClusterSeedUrisTest {
   }
 
   @Test
-  void maskSeeds_ipv6SeedsWithPassword_bracketsAddressesWithoutCredentials() {
+  void maskSeeds_ipv6Seeds_bracketsAddresses() {
     List<RedisURI> seeds = ClusterSeedUris.parse(
         List.of("redis://:secret@[::1]:7000", "redis://:secret@127.0.0.1:7001"));
 

@@ -216,7 +216,7 @@ class RedisStoreFailureTest {
   }
 
   @Test
-  void tryAcquire_policiesOfTwoModesThroughOutage_logModesAndCountsOnce() throws Exception {
+  void tryAcquire_twoModesOutage_logsEachMode() throws Exception {
     RedisStore store = store(FailureMode.ALLOW);
     PolicyBinding byDefault = store.bind(POLICY);
     PolicyBinding closed = store.bind(

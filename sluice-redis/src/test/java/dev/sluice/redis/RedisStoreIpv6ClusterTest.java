@@ -85,7 +85,7 @@ class RedisStoreIpv6ClusterTest {
   }
 
   @Test
-  void tryAcquire_ipv6Seeds_connectsToEveryMasterOverIpv6() {
+  void tryAcquire_ipv6Seeds_connectOverIpv6() {
     List<String> clientLists = new ArrayList<>();
     try (RedisStore store = store(cluster.nodeUris())) {
       PolicyBinding binding = store.bind(Policy.of("conn", BUCKET));

@@ -109,7 +109,8 @@ class ConfigLoaderTest {
             "a Redis Cluster has only database 0, got 'redis://127.0.0.1:7000/2'"),
         Arguments.of("cluster-seeds-differ.yaml", 5, "cluster seeds may differ only in host"
             + " and port, but 'redis://***@127.0.0.1:7001' differs from the first seed"
-            + " 'redis://***@127.0.0.1:7000' in scheme, credentials or options"),
+            + " 'redis://***@127.0.0.1:7000' in scheme, credentials or options; every node is"
+            + " reached with the first seed's credentials and options"),
         Arguments.of("cluster-seed-sentinel.yaml", 4, "a cluster seed must start with"
             + " redis:// or rediss://, got 'redis-sentinel://127.0.0.1:26379/0#mymaster'"),
         Arguments.of("bad-cluster-seed.yaml", 4, "a cluster seed must be a Redis URI such as"
