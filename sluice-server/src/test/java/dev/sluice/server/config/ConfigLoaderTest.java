@@ -223,6 +223,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_ipv6ClusterSeeds_readsThem() {
+    String yaml = """
+        store:
+          type: redis
+          cluster:
+            - redis://:secret@[::1]:7000
+            - 'redis://:secret@[2001:db8::1]:7001'
+        policies:
+          api:
+            limits: [{algorithm: token_bucket, limit: 10, period: 1s}]
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "cluster.yaml");
+
+    assertThat(config.store().redis()).map(RedisConfig::cluster).contains(
+        List.of("redis://:secret@[::1]:7000", "redis://:secret@[2001:db8::1]:7001"));
+  }
+
+  @Test
   void parse_policyOnFailure_keepsModes() {
     String yaml = """
         store:
