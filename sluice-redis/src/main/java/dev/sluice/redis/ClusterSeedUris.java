@@ -14,8 +14,8 @@ import java.util.Objects;
  * <p>Each seed must be a {@code redis://} or {@code rediss://} URI of one node and of database
  * 0, the only database of a cluster. The seeds may differ only in host and port. Lettuce 6.8.1
  * connects to every node of the cluster with the credentials and timeout of the first seed,
- * and requires all seeds to agree on TLS. It reads only the slot map through the other seeds,
- * so a password that only a later seed carries would never be used for decisions.
+ * and requires all seeds to agree on TLS, so a password that only a later seed carries is not
+ * used for the other nodes: commands to their slots fail with {@code WRONGPASS}.
  */
 final class ClusterSeedUris {
 
