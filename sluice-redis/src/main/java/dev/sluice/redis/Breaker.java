@@ -2,19 +2,31 @@ package dev.sluice.redis;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 
 /**
  * The circuit breaker of a {@link RedisStore}: after a failure it stops calling Redis, so that
  * a dead server costs one timeout per probe interval instead of one per request.
  *
- * <p>Closed, every decision calls Redis. The first failure opens it and logs one WARNING. Open,
- * it lets one decision per probe interval call Redis as a probe, and the failure mode decides
- * all others at once. A probe that succeeds closes it and logs one INFO line with the length
- * of the outage and the number of decisions made by the failure mode. Only a probe can close
- * it: a reply to a call sent before the failure proves nothing about the server now.
+ * <p>Closed, every decision calls Redis. The first failure opens it and logs one WARNING that
+ * names the store's failure mode and how many bound policies use each mode. Open, it lets one
+ * decision per probe interval call Redis as a probe, and each policy's failure mode decides all
+ * others at once. A probe that succeeds closes it and logs one INFO line with the length of the
+ * outage and the number of decisions made by each failure mode. Only a probe can close it: a
+ * reply to a call sent before the failure proves nothing about the server now.
+ *
+ * <p>All bindings of a store share one breaker through views made by {@link #forPolicy}, which
+ * differ only in the failure mode that their {@link #countFallback()} counts for. A policy is
+ * counted under its name with the mode of its latest binding, and stays counted after the
+ * service stops using it, such as when a config reload removes it, because a binding is never
+ * released.
  *
  * <p>The state is an immutable snapshot replaced by compare-and-set, so threads never block.
  */
@@ -32,43 +44,74 @@ final class Breaker {
 
   private record State(boolean open, long openedAtNanos, long nextProbeAtNanos) {}
 
+  /** The state and counters of one store, shared by all views of its breaker. */
+  private static final class Shared {
+    final AtomicReference<State> state = new AtomicReference<>(CLOSED);
+    final AtomicLong attempts = new AtomicLong();
+    final Map<FailureMode, AtomicLong> fallbacks = new EnumMap<>(FailureMode.class);
+    final Map<String, FailureMode> policyModes = new ConcurrentHashMap<>();
+    final LongSupplier clock;
+    final long probeIntervalNanos;
+    final String description;
+
+    Shared(LongSupplier clock, long probeIntervalNanos, String description) {
+      this.clock = clock;
+      this.probeIntervalNanos = probeIntervalNanos;
+      this.description = description;
+      for (FailureMode mode : FailureMode.values()) {
+        fallbacks.put(mode, new AtomicLong());
+      }
+    }
+  }
+
   private static final State CLOSED = new State(false, 0, 0);
   private static final Logger LOG = System.getLogger(RedisStore.class.getName());
 
-  private final AtomicReference<State> state = new AtomicReference<>(CLOSED);
-  private final AtomicLong fallbacks = new AtomicLong();
-  private final AtomicLong attempts = new AtomicLong();
-  private final LongSupplier clock;
-  private final long probeIntervalNanos;
-  private final String description;
+  private final Shared shared;
+  private final FailureMode mode;
 
   /**
-   * Creates a closed breaker.
+   * Creates a closed breaker whose own fallbacks count for the store's failure mode.
    *
    * @param clock a monotonic clock in nanoseconds, such as {@code System::nanoTime}
-   * @param description the store as named in log lines, without secrets
+   * @param description the store as named in log lines, without secrets, such as
+   *     {@code uri=redis://127.0.0.1:6379/0 on_failure=allow}
+   * @param storeMode the failure mode of policies bound without one of their own
    */
-  Breaker(LongSupplier clock, long probeIntervalNanos, String description) {
-    this.clock = clock;
-    this.probeIntervalNanos = probeIntervalNanos;
-    this.description = description;
+  Breaker(LongSupplier clock, long probeIntervalNanos, String description,
+      FailureMode storeMode) {
+    this(new Shared(clock, probeIntervalNanos, description), storeMode);
+  }
+
+  private Breaker(Shared shared, FailureMode mode) {
+    this.shared = shared;
+    this.mode = mode;
+  }
+
+  /**
+   * Returns a view of this breaker for a policy bound with a failure mode: it shares the state,
+   * and its fallbacks count for that mode. Records the policy's mode for the WARNING line.
+   */
+  Breaker forPolicy(String policyName, FailureMode policyMode) {
+    shared.policyModes.put(policyName, policyMode);
+    return new Breaker(shared, policyMode);
   }
 
   /** Decides whether this decision calls Redis, and counts the calls. */
   Attempt tryAttempt() {
     while (true) {
-      State current = state.get();
+      State current = shared.state.get();
       if (!current.open()) {
-        attempts.incrementAndGet();
+        shared.attempts.incrementAndGet();
         return Attempt.CALL;
       }
-      long now = clock.getAsLong();
+      long now = shared.clock.getAsLong();
       if (now - current.nextProbeAtNanos() < 0) {
         return Attempt.SKIP;
       }
-      State probing = new State(true, current.openedAtNanos(), now + probeIntervalNanos);
-      if (state.compareAndSet(current, probing)) {
-        attempts.incrementAndGet();
+      State probing = new State(true, current.openedAtNanos(), now + shared.probeIntervalNanos);
+      if (shared.state.compareAndSet(current, probing)) {
+        shared.attempts.incrementAndGet();
         return Attempt.PROBE;
       }
     }
@@ -80,14 +123,14 @@ final class Breaker {
       return;
     }
     while (true) {
-      State current = state.get();
+      State current = shared.state.get();
       if (!current.open()) {
         return;
       }
-      if (state.compareAndSet(current, CLOSED)) {
-        long outageNanos = clock.getAsLong() - current.openedAtNanos();
-        LOG.log(Level.INFO, "Redis store recovered " + description + " outage_ms="
-            + outageNanos / 1_000_000 + " failure_mode_decisions=" + fallbacks.getAndSet(0));
+      if (shared.state.compareAndSet(current, CLOSED)) {
+        long outageNanos = shared.clock.getAsLong() - current.openedAtNanos();
+        LOG.log(Level.INFO, "Redis store recovered " + shared.description + " outage_ms="
+            + outageNanos / 1_000_000 + " " + takeFallbackCounts());
         return;
       }
     }
@@ -95,29 +138,67 @@ final class Breaker {
 
   /** Opens the breaker after a failed call; a failed probe leaves it open. */
   void recordFailure(Throwable error) {
-    State current = state.get();
+    State current = shared.state.get();
     if (current.open()) {
       return;
     }
-    long now = clock.getAsLong();
-    if (state.compareAndSet(current, new State(true, now, now + probeIntervalNanos))) {
-      LOG.log(Level.WARNING, "Redis store failed " + description + " probe_interval_ms="
-          + probeIntervalNanos / 1_000_000 + "; deciding by the failure mode until a probe"
-          + " succeeds", error);
+    long now = shared.clock.getAsLong();
+    State opened = new State(true, now, now + shared.probeIntervalNanos);
+    if (shared.state.compareAndSet(current, opened)) {
+      LOG.log(Level.WARNING, "Redis store failed " + shared.description
+          + " policies_on_failure=" + countPoliciesByMode() + " probe_interval_ms="
+          + shared.probeIntervalNanos / 1_000_000 + "; each policy decides by its failure mode"
+          + " until a probe succeeds", error);
     }
   }
 
-  /** Counts a decision made by the failure mode, reported on recovery. */
+  /** Counts a decision made by this view's failure mode, reported on recovery. */
   void countFallback() {
-    fallbacks.incrementAndGet();
+    shared.fallbacks.get(mode).incrementAndGet();
   }
 
   boolean isOpen() {
-    return state.get().open();
+    return shared.state.get().open();
   }
 
   /** The number of decisions that called Redis, for tests. */
   long attempts() {
-    return attempts.get();
+    return shared.attempts.get();
+  }
+
+  /**
+   * Writes the bound policies per failure mode, such as {@code deny:1,allow:2}, in the order of
+   * {@link FailureMode}; {@code none} before the first binding.
+   */
+  private String countPoliciesByMode() {
+    Map<FailureMode, Long> counts = new EnumMap<>(FailureMode.class);
+    shared.policyModes.values().forEach(m -> counts.merge(m, 1L, Long::sum));
+    return byMode(counts);
+  }
+
+  /**
+   * Writes and resets the decisions made by each failure mode since the last recovery, such as
+   * {@code failure_mode_decisions=12 by_mode=deny:2,allow:10}, listing only modes that decided.
+   */
+  private String takeFallbackCounts() {
+    Map<FailureMode, Long> counts = new EnumMap<>(FailureMode.class);
+    long total = 0;
+    for (Map.Entry<FailureMode, AtomicLong> entry : shared.fallbacks.entrySet()) {
+      long count = entry.getValue().getAndSet(0);
+      total += count;
+      if (count > 0) {
+        counts.put(entry.getKey(), count);
+      }
+    }
+    return "failure_mode_decisions=" + total + " by_mode=" + byMode(counts);
+  }
+
+  private static String byMode(Map<FailureMode, Long> counts) {
+    if (counts.isEmpty()) {
+      return "none";
+    }
+    return counts.entrySet().stream()
+        .map(e -> e.getKey().name().toLowerCase(Locale.ROOT) + ":" + e.getValue())
+        .collect(Collectors.joining(","));
   }
 }

@@ -15,13 +15,11 @@ import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.RedisClusterURIUtil;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -62,9 +60,11 @@ import java.util.function.LongSupplier;
  * local share of the limits. {@code tryAcquire} never throws for a Redis failure. After a
  * failure a circuit breaker stops calling Redis and answers every decision by the failure mode
  * at once, except one probe per probe interval (1 s by default); the first probe that succeeds
- * resumes normal decisions. The store logs one WARNING when it fails and one INFO line when it
- * recovers, through {@link System.Logger} under the name of this class. The decision's
- * {@link dev.sluice.Decision#source()} tells which decisions the failure mode made.
+ * resumes normal decisions. The store logs one WARNING when it fails, naming its failure mode
+ * and how many bound policies use each mode, and one INFO line when it recovers, with the
+ * number of decisions each mode made, through {@link System.Logger} under the name of this
+ * class. The decision's {@link dev.sluice.Decision#source()} tells which decisions the failure
+ * mode made.
  *
  * <p><b>Limitations.</b> A decision that timed out may still run on Redis later and charge
  * the request, although the caller got the failure mode's answer. The store connects and loads
@@ -109,7 +109,8 @@ public final class RedisStore implements RateLimitStore {
     this.localShare = builder.localShare;
     this.denyCache = builder.denyCache;
     Breaker breaker = new Breaker(builder.breakerClock, builder.probeInterval.toNanos(),
-        "uri=" + maskedUri + " on_failure=" + builder.failureMode.name().toLowerCase(Locale.ROOT));
+        "uri=" + maskedUri + " on_failure=" + builder.failureMode.name().toLowerCase(Locale.ROOT),
+        builder.failureMode);
     this.failures = new FailureHandling(
         builder.commandTimeout, builder.failureMode, builder.probeInterval, breaker);
     // Created for every store, because a policy may choose LOCAL when the store's default is
@@ -197,7 +198,7 @@ public final class RedisStore implements RateLimitStore {
         ? local.bind(LocalShare.of(policy, localShare))
         : null;
     FailureHandling policyFailures = new FailureHandling(failures.commandTimeout(), onFailure,
-        failures.probeInterval(), failures.breaker());
+        failures.probeInterval(), failures.breaker().forPolicy(policy.name(), onFailure));
     PolicyBinding binding = new RedisBinding(
         policy, script, keyPrefix, clock(), expireKeys, policyFailures, localBinding);
     if (!denyCache) {
@@ -260,14 +261,22 @@ public final class RedisStore implements RateLimitStore {
         + uri.getHost() + ":" + uri.getPort() + "/" + uri.getDatabase();
   }
 
-  /** Writes the seed nodes of a cluster for logs, without credentials. */
+  /**
+   * Writes the seed nodes of a cluster for logs, without credentials, in the scheme of the
+   * first seed, which all seeds share.
+   */
   static String maskSeeds(List<RedisURI> seeds) {
     RedisURI first = seeds.get(0);
     boolean credentials = first.getPassword() != null || first.getUsername() != null;
-    List<String> nodes = seeds.stream().map(seed -> seed.getHost() + ":" + seed.getPort())
-        .toList();
+    List<String> nodes = seeds.stream().map(seed -> hostForUri(seed.getHost()) + ":"
+        + seed.getPort()).toList();
     return (first.isSsl() ? "rediss://" : "redis://") + (credentials ? "***@" : "")
         + String.join(",", nodes) + " (cluster)";
+  }
+
+  /** Puts an IPv6 address in brackets, as a URI writes it before a port. */
+  private static String hostForUri(String host) {
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
   }
 
   /** Returns the time source in {@link TimeMode#CLIENT}, or null to read the server's time. */
@@ -294,7 +303,7 @@ public final class RedisStore implements RateLimitStore {
 
     /**
      * Sets the server; by default {@code redis://127.0.0.1:6379}. Replaces any
-     * {@link #clusterSeeds(String) cluster seeds}.
+     * {@link #clusterSeeds(List) cluster seeds}.
      */
     public Builder uri(RedisURI uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
@@ -306,10 +315,10 @@ public final class RedisStore implements RateLimitStore {
      * Sets the server as a Redis URI such as {@code redis://:password@host:6379/0}, or a Redis
      * Sentinel URI such as {@code redis-sentinel://host1:26379,host2:26379/0#mymaster}, which
      * connects to the master that the sentinels name for {@code mymaster} and follows it
-     * through failovers. Replaces any {@link #clusterSeeds(String) cluster seeds}.
+     * through failovers. Replaces any {@link #clusterSeeds(List) cluster seeds}.
      *
      * @throws IllegalArgumentException if the URI is invalid, or is a {@code redis://} URI with
-     *     several hosts, which only {@link #clusterSeeds(String)} accepts
+     *     several hosts, which only {@link #clusterSeeds(List)} accepts
      */
     public Builder uri(String uri) {
       RedisURI parsed = RedisURI.create(Objects.requireNonNull(uri, "uri"));
@@ -321,29 +330,35 @@ public final class RedisStore implements RateLimitStore {
     }
 
     /**
-     * Connects to a Redis Cluster through seed nodes written as one URI with a comma-separated
-     * host list, such as {@code redis://:password@host1:6379,host2:6379,host3:6379}. The store
-     * learns the other nodes and the slot map from the seeds, sends each decision to the master
-     * of its keys' slot, and follows slot moves. A cluster has only database 0. Replaces any
-     * {@link #uri(String) uri}.
+     * Connects to a Redis Cluster through seed nodes, one URI each, such as
+     * {@code [redis://:password@10.0.0.1:7000, redis://:password@[2001:db8::1]:7000]}. The
+     * store learns the other nodes and the slot map from the seeds, sends each decision to the
+     * master of its keys' slot, and follows slot moves. Replaces any {@link #uri(String) uri}.
      *
-     * @throws IllegalArgumentException if the seeds are not such a URI
+     * <p>Each seed must be a {@code redis://} or {@code rediss://} URI of one node and of
+     * database 0, the only database of a cluster. The seeds may differ only in host and port,
+     * because Lettuce connects to every node with the credentials and timeout of the first
+     * seed.
+     *
+     * @throws IllegalArgumentException if there is no seed, or naming the first seed that
+     *     breaks a rule, with its user name and password replaced by {@code ***}
+     */
+    public Builder clusterSeeds(List<String> seedUris) {
+      this.clusterSeeds = ClusterSeedUris.parse(Objects.requireNonNull(seedUris, "seedUris"));
+      return this;
+    }
+
+    /**
+     * Connects to a Redis Cluster through seed nodes written as one URI with a comma-separated
+     * host list, such as {@code redis://:password@host1:6379,host2:6379,host3:6379}. Each host
+     * becomes one seed of {@link #clusterSeeds(List)} with the scheme, credentials and options
+     * of the whole. A host list cannot carry an IPv6 address, so pass such seeds as a list.
+     *
+     * @throws IllegalArgumentException if the seeds are not such a URI, or a seed breaks a rule
+     *     of {@link #clusterSeeds(List)}
      */
     public Builder clusterSeeds(String seeds) {
-      Objects.requireNonNull(seeds, "seeds");
-      List<RedisURI> parsed;
-      try {
-        parsed = RedisClusterURIUtil.toRedisURIs(URI.create(seeds));
-      } catch (RuntimeException e) {
-        throw new IllegalArgumentException("clusterSeeds must be a URI such as"
-            + " redis://host1:6379,host2:6379, got '" + maskUserInfo(seeds) + "'", e);
-      }
-      if (parsed.isEmpty()) {
-        throw new IllegalArgumentException("clusterSeeds must name at least one node, got '"
-            + maskUserInfo(seeds) + "'");
-      }
-      this.clusterSeeds = List.copyOf(parsed);
-      return this;
+      return clusterSeeds(ClusterSeedUris.split(Objects.requireNonNull(seeds, "seeds")));
     }
 
     /**

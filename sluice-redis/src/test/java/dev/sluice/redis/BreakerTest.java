@@ -3,7 +3,15 @@ package dev.sluice.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.redis.Breaker.Attempt;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The circuit breaker on a clock that only the test moves. */
@@ -12,7 +20,34 @@ class BreakerTest {
   private static final long INTERVAL = 1_000;
 
   private final AtomicLong now = new AtomicLong(5_000);
-  private final Breaker breaker = new Breaker(now::get, INTERVAL, "uri=test");
+  private final Breaker breaker =
+      new Breaker(now::get, INTERVAL, "uri=test on_failure=allow", FailureMode.ALLOW);
+  private final List<LogRecord> logged = new ArrayList<>();
+  private final Logger storeLogger = Logger.getLogger(RedisStore.class.getName());
+  private final Handler capture = new Handler() {
+    @Override
+    public void publish(LogRecord record) {
+      synchronized (logged) {
+        logged.add(record);
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  };
+
+  @BeforeEach
+  void captureLog() {
+    storeLogger.addHandler(capture);
+  }
+
+  @AfterEach
+  void releaseLog() {
+    storeLogger.removeHandler(capture);
+  }
 
   @Test
   void tryAttempt_closed_callsEveryTime() {
@@ -72,5 +107,94 @@ class BreakerTest {
     assertThat(breaker.tryAttempt()).isEqualTo(Attempt.SKIP);
     now.addAndGet(INTERVAL);
     assertThat(breaker.tryAttempt()).isEqualTo(Attempt.PROBE);
+  }
+
+  @Test
+  void recordFailure_threeModes_warnsOnce() {
+    breaker.forPolicy("login", FailureMode.DENY);
+    breaker.forPolicy("search", FailureMode.ALLOW);
+    breaker.forPolicy("api", FailureMode.ALLOW);
+    breaker.forPolicy("upload", FailureMode.LOCAL);
+
+    breaker.recordFailure(new IllegalStateException("down"));
+    breaker.recordFailure(new IllegalStateException("still down"));
+
+    assertThat(records(Level.WARNING)).singleElement().satisfies(r -> {
+      assertThat(r.getMessage()).isEqualTo("Redis store failed uri=test on_failure=allow"
+          + " policies_on_failure=deny:1,allow:2,local:1 probe_interval_ms=0; each policy"
+          + " decides by its failure mode until a probe succeeds");
+      assertThat(r.getThrown()).hasMessage("down");
+    });
+  }
+
+  @Test
+  void recordFailure_policyBoundTwice_countsLatestMode() {
+    breaker.forPolicy("login", FailureMode.ALLOW);
+    breaker.forPolicy("login", FailureMode.DENY);
+
+    breaker.recordFailure(new IllegalStateException("down"));
+
+    assertThat(records(Level.WARNING)).singleElement().extracting(LogRecord::getMessage)
+        .asString().contains(" policies_on_failure=deny:1 ");
+  }
+
+  @Test
+  void recordSuccess_twoModes_logsCountPerMode() {
+    Breaker login = breaker.forPolicy("login", FailureMode.DENY);
+    Breaker search = breaker.forPolicy("search", FailureMode.ALLOW);
+    breaker.recordFailure(new IllegalStateException("down"));
+    for (int i = 0; i < 3; i++) {
+      login.countFallback();
+    }
+    for (int i = 0; i < 5; i++) {
+      search.countFallback();
+    }
+    now.addAndGet(2_500_000);
+    Attempt probe = search.tryAttempt();
+
+    search.recordSuccess(probe);
+
+    // 3 denials + 5 admissions = 8; the clock moved 2,500,000 ns = 2 ms (rounded down).
+    assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
+        .isEqualTo("Redis store recovered uri=test on_failure=allow outage_ms=2"
+            + " failure_mode_decisions=8 by_mode=deny:3,allow:5");
+  }
+
+  @Test
+  void recordSuccess_secondOutage_countsItsOwn() {
+    Breaker login = breaker.forPolicy("login", FailureMode.DENY);
+    breaker.recordFailure(new IllegalStateException("down"));
+    login.countFallback();
+    now.addAndGet(INTERVAL);
+    breaker.recordSuccess(breaker.tryAttempt());
+    breaker.recordFailure(new IllegalStateException("down again"));
+    now.addAndGet(INTERVAL);
+
+    breaker.recordSuccess(breaker.tryAttempt());
+
+    assertThat(records(Level.WARNING)).hasSize(2);
+    assertThat(records(Level.INFO)).extracting(LogRecord::getMessage).containsExactly(
+        "Redis store recovered uri=test on_failure=allow outage_ms=0 failure_mode_decisions=1"
+            + " by_mode=deny:1",
+        "Redis store recovered uri=test on_failure=allow outage_ms=0 failure_mode_decisions=0"
+            + " by_mode=none");
+  }
+
+  @Test
+  void countFallback_storeBreaker_countsStoreMode() {
+    breaker.recordFailure(new IllegalStateException("down"));
+    breaker.countFallback();
+    now.addAndGet(INTERVAL);
+
+    breaker.recordSuccess(breaker.tryAttempt());
+
+    assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
+        .asString().endsWith(" failure_mode_decisions=1 by_mode=allow:1");
+  }
+
+  private List<LogRecord> records(Level level) {
+    synchronized (logged) {
+      return logged.stream().filter(r -> r.getLevel().equals(level)).toList();
+    }
   }
 }

@@ -11,9 +11,9 @@ import java.util.stream.IntStream;
 
 /**
  * A throwaway Redis Cluster of masters without replicas, each a {@link RedisServer} on a free
- * port of 127.0.0.1. The slots are split into equal ranges by {@code CLUSTER ADDSLOTS} and the
- * nodes joined by {@code CLUSTER MEET}, which needs no {@code redis-cli} and works on Redis 6.2
- * as on 7.
+ * port of 127.0.0.1, and also of {@code ::1} when started by {@link #startOnIpv6Loopback}. The
+ * slots are split into equal ranges by {@code CLUSTER ADDSLOTS} and the nodes joined by
+ * {@code CLUSTER MEET}, which needs no {@code redis-cli} and works on Redis 6.2 as on 7.
  *
  * <p>Public so that other modules can use it through this module's test jar.
  */
@@ -25,16 +25,36 @@ public final class RedisCluster implements AutoCloseable {
   private final List<RedisServer> nodes = new ArrayList<>();
   private final RedisClient client = RedisClient.create();
   private final List<RedisCommands<String, String>> commands = new ArrayList<>();
+  /** The address through which the nodes meet and which they report in the slot map. */
+  private final String host;
 
-  private RedisCluster() {}
+  private RedisCluster(String host) {
+    this.host = host;
+  }
 
   /** Starts the masters and returns once every node reports {@code cluster_state:ok}. */
   public static RedisCluster start(int masters) {
-    RedisCluster cluster = new RedisCluster();
+    return start(masters, "127.0.0.1", List.of());
+  }
+
+  /**
+   * Starts the masters listening on {@code ::1} as well as 127.0.0.1, joined through
+   * {@code ::1} and announcing it, so that the slot map names every node by its IPv6 address;
+   * returns once every node reports {@code cluster_state:ok}.
+   */
+  public static RedisCluster startOnIpv6Loopback(int masters) {
+    return start(masters, "::1",
+        List.of("--bind", "127.0.0.1", "::1", "--cluster-announce-ip", "::1"));
+  }
+
+  private static RedisCluster start(int masters, String host, List<String> nodeOptions) {
+    RedisCluster cluster = new RedisCluster(host);
+    List<String> options = new ArrayList<>(List.of("--cluster-enabled", "yes",
+        "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"));
+    options.addAll(nodeOptions);
     try {
       for (int i = 0; i < masters; i++) {
-        RedisServer node = RedisServer.start("--cluster-enabled", "yes",
-            "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000");
+        RedisServer node = RedisServer.start(options.toArray(String[]::new));
         cluster.nodes.add(node);
         cluster.commands.add(cluster.client.connect(RedisURI.create(node.uri())).sync());
       }
@@ -53,9 +73,13 @@ public final class RedisCluster implements AutoCloseable {
     return "redis://" + String.join(",", addresses);
   }
 
-  /** Returns the URI of each node, in start order, such as {@code redis://127.0.0.1:40001}. */
+  /**
+   * Returns the URI of each node on the address the nodes meet through, in start order, such
+   * as {@code redis://127.0.0.1:40001} or {@code redis://[::1]:40001}.
+   */
   public List<String> nodeUris() {
-    return nodes.stream().map(RedisServer::uri).toList();
+    String uriHost = host.contains(":") ? "[" + host + "]" : host;
+    return nodes.stream().map(node -> "redis://" + uriHost + ":" + node.port()).toList();
   }
 
   /** Returns a connection to each node, in start order; node i serves the i-th slot range. */
@@ -90,7 +114,7 @@ public final class RedisCluster implements AutoCloseable {
       commands.get(i).clusterAddSlots(IntStream.range(firstSlot(i), firstSlot(i + 1)).toArray());
     }
     for (int i = 1; i < masters; i++) {
-      commands.get(0).clusterMeet("127.0.0.1", nodes.get(i).port());
+      commands.get(0).clusterMeet(host, nodes.get(i).port());
     }
   }
 

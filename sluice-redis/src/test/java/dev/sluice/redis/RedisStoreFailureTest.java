@@ -196,22 +196,12 @@ class RedisStoreFailureTest {
     long failed = countFailed(binding, 500);
     server = server.restart();
 
-    Decision recovered = null;
-    long deadline = System.nanoTime() + RECOVERY_TIMEOUT_NANOS;
-    while (recovered == null && System.nanoTime() < deadline) {
-      breakerNanos.addAndGet(PROBE_INTERVAL.toNanos());
-      Decision decision = binding.tryAcquire("k", 1, Long.MAX_VALUE);
-      if (decision.source() == Source.STORE) {
-        recovered = decision;
-      } else {
-        failed++;
-        // Lettuce reconnects in the background, at most one probe interval apart.
-        Thread.sleep(20);
-      }
-    }
+    List<Decision> afterRestart = decideUntilRecovered(binding);
+    Decision recovered = afterRestart.get(afterRestart.size() - 1);
+    failed += afterRestart.size() - 1;
 
     // The restarted server is empty, so the key starts from a full bucket: 10 - 1 = 9.
-    assertThat(recovered).isNotNull();
+    assertThat(recovered.source()).isEqualTo(Source.STORE);
     assertThat(recovered.allowed()).isTrue();
     assertThat(recovered.remaining()).isEqualTo(9);
     assertThat(store.breakerOpen()).isFalse();
@@ -222,7 +212,59 @@ class RedisStoreFailureTest {
     assertThat(records(Level.INFO).get(0).getMessage())
         .startsWith("Redis store recovered uri=redis://127.0.0.1:" + server.port() + "/0"
             + " on_failure=deny outage_ms=")
-        .endsWith(" failure_mode_decisions=" + failed);
+        .endsWith(" failure_mode_decisions=" + failed + " by_mode=deny:" + failed);
+  }
+
+  @Test
+  void tryAcquire_twoModesOutage_logsEachMode() throws Exception {
+    RedisStore store = store(FailureMode.ALLOW);
+    PolicyBinding byDefault = store.bind(POLICY);
+    PolicyBinding closed = store.bind(
+        Policy.of("login", Limit.of(Algorithm.GCRA, 5, Duration.ofMinutes(1))), FailureMode.DENY);
+    server.kill();
+    for (int i = 0; i < 3; i++) {
+      assertThat(closed.tryAcquire("k", 1, Long.MAX_VALUE).source())
+          .isEqualTo(Source.FAILED_CLOSED);
+    }
+    assertThat(byDefault.tryAcquire("k", 1, Long.MAX_VALUE).source())
+        .isEqualTo(Source.FAILED_OPEN);
+    server = server.restart();
+
+    List<Decision> afterRestart = decideUntilRecovered(byDefault);
+
+    // The store's mode admitted 1 before the restart, and after it every decision but the
+    // last, which Redis made: 1 + (size - 1).
+    long allowed = afterRestart.size();
+    assertThat(afterRestart.get(afterRestart.size() - 1).source()).isEqualTo(Source.STORE);
+    assertThat(records(Level.WARNING)).singleElement().extracting(LogRecord::getMessage)
+        .isEqualTo("Redis store failed uri=redis://127.0.0.1:" + server.port() + "/0"
+            + " on_failure=allow policies_on_failure=deny:1,allow:1 probe_interval_ms=1000;"
+            + " each policy decides by its failure mode until a probe succeeds");
+    assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
+        .asString()
+        .endsWith(" failure_mode_decisions=" + (3 + allowed) + " by_mode=deny:3,allow:" + allowed);
+  }
+
+  /**
+   * Moves the breaker's clock by one probe interval before each decision until Redis decides
+   * one, and returns the decisions, the last one by Redis.
+   */
+  private List<Decision> decideUntilRecovered(PolicyBinding binding)
+      throws InterruptedException {
+    List<Decision> decisions = new ArrayList<>();
+    long deadline = System.nanoTime() + RECOVERY_TIMEOUT_NANOS;
+    while (System.nanoTime() < deadline) {
+      breakerNanos.addAndGet(PROBE_INTERVAL.toNanos());
+      Decision decision = binding.tryAcquire("k", 1, Long.MAX_VALUE);
+      decisions.add(decision);
+      if (decision.source() == Source.STORE) {
+        return decisions;
+      }
+      // Lettuce reconnects in the background, at most one probe interval apart.
+      Thread.sleep(20);
+    }
+    throw new AssertionError("Redis did not decide within 60 s after the restart; "
+        + decisions.size() + " decisions by the failure mode");
   }
 
   @Test

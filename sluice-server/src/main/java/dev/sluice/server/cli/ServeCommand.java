@@ -162,7 +162,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   private void checkRedisClusterOption() {
     try {
-      ClusterSeeds.join(redisCluster);
+      ClusterSeeds.check(redisCluster);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(),
           "Invalid value for option '--redis-cluster': " + e.getMessage());

@@ -94,7 +94,7 @@ public record RedisConfig(
     if (uri.isPresent()) {
       builder.uri(uri.get());
     } else {
-      builder.clusterSeeds(ClusterSeeds.join(cluster));
+      builder.clusterSeeds(cluster);
     }
     return builder
         .keyPrefix(keyPrefix)

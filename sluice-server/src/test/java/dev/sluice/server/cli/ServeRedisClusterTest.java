@@ -1,13 +1,17 @@
 package dev.sluice.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sluice.redis.RedisCluster;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,9 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code sluice serve} on a Redis Cluster of three masters on 127.0.0.1, over real HTTP. Every
- * key gets a fixed window of 5 per hour, so exactly 5 of 7 requests per key are admitted
- * within the test, wherever the key's slot lives.
+ * {@code sluice serve} on a Redis Cluster of three masters on 127.0.0.1, and in one test on
+ * {@code ::1}, over real HTTP. Every key gets a fixed window of 5 per hour, so exactly 5 of 7
+ * requests per key are admitted within the test, wherever the key's slot lives.
  */
 class ServeRedisClusterTest {
 
@@ -102,6 +107,43 @@ class ServeRedisClusterTest {
       for (String key : keys("option-key-", 6)) {
         assertThat(admitted(service.port(), key)).as("admitted for " + key).isEqualTo(LIMIT);
       }
+    }
+  }
+
+  @Test
+  void check_ipv6ClusterConfig_admitsLimitPerKey(@TempDir Path dir) throws Exception {
+    assumeTrue(ipv6LoopbackBindable(), "::1 cannot be bound on this machine");
+    try (RedisCluster ipv6Cluster = RedisCluster.startOnIpv6Loopback(3)) {
+      List<String> seeds = ipv6Cluster.nodeUris();
+      Path config = dir.resolve("config.yaml");
+      // Quoted, because a bracket starts a flow sequence in YAML.
+      String seedLines = seeds.stream()
+          .map(seed -> "    - '" + seed + "'\n")
+          .collect(Collectors.joining());
+      Files.writeString(config, "store:\n  type: redis\n  cluster:\n" + seedLines
+          + "  command_timeout: 500ms\n  on_failure: deny\n" + windowPolicy());
+      ByteArrayOutputStream captured = new ByteArrayOutputStream();
+      PrintStream originalErr = System.err;
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      try (SluiceService service = start("--config", config.toString())) {
+        for (String key : keys("ipv6-key-", 6)) {
+          assertThat(admitted(service.port(), key)).as("admitted for " + key).isEqualTo(LIMIT);
+        }
+      } finally {
+        System.setErr(originalErr);
+      }
+
+      assertThat(seeds).allSatisfy(seed -> assertThat(seed).startsWith("redis://[::1]:"));
+      assertThat(captured.toString(StandardCharsets.UTF_8))
+          .contains("store=redis cluster=" + String.join(",", seeds) + " key_prefix=sluice");
+    }
+  }
+
+  private static boolean ipv6LoopbackBindable() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
+      return socket.isBound();
+    } catch (IOException e) {
+      return false;
     }
   }
 

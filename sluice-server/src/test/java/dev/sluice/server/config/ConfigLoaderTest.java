@@ -109,7 +109,8 @@ class ConfigLoaderTest {
             "a Redis Cluster has only database 0, got 'redis://127.0.0.1:7000/2'"),
         Arguments.of("cluster-seeds-differ.yaml", 5, "cluster seeds may differ only in host"
             + " and port, but 'redis://***@127.0.0.1:7001' differs from the first seed"
-            + " 'redis://***@127.0.0.1:7000' in scheme, credentials or options"),
+            + " 'redis://***@127.0.0.1:7000' in scheme, credentials or options; every node is"
+            + " reached with the first seed's credentials and options"),
         Arguments.of("cluster-seed-sentinel.yaml", 4, "a cluster seed must start with"
             + " redis:// or rediss://, got 'redis-sentinel://127.0.0.1:26379/0#mymaster'"),
         Arguments.of("bad-cluster-seed.yaml", 4, "a cluster seed must be a Redis URI such as"
@@ -219,6 +220,25 @@ class ConfigLoaderTest {
     assertThat(config.store().redis()).contains(new RedisConfig(Optional.empty(),
         List.of("redis://:secret@127.0.0.1:7000", "redis://:secret@127.0.0.1:7001"), "sluice",
         Duration.ofMillis(50), FailureMode.DENY, 1, TimeMode.SERVER));
+  }
+
+  @Test
+  void parse_ipv6ClusterSeeds_readsThem() {
+    String yaml = """
+        store:
+          type: redis
+          cluster:
+            - redis://:secret@[::1]:7000
+            - 'redis://:secret@[2001:db8::1]:7001'
+        policies:
+          api:
+            limits: [{algorithm: token_bucket, limit: 10, period: 1s}]
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "cluster.yaml");
+
+    assertThat(config.store().redis()).map(RedisConfig::cluster).contains(
+        List.of("redis://:secret@[::1]:7000", "redis://:secret@[2001:db8::1]:7001"));
   }
 
   @Test
