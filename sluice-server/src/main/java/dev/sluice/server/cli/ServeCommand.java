@@ -202,7 +202,8 @@ public final class ServeCommand implements Callable<Integer> {
         + " command_timeout_ms=" + redis.commandTimeout().toMillis()
         + " on_failure=" + redis.onFailure().name().toLowerCase(Locale.ROOT)
         + " local_share=" + redis.localShare()
-        + " time=" + redis.timeMode().name().toLowerCase(Locale.ROOT);
+        + " time=" + redis.timeMode().name().toLowerCase(Locale.ROOT)
+        + redis.tlsCaFile().map(file -> " tls_ca_file=" + file).orElse("");
   }
 
   /**

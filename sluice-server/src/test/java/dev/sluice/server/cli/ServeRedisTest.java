@@ -3,6 +3,7 @@ package dev.sluice.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.redis.RedisServer;
+import dev.sluice.redis.TestCertificates;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -56,6 +57,29 @@ class ServeRedisTest {
       // One unit per hour in all: the second server sees the first one's admission.
       assertThat(admitted).contains("\"allowed\":true").doesNotContain("fallback");
       assertThat(denied).contains("\"allowed\":false").doesNotContain("fallback");
+    }
+  }
+
+  @Test
+  void start_tlsCaFile_decidesOverTls(@TempDir Path dir) throws Exception {
+    TestCertificates certificates = TestCertificates.create(dir);
+    try (RedisServer tls = RedisServer.startTls(certificates.certificate(),
+        certificates.privateKey(), certificates.caCertificate())) {
+      Path config = tinyPolicy(dir, """
+          store:
+            type: redis
+            uri: rediss://127.0.0.1:%d
+            tls_ca_file: %s
+            command_timeout: 30s
+          """.formatted(tls.port(), certificates.caCertificate()));
+      try (SluiceService service = start("--config", config.toString())) {
+        String admitted = check(service.port());
+        String denied = check(service.port());
+
+        // One unit per hour: the second request of the key is denied.
+        assertThat(admitted).contains("\"allowed\":true").doesNotContain("fallback");
+        assertThat(denied).contains("\"allowed\":false").doesNotContain("fallback");
+      }
     }
   }
 
