@@ -145,6 +145,25 @@ class RedisConnectionOptionsTest {
   }
 
   @Test
+  void build_certificateForOtherHost_failsHostCheck(@TempDir Path dir) {
+    // The CA is trusted, but the certificate names another host than the URI's 127.0.0.1.
+    TestCertificates certificates = TestCertificates.create(dir, "DNS:redis.example");
+    try (RedisServer server = RedisServer.startTls(certificates.certificate(),
+        certificates.privateKey(), certificates.caCertificate())) {
+      String uri = "rediss://127.0.0.1:" + server.port();
+
+      assertThatThrownBy(() -> RedisStore.builder()
+          .uri(uri)
+          .trustedCertificates(certificates.caCertificate())
+          .commandTimeout(TIMEOUT)
+          .build())
+          .isInstanceOf(RedisConnectionException.class)
+          .hasMessageStartingWith("TLS handshake with " + uri + "/0 failed: ")
+          .hasMessageContaining("127.0.0.1");
+    }
+  }
+
+  @Test
   void build_redisUriOnTlsPort_failsNamingUri(@TempDir Path dir) {
     TestCertificates certificates = TestCertificates.create(dir);
     try (RedisServer server = RedisServer.startTls(certificates.certificate(),

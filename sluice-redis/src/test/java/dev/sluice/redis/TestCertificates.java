@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A throwaway certificate authority and a server certificate it signed for
+ * A throwaway certificate authority and a server certificate it signed, by default for
  * {@code IP:127.0.0.1}, made by {@code openssl} from the {@code PATH} into a directory, for
  * tests of TLS connections. The keys are EC P-256 and the certificates valid for one day.
  *
@@ -24,8 +24,16 @@ public record TestCertificates(Path caCertificate, Path certificate, Path privat
 
   private static final long OPENSSL_TIMEOUT_SECONDS = 60;
 
-  /** Creates the authority and the server certificate in {@code directory}. */
+  /** Creates the authority and a server certificate for 127.0.0.1 in {@code directory}. */
   public static TestCertificates create(Path directory) {
+    return create(directory, "IP:127.0.0.1");
+  }
+
+  /**
+   * Creates the authority and a server certificate whose subject alternative names are
+   * {@code subjectAltName}, such as {@code DNS:redis.example}, in {@code directory}.
+   */
+  public static TestCertificates create(Path directory, String subjectAltName) {
     try {
       Path caKey = directory.resolve("ca.key");
       Path ca = directory.resolve("ca.pem");
@@ -33,14 +41,15 @@ public record TestCertificates(Path caCertificate, Path certificate, Path privat
       Path request = directory.resolve("server.csr");
       Path certificate = directory.resolve("server.pem");
       Path extensions = directory.resolve("server.ext");
-      Files.writeString(extensions, "subjectAltName=IP:127.0.0.1\n", StandardCharsets.UTF_8);
+      Files.writeString(extensions, "subjectAltName=" + subjectAltName + "\n",
+          StandardCharsets.UTF_8);
 
       openssl(directory, "req", "-x509", "-newkey", "ec", "-pkeyopt",
           "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", caKey.toString(), "-out",
           ca.toString(), "-days", "1", "-subj", "/CN=Sluice test CA");
       openssl(directory, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
           "-nodes", "-keyout", key.toString(), "-out", request.toString(), "-subj",
-          "/CN=127.0.0.1");
+          "/CN=sluice-test-server");
       openssl(directory, "x509", "-req", "-in", request.toString(), "-CA", ca.toString(),
           "-CAkey", caKey.toString(), "-CAcreateserial", "-out", certificate.toString(),
           "-days", "1", "-extfile", extensions.toString());
