@@ -6,6 +6,8 @@ import dev.sluice.redis.RedisServer;
 import dev.sluice.redis.TestCertificates;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,6 +82,30 @@ class ServeRedisTest {
         assertThat(admitted).contains("\"allowed\":true").doesNotContain("fallback");
         assertThat(denied).contains("\"allowed\":false").doesNotContain("fallback");
       }
+    }
+  }
+
+  @Test
+  void execute_tlsWithoutCaFile_exits1NamingCertificate(@TempDir Path dir) throws Exception {
+    TestCertificates certificates = TestCertificates.create(dir);
+    try (RedisServer tls = RedisServer.startTls(certificates.certificate(),
+        certificates.privateKey(), certificates.caCertificate())) {
+      Path config = tinyPolicy(dir, """
+          store:
+            type: redis
+            uri: rediss://:tls-secret@127.0.0.1:%d
+          """.formatted(tls.port()));
+      StringWriter err = new StringWriter();
+      CommandLine main = Main.commandLine();
+      main.setErr(new PrintWriter(err, true));
+
+      int exitCode = main.execute("serve", "--config", config.toString(), "--port", "0");
+
+      assertThat(exitCode).isEqualTo(1);
+      assertThat(err.toString())
+          .contains("TLS handshake with rediss://***@127.0.0.1:" + tls.port() + "/0 failed: ")
+          .contains("unable to find valid certification path")
+          .doesNotContain("tls-secret");
     }
   }
 
