@@ -127,6 +127,7 @@ public final class ServeCommand implements Callable<Integer> {
     LOG.info("started address={} {} config={} policies=\"{}\"", server.address(),
         describe(storeConfig, store), config == null ? ConfigLoader.DEFAULT_RESOURCE : config,
         describe(policies, loaded.failureModes(), storeConfig));
+    storeConfig.redis().ifPresent(redis -> warnIfCaFileUnused(redis, store));
     return service;
   }
 
@@ -185,6 +186,20 @@ public final class ServeCommand implements Callable<Integer> {
           .orElseGet(() -> RedisConfig.clusterDefaults(redisCluster)));
     }
     return fromFile;
+  }
+
+  /**
+   * Warns when {@code tls_ca_file} is set but the store connects without TLS, which is likely
+   * a forgotten {@code rediss://}, such as after {@code --redis redis://...} replaced the URI.
+   */
+  private static void warnIfCaFileUnused(RedisConfig redis, RateLimitStore store) {
+    String servers = redis.cluster().isEmpty()
+        ? ((RedisStore) store).uri()
+        : redis.maskedCluster();
+    if (redis.tlsCaFile().isPresent() && !servers.startsWith("rediss")) {
+      LOG.warn("tls_ca_file is set but the store connects without TLS; use a rediss:// URI"
+          + " to connect over TLS uri={} tls_ca_file={}", servers, redis.tlsCaFile().get());
+    }
   }
 
   /** Describes the store for the start-up line, with any Redis password masked. */

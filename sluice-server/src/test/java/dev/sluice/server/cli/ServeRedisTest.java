@@ -110,6 +110,31 @@ class ServeRedisTest {
   }
 
   @Test
+  void start_caFileWithoutTls_warns(@TempDir Path dir) throws Exception {
+    Path ca = TestCertificates.create(dir).caCertificate();
+    Path config = tinyPolicy(dir, """
+        store:
+          type: redis
+          uri: %s
+          tls_ca_file: %s
+        """.formatted(redis.uri(), ca));
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream originalErr = System.err;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try (SluiceService service = start("--config", config.toString())) {
+      assertThat(service.port()).isPositive();
+    } finally {
+      System.setErr(originalErr);
+    }
+
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertThat(log).contains("tls_ca_file=" + ca + " config=");
+    assertThat(log).contains("WARN ServeCommand - tls_ca_file is set but the store connects"
+        + " without TLS; use a rediss:// URI to connect over TLS uri=redis://127.0.0.1:"
+        + redis.port() + "/0 tls_ca_file=" + ca);
+  }
+
+  @Test
   void check_redisDownAndDeny_reportsFailedClosed(@TempDir Path dir) throws Exception {
     Path config = tinyPolicy(dir, """
         store:
