@@ -9,6 +9,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
@@ -20,6 +21,13 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +62,10 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Topologies.</b> One server or a Sentinel-managed master ({@link Builder#uri(String)}
  * with a {@code redis-sentinel://} URI), or a Redis Cluster ({@link Builder#clusterSeeds}).
+ *
+ * <p><b>TLS.</b> A {@code rediss://} URI connects over TLS and checks the server's certificate
+ * and that it names the URI's host, against the JDK's default trust store or the CA
+ * certificates given to {@link Builder#trustedCertificates}.
  *
  * <p><b>Failures.</b> A decision that gets no reply within the command timeout (50 ms by
  * default), or an error, is decided by the {@link FailureMode}: deny, allow or decide on a
@@ -121,16 +133,17 @@ public final class RedisStore implements RateLimitStore {
         .reconnectDelay(Delay.exponential(
             Duration.ofMillis(1), builder.probeInterval, 2, TimeUnit.MILLISECONDS))
         .build();
+    SslOptions ssl = sslOptions(builder.trustedCertificates);
     this.client = builder.clusterSeeds == null
-        ? standaloneClient(resources, builder.uri)
-        : clusterClient(resources, builder.clusterSeeds);
+        ? standaloneClient(resources, builder.uri, ssl)
+        : clusterClient(resources, builder.clusterSeeds, ssl);
     try {
       this.connection = connect(client);
       this.script = new DecisionScript(scripting(connection), LOAD_TIMEOUT);
     } catch (RuntimeException e) {
       client.shutdown();
       resources.shutdown();
-      throw e;
+      throw ConnectErrors.describe(e, maskedUri);
     }
   }
 
@@ -152,10 +165,12 @@ public final class RedisStore implements RateLimitStore {
    * {@code redis-sentinel://} URI; Lettuce queries the sentinels again on every reconnection, so a
    * failover moves the store to the new master.
    */
-  private static RedisClient standaloneClient(ClientResources resources, RedisURI uri) {
+  private static RedisClient standaloneClient(
+      ClientResources resources, RedisURI uri, SslOptions ssl) {
     RedisClient client = RedisClient.create(resources, uri);
     client.setOptions(ClientOptions.builder()
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .sslOptions(ssl)
         .build());
     return client;
   }
@@ -165,15 +180,28 @@ public final class RedisStore implements RateLimitStore {
    * MOVED and ASK redirections, and reloads the slot map when one arrives or a connection fails.
    */
   private static RedisClusterClient clusterClient(
-      ClientResources resources, List<RedisURI> seeds) {
+      ClientResources resources, List<RedisURI> seeds, SslOptions ssl) {
     RedisClusterClient client = RedisClusterClient.create(resources, seeds);
     client.setOptions(ClusterClientOptions.builder()
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .sslOptions(ssl)
         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
             .enableAllAdaptiveRefreshTriggers()
             .build())
         .build());
     return client;
+  }
+
+  /**
+   * Builds the TLS options: the JDK's default trust store, or only the certificates of
+   * {@code trustedCertificates} when given. Lettuce uses them only for {@code rediss://} URIs.
+   */
+  private static SslOptions sslOptions(Path trustedCertificates) {
+    if (trustedCertificates == null) {
+      return SslOptions.create();
+    }
+    return SslOptions.builder().jdkSslProvider().trustManager(trustedCertificates.toFile())
+        .build();
   }
 
   public static Builder builder() {
@@ -298,6 +326,7 @@ public final class RedisStore implements RateLimitStore {
     private int localShare = 1;
     private LongSupplier breakerClock = System::nanoTime;
     private boolean denyCache;
+    private Path trustedCertificates;
 
     private Builder() {}
 
@@ -449,6 +478,46 @@ public final class RedisStore implements RateLimitStore {
       return this;
     }
 
+    /**
+     * Trusts the certificate authorities in a PEM file, such as a private CA that signed the
+     * server's certificate, instead of the JDK's default trust store, for {@code rediss://}
+     * URIs; ignored for {@code redis://}. The store still checks that the certificate names the
+     * URI's host, so a certificate for an IP address needs it as an IP subject alternative name.
+     *
+     * @throws IllegalArgumentException if the file cannot be read or contains no valid X.509
+     *     certificate in PEM form
+     */
+    public Builder trustedCertificates(Path pemFile) {
+      Objects.requireNonNull(pemFile, "pemFile");
+      byte[] pem;
+      try {
+        pem = Files.readAllBytes(pemFile);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("trustedCertificates must be a readable PEM file of"
+            + " CA certificates, got '" + pemFile + "': " + e, e);
+      }
+      checkCertificates(pem, pemFile);
+      this.trustedCertificates = pemFile;
+      return this;
+    }
+
+    /** Checks that {@code pem} is the PEM text of at least one valid X.509 certificate. */
+    private static void checkCertificates(byte[] pem, Path pemFile) {
+      // CertificateFactory also reads DER, but Lettuce's trust manager reads only PEM.
+      if (!new String(pem, StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
+        throw new IllegalArgumentException("trustedCertificates must be a PEM file of CA"
+            + " certificates, got '" + pemFile + "' without a BEGIN CERTIFICATE line");
+      }
+      try {
+        CertificateFactory.getInstance("X.509")
+            .generateCertificates(new ByteArrayInputStream(pem));
+      } catch (CertificateException e) {
+        throw new IllegalArgumentException("trustedCertificates must be a PEM file of CA"
+            + " certificates, got '" + pemFile + "' with an invalid certificate: "
+            + e.getMessage(), e);
+      }
+    }
+
     /** Sets the monotonic clock of the circuit breaker; for tests. */
     Builder breakerClock(LongSupplier breakerClock) {
       this.breakerClock = Objects.requireNonNull(breakerClock, "breakerClock");
@@ -475,7 +544,9 @@ public final class RedisStore implements RateLimitStore {
     /**
      * Connects and loads the script.
      *
-     * @throws io.lettuce.core.RedisConnectionException if the server cannot be reached
+     * @throws io.lettuce.core.RedisConnectionException if the server cannot be reached, the
+     *     TLS handshake fails or the server rejects the user name or password. The message
+     *     names the URI with its credentials masked.
      */
     public RedisStore build() {
       return new RedisStore(this);

@@ -79,9 +79,29 @@ public final class RedisServer implements AutoCloseable {
           "sentinel failover-timeout " + masterName + " 2000",
           ""));
       List<String> command = List.of(binary().toString(), config.toString(), "--sentinel");
-      return launch(command, directory, port, "Sentinel ID is");
+      return launch(command, directory, port, "Sentinel ID is", true);
     } catch (IOException e) {
       throw new UncheckedIOException("failed to start redis-server --sentinel", e);
+    }
+  }
+
+  /**
+   * Starts a server from {@link #binary()} that accepts only TLS connections, on a free port of
+   * 127.0.0.1, and does not ask clients for a certificate. {@link #port()} is the TLS port.
+   * Returns once the server reports it is ready, without sending PING, which would need TLS.
+   */
+  public static RedisServer startTls(Path certificate, Path privateKey, Path caCertificate) {
+    try {
+      int port = freePort();
+      Path directory = Files.createTempDirectory("sluice-redis-tls-test");
+      List<String> command = List.of(binary().toString(), "--port", "0", "--tls-port",
+          Integer.toString(port), "--tls-cert-file", certificate.toString(), "--tls-key-file",
+          privateKey.toString(), "--tls-ca-cert-file", caCertificate.toString(),
+          "--tls-auth-clients", "no", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+          "--dir", directory.toString(), "--daemonize", "no");
+      return launch(command, directory, port, READY_LINE, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to start redis-server with TLS", e);
     }
   }
 
@@ -126,18 +146,18 @@ public final class RedisServer implements AutoCloseable {
           Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
           "--dir", directory.toString(), "--daemonize", "no"));
       command.addAll(options);
-      return launch(command, directory, port, READY_LINE);
+      return launch(command, directory, port, READY_LINE, true);
     } catch (IOException e) {
       throw new UncheckedIOException("failed to start redis-server", e);
     }
   }
 
-  private static RedisServer launch(
-      List<String> command, Path directory, int port, String readyLine) throws IOException {
+  private static RedisServer launch(List<String> command, Path directory, int port,
+      String readyLine, boolean ping) throws IOException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     RedisServer server = new RedisServer(process, directory, port);
     Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-    server.awaitReady(readyLine);
+    server.awaitReady(readyLine, ping);
     return server;
   }
 
@@ -174,8 +194,8 @@ public final class RedisServer implements AutoCloseable {
     deleteDirectory();
   }
 
-  /** Waits for the log line that reports the server ready, then sends PING. */
-  private void awaitReady(String readyLine) throws IOException {
+  /** Waits for the log line that reports the server ready, then sends PING if asked to. */
+  private void awaitReady(String readyLine, boolean ping) throws IOException {
     CountDownLatch ready = new CountDownLatch(1);
     Thread reader = new Thread(
         () -> drainOutput(ready, readyLine), "redis-server-" + port + "-output");
@@ -188,7 +208,7 @@ public final class RedisServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       started = false;
     }
-    if (!started || !process.isAlive() || !answersPing()) {
+    if (!started || !process.isAlive() || (ping && !answersPing())) {
       close();
       throw new IllegalStateException("redis-server on port " + port
           + " did not become ready within " + START_TIMEOUT_SECONDS + " s; output: " + output());
@@ -222,7 +242,9 @@ public final class RedisServer implements AutoCloseable {
       out.flush();
       byte[] reply = new byte[7];
       int read = socket.getInputStream().readNBytes(reply, 0, reply.length);
-      return new String(reply, 0, read, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+      String text = new String(reply, 0, read, StandardCharsets.US_ASCII);
+      // A server that requires a password replies to PING without AUTH with a NOAUTH error.
+      return text.equals("+PONG\r\n") || text.equals("-NOAUTH");
     }
   }
 

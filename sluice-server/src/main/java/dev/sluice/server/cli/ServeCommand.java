@@ -127,6 +127,7 @@ public final class ServeCommand implements Callable<Integer> {
     LOG.info("started address={} {} config={} policies=\"{}\"", server.address(),
         describe(storeConfig, store), config == null ? ConfigLoader.DEFAULT_RESOURCE : config,
         describe(policies, loaded.failureModes(), storeConfig));
+    storeConfig.redis().ifPresent(redis -> warnIfCaFileUnused(redis, store));
     return service;
   }
 
@@ -187,6 +188,20 @@ public final class ServeCommand implements Callable<Integer> {
     return fromFile;
   }
 
+  /**
+   * Warns when {@code tls_ca_file} is set but the store connects without TLS, which is likely
+   * a forgotten {@code rediss://}, such as after {@code --redis redis://...} replaced the URI.
+   */
+  private static void warnIfCaFileUnused(RedisConfig redis, RateLimitStore store) {
+    String servers = redis.cluster().isEmpty()
+        ? ((RedisStore) store).uri()
+        : redis.maskedCluster();
+    if (redis.tlsCaFile().isPresent() && !servers.startsWith("rediss")) {
+      LOG.warn("tls_ca_file is set but the store connects without TLS; use a rediss:// URI"
+          + " to connect over TLS uri={} tls_ca_file={}", servers, redis.tlsCaFile().get());
+    }
+  }
+
   /** Describes the store for the start-up line, with any Redis password masked. */
   static String describe(StoreConfig settings, RateLimitStore store) {
     if (settings.redis().isEmpty()) {
@@ -202,7 +217,8 @@ public final class ServeCommand implements Callable<Integer> {
         + " command_timeout_ms=" + redis.commandTimeout().toMillis()
         + " on_failure=" + redis.onFailure().name().toLowerCase(Locale.ROOT)
         + " local_share=" + redis.localShare()
-        + " time=" + redis.timeMode().name().toLowerCase(Locale.ROOT);
+        + " time=" + redis.timeMode().name().toLowerCase(Locale.ROOT)
+        + redis.tlsCaFile().map(file -> " tls_ca_file=" + file).orElse("");
   }
 
   /**

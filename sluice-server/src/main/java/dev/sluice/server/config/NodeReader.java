@@ -1,6 +1,7 @@
 package dev.sluice.server.config;
 
 import java.math.BigInteger;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +28,16 @@ final class NodeReader {
 
   NodeReader(String file) {
     this.file = file;
+  }
+
+  /**
+   * Resolves a path written in the config against the directory of the config file, or the
+   * working directory when the file name has no directory.
+   *
+   * @throws java.nio.file.InvalidPathException if {@code path} is not a valid path
+   */
+  Path resolve(String path) {
+    return Path.of(file).resolveSibling(path);
   }
 
   ConfigException error(Node node, String problem) {

@@ -4,6 +4,7 @@ import dev.sluice.TimeSource;
 import dev.sluice.redis.FailureMode;
 import dev.sluice.redis.RedisStore;
 import dev.sluice.redis.TimeMode;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -23,10 +24,12 @@ import java.util.stream.Collectors;
  * @param onFailure how decisions are made while Redis fails, unless a policy sets its own
  * @param localShare the expected number of instances, for {@link FailureMode#LOCAL}
  * @param timeMode which clock decides
+ * @param tlsCaFile a PEM file of the CA certificates that {@code rediss://} connections trust
+ *     instead of the JDK's default trust store; empty for the default
  */
 public record RedisConfig(
     Optional<String> uri, List<String> cluster, String keyPrefix, Duration commandTimeout,
-    FailureMode onFailure, int localShare, TimeMode timeMode) {
+    FailureMode onFailure, int localShare, TimeMode timeMode, Optional<Path> tlsCaFile) {
 
   /** The settings of {@code --redis URI} without a redis store in the config. */
   public static RedisConfig defaults(String uri) {
@@ -50,11 +53,20 @@ public record RedisConfig(
     Objects.requireNonNull(commandTimeout, "commandTimeout");
     Objects.requireNonNull(onFailure, "onFailure");
     Objects.requireNonNull(timeMode, "timeMode");
+    Objects.requireNonNull(tlsCaFile, "tlsCaFile");
     if (uri.isPresent() == !cluster.isEmpty()) {
       String present = uri.isPresent() ? "both" : "neither";
       throw new IllegalArgumentException(
           "a redis store takes either uri or cluster, got " + present);
     }
+  }
+
+  /** Creates the settings of a store that trusts the JDK's default CA certificates. */
+  public RedisConfig(
+      Optional<String> uri, List<String> cluster, String keyPrefix, Duration commandTimeout,
+      FailureMode onFailure, int localShare, TimeMode timeMode) {
+    this(uri, cluster, keyPrefix, commandTimeout, onFailure, localShare, timeMode,
+        Optional.empty());
   }
 
   /** Creates the settings of a store on one server or Sentinel-managed master. */
@@ -67,13 +79,19 @@ public record RedisConfig(
   /** Returns these settings with another server instead of the server or cluster. */
   public RedisConfig withUri(String otherUri) {
     return new RedisConfig(Optional.of(otherUri), List.of(), keyPrefix, commandTimeout,
-        onFailure, localShare, timeMode);
+        onFailure, localShare, timeMode, tlsCaFile);
   }
 
   /** Returns these settings with a Redis Cluster instead of the server or cluster. */
   public RedisConfig withCluster(List<String> seeds) {
     return new RedisConfig(Optional.empty(), seeds, keyPrefix, commandTimeout, onFailure,
-        localShare, timeMode);
+        localShare, timeMode, tlsCaFile);
+  }
+
+  /** Returns these settings with connections over TLS trusting the CA certificates in a file. */
+  public RedisConfig withTlsCaFile(Path caFile) {
+    return new RedisConfig(uri, cluster, keyPrefix, commandTimeout, onFailure, localShare,
+        timeMode, Optional.of(caFile));
   }
 
   /**
@@ -96,6 +114,7 @@ public record RedisConfig(
     } else {
       builder.clusterSeeds(cluster);
     }
+    tlsCaFile.ifPresent(builder::trustedCertificates);
     return builder
         .keyPrefix(keyPrefix)
         .commandTimeout(commandTimeout)

@@ -4,11 +4,15 @@ import dev.sluice.redis.FailureMode;
 import dev.sluice.redis.RedisStore;
 import dev.sluice.redis.TimeMode;
 import io.lettuce.core.RedisURI;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.yaml.snakeyaml.nodes.Node;
 
 /** Reads and checks the fields of a {@code store} of type {@code redis}. */
@@ -41,8 +45,11 @@ final class RedisConfigReader {
     TimeMode time = fields.containsKey("time")
         ? readTime(fields.get("time"))
         : defaults.timeMode();
+    Optional<Path> tlsCaFile = fields.containsKey("tls_ca_file")
+        ? Optional.of(readTlsCaFile(fields.get("tls_ca_file")))
+        : defaults.tlsCaFile();
     return new RedisConfig(defaults.uri(), defaults.cluster(), keyPrefix, timeout, onFailure,
-        localShare, time);
+        localShare, time, tlsCaFile);
   }
 
   /** Returns the defaults with the server of {@code uri} or the seeds of {@code cluster}. */
@@ -93,6 +100,36 @@ final class RedisConfigReader {
           + masked + "': " + String.valueOf(e.getMessage()).replace(uri, masked));
     }
     return uri;
+  }
+
+  /**
+   * Reads a {@code tls_ca_file}, resolved against the directory of the config file, and checks
+   * that it is a readable PEM file of at least one certificate.
+   */
+  private Path readTlsCaFile(Node node) {
+    String written = reader.text(node, "tls_ca_file");
+    Path file;
+    try {
+      file = reader.resolve(written);
+    } catch (InvalidPathException e) {
+      throw reader.error(node, "tls_ca_file must be a file path, got '" + written + "': "
+          + e.getReason());
+    }
+    if (!Files.isRegularFile(file)) {
+      throw reader.error(node, "tls_ca_file must name an existing file, got '" + written
+          + "'; a relative path is resolved against the directory of the config file");
+    }
+    if (!Files.isReadable(file)) {
+      throw reader.error(node, "tls_ca_file must be a readable file, got '" + written
+          + "' without read permission");
+    }
+    try {
+      RedisStore.builder().trustedCertificates(file);
+    } catch (IllegalArgumentException e) {
+      throw reader.error(node, e.getMessage().replace("trustedCertificates", "tls_ca_file")
+          .replace("'" + file + "'", "'" + written + "'"));
+    }
+    return file;
   }
 
   private String readKeyPrefix(Node node) {

@@ -3,8 +3,11 @@ package dev.sluice.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.redis.RedisServer;
+import dev.sluice.redis.TestCertificates;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,6 +60,78 @@ class ServeRedisTest {
       assertThat(admitted).contains("\"allowed\":true").doesNotContain("fallback");
       assertThat(denied).contains("\"allowed\":false").doesNotContain("fallback");
     }
+  }
+
+  @Test
+  void start_tlsCaFile_decidesOverTls(@TempDir Path dir) throws Exception {
+    TestCertificates certificates = TestCertificates.create(dir);
+    try (RedisServer tls = RedisServer.startTls(certificates.certificate(),
+        certificates.privateKey(), certificates.caCertificate())) {
+      Path config = tinyPolicy(dir, """
+          store:
+            type: redis
+            uri: rediss://127.0.0.1:%d
+            tls_ca_file: %s
+            command_timeout: 30s
+          """.formatted(tls.port(), certificates.caCertificate()));
+      try (SluiceService service = start("--config", config.toString())) {
+        String admitted = check(service.port());
+        String denied = check(service.port());
+
+        // One unit per hour: the second request of the key is denied.
+        assertThat(admitted).contains("\"allowed\":true").doesNotContain("fallback");
+        assertThat(denied).contains("\"allowed\":false").doesNotContain("fallback");
+      }
+    }
+  }
+
+  @Test
+  void execute_tlsWithoutCaFile_exits1NamingCertificate(@TempDir Path dir) throws Exception {
+    TestCertificates certificates = TestCertificates.create(dir);
+    try (RedisServer tls = RedisServer.startTls(certificates.certificate(),
+        certificates.privateKey(), certificates.caCertificate())) {
+      Path config = tinyPolicy(dir, """
+          store:
+            type: redis
+            uri: rediss://:tls-secret@127.0.0.1:%d
+          """.formatted(tls.port()));
+      StringWriter err = new StringWriter();
+      CommandLine main = Main.commandLine();
+      main.setErr(new PrintWriter(err, true));
+
+      int exitCode = main.execute("serve", "--config", config.toString(), "--port", "0");
+
+      assertThat(exitCode).isEqualTo(1);
+      assertThat(err.toString())
+          .contains("TLS handshake with rediss://***@127.0.0.1:" + tls.port() + "/0 failed: ")
+          .contains("unable to find valid certification path")
+          .doesNotContain("tls-secret");
+    }
+  }
+
+  @Test
+  void start_caFileWithoutTls_warns(@TempDir Path dir) throws Exception {
+    Path ca = TestCertificates.create(dir).caCertificate();
+    Path config = tinyPolicy(dir, """
+        store:
+          type: redis
+          uri: %s
+          tls_ca_file: %s
+        """.formatted(redis.uri(), ca));
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream originalErr = System.err;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try (SluiceService service = start("--config", config.toString())) {
+      assertThat(service.port()).isPositive();
+    } finally {
+      System.setErr(originalErr);
+    }
+
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertThat(log).contains("tls_ca_file=" + ca + " config=");
+    assertThat(log).contains("WARN ServeCommand - tls_ca_file is set but the store connects"
+        + " without TLS; use a rediss:// URI to connect over TLS uri=redis://127.0.0.1:"
+        + redis.port() + "/0 tls_ca_file=" + ca);
   }
 
   @Test

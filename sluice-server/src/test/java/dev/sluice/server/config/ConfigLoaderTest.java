@@ -9,15 +9,18 @@ import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
 import dev.sluice.redis.FailureMode;
+import dev.sluice.redis.TestCertificates;
 import dev.sluice.redis.TimeMode;
 import dev.sluice.store.AtCapacity;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -121,6 +124,11 @@ class ConfigLoaderTest {
             + " applies only to the redis store, but the store type is memory"),
         Arguments.of("bad-redis-uri.yaml", 3, "uri must be a Redis URI such as"
             + " redis://host:6379, got 'http://***@127.0.0.1:6379': Scheme http not supported"),
+        Arguments.of("tls-ca-file-missing.yaml", 4, "tls_ca_file must name an existing file,"
+            + " got 'no-such-ca.pem'; a relative path is resolved against the directory of the"
+            + " config file"),
+        Arguments.of("tls-ca-file-not-pem.yaml", 5, "tls_ca_file must be a PEM file of CA"
+            + " certificates, got 'tls-ca-file-not-pem.yaml' without a BEGIN CERTIFICATE line"),
         Arguments.of("bad-on-failure.yaml", 4,
             "unknown on_failure 'open', expected deny, allow or local"),
         Arguments.of("bad-time-mode.yaml", 4, "unknown time 'local', expected server or client"),
@@ -220,6 +228,40 @@ class ConfigLoaderTest {
     assertThat(config.store().redis()).contains(new RedisConfig(Optional.empty(),
         List.of("redis://:secret@127.0.0.1:7000", "redis://:secret@127.0.0.1:7001"), "sluice",
         Duration.ofMillis(50), FailureMode.DENY, 1, TimeMode.SERVER));
+  }
+
+  @Test
+  void load_tlsCaFile_resolvesAgainstConfigDirectory(@TempDir Path dir) throws Exception {
+    Path ca = TestCertificates.create(dir).caCertificate();
+    Path config = Files.writeString(dir.resolve("config.yaml"), """
+        store:
+          type: redis
+          uri: rediss://127.0.0.1:6379
+          tls_ca_file: %s
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """.formatted(ca.getFileName()));
+
+    SluiceConfig loaded = ConfigLoader.load(config);
+
+    assertThat(loaded.store().redis().orElseThrow().tlsCaFile()).contains(ca);
+  }
+
+  @Test
+  void parse_tlsCaFileOnMemoryStore_namesLine() {
+    String yaml = """
+        store:
+          tls_ca_file: ca.pem
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "memory.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("memory.yaml:2: tls_ca_file applies only to the redis store, but the store"
+            + " type is memory");
   }
 
   @Test
