@@ -9,6 +9,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
@@ -21,6 +22,8 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -84,6 +87,7 @@ public final class RedisStore implements RateLimitStore {
   /** The maximum wait for {@code SCRIPT LOAD} while building the store. */
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
 
+  private final HashedWheelTimer timer;
   private final ClientResources resources;
   private final AbstractRedisClient client;
   private final StatefulConnection<String, String> connection;
@@ -116,21 +120,37 @@ public final class RedisStore implements RateLimitStore {
     // another mode. An InMemoryStore that is never bound costs a few empty maps.
     this.local = InMemoryStore.builder().timeSource(timeSource).build();
 
+    this.timer = timeoutTimer(builder.commandTimeout);
     this.resources = DefaultClientResources.builder()
+        .timer(timer)
         .reconnectDelay(Delay.exponential(
             Duration.ofMillis(1), builder.probeInterval, 2, TimeUnit.MILLISECONDS))
         .build();
+    TimeoutOptions timeouts = DecisionScript.decisionTimeouts(builder.commandTimeout);
     this.client = builder.clusterSeeds == null
-        ? standaloneClient(resources, builder.uri)
-        : clusterClient(resources, builder.clusterSeeds);
+        ? standaloneClient(resources, builder.uri, timeouts)
+        : clusterClient(resources, builder.clusterSeeds, timeouts);
     try {
       this.connection = connect(client);
       this.script = new DecisionScript(scripting(connection), LOAD_TIMEOUT);
     } catch (RuntimeException e) {
       client.shutdown();
       resources.shutdown();
+      timer.stop();
       throw e;
     }
+  }
+
+  /**
+   * Creates the timer that fails decisions without a reply. It ticks at a fifth of the command
+   * timeout, from 1 ms to 100 ms, so a decision times out at most a fifth late (10 ms at the
+   * default 50 ms). One timer per store costs one scheduled entry per decision, where a
+   * {@code CompletableFuture.orTimeout} per decision woke a scheduler thread each time.
+   */
+  private static HashedWheelTimer timeoutTimer(Duration commandTimeout) {
+    long tickMillis = Math.max(1, Math.min(100, commandTimeout.toMillis() / 5));
+    return new HashedWheelTimer(new DefaultThreadFactory("sluice-redis-timeout", true),
+        tickMillis, TimeUnit.MILLISECONDS);
   }
 
   private static StatefulConnection<String, String> connect(AbstractRedisClient client) {
@@ -151,10 +171,12 @@ public final class RedisStore implements RateLimitStore {
    * {@code redis-sentinel://} URI; Lettuce queries the sentinels again on every reconnection, so a
    * failover moves the store to the new master.
    */
-  private static RedisClient standaloneClient(ClientResources resources, RedisURI uri) {
+  private static RedisClient standaloneClient(
+      ClientResources resources, RedisURI uri, TimeoutOptions timeouts) {
     RedisClient client = RedisClient.create(resources, uri);
     client.setOptions(ClientOptions.builder()
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .timeoutOptions(timeouts)
         .build());
     return client;
   }
@@ -164,10 +186,11 @@ public final class RedisStore implements RateLimitStore {
    * MOVED and ASK redirections, and reloads the slot map when one arrives or a connection fails.
    */
   private static RedisClusterClient clusterClient(
-      ClientResources resources, List<RedisURI> seeds) {
+      ClientResources resources, List<RedisURI> seeds, TimeoutOptions timeouts) {
     RedisClusterClient client = RedisClusterClient.create(resources, seeds);
     client.setOptions(ClusterClientOptions.builder()
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .timeoutOptions(timeouts)
         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
             .enableAllAdaptiveRefreshTriggers()
             .build())
@@ -218,6 +241,7 @@ public final class RedisStore implements RateLimitStore {
     connection.close();
     client.shutdown();
     resources.shutdown();
+    timer.stop();
   }
 
   /** The number of decisions that called Redis, counted by the circuit breaker; for tests. */
