@@ -24,7 +24,7 @@ final class RedisKeys {
     return tag(tagStart(prefix, policy), userKey);
   }
 
-  /** Returns the tag of a user key after a {@link #tagStart}, kept to save encoding it. */
+  /** Returns the tag of a user key from the {@link #tagStart} of its policy. */
   static String tag(String tagStart, String userKey) {
     return tagStart + encode(userKey) + "}:";
   }

@@ -143,9 +143,9 @@ public final class RedisStore implements RateLimitStore {
 
   /**
    * Creates the timer that fails decisions without a reply. It ticks at a fifth of the command
-   * timeout, from 1 ms to 100 ms, so a decision times out at most a fifth late (10 ms at the
-   * default 50 ms). One timer per store costs one scheduled entry per decision, where a
-   * {@code CompletableFuture.orTimeout} per decision woke a scheduler thread each time.
+   * timeout, at least 1 ms and at most 100 ms, so a decision times out up to one tick late
+   * (10 ms at the default 50 ms). Adding a decision to this timer wakes no thread, unlike a
+   * {@code CompletableFuture.orTimeout} per decision.
    */
   private static HashedWheelTimer timeoutTimer(Duration commandTimeout) {
     long tickMillis = Math.max(1, Math.min(100, commandTimeout.toMillis() / 5));
@@ -404,7 +404,9 @@ public final class RedisStore implements RateLimitStore {
 
     /**
      * Sets the longest wait for the reply to a decision, including a reload of the script;
-     * by default 50 ms. Without a reply by then the failure mode decides.
+     * by default 50 ms. Without a reply by then the failure mode decides. The timer that
+     * enforces it ticks at a fifth of the timeout (at least 1 ms, at most 100 ms), so a
+     * decision times out up to one tick late.
      *
      * @throws IllegalArgumentException if the timeout is not positive
      */

@@ -8,8 +8,8 @@
 -- five values per limit, in the order of KEYS: algorithm config name, limit, period in
 -- nanoseconds, burst, and '1' for shape mode, else '0'.
 -- Reply: allowed (1 or 0), remaining, reset after, retry after (-1 for never), delay, and
--- the 0-based index of the limit that decided; integers, except that numbers of 2^53 or more
--- travel as decimal strings.
+-- the 0-based index of the limit that decided. Each is an integer, or a decimal string when
+-- it is 2^53 or more.
 
 local NANOS_PER_MILLI = 1000000
 local LIMIT_ARGS = 5
@@ -157,14 +157,15 @@ end
 
 -- A value below 2^53 is a Lua number, which Redis replies as an integer, exactly. A larger
 -- one is a table of limbs and travels as a decimal string.
-local function wire(value)
+local function to_reply_value(value)
   return type(value) == 'number' and value or Big.tostring(value)
 end
 
 local function reply(decision, index)
-  local retry_after = decision.retry_after == nil and -1 or wire(decision.retry_after)
-  return {decision.allowed and 1 or 0, wire(decision.remaining), wire(decision.reset_after),
-          retry_after, wire(decision.delay), index - 1}
+  local value = to_reply_value
+  local retry_after = decision.retry_after == nil and -1 or value(decision.retry_after)
+  return {decision.allowed and 1 or 0, value(decision.remaining), value(decision.reset_after),
+          retry_after, value(decision.delay), index - 1}
 end
 
 if #KEYS == 0 or #ARGV ~= HEADER_ARGS + LIMIT_ARGS * #KEYS then
