@@ -153,10 +153,17 @@ public final class RedisStore implements RateLimitStore {
         tickMillis, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Connects with an ASCII codec, which Lettuce writes straight into the request buffer, where
+   * a UTF-8 codec first encodes each argument into a buffer of its own. Every key and argument
+   * the store sends is ASCII: {@link RedisKeys} percent-encodes the parts of a key, the prefix
+   * is printable ASCII, and the other arguments are numbers and algorithm names. Lettuce sends
+   * the script's source in its own script charset, UTF-8 by default.
+   */
   private static StatefulConnection<String, String> connect(AbstractRedisClient client) {
     return client instanceof RedisClusterClient cluster
-        ? cluster.connect(StringCodec.UTF8)
-        : ((RedisClient) client).connect(StringCodec.UTF8);
+        ? cluster.connect(StringCodec.ASCII)
+        : ((RedisClient) client).connect(StringCodec.ASCII);
   }
 
   private static RedisScriptingAsyncCommands<String, String> scripting(
