@@ -6,7 +6,10 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -62,18 +65,48 @@ final class DecisionScript {
   }
 
   /**
-   * Runs the script, loading it again if the server no longer has it. The returned future
-   * fails with a {@link TimeoutException} when no reply came within {@code timeout}; the
-   * command in flight is then cancelled, so that Lettuce does not send it again after a
-   * reconnect.
+   * Runs the script, loading it again if the server no longer has it. The connection's
+   * {@link #decisionTimeouts} fail the {@code EVALSHA} with a
+   * {@link RedisCommandTimeoutException} when no reply came within {@code timeout}. After a
+   * {@code NOSCRIPT} reply, the reload and the second call get what is left of
+   * {@code timeout}, and a call still in flight then is cancelled, so that Lettuce does not
+   * send it again after a reconnect.
    */
   CompletableFuture<List<Object>> run(String[] keys, String[] args, Duration timeout) {
-    AtomicReference<RedisFuture<?>> inFlight = new AtomicReference<>();
-    CompletableFuture<List<Object>> reply = evalsha(keys, args, inFlight)
+    long startNanos = System.nanoTime();
+    return commands.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args)
+        .toCompletableFuture()
         .exceptionallyCompose(error -> isNoScript(error)
-            ? reload(inFlight).thenCompose(loaded -> evalsha(keys, args, inFlight))
-            : CompletableFuture.failedFuture(error))
-        .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            ? reloadAndRun(keys, args, timeout.toNanos() - (System.nanoTime() - startNanos))
+            : CompletableFuture.failedFuture(error));
+  }
+
+  /**
+   * Returns the timeouts of a connection that decides with this script: {@code EVALSHA} times
+   * out after {@code timeout}, other commands have no timeout of their own. Lettuce's timer
+   * fails a command up to one tick of that timer late.
+   */
+  static TimeoutOptions decisionTimeouts(Duration timeout) {
+    long timeoutNanos = timeout.toNanos();
+    return TimeoutOptions.builder().timeoutSource(new TimeoutOptions.TimeoutSource() {
+      @Override
+      public long getTimeout(RedisCommand<?, ?, ?> command) {
+        return command.getType() == CommandType.EVALSHA ? timeoutNanos : 0;
+      }
+
+      @Override
+      public TimeUnit getTimeUnit() {
+        return TimeUnit.NANOSECONDS;
+      }
+    }).build();
+  }
+
+  private CompletableFuture<List<Object>> reloadAndRun(
+      String[] keys, String[] args, long remainingNanos) {
+    AtomicReference<RedisFuture<?>> inFlight = new AtomicReference<>();
+    CompletableFuture<List<Object>> reply = reload(inFlight)
+        .thenCompose(loaded -> evalsha(keys, args, inFlight))
+        .orTimeout(Math.max(0, remainingNanos), TimeUnit.NANOSECONDS);
     reply.whenComplete((ignored, error) -> {
       if (error instanceof TimeoutException) {
         inFlight.get().cancel(false);

@@ -22,7 +22,7 @@ final class RedisBinding implements PolicyBinding {
 
   private final Policy policy;
   private final DecisionScript script;
-  private final String keyPrefix;
+  private final String tagStart;
   private final TimeSource clientClock;
   private final String expire;
   private final String[] limitSuffixes;
@@ -43,7 +43,7 @@ final class RedisBinding implements PolicyBinding {
     this.failures = failures;
     this.local = local;
     this.script = script;
-    this.keyPrefix = keyPrefix;
+    this.tagStart = RedisKeys.tagStart(keyPrefix, policy.name());
     this.clientClock = clientClock;
     this.expire = expireKeys ? "1" : "0";
     List<Limit> limits = policy.limits();
@@ -154,7 +154,7 @@ final class RedisBinding implements PolicyBinding {
 
   /** Returns the Redis key of every limit for a user key, in the policy's order. */
   String[] keysOf(String key) {
-    String tag = RedisKeys.tag(keyPrefix, policy.name(), key);
+    String tag = RedisKeys.tag(tagStart, key);
     String[] keys = new String[limitSuffixes.length];
     for (int i = 0; i < keys.length; i++) {
       keys[i] = tag + limitSuffixes[i];

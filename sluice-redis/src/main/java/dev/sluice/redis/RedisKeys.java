@@ -21,7 +21,17 @@ final class RedisKeys {
 
   /** Returns the hash-tagged part shared by all limits of a policy for one user key. */
   static String tag(String prefix, String policy, String userKey) {
-    return prefix + ":{" + encode(policy) + ":" + encode(userKey) + "}:";
+    return tag(tagStart(prefix, policy), userKey);
+  }
+
+  /** Returns the tag of a user key from the {@link #tagStart} of its policy. */
+  static String tag(String tagStart, String userKey) {
+    return tagStart + encode(userKey) + "}:";
+  }
+
+  /** Returns the start of every {@link #tag} of a policy, up to the encoded user key. */
+  static String tagStart(String prefix, String policy) {
+    return prefix + ":{" + encode(policy) + ":";
   }
 
   /** Returns the suffix that identifies one limit after the tag. */
@@ -31,6 +41,9 @@ final class RedisKeys {
 
   /** Percent-encodes text as described in the class documentation. */
   static String encode(String text) {
+    if (isUnreserved(text)) {
+      return text;
+    }
     StringBuilder out = new StringBuilder(text.length() + 16);
     int i = 0;
     while (i < text.length()) {
@@ -49,6 +62,15 @@ final class RedisKeys {
       i += length;
     }
     return out.toString();
+  }
+
+  private static boolean isUnreserved(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (!isUnreserved(text.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isUnreserved(int c) {

@@ -10,6 +10,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SslOptions;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
@@ -21,6 +22,8 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -96,6 +99,7 @@ public final class RedisStore implements RateLimitStore {
   /** The maximum wait for {@code SCRIPT LOAD} while building the store. */
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
 
+  private final HashedWheelTimer timer;
   private final ClientResources resources;
   private final AbstractRedisClient client;
   private final StatefulConnection<String, String> connection;
@@ -129,28 +133,51 @@ public final class RedisStore implements RateLimitStore {
     // another mode. An InMemoryStore that is never bound costs a few empty maps.
     this.local = InMemoryStore.builder().timeSource(timeSource).build();
 
+    this.timer = timeoutTimer(builder.commandTimeout);
     this.resources = DefaultClientResources.builder()
+        .timer(timer)
         .reconnectDelay(Delay.exponential(
             Duration.ofMillis(1), builder.probeInterval, 2, TimeUnit.MILLISECONDS))
         .build();
     SslOptions ssl = sslOptions(builder.trustedCertificates);
+    TimeoutOptions timeouts = DecisionScript.decisionTimeouts(builder.commandTimeout);
     this.client = builder.clusterSeeds == null
-        ? standaloneClient(resources, builder.uri, ssl)
-        : clusterClient(resources, builder.clusterSeeds, ssl);
+        ? standaloneClient(resources, builder.uri, ssl, timeouts)
+        : clusterClient(resources, builder.clusterSeeds, ssl, timeouts);
     try {
       this.connection = connect(client);
       this.script = new DecisionScript(scripting(connection), LOAD_TIMEOUT);
     } catch (RuntimeException e) {
       client.shutdown();
       resources.shutdown();
+      timer.stop();
       throw ConnectErrors.describe(e, maskedUri);
     }
   }
 
+  /**
+   * Creates the timer that fails decisions without a reply. It ticks at a fifth of the command
+   * timeout, at least 1 ms and at most 100 ms, so a decision times out up to one tick late
+   * (10 ms at the default 50 ms). Adding a decision to this timer wakes no thread, unlike a
+   * {@code CompletableFuture.orTimeout} per decision.
+   */
+  private static HashedWheelTimer timeoutTimer(Duration commandTimeout) {
+    long tickMillis = Math.max(1, Math.min(100, commandTimeout.toMillis() / 5));
+    return new HashedWheelTimer(new DefaultThreadFactory("sluice-redis-timeout", true),
+        tickMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Connects with an ASCII codec, which Lettuce writes straight into the request buffer, where
+   * a UTF-8 codec first encodes each argument into a buffer of its own. Every key and argument
+   * the store sends is ASCII: {@link RedisKeys} percent-encodes the parts of a key, the prefix
+   * is printable ASCII, and the other arguments are numbers and algorithm names. Lettuce sends
+   * the script's source in its own script charset, UTF-8 by default.
+   */
   private static StatefulConnection<String, String> connect(AbstractRedisClient client) {
     return client instanceof RedisClusterClient cluster
-        ? cluster.connect(StringCodec.UTF8)
-        : ((RedisClient) client).connect(StringCodec.UTF8);
+        ? cluster.connect(StringCodec.ASCII)
+        : ((RedisClient) client).connect(StringCodec.ASCII);
   }
 
   private static RedisScriptingAsyncCommands<String, String> scripting(
@@ -166,11 +193,12 @@ public final class RedisStore implements RateLimitStore {
    * failover moves the store to the new master.
    */
   private static RedisClient standaloneClient(
-      ClientResources resources, RedisURI uri, SslOptions ssl) {
+      ClientResources resources, RedisURI uri, SslOptions ssl, TimeoutOptions timeouts) {
     RedisClient client = RedisClient.create(resources, uri);
     client.setOptions(ClientOptions.builder()
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
         .sslOptions(ssl)
+        .timeoutOptions(timeouts)
         .build());
     return client;
   }
@@ -180,11 +208,13 @@ public final class RedisStore implements RateLimitStore {
    * MOVED and ASK redirections, and reloads the slot map when one arrives or a connection fails.
    */
   private static RedisClusterClient clusterClient(
-      ClientResources resources, List<RedisURI> seeds, SslOptions ssl) {
+      ClientResources resources, List<RedisURI> seeds, SslOptions ssl,
+      TimeoutOptions timeouts) {
     RedisClusterClient client = RedisClusterClient.create(resources, seeds);
     client.setOptions(ClusterClientOptions.builder()
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
         .sslOptions(ssl)
+        .timeoutOptions(timeouts)
         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
             .enableAllAdaptiveRefreshTriggers()
             .build())
@@ -247,6 +277,7 @@ public final class RedisStore implements RateLimitStore {
     connection.close();
     client.shutdown();
     resources.shutdown();
+    timer.stop();
   }
 
   /** The number of decisions that called Redis, counted by the circuit breaker; for tests. */
@@ -424,7 +455,9 @@ public final class RedisStore implements RateLimitStore {
 
     /**
      * Sets the longest wait for the reply to a decision, including a reload of the script;
-     * by default 50 ms. Without a reply by then the failure mode decides.
+     * by default 50 ms. Without a reply by then the failure mode decides. The timer that
+     * enforces it ticks at a fifth of the timeout (at least 1 ms, at most 100 ms), so a
+     * decision times out up to one tick late.
      *
      * @throws IllegalArgumentException if the timeout is not positive
      */

@@ -95,7 +95,7 @@ do
           end
         end
       end
-      local allowed, remaining, reset_after, retry_after, delay = false, 0, 0, '-1', 0
+      local allowed, remaining, reset_after, retry_after, delay = false, 0, 0, -1, 0
       -- The state to write when admitted, and the time until it is back to its initial state.
       local new_ref, new_tokens, left, new_current
       if sliding then
@@ -130,7 +130,7 @@ do
           local room_span = room * period
           if room_span >= exact or room_span <= -exact then break end
           if room >= 0 and product <= room_span then
-            allowed, remaining, retry_after = true, remaining - cost, '0'
+            allowed, remaining, retry_after = true, remaining - cost, 0
             reset_after = counted + cost > 0 and start + 2 * period
                 or (previous > 0 and start + period or start)
             new_ref, new_tokens, new_current, left = start, previous, counted + cost, reset_after
@@ -148,7 +148,7 @@ do
               local weight_fits = period - (span - rest) / counted
               fits = period - elapsed + (weight_fits > 0 and weight_fits or 0)
             end
-            retry_after = format('%d', fits)
+            retry_after = fits
           end
         end
       elseif window then
@@ -172,11 +172,11 @@ do
         if cost > limit then
           reset_after = used > 0 and until_end or 0
         elseif cost <= remaining then
-          allowed, remaining, retry_after = true, remaining - cost, '0'
+          allowed, remaining, retry_after = true, remaining - cost, 0
           reset_after = (used + cost > 0) and until_end or 0
           new_ref, new_tokens, left = start, used + cost, until_end
         else
-          reset_after, retry_after = until_end, format('%d', until_end)
+          reset_after, retry_after = until_end, until_end
         end
       elseif gcra then
         -- GcraMeter: the theoretical arrival time as whole nanoseconds and a remainder in
@@ -205,7 +205,7 @@ do
             sum_whole, sum_rest = sum_whole + 1, sum_rest - limit
           end
           if sum_whole < burst_whole or (sum_whole == burst_whole and sum_rest <= burst_rest) then
-            allowed, retry_after = true, '0'
+            allowed, retry_after = true, 0
             span = sum_whole * limit
             if span >= small then break end
             span = span + sum_rest
@@ -219,7 +219,7 @@ do
             if wait_rest < 0 then
               wait_whole, wait_rest = wait_whole - 1, wait_rest + limit
             end
-            retry_after = format('%d', wait_whole + (wait_rest > 0 and 1 or 0))
+            retry_after = wait_whole + (wait_rest > 0 and 1 or 0)
           end
         end
       else
@@ -259,7 +259,7 @@ do
         if cost <= burst then
           delay = (argv[9] == '1') and until_full or 0
           if level >= cost and delay <= max_delay then
-            allowed, remaining, retry_after = true, level - cost, '0'
+            allowed, remaining, retry_after = true, level - cost, 0
             -- bucket_until_full_after(cost)
             local need = full and cost * period or (burst + cost - tokens) * period
             if need >= exact then break end
@@ -294,7 +294,7 @@ do
               if wait < 0 then wait = 0 end
             end
             local over = (argv[9] == '1') and until_full - max_delay or 0
-            retry_after = format('%d', over > wait and over or wait)
+            retry_after = over > wait and over or wait
           end
         end
       end
@@ -327,8 +327,7 @@ do
       end
       if reset_after < 0 then reset_after = 0 end
       do
-        return {allowed and 1 or 0, format('%d', remaining), format('%d', reset_after),
-                retry_after, format('%d', delay), 0}
+        return {allowed and 1 or 0, remaining, reset_after, retry_after, delay, 0}
       end
     until true
   end

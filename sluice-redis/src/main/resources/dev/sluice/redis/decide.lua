@@ -7,8 +7,9 @@
 -- delay the caller accepts in nanoseconds; '1' to give written keys an expiry, else '0'; then
 -- five values per limit, in the order of KEYS: algorithm config name, limit, period in
 -- nanoseconds, burst, and '1' for shape mode, else '0'.
--- Reply: allowed (1 or 0), remaining, reset after, retry after ('-1' for never), delay, and
--- the 0-based index of the limit that decided; numbers above 2^53 travel as decimal strings.
+-- Reply: allowed (1 or 0), remaining, reset after, retry after (-1 for never), delay, and
+-- the 0-based index of the limit that decided. Each is an integer, or a decimal string when
+-- it is 2^53 or more.
 
 local NANOS_PER_MILLI = 1000000
 local LIMIT_ARGS = 5
@@ -154,11 +155,17 @@ local function report_uncharged(meters, params, states, decisions)
   end
 end
 
+-- A value below 2^53 is a Lua number, which Redis replies as an integer, exactly. A larger
+-- one is a table of limbs and travels as a decimal string.
+local function to_reply_value(value)
+  return type(value) == 'number' and value or Big.tostring(value)
+end
+
 local function reply(decision, index)
-  local retry_after = decision.retry_after == nil and '-1' or Big.tostring(decision.retry_after)
-  return {decision.allowed and 1 or 0, Big.tostring(decision.remaining),
-          Big.tostring(decision.reset_after), retry_after, Big.tostring(decision.delay),
-          index - 1}
+  local value = to_reply_value
+  local retry_after = decision.retry_after == nil and -1 or value(decision.retry_after)
+  return {decision.allowed and 1 or 0, value(decision.remaining), value(decision.reset_after),
+          retry_after, value(decision.delay), index - 1}
 end
 
 if #KEYS == 0 or #ARGV ~= HEADER_ARGS + LIMIT_ARGS * #KEYS then
