@@ -20,11 +20,15 @@ TITLES = {
 def load(paths):
     scores = collections.defaultdict(list)
     allocations = collections.defaultdict(list)
+    floors = collections.defaultdict(list)
     cases = []
     for path in paths:
         with open(path) as file:
             for result in json.load(file):
                 cls, method = result["benchmark"].split(".")[-2:]
+                if cls == "DecisionFloor":
+                    floors[method].append(result["primaryMetric"]["score"])
+                    continue
                 params = result["params"]
                 threads = "1" if cls == "OneThread" else "2"
                 case = (threads, params["keyCount"], params["outcome"])
@@ -33,11 +37,11 @@ def load(paths):
                 scores[case, method].append(result["primaryMetric"]["score"])
                 norm = result["secondaryMetrics"]["gc.alloc.rate.norm"]["score"]
                 allocations[case, method].append(norm)
-    return cases, scores, allocations
+    return cases, scores, allocations, floors
 
 
 def main(paths):
-    cases, scores, allocations = load(paths)
+    cases, scores, allocations, floors = load(paths)
     methods = [m for m in TITLES if any(scores[case, m] for case in cases)]
     titles = " | ".join(TITLES[m] for m in methods)
     rule = "|---:|---:|---|" + "---:|" * len(methods)
@@ -58,6 +62,12 @@ def main(paths):
     for case in cases:
         cells = ["%.0f" % statistics.median(allocations[case, m]) for m in methods]
         print("| %s | %s | %s | %s |" % (*case, " | ".join(cells)))
+    if floors:
+        print()
+        print("| floor | per µs |")
+        print("|---|---:|")
+        for method, runs in floors.items():
+            print("| %s | %.1f |" % (method, statistics.median(runs)))
 
 
 if __name__ == "__main__":
