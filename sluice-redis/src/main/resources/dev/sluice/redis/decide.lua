@@ -46,7 +46,10 @@ local function read_limit(i)
     limit = Big.parse(ARGV[base + 2]),
     period = Big.parse(ARGV[base + 3]),
     burst = Big.parse(ARGV[base + 4]),
-    shape = ARGV[base + 5] == '1'
+    shape = ARGV[base + 5] == '1',
+    leaky = name == 'leaky_bucket',
+    -- The numbers as a meter that detects a rebinding stores them: limit:period:burst.
+    numbers = ARGV[base + 2] .. ':' .. ARGV[base + 3] .. ':' .. ARGV[base + 4]
   }
 end
 
@@ -60,9 +63,13 @@ local function read_state(key, meter)
   end
   local state = {}
   local relative = meter.relative or {}
+  local text = meter.text or {}
   for i, field in ipairs(meter.fields) do
     if relative[field] then
       state[field] = Clock.relative(values[i])
+    elseif text[field] then
+      -- Kept as stored, or nil when a state written by an earlier build of the script lacks the field.
+      state[field] = values[i] or nil
     else
       state[field] = Big.parse(values[i])
     end
@@ -78,6 +85,9 @@ end
 local function encode_field(meter, field, value)
   if meter.relative and meter.relative[field] then
     return Clock.absolute(value)
+  end
+  if meter.text and meter.text[field] then
+    return value
   end
   return Big.tostring(value)
 end
