@@ -129,15 +129,15 @@ final class BucketMeter extends Meter {
    * rebinding changed the limit, period or burst, keeps less than one period of refill progress
    * in {@code now − ref} that only its own numbers can read. It is converted at {@code now} to
    * whole units, so the key loses less than one unit of progress and is never admitted early.
-   * From then on the bucket refills (or leaks) at the new rate. A decision that admits nothing
-   * does not write the converted state back, so each decision converts it again from its old
-   * numbers until the key's first admission under the new ones.
+   * A store converts the state in place with {@link #convert} at the key's first decision under
+   * the new numbers, so that from then on the bucket refills (or leaks) at the new rate.
    *
    * <p>What is kept depends on the model. A token bucket keeps its tokens, capped at the new
-   * burst. A leaky bucket keeps its water, {@code burst − tokens}: after a change of burst the
-   * same water stands in the new bucket, and water above a smaller burst makes it over-full,
+   * burst. A leaky bucket keeps its water, {@code burst − tokens}, so after a change of burst
+   * the new bucket contains the same water. Water above a smaller burst makes it over-full,
    * with {@code tokens} below zero, possibly below {@code −limit}, so that it admits nothing
-   * until the excess has leaked. Both terms are below 2<sup>61</sup>, so no sum overflows. A
+   * until the excess has leaked. The water never exceeds the burst it was admitted under,
+   * below 2<sup>61</sup>, so {@code tokens} stays above −2<sup>61</sup> and no sum overflows. A
    * bucket that is full of tokens, or empty of water, under its old numbers is back to its
    * initial state.
    */
@@ -173,6 +173,26 @@ final class BucketMeter extends Meter {
       return numbers.burst();
     }
     return s.tokens + gained;
+  }
+
+  @Override
+  public boolean needsConversion(KeyState state) {
+    return state != null && !sameNumbers(((State) state).spec);
+  }
+
+  /**
+   * Writes the state as {@link #adopt} reads it. The initial state is written as a full bucket
+   * (of tokens), which every method reads as the initial state, because the key keeps its
+   * state object.
+   */
+  @Override
+  public void convert(KeyState state, long now) {
+    State adopted = adopt((State) state, now);
+    if (adopted == null) {
+      write(state, now, burst);
+    } else {
+      write(state, adopted.ref, adopted.tokens);
+    }
   }
 
   private boolean sameNumbers(Limit other) {

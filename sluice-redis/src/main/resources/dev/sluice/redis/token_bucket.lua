@@ -4,7 +4,7 @@
 -- period)) tokens; admissions move `ref` forward by whole periods only, so no fraction of a
 -- token is ever rounded away. The field `numbers` stores the limit, period and burst that
 -- wrote the state, as `limit:period:burst`, so that a state written before a rebinding changed
--- them is converted as BucketMeter.adopt converts it. A state without the field, written by an
+-- them is converted as BucketMeter.convert converts it. A state without the field, written by an
 -- earlier version, is read with the current numbers.
 
 local function build_bucket()
@@ -72,11 +72,14 @@ local function build_bucket()
     return {limit = Big.parse(limit), period = Big.parse(period), burst = Big.parse(burst)}
   end
 
-  -- BucketMeter.adopt: a token bucket keeps its tokens, a leaky bucket its water.
-  local function bucket_adopt(m, s, now)
-    if s == nil or s.numbers == nil or s.numbers == m.numbers then
-      return s
-    end
+  -- BucketMeter.needsConversion: a state written under other numbers, before a rebinding.
+  function Bucket.needs_conversion(m, s)
+    return s ~= nil and s.numbers ~= nil and s.numbers ~= m.numbers
+  end
+
+  -- BucketMeter.adopt: a token bucket keeps its tokens, a leaky bucket its water. Returns nil
+  -- for the initial state. decide.lua writes the result, even when the request is denied.
+  function Bucket.convert(m, s, now)
     local old = parse_numbers(s.numbers)
     local old_tokens = bucket_unclamped_tokens(old, s, now)
     if Big.cmp(old_tokens, old.burst) >= 0 then
@@ -93,7 +96,6 @@ local function build_bucket()
   end
 
   function Bucket.check(m, s, now, cost, max_delay)
-    s = bucket_adopt(m, s, now)
     local tokens = bucket_tokens(m, s, now)
     local until_full = bucket_nanos_until(m, s, now, m.burst)
     if Big.cmp(cost, m.burst) > 0 then
@@ -108,7 +110,6 @@ local function build_bucket()
   end
 
   function Bucket.admit(m, s, now, cost)
-    s = bucket_adopt(m, s, now)
     if bucket_is_full(m, s, now) then
       return {ref = now, tokens = Big.sub(m.burst, cost), numbers = m.numbers}
     end

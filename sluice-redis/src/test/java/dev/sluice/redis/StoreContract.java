@@ -211,7 +211,11 @@ abstract class StoreContract {
   }
 
   private static Limit hourlyTokens(long burst) {
-    return Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofHours(1)).withBurst(burst)
+    return hourlyTokens(1, burst);
+  }
+
+  private static Limit hourlyTokens(long limit, long burst) {
+    return Limit.of(Algorithm.TOKEN_BUCKET, limit, Duration.ofHours(1)).withBurst(burst)
         .withName("hourly");
   }
 
@@ -262,9 +266,9 @@ abstract class StoreContract {
     assertThat(take(after, 11)).isEqualTo(Decision.deny("hourly", 1, 0, 15 * HOUR,
         Decision.NEVER));
     clock.advance(6 * HOUR - 1);
-    // 5 whole units have leaked: 10 left, 10 h to empty. The sixth unit, 1 ns from leaking, is
-    // progress that converting to the new burst does not count, so the retry after is 1 h.
-    assertThat(take(after, 1)).isEqualTo(Decision.deny("hourly", 1, 0, 10 * HOUR, HOUR));
+    // The first decision converted the water, which has leaked since: 1 ns before the sixth
+    // unit has leaked, 9 h + 1 ns before the rest has.
+    assertThat(take(after, 1)).isEqualTo(Decision.deny("hourly", 1, 0, 9 * HOUR + 1, 1));
     clock.advance(1);
     // 9 units left, 1 added: 9 h of water ahead, 10 h until empty.
     assertThat(take(after, 1)).isEqualTo(Decision.allow("hourly", 1, 0, 10 * HOUR, 9 * HOUR));
@@ -286,6 +290,36 @@ abstract class StoreContract {
     clock.advance(HOUR);
     // 2 units leaked in the hour: 9 left, 4.5 h to empty.
     assertThat(take(after, 0)).isEqualTo(Decision.allow("hourly", 2, 11, 4 * HOUR + HOUR / 2, 0));
+  }
+
+  @Test
+  void leakyBucket_deniedAfterRebind_leaksAtNewRate() {
+    RateLimitStore store = storeFor(clock);
+    take(rebind(store, hourlyLeaky(1, 20, Mode.POLICE)), 20);
+    clock.advance(HOUR / 2);
+    PolicyBinding after = rebind(store, hourlyLeaky(2, 10, Mode.POLICE));
+
+    // At 1 per hour half a unit has leaked, which the conversion drops: 20 units in a bucket of
+    // 10. One more fits once 11 have leaked at 2 per hour, in 5.5 h; all leak in 10 h.
+    assertThat(take(after, 1))
+        .isEqualTo(Decision.deny("hourly", 2, 0, 10 * HOUR, 5 * HOUR + HOUR / 2));
+    clock.advance(5 * HOUR + HOUR / 2);
+    // The denial converted the water, so it leaked at 2 per hour since: 9 left, 1 added, and
+    // the 10 leak in 5 h. (Leaking at 1 per hour, 14 would be left and the request denied.)
+    assertThat(take(after, 1)).isEqualTo(Decision.allow("hourly", 2, 0, 5 * HOUR, 0));
+  }
+
+  @Test
+  void tokenBucket_deniedAfterRebind_refillsAtNewRate() {
+    RateLimitStore store = storeFor(clock);
+    take(rebind(store, hourlyTokens(2)), 2);
+    PolicyBinding after = rebind(store, hourlyTokens(2, 2));
+
+    // Empty; at 2 per hour the next token comes in 30 min, the bucket is full in 1 h.
+    assertThat(take(after, 1)).isEqualTo(Decision.deny("hourly", 2, 0, HOUR, HOUR / 2));
+    clock.advance(HOUR / 2);
+    // The denial converted the state, so the token came at the new rate.
+    assertThat(take(after, 1)).isEqualTo(Decision.allow("hourly", 2, 0, HOUR, 0));
   }
 
   @Test
