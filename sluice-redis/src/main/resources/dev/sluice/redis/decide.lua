@@ -69,7 +69,7 @@ local function read_state(key, meter)
     if relative[field] then
       state[field] = Clock.relative(values[i])
     elseif text[field] then
-      -- Kept as stored, or nil when a state written by an earlier build of the script lacks the field.
+      -- Kept as stored, or nil in a state that an earlier build of this script wrote.
       state[field] = values[i] or nil
     else
       state[field] = Big.parse(values[i])

@@ -3,9 +3,9 @@
 -- number `tokens`, and the bucket holds min(burst, tokens + floor((now - ref) * limit /
 -- period)) tokens; admissions move `ref` forward by whole periods only, so no fraction of a
 -- token is ever rounded away. The field `numbers` stores the limit, period and burst that
--- wrote the state, as `limit:period:burst`, so that a state written before a rebinding changed
--- them is converted as BucketMeter.convert converts it. A state without the field, written by an
--- earlier version, is read with the current numbers.
+-- wrote the state, as `limit:period:burst`, so that a state written before a rebinding
+-- changed them is converted as BucketMeter.convert converts it. A state without the field,
+-- written by an earlier build of this script, is read with the current numbers.
 
 local function build_bucket()
   local Bucket = {fields = {'ref', 'tokens', 'numbers'}, relative = {ref = true},
