@@ -26,17 +26,20 @@ import dev.sluice.Mode;
  * gained, so nothing is ever rounded away: emptied at t = 0, a bucket of 3 per 7 s has its next
  * token at t = 2,333,333,334 ns (7/3 s rounded up), and over any span it has gained exactly
  * {@code floor(3 · elapsed / 7 s)}. Keeping {@code now − ref} below one period bounds
- * {@code tokens} to {@code (−limit, burst]}, and with limits below 2<sup>61</sup> no sum
- * overflows; products go through {@link Exact}, so a bucket idle for a year refills to exactly
- * full, not to a wrapped-around negative balance.
+ * {@code tokens} to {@code (−limit, burst]}, except in a leaky bucket made over-full by a
+ * smaller burst (see {@link #adopt}), where it lies in {@code (−2^61, burst]}. With limits and
+ * bursts below 2<sup>61</sup> no sum overflows, and products go through {@link Exact}, so a
+ * bucket idle for a year refills to exactly full, not to a wrapped-around negative balance.
  */
 final class BucketMeter extends Meter {
 
+  private final boolean leaky;
   private final boolean shape;
 
   BucketMeter(Limit spec) {
     super(spec);
-    this.shape = spec.algorithm() == Algorithm.LEAKY_BUCKET && spec.mode() == Mode.SHAPE;
+    this.leaky = spec.algorithm() == Algorithm.LEAKY_BUCKET;
+    this.shape = leaky && spec.mode() == Mode.SHAPE;
   }
 
   /**
@@ -124,20 +127,72 @@ final class BucketMeter extends Meter {
   /**
    * Returns the state as this meter reads it. A state written under other numbers, before a
    * rebinding changed the limit, period or burst, keeps less than one period of refill progress
-   * in {@code now − ref} that only its own numbers can read. It is converted to the whole tokens
-   * it has at {@code now}, so the key loses less than one unit of progress and is never
-   * admitted early. A bucket that is full under its old numbers is back to its initial state.
+   * in {@code now − ref} that only its own numbers can read. It is converted at {@code now} to
+   * whole units, so the key loses less than one unit of progress and is never admitted early.
+   * A store converts the state in place with {@link #convert} at the key's first decision under
+   * the new numbers, so that from then on the bucket refills (or leaks) at the new rate.
+   *
+   * <p>What is kept depends on the model. A token bucket keeps its tokens, capped at the new
+   * burst. A leaky bucket keeps its water, {@code burst − tokens}, so after a change of burst
+   * the new bucket contains the same water. Water above a smaller burst makes it over-full,
+   * with {@code tokens} below zero, possibly below {@code −limit}, so that it admits nothing
+   * until the excess has leaked. The water never exceeds the burst it was admitted under,
+   * below 2<sup>61</sup>, so {@code tokens} stays above −2<sup>61</sup> and no sum overflows. A
+   * bucket that is full of tokens, or empty of water, under its old numbers is back to its
+   * initial state.
    */
   private State adopt(State s, long now) {
     if (s == null || sameNumbers(s.spec)) {
       return s;
     }
     Limit old = s.spec;
-    long tokensNow = tokens(s, now, old.limit(), old.periodNanos(), old.burst());
-    if (tokensNow >= old.burst() || tokensNow >= burst) {
+    long oldTokens = unclampedTokens(s, now, old);
+    if (oldTokens >= old.burst()) {
       return null;
     }
-    return new State(Math.max(now, s.ref), tokensNow, spec);
+    long tokens = leaky ? burst - (old.burst() - oldTokens) : oldTokens;
+    if (tokens >= burst) {
+      return null;
+    }
+    return new State(Math.max(now, s.ref), tokens, spec);
+  }
+
+  /**
+   * Returns the whole tokens of a state at {@code now} under its own numbers, like
+   * {@link #tokens(State, long, long, long, long)} but without raising a negative balance to
+   * zero: a state read before its reference time, from a clock that stepped back, keeps its
+   * debt, so that converting it credits nothing.
+   */
+  private static long unclampedTokens(State s, long now, Limit numbers) {
+    long elapsed = now - s.ref;
+    if (elapsed <= 0) {
+      return Math.min(numbers.burst(), s.tokens);
+    }
+    long gained = Exact.mulDiv(elapsed, numbers.limit(), numbers.periodNanos());
+    if (gained >= numbers.burst() - s.tokens) {
+      return numbers.burst();
+    }
+    return s.tokens + gained;
+  }
+
+  @Override
+  public boolean needsConversion(KeyState state) {
+    return state != null && !sameNumbers(((State) state).spec);
+  }
+
+  /**
+   * Writes the state as {@link #adopt} reads it. The initial state is written as a full bucket
+   * (of tokens), which every method reads as the initial state, because the key keeps its
+   * state object.
+   */
+  @Override
+  public void convert(KeyState state, long now) {
+    State adopted = adopt((State) state, now);
+    if (adopted == null) {
+      write(state, now, burst);
+    } else {
+      write(state, adopted.ref, adopted.tokens);
+    }
   }
 
   private boolean sameNumbers(Limit other) {

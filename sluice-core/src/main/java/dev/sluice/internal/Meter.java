@@ -79,6 +79,21 @@ public abstract class Meter {
   public abstract KeyState admit(KeyState state, long now, long cost);
 
   /**
+   * Returns whether the state was written under other numbers of this limit, before a
+   * rebinding, so that {@link #convert} should write it under the current numbers before a
+   * decision. Only meters whose state reads differently under other numbers return true.
+   */
+  public boolean needsConversion(KeyState state) {
+    return false;
+  }
+
+  /**
+   * Converts, in place and under the state's lock, a state for which {@link #needsConversion}
+   * returned true, at {@code now}. Does nothing by default.
+   */
+  public void convert(KeyState state, long now) {}
+
+  /**
    * Returns the earliest time at which the state is equivalent to the initial state, so that
    * the store may forget it.
    */

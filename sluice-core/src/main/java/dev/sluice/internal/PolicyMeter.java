@@ -107,6 +107,40 @@ public final class PolicyMeter {
     return combined;
   }
 
+  /**
+   * Returns whether any limit's state was written under other numbers, before a rebinding, and
+   * needs {@link #convert} before a decision.
+   */
+  public boolean needsConversion(KeyState state) {
+    if (meters.length == 1) {
+      return meters[0].needsConversion(state);
+    }
+    KeyState[] states = limitStates(state);
+    for (int i = 0; i < meters.length; i++) {
+      if (states != null && meters[i].needsConversion(states[i])) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Converts, in place and under the state's lock, each limit's state written under other
+   * numbers to the current ones, as the first decision under them reads it.
+   */
+  public void convert(KeyState state, long now) {
+    if (meters.length == 1) {
+      meters[0].convert(state, now);
+      return;
+    }
+    KeyState[] states = limitStates(state);
+    for (int i = 0; i < meters.length; i++) {
+      if (meters[i].needsConversion(states[i])) {
+        meters[i].convert(states[i], now);
+      }
+    }
+  }
+
   /** Returns the earliest time at which every limit's state is back to its initial state. */
   public long resetAt(KeyState state) {
     if (meters.length == 1) {

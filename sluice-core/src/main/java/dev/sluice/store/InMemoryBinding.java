@@ -29,14 +29,15 @@ final class InMemoryBinding implements PolicyBinding {
   /**
    * Decides a tracked key, where the policy's meter allows it, on an unlocked read of its state
    * that is validated afterwards: a denial then writes nothing, and an admission takes the state
-   * by one compare-and-set only if nothing changed since the read. Everything else, and a read
-   * that another thread overtook, goes to {@link #tryAcquireLocked}.
+   * by one compare-and-set only if nothing changed since the read. Everything else, such as a
+   * state to convert after a rebinding, and a read that another thread overtook, goes to
+   * {@link #tryAcquireLocked}.
    */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
     PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
     KeyState state = table.get(key);
-    if (state != null && readsWhileWritten) {
+    if (state != null && readsWhileWritten && !meter.needsConversion(state)) {
       long version = state.version();
       long now = readClock();
       Decision decision = meter.check(state, now, cost, maxDelayNanos);
@@ -56,7 +57,7 @@ final class InMemoryBinding implements PolicyBinding {
   public boolean tryAcquireAllowed(String key, long cost) {
     PolicyBinding.requireValidRequest(key, cost, Long.MAX_VALUE);
     KeyState state = table.get(key);
-    if (state != null && readsWhileWritten) {
+    if (state != null && readsWhileWritten && !meter.needsConversion(state)) {
       long version = state.version();
       long now = readClock();
       boolean admitted = meter.admits(state, now, cost, Long.MAX_VALUE);
@@ -90,7 +91,8 @@ final class InMemoryBinding implements PolicyBinding {
   /**
    * Decides under the key's lock, reading the clock while holding it, so that every decision on
    * a key sees the state its predecessor left at an earlier or equal time. An admission changes
-   * the state in place; a denial changes nothing.
+   * the state in place. A denial changes nothing, except that the first decision under new
+   * numbers of a limit, after a rebinding, converts the state written under the old ones.
    */
   private Decision tryAcquireLocked(String key, long cost, long maxDelayNanos) {
     while (true) {
@@ -103,6 +105,9 @@ final class InMemoryBinding implements PolicyBinding {
       } else if (state.lock()) {
         try {
           long now = readClock();
+          if (meter.needsConversion(state)) {
+            meter.convert(state, now);
+          }
           Decision decision = meter.check(state, now, cost, maxDelayNanos);
           if (decision.allowed() && cost > 0) {
             meter.admit(state, now, cost);

@@ -332,8 +332,13 @@ class InMemoryStoreTest {
     return Stream.of(Algorithm.TOKEN_BUCKET, Algorithm.GCRA, Algorithm.LEAKY_BUCKET);
   }
 
+  /** Lists the algorithms whose state is the time or tokens until the next unit fits. */
+  static Stream<Algorithm> refillingAlgorithms() {
+    return Stream.of(Algorithm.TOKEN_BUCKET, Algorithm.GCRA);
+  }
+
   @ParameterizedTest
-  @MethodSource("bucketAlgorithms")
+  @MethodSource("refillingAlgorithms")
   void bind_lowerRateOfEmptyBucket_waitsOneNewInterval(Algorithm algorithm) {
     InMemoryStore store = store();
     PolicyBinding fast = store.bind(policy(algorithm, 1_000, Duration.ofSeconds(1)));
@@ -348,6 +353,25 @@ class InMemoryStoreTest {
     // Empty at 10 per second: the next unit is 100 ms away.
     assertThat(denied.allowed()).isFalse();
     assertThat(denied.retryAfterNanos()).isEqualTo(100_000_000L);
+    assertThat(denied.remaining()).isZero();
+  }
+
+  @Test
+  void bind_lowerRateOfFullLeakyBucket_keepsWater() {
+    InMemoryStore store = store();
+    PolicyBinding fast = store.bind(policy(Algorithm.LEAKY_BUCKET, 1_000, Duration.ofSeconds(1)));
+    take(fast, "k", 1_000);
+    time.setSinceStartNanos(999_000_000L);
+    assertThat(take(fast, "k", 999).allowed()).isTrue();
+
+    PolicyBinding slow = store.bind(policy(Algorithm.LEAKY_BUCKET, 10, Duration.ofSeconds(1)));
+    Decision denied = take(slow, "k", 1);
+
+    // 1,000 units of water in a bucket of 10: one more unit fits once 991 have leaked at 10
+    // per second, in 99.1 s, and the bucket is empty in 100 s.
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.retryAfterNanos()).isEqualTo(99_100_000_000L);
+    assertThat(denied.resetAfterNanos()).isEqualTo(100 * SECOND);
     assertThat(denied.remaining()).isZero();
   }
 

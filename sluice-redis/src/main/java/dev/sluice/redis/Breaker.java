@@ -1,11 +1,17 @@
 package dev.sluice.redis;
 
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
+import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -16,7 +22,9 @@ import java.util.stream.Collectors;
  * a dead server costs one timeout per probe interval instead of one per request.
  *
  * <p>Closed, every decision calls Redis. The first failure opens it and logs one WARNING that
- * names the store's failure mode and how many bound policies use each mode. Open, it lets one
+ * names the store's failure mode, how many bound policies use each mode, and the error's class
+ * and message. The line carries the stack trace only for an unexpected error (see
+ * {@link #isExpected}), so an outage logs at most one. Open, it lets one
  * decision per probe interval call Redis as a probe, and each policy's failure mode decides all
  * others at once. A probe that succeeds closes it and logs one INFO line with the length of the
  * outage and the number of decisions made by each failure mode. Only a probe can close it: a
@@ -65,6 +73,11 @@ final class Breaker {
   }
 
   private static final State CLOSED = new State(false, 0, 0);
+  private static final int MAX_CAUSE_DEPTH = 16;
+  private static final Set<String> DISCONNECTION_MESSAGES = Set.of(
+      "Connection closed",
+      "Connection disconnected",
+      "Currently not connected. Commands are rejected.");
   private static final Logger LOG = System.getLogger(RedisStore.class.getName());
 
   private final Shared shared;
@@ -144,12 +157,58 @@ final class Breaker {
     }
     long now = shared.clock.getAsLong();
     State opened = new State(true, now, now + shared.probeIntervalNanos);
-    if (shared.state.compareAndSet(current, opened)) {
-      LOG.log(Level.WARNING, "Redis store failed " + shared.description
-          + " policies_on_failure=" + countPoliciesByMode() + " probe_interval_ms="
-          + shared.probeIntervalNanos / 1_000_000 + "; each policy decides by its failure mode"
-          + " until a probe succeeds", error);
+    if (!shared.state.compareAndSet(current, opened)) {
+      return;
     }
+    String message = "Redis store failed " + shared.description
+        + " policies_on_failure=" + countPoliciesByMode() + " probe_interval_ms="
+        + shared.probeIntervalNanos / 1_000_000 + " error=\"" + describe(error) + "\";"
+        + " each policy decides by its failure mode until a probe succeeds";
+    if (isExpected(error)) {
+      LOG.log(Level.WARNING, message);
+    } else {
+      LOG.log(Level.WARNING, message, error);
+    }
+  }
+
+  /**
+   * Returns whether a failure is one that a slow or unreachable Redis causes: a timeout, a
+   * failure to connect, a lost connection, or a command that Lettuce rejected while
+   * disconnected. Its stack trace would only show where Lettuce noticed it. Any other failure,
+   * such as an error reply to the script, is unexpected.
+   */
+  static boolean isExpected(Throwable error) {
+    // The depth bound ends a cycle of causes, which Throwable does not prevent.
+    Throwable cause = error;
+    for (int depth = 0; cause != null && depth < MAX_CAUSE_DEPTH; depth++) {
+      if (cause instanceof TimeoutException
+          || cause instanceof RedisCommandTimeoutException
+          || cause instanceof RedisConnectionException
+          || cause instanceof IOException
+          || isDisconnection(cause)) {
+        return true;
+      }
+      cause = cause.getCause();
+    }
+    return false;
+  }
+
+  /**
+   * Returns whether an error is Lettuce's plain {@link RedisException} for a command failed by a
+   * lost connection or rejected while disconnected. Lettuce 6.8 gives these no subclass, so the
+   * messages are those of its {@code DefaultEndpoint}.
+   */
+  private static boolean isDisconnection(Throwable error) {
+    return error.getClass() == RedisException.class
+        && DISCONNECTION_MESSAGES.contains(String.valueOf(error.getMessage()));
+  }
+
+  /** Returns the class and message of an error on one line, with quotes escaped. */
+  static String describe(Throwable error) {
+    String text = error.getMessage() == null
+        ? error.getClass().getName()
+        : error.getClass().getName() + ": " + error.getMessage();
+    return text.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\r\n]+", " ");
   }
 
   /** Counts a decision made by this view's failure mode, reported on recovery. */

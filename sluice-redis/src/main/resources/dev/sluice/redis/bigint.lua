@@ -67,9 +67,16 @@ do
       elseif gcra then
         time_field, count_field = 'whole', 'remainder'
       end
-      local values
+      local bucket = not (window or sliding or gcra)
+      local values, numbers
       if sliding then
         values = redis.call('HMGET', key, time_field, count_field, 'current')
+      elseif bucket then
+        -- A bucket stores the numbers that wrote it; a state written under other numbers,
+        -- before a rebinding, needs Bucket.adopt on the general path.
+        numbers = argv[6] .. ':' .. argv[7] .. ':' .. argv[8]
+        values = redis.call('HMGET', key, time_field, count_field, 'numbers')
+        if values[3] and values[3] ~= numbers then break end
       else
         values = redis.call('HMGET', key, time_field, count_field)
       end
@@ -315,6 +322,9 @@ do
         if sliding then
           redis.call('HSET', key, time_field, new_ref_text, count_field,
               format('%d', new_tokens), 'current', format('%d', new_current))
+        elseif bucket then
+          redis.call('HSET', key, time_field, new_ref_text, count_field,
+              format('%d', new_tokens), 'numbers', numbers)
         else
           redis.call('HSET', key, time_field, new_ref_text, count_field,
               format('%d', new_tokens))

@@ -1,6 +1,7 @@
 -- Decides one request under every limit of a policy, atomically. The request is admitted
 -- only when every limit admits it, and then charged to all of them. A denial, or a cost of
--- 0, writes nothing.
+-- 0, writes nothing, except the state of a limit written under other numbers before a
+-- rebinding, which is converted to the current ones as the in-memory store converts it.
 --
 -- KEYS: one hash per limit, all with the same hash tag.
 -- ARGV: now in nanoseconds since the epoch, or '' to read the server's TIME; cost; the longest
@@ -46,7 +47,10 @@ local function read_limit(i)
     limit = Big.parse(ARGV[base + 2]),
     period = Big.parse(ARGV[base + 3]),
     burst = Big.parse(ARGV[base + 4]),
-    shape = ARGV[base + 5] == '1'
+    shape = ARGV[base + 5] == '1',
+    leaky = name == 'leaky_bucket',
+    -- The numbers as a meter that detects a rebinding stores them: limit:period:burst.
+    numbers = ARGV[base + 2] .. ':' .. ARGV[base + 3] .. ':' .. ARGV[base + 4]
   }
 end
 
@@ -60,9 +64,13 @@ local function read_state(key, meter)
   end
   local state = {}
   local relative = meter.relative or {}
+  local text = meter.text or {}
   for i, field in ipairs(meter.fields) do
     if relative[field] then
       state[field] = Clock.relative(values[i])
+    elseif text[field] then
+      -- Kept as stored, or nil in a state that an earlier build of this script wrote.
+      state[field] = values[i] or nil
     else
       state[field] = Big.parse(values[i])
     end
@@ -78,6 +86,9 @@ end
 local function encode_field(meter, field, value)
   if meter.relative and meter.relative[field] then
     return Clock.absolute(value)
+  end
+  if meter.text and meter.text[field] then
+    return value
   end
   return Big.tostring(value)
 end
@@ -97,6 +108,18 @@ local function write_state(key, meter, params, state, expire)
     local left = Big.sub(meter.reset_at(params, state), meter_now(meter))
     local millis = Big.max(Big.ONE, Big.mul_div_ceil(left, Big.ONE, NANOS_PER_MILLI))
     redis.call('PEXPIRE', key, Big.tostring(millis))
+  end
+end
+
+-- Writes the states converted to new numbers by a decision that charged nothing; a state
+-- converted to the initial state is deleted.
+local function write_converted(keys, meters, params, states, converted, expire)
+  for i = 1, #keys do
+    if converted[i] and states[i] == nil then
+      redis.call('DEL', keys[i])
+    elseif converted[i] then
+      write_state(keys[i], meters[i], params[i], states[i], expire)
+    end
   end
 end
 
@@ -176,10 +199,14 @@ read_now()
 local cost = Big.parse(ARGV[2])
 local max_delay = Big.parse(ARGV[3])
 local expire = ARGV[4] == '1'
-local meters, params, states, decisions = {}, {}, {}, {}
+local meters, params, states, decisions, converted = {}, {}, {}, {}, {}
 for i = 1, #KEYS do
   meters[i], params[i] = read_limit(i)
   states[i] = read_state(KEYS[i], meters[i])
+  if meters[i].needs_conversion and meters[i].needs_conversion(params[i], states[i]) then
+    states[i] = meters[i].convert(params[i], states[i], meter_now(meters[i]))
+    converted[i] = true
+  end
   decisions[i] = meters[i].check(params[i], states[i], meter_now(meters[i]), cost, max_delay)
 end
 report_uncharged(meters, params, states, decisions)
@@ -189,5 +216,7 @@ if decision.allowed and not Big.is_zero(cost) then
     local next_state = meters[i].admit(params[i], states[i], meter_now(meters[i]), cost)
     write_state(KEYS[i], meters[i], params[i], next_state, expire)
   end
+else
+  write_converted(KEYS, meters, params, states, converted, expire)
 end
 return reply(decision, index)

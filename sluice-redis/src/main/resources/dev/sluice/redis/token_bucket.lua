@@ -2,10 +2,14 @@
 -- sluice-core, which explains the model. The state is a reference time `ref` and a whole
 -- number `tokens`, and the bucket holds min(burst, tokens + floor((now - ref) * limit /
 -- period)) tokens; admissions move `ref` forward by whole periods only, so no fraction of a
--- token is ever rounded away.
+-- token is ever rounded away. The field `numbers` stores the limit, period and burst that
+-- wrote the state, as `limit:period:burst`, so that a state written before a rebinding
+-- changed them is converted as BucketMeter.convert converts it. A state without the field,
+-- written by an earlier build of this script, is read with the current numbers.
 
 local function build_bucket()
-  local Bucket = {fields = {'ref', 'tokens'}, relative = {ref = true}}
+  local Bucket = {fields = {'ref', 'tokens', 'numbers'}, relative = {ref = true},
+                  text = {numbers = true}}
 
   local function bucket_tokens(m, s, now)
     if s == nil then
@@ -46,6 +50,51 @@ local function build_bucket()
     return bucket_wait(m, s, now, Big.add(m.burst, cost))
   end
 
+  -- The whole tokens of a state at `now` under the numbers `n` that wrote it, without raising
+  -- a negative balance read before `ref` to zero: BucketMeter.unclampedTokens.
+  local function bucket_unclamped_tokens(n, s, now)
+    local elapsed = Big.sub(now, s.ref)
+    if Big.cmp(elapsed, Big.ZERO) <= 0 then
+      return Big.min(n.burst, s.tokens)
+    end
+    local gained = Big.mul_div(elapsed, n.limit, n.period)
+    if Big.cmp(gained, Big.sub(n.burst, s.tokens)) >= 0 then
+      return n.burst
+    end
+    return Big.add(s.tokens, gained)
+  end
+
+  local function parse_numbers(text)
+    local limit, period, burst = string.match(text, '^(%d+):(%d+):(%d+)$')
+    if limit == nil then
+      error('invalid stored bucket numbers: ' .. text)
+    end
+    return {limit = Big.parse(limit), period = Big.parse(period), burst = Big.parse(burst)}
+  end
+
+  -- BucketMeter.needsConversion: a state written under other numbers, before a rebinding.
+  function Bucket.needs_conversion(m, s)
+    return s ~= nil and s.numbers ~= nil and s.numbers ~= m.numbers
+  end
+
+  -- BucketMeter.adopt: a token bucket keeps its tokens, a leaky bucket its water. Returns nil
+  -- for the initial state. decide.lua writes the result, even when the request is denied.
+  function Bucket.convert(m, s, now)
+    local old = parse_numbers(s.numbers)
+    local old_tokens = bucket_unclamped_tokens(old, s, now)
+    if Big.cmp(old_tokens, old.burst) >= 0 then
+      return nil
+    end
+    local tokens = old_tokens
+    if m.leaky then
+      tokens = Big.sub(m.burst, Big.sub(old.burst, old_tokens))
+    end
+    if Big.cmp(tokens, m.burst) >= 0 then
+      return nil
+    end
+    return {ref = Big.max(now, s.ref), tokens = tokens, numbers = m.numbers}
+  end
+
   function Bucket.check(m, s, now, cost, max_delay)
     local tokens = bucket_tokens(m, s, now)
     local until_full = bucket_nanos_until(m, s, now, m.burst)
@@ -62,13 +111,14 @@ local function build_bucket()
 
   function Bucket.admit(m, s, now, cost)
     if bucket_is_full(m, s, now) then
-      return {ref = now, tokens = Big.sub(m.burst, cost)}
+      return {ref = now, tokens = Big.sub(m.burst, cost), numbers = m.numbers}
     end
     local elapsed = Big.max(Big.ZERO, Big.sub(now, s.ref))
     local periods = Big.divmod(elapsed, m.period)
     return {
       ref = Big.add(s.ref, Big.mul(periods, m.period)),
-      tokens = Big.sub(Big.add(s.tokens, Big.mul(periods, m.limit)), cost)
+      tokens = Big.sub(Big.add(s.tokens, Big.mul(periods, m.limit)), cost),
+      numbers = m.numbers
     }
   end
 

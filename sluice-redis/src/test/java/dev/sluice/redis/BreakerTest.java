@@ -3,16 +3,26 @@ package dev.sluice.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.redis.Breaker.Attempt;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
+import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The circuit breaker on a clock that only the test moves. */
 class BreakerTest {
@@ -121,10 +131,70 @@ class BreakerTest {
 
     assertThat(records(Level.WARNING)).singleElement().satisfies(r -> {
       assertThat(r.getMessage()).isEqualTo("Redis store failed uri=test on_failure=allow"
-          + " policies_on_failure=deny:1,allow:2,local:1 probe_interval_ms=0; each policy"
-          + " decides by its failure mode until a probe succeeds");
+          + " policies_on_failure=deny:1,allow:2,local:1 probe_interval_ms=0"
+          + " error=\"java.lang.IllegalStateException: down\"; each policy decides by its"
+          + " failure mode until a probe succeeds");
       assertThat(r.getThrown()).hasMessage("down");
     });
+  }
+
+  /** Lists failures that a slow or unreachable Redis causes, as Lettuce 6.8 reports them. */
+  static Stream<Throwable> expectedFailures() {
+    return Stream.of(
+        new TimeoutException("timed out after 500 ms"),
+        new RedisCommandTimeoutException("Command timed out after 500 millisecond(s)"),
+        new RedisConnectionException("Unable to connect to 127.0.0.1:6379"),
+        new RedisException("Connection closed"),
+        new RedisException("Connection disconnected"),
+        new RedisException("Currently not connected. Commands are rejected."),
+        new CompletionException(new ConnectException("Connection refused")));
+  }
+
+  @ParameterizedTest
+  @MethodSource("expectedFailures")
+  void recordFailure_expectedFailure_logsWithoutStackTrace(Throwable failure) {
+    breaker.recordFailure(failure);
+
+    assertThat(records(Level.WARNING)).singleElement().satisfies(r -> {
+      assertThat(r.getMessage())
+          .contains(" error=\"" + failure.getClass().getName() + ": " + failure.getMessage()
+              + "\"; ");
+      assertThat(r.getThrown()).isNull();
+    });
+  }
+
+  @Test
+  void recordFailure_scriptError_logsOneStackTrace() {
+    RedisCommandExecutionException scriptError = new RedisCommandExecutionException(
+        "WRONGTYPE Operation against a key holding the wrong kind of value");
+
+    breaker.recordFailure(scriptError);
+    now.addAndGet(INTERVAL);
+    breaker.tryAttempt();
+    breaker.recordFailure(new RedisCommandTimeoutException("Command timed out"));
+    breaker.recordFailure(scriptError);
+
+    assertThat(records(Level.WARNING)).singleElement().satisfies(r -> {
+      assertThat(r.getMessage()).contains(" error=\"io.lettuce.core."
+          + "RedisCommandExecutionException: WRONGTYPE Operation against a key holding the"
+          + " wrong kind of value\"; ");
+      assertThat(r.getThrown()).isSameAs(scriptError);
+    });
+  }
+
+  @Test
+  void recordFailure_otherRedisError_keepsStackTrace() {
+    breaker.recordFailure(new RedisException("ERR unknown command"));
+
+    assertThat(records(Level.WARNING)).singleElement().extracting(LogRecord::getThrown)
+        .isNotNull();
+  }
+
+  @Test
+  void describe_quotesAndLineBreaks_escaped() {
+    String described = Breaker.describe(new IllegalStateException("bad \"x\"\r\nat C:\\y"));
+
+    assertThat(described).isEqualTo("java.lang.IllegalStateException: bad \\\"x\\\" at C:\\\\y");
   }
 
   @Test

@@ -202,6 +202,140 @@ abstract class StoreContract {
     assertThat(afterReload.allowed()).isFalse();
   }
 
+  private static final long HOUR = 3_600 * SECOND;
+
+  /** Returns a named leaky bucket, whose keys keep their state when its numbers change. */
+  private static Limit hourlyLeaky(long limit, long burst, Mode mode) {
+    return Limit.of(Algorithm.LEAKY_BUCKET, limit, Duration.ofHours(1)).withBurst(burst)
+        .withMode(mode).withName("hourly");
+  }
+
+  private static Limit hourlyTokens(long burst) {
+    return hourlyTokens(1, burst);
+  }
+
+  private static Limit hourlyTokens(long limit, long burst) {
+    return Limit.of(Algorithm.TOKEN_BUCKET, limit, Duration.ofHours(1)).withBurst(burst)
+        .withName("hourly");
+  }
+
+  private static PolicyBinding rebind(RateLimitStore store, Limit limit) {
+    return store.bind(Policy.of("rebind", limit));
+  }
+
+  @Test
+  void leakyBucket_rebindLargerBurst_keepsWater() {
+    RateLimitStore store = storeFor(clock);
+    PolicyBinding before = rebind(store, hourlyLeaky(1, 20, Mode.SHAPE));
+    for (int i = 0; i < 5; i++) {
+      take(before, 1);
+    }
+    // 5 units of water ahead of the 6th, at 1 unit per hour: 5 h; 6 units leak in 6 h.
+    assertThat(take(before, 1)).isEqualTo(Decision.allow("hourly", 1, 14, 6 * HOUR, 5 * HOUR));
+
+    PolicyBinding after = rebind(store, hourlyLeaky(1, 40, Mode.SHAPE));
+
+    // The 6 units stay in the larger bucket: the 7th waits 6 h, 40 − 7 = 33 fit, 7 h to empty.
+    assertThat(take(after, 1)).isEqualTo(Decision.allow("hourly", 1, 33, 7 * HOUR, 6 * HOUR));
+  }
+
+  @Test
+  void leakyBucket_rebindSmallerBurst_keepsWater() {
+    RateLimitStore store = storeFor(clock);
+    take(rebind(store, hourlyLeaky(1, 20, Mode.POLICE)), 5);
+
+    PolicyBinding after = rebind(store, hourlyLeaky(1, 10, Mode.POLICE));
+
+    // 5 units of water in a bucket of 10: 5 fit, and the water leaks in 5 h.
+    assertThat(take(after, 0)).isEqualTo(Decision.allow("hourly", 1, 5, 5 * HOUR, 0));
+    assertThat(take(after, 5)).isEqualTo(Decision.allow("hourly", 1, 0, 10 * HOUR, 0));
+    assertThat(take(after, 1)).isEqualTo(Decision.deny("hourly", 1, 0, 10 * HOUR, HOUR));
+  }
+
+  @Test
+  void leakyBucket_rebindBelowWater_overFull() {
+    RateLimitStore store = storeFor(clock);
+    take(rebind(store, hourlyLeaky(1, 20, Mode.SHAPE)), 15);
+
+    PolicyBinding after = rebind(store, hourlyLeaky(1, 10, Mode.SHAPE));
+
+    // 15 units in a bucket of 10: nothing fits, 15 h until empty, and one unit fits once 6
+    // have leaked, in 6 h.
+    assertThat(take(after, 1)).isEqualTo(Decision.deny("hourly", 1, 0, 15 * HOUR, 6 * HOUR));
+    assertThat(take(after, 10)).isEqualTo(Decision.deny("hourly", 1, 0, 15 * HOUR, 15 * HOUR));
+    assertThat(take(after, 11)).isEqualTo(Decision.deny("hourly", 1, 0, 15 * HOUR,
+        Decision.NEVER));
+    clock.advance(6 * HOUR - 1);
+    // The first decision converted the water, which has leaked since: 1 ns before the sixth
+    // unit has leaked, 9 h + 1 ns before the rest has.
+    assertThat(take(after, 1)).isEqualTo(Decision.deny("hourly", 1, 0, 9 * HOUR + 1, 1));
+    clock.advance(1);
+    // 9 units left, 1 added: 9 h of water ahead, 10 h until empty.
+    assertThat(take(after, 1)).isEqualTo(Decision.allow("hourly", 1, 0, 10 * HOUR, 9 * HOUR));
+  }
+
+  @Test
+  void leakyBucket_rebindFasterRate_leaksFaster() {
+    RateLimitStore store = storeFor(clock);
+    take(rebind(store, hourlyLeaky(1, 20, Mode.POLICE)), 10);
+    clock.advance(HOUR / 2);
+
+    PolicyBinding after = rebind(store, hourlyLeaky(2, 20, Mode.POLICE));
+
+    // At 1 per hour, half a unit has leaked: 10 units are counted, the half unit is lost.
+    // At 2 per hour the 10 units leak in 5 h.
+    assertThat(take(after, 0)).isEqualTo(Decision.allow("hourly", 2, 10, 5 * HOUR, 0));
+    // Charged now, 11 units leak in 5.5 h.
+    assertThat(take(after, 1)).isEqualTo(Decision.allow("hourly", 2, 9, 5 * HOUR + HOUR / 2, 0));
+    clock.advance(HOUR);
+    // 2 units leaked in the hour: 9 left, 4.5 h to empty.
+    assertThat(take(after, 0)).isEqualTo(Decision.allow("hourly", 2, 11, 4 * HOUR + HOUR / 2, 0));
+  }
+
+  @Test
+  void leakyBucket_deniedAfterRebind_leaksAtNewRate() {
+    RateLimitStore store = storeFor(clock);
+    take(rebind(store, hourlyLeaky(1, 20, Mode.POLICE)), 20);
+    clock.advance(HOUR / 2);
+    PolicyBinding after = rebind(store, hourlyLeaky(2, 10, Mode.POLICE));
+
+    // At 1 per hour half a unit has leaked, which the conversion drops: 20 units in a bucket of
+    // 10. One more fits once 11 have leaked at 2 per hour, in 5.5 h; all leak in 10 h.
+    assertThat(take(after, 1))
+        .isEqualTo(Decision.deny("hourly", 2, 0, 10 * HOUR, 5 * HOUR + HOUR / 2));
+    clock.advance(5 * HOUR + HOUR / 2);
+    // The denial converted the water, so it leaked at 2 per hour since: 9 left, 1 added, and
+    // the 10 leak in 5 h. (Leaking at 1 per hour, 14 would be left and the request denied.)
+    assertThat(take(after, 1)).isEqualTo(Decision.allow("hourly", 2, 0, 5 * HOUR, 0));
+  }
+
+  @Test
+  void tokenBucket_deniedAfterRebind_refillsAtNewRate() {
+    RateLimitStore store = storeFor(clock);
+    take(rebind(store, hourlyTokens(2)), 2);
+    PolicyBinding after = rebind(store, hourlyTokens(2, 2));
+
+    // Empty; at 2 per hour the next token comes in 30 min, the bucket is full in 1 h.
+    assertThat(take(after, 1)).isEqualTo(Decision.deny("hourly", 2, 0, HOUR, HOUR / 2));
+    clock.advance(HOUR / 2);
+    // The denial converted the state, so the token came at the new rate.
+    assertThat(take(after, 1)).isEqualTo(Decision.allow("hourly", 2, 0, HOUR, 0));
+  }
+
+  @Test
+  void tokenBucket_rebindOtherBurst_capsTokens() {
+    RateLimitStore store = storeFor(clock);
+    take(rebind(store, hourlyTokens(20)), 15);
+
+    // 5 tokens left; in a bucket of 40 they stay 5, and 35 more take 35 h.
+    assertThat(take(rebind(store, hourlyTokens(40)), 0))
+        .isEqualTo(Decision.allow("hourly", 1, 5, 35 * HOUR, 0));
+    // In a bucket of 4 they are capped at 4: the bucket is full.
+    PolicyBinding smaller = rebind(store, hourlyTokens(4));
+    assertThat(take(smaller, 0)).isEqualTo(Decision.allow("hourly", 1, 4, 0, 0));
+    assertThat(take(smaller, 4)).isEqualTo(Decision.allow("hourly", 1, 0, 4 * HOUR, 0));
+  }
+
   @Test
   void tryAcquire_negativeCost_rejected() {
     PolicyBinding bucket = bind(Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofSeconds(1)));
@@ -270,6 +404,67 @@ abstract class StoreContract {
         Limit.of(Algorithm.LEAKY_BUCKET, 20, Duration.ofSeconds(1)).withBurst(5)
             .withMode(Mode.SHAPE),
         Limit.of(Algorithm.SLIDING_LOG, 12, Duration.ofSeconds(2)));
+  }
+
+  @Test
+  void randomized_rebindBuckets_matchesInMemory() {
+    for (Algorithm algorithm : List.of(Algorithm.TOKEN_BUCKET, Algorithm.LEAKY_BUCKET)) {
+      assertRebindsMatchInMemory(20 + algorithm.ordinal(), List.of(
+          bucket(algorithm, 3, Duration.ofSeconds(7), 5),
+          bucket(algorithm, 3, Duration.ofSeconds(7), 2),
+          bucket(algorithm, 10, Duration.ofSeconds(7), 40),
+          bucket(algorithm, 1, Duration.ofSeconds(2), 1),
+          bucket(algorithm, 7, Duration.ofMillis(30), 9)));
+      // Extreme numbers: a full bucket of 2^61 − 1 units rebound to a burst of 1, and back.
+      assertRebindsMatchInMemory(30 + algorithm.ordinal(), List.of(
+          bucket(algorithm, Limit.MAX_UNITS, Duration.ofDays(365), Limit.MAX_UNITS),
+          bucket(algorithm, 1, Duration.ofMillis(1), 1),
+          bucket(algorithm, Limit.MAX_UNITS, Duration.ofDays(3_650), 3)));
+    }
+  }
+
+  private static Limit bucket(Algorithm algorithm, long limit, Duration period, long burst) {
+    Limit bucket = Limit.of(algorithm, limit, period).withBurst(burst).withName("bucket");
+    return algorithm == Algorithm.LEAKY_BUCKET ? bucket.withMode(Mode.SHAPE) : bucket;
+  }
+
+  /**
+   * Sends random requests to the store under test and to an in-memory store, rebinding both
+   * to another of {@code limits} every few requests, and compares every decision.
+   */
+  private void assertRebindsMatchInMemory(long seed, List<Limit> limits) {
+    FakeClock time = new FakeClock(T0 + 987_654_321L * seed);
+    RateLimitStore tested = storeFor(time);
+    RateLimitStore reference = InMemoryStore.builder().timeSource(time).build();
+    Random random = new Random(seed);
+    Limit limit = limits.get(0);
+    PolicyBinding testedBinding = tested.bind(Policy.of("rebind-" + seed, limit));
+    PolicyBinding referenceBinding = reference.bind(Policy.of("rebind-" + seed, limit));
+    Decision last = null;
+    for (int i = 0; i < RANDOM_REQUESTS; i++) {
+      if (random.nextInt(8) == 0) {
+        limit = limits.get(random.nextInt(limits.size()));
+        testedBinding = tested.bind(Policy.of("rebind-" + seed, limit));
+        referenceBinding = reference.bind(Policy.of("rebind-" + seed, limit));
+      }
+      if (random.nextInt(25) == 0) {
+        time.rewind(random.nextLong(Math.min(limit.periodNanos(), time.nanos() - T0) + 1));
+      } else {
+        long advance = randomAdvance(random, limit, time.nanos(), last);
+        time.advance(Math.min(advance, LAST_INSTANT - time.nanos()));
+      }
+      String key = RANDOM_KEYS.get(random.nextInt(RANDOM_KEYS.size()));
+      long cost = randomCost(random, limit);
+      long maxDelay = random.nextInt(3) == 0
+          ? random.nextLong(limit.periodNanos() + 1) : Long.MAX_VALUE;
+      Decision expected = referenceBinding.tryAcquire(key, cost, maxDelay);
+      Decision actual = testedBinding.tryAcquire(key, cost, maxDelay);
+      assertThat(actual)
+          .as("request %d of seed %d under %s: key %s, cost %d, max delay %d, at %d", i, seed,
+              limit, key, cost, maxDelay, time.nanos())
+          .isEqualTo(expected);
+      last = expected;
+    }
   }
 
   private static final int RANDOM_REQUESTS = 400;
