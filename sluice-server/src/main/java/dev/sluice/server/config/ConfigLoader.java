@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,6 +70,21 @@ public final class ConfigLoader {
   }
 
   /**
+   * Loads and checks the policies in {@code file} for a use without a store, such as
+   * {@code sluice replay}. The {@code store} section is not read, so that a config written for
+   * a server loads on a machine without its Redis CA file, and each policy's
+   * {@code on_failure} is checked for its value but accepted whatever the store type.
+   *
+   * @return the policies by name, in the order of the file; unmodifiable
+   * @throws ConfigException if the file cannot be read or its policies are invalid
+   */
+  public static Map<String, Policy> loadPolicies(Path file) {
+    String name = file.toString();
+    ConfigLoader loader = new ConfigLoader(name, UnaryOperator.identity());
+    return loader.readPoliciesOnly(loader.composeRoot(readText(file), name));
+  }
+
+  /**
    * Loads and checks the config in {@code file}, which must be UTF-8.
    *
    * @throws ConfigException if the file cannot be read or is invalid; the message names the
@@ -88,14 +104,15 @@ public final class ConfigLoader {
    * @throws ConfigException if the file cannot be read or is invalid
    */
   public static SluiceConfig load(Path file, UnaryOperator<StoreConfig> storeOverride) {
-    String name = file.toString();
-    String text;
+    return parse(readText(file), file.toString(), storeOverride);
+  }
+
+  private static String readText(Path file) {
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new ConfigException(name, 0, "cannot read the config file: " + e);
+      throw new ConfigException(file.toString(), 0, "cannot read the config file: " + e);
     }
-    return parse(text, name, storeOverride);
   }
 
   /** Loads the config embedded in the jar, used when no config file is given. */
@@ -139,11 +156,15 @@ public final class ConfigLoader {
   public static SluiceConfig parse(
       String yaml, String file, UnaryOperator<StoreConfig> storeOverride) {
     ConfigLoader loader = new ConfigLoader(file, storeOverride);
-    Node root = loader.compose(new StringReader(yaml), file);
+    return loader.readConfig(loader.composeRoot(yaml, file));
+  }
+
+  private Node composeRoot(String yaml, String file) {
+    Node root = compose(new StringReader(yaml), file);
     if (root == null) {
       throw new ConfigException(file, 0, "the config is empty; it must define at least policies");
     }
-    return loader.readConfig(root);
+    return root;
   }
 
   private Node compose(Reader text, String file) {
@@ -170,6 +191,14 @@ public final class ConfigLoader {
     Node policies = reader.required(fields, "policies", root, "the config");
     return new SluiceConfig(
         store, readPolicies(policies), readFailureModes(policies, store.type()));
+  }
+
+  private Map<String, Policy> readPoliciesOnly(Node root) {
+    Map<String, Node> fields = reader.fields(root, "the config", TOP_FIELDS);
+    Node policies = reader.required(fields, "policies", root, "the config");
+    Map<String, Policy> byName = readPolicies(policies);
+    readFailureModes(policies, null);
+    return Collections.unmodifiableMap(byName);
   }
 
   private StoreConfig readStore(Node node) {
@@ -233,6 +262,9 @@ public final class ConfigLoader {
   /**
    * Reads the {@code on_failure} of each policy that has one. It applies only to a Redis store,
    * whose {@link dev.sluice.redis.RedisStore#bind(Policy, FailureMode)} takes it.
+   *
+   * @param storeType the type of the store the policies will use, or {@code null} for a use
+   *     without a store, which accepts {@code on_failure} with any store
    */
   private Map<String, FailureMode> readFailureModes(Node node, String storeType) {
     Map<String, FailureMode> modes = new LinkedHashMap<>();
@@ -241,7 +273,7 @@ public final class ConfigLoader {
       if (mode == null) {
         return;
       }
-      if (!storeType.equals("redis")) {
+      if (storeType != null && !storeType.equals("redis")) {
         throw reader.error(mode, "on_failure of policy '" + name + "' applies only to the redis"
             + " store, but the store type is " + storeType);
       }
