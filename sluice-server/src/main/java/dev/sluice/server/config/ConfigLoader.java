@@ -30,7 +30,9 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
 
 /**
  * Loads a config file and checks every field, so that an invalid config stops start-up with
@@ -254,9 +256,22 @@ public final class ConfigLoader {
     if (byName.isEmpty()) {
       throw reader.error(node, "policies must define at least one policy");
     }
+    checkPolicyNames((MappingNode) node);
     Map<String, Policy> policies = new LinkedHashMap<>();
     byName.forEach((name, value) -> policies.put(name, readPolicy(name, value)));
     return policies;
+  }
+
+  /** Checks each policy name, reporting a bad one at its own line rather than its policy's. */
+  private void checkPolicyNames(MappingNode policies) {
+    for (NodeTuple tuple : policies.getValue()) {
+      Node nameNode = tuple.getKeyNode();
+      String name = reader.text(nameNode, "a key in policies");
+      if (!POLICY_NAME.matcher(name).matches()) {
+        throw reader.error(nameNode, "policy name must be 1 to 64 letters, digits, '.', '_' or"
+            + " '-', got '" + name + "'");
+      }
+    }
   }
 
   /**
@@ -283,10 +298,6 @@ public final class ConfigLoader {
   }
 
   private Policy readPolicy(String name, Node node) {
-    if (!POLICY_NAME.matcher(name).matches()) {
-      throw reader.error(node, "policy name must be 1 to 64 letters, digits, '.', '_' or '-',"
-          + " got '" + name + "'");
-    }
     String owner = "policy '" + name + "'";
     Map<String, Node> fields = reader.fields(node, owner, POLICY_FIELDS);
     Node limitsNode = reader.required(fields, "limits", node, owner);

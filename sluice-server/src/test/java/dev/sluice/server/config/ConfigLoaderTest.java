@@ -92,7 +92,7 @@ class ConfigLoaderTest {
         Arguments.of("bad-limit-name.yaml", 4,
             "limit name must be printable ASCII without spaces, quotes, backslashes, commas or"
                 + " semicolons, got 'per second'"),
-        Arguments.of("bad-policy-name.yaml", 3,
+        Arguments.of("bad-policy-name.yaml", 7,
             "policy name must be 1 to 64 letters, digits, '.', '_' or '-', got 'my api'"),
         Arguments.of("bad-store-type.yaml", 2,
             "unknown store type 'mongo', expected memory or redis"),
