@@ -11,8 +11,15 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -48,6 +55,12 @@ public final class ConfigLoader {
 
   /** The name of the embedded default config, next to this class in the jar. */
   public static final String DEFAULT_RESOURCE = "default-config.yaml";
+
+  /**
+   * The largest config file accepted: 1 MiB. A larger file is rejected before it is read,
+   * because SnakeYAML 2.5 takes seconds and hundreds of megabytes to compose a file of a few MB.
+   */
+  public static final int MAX_FILE_BYTES = 1024 * 1024;
 
   private static final List<String> TOP_FIELDS = List.of("store", "policies");
   private static final List<String> MEMORY_FIELDS = List.of("max_keys", "at_capacity");
@@ -87,7 +100,8 @@ public final class ConfigLoader {
   }
 
   /**
-   * Loads and checks the config in {@code file}, which must be UTF-8.
+   * Loads and checks the config in {@code file}, which must be UTF-8 and at most
+   * {@link #MAX_FILE_BYTES} long.
    *
    * @throws ConfigException if the file cannot be read or is invalid; the message names the
    *     file as given, the line and the problem
@@ -109,12 +123,71 @@ public final class ConfigLoader {
     return parse(readText(file), file.toString(), storeOverride);
   }
 
+  /**
+   * Reads a config file of at most {@link #MAX_FILE_BYTES} as UTF-8, with errors that name the
+   * file and say what was expected instead of Java exception text.
+   */
   private static String readText(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ConfigException(file.toString(), 0, "cannot read the config file: " + e);
+    String name = file.toString();
+    if (Files.isDirectory(file)) {
+      throw new ConfigException(name, 0, "is a directory, expected a YAML file");
     }
+    try {
+      long size = Files.size(file);
+      if (size > MAX_FILE_BYTES) {
+        throw tooLarge(name, size + " bytes");
+      }
+      return decodeUtf8(readAtMostCap(file, name), name);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(name, 0, "not found");
+    } catch (AccessDeniedException e) {
+      throw new ConfigException(name, 0, "permission denied, expected a readable file");
+    } catch (IOException e) {
+      throw new ConfigException(name, 0, "cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** Reads at most one byte beyond the cap, because the file may grow after its size was read. */
+  private static byte[] readAtMostCap(Path file, String name) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+      if (bytes.length > MAX_FILE_BYTES) {
+        throw tooLarge(name, "more than " + MAX_FILE_BYTES + " bytes");
+      }
+      return bytes;
+    }
+  }
+
+  private static ConfigException tooLarge(String name, String size) {
+    return new ConfigException(name, 0, size + ", expected at most " + MAX_FILE_BYTES);
+  }
+
+  /** Decodes strictly, reporting the line and byte offset of the first invalid byte. */
+  private static String decodeUtf8(byte[] bytes, String name) {
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    // UTF-8 never decodes to more UTF-16 units than it has bytes.
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult result = decoder.decode(in, out, true);
+    if (result.isError()) {
+      int offset = in.position();
+      throw new ConfigException(name, lineAt(bytes, offset),
+          "not valid UTF-8 at byte offset " + offset + "; save the file as UTF-8");
+    }
+    decoder.flush(out);
+    return out.flip().toString();
+  }
+
+  private static int lineAt(byte[] bytes, int offset) {
+    int line = 1;
+    for (int i = 0; i < offset; i++) {
+      if (bytes[i] == '\n') {
+        line++;
+      }
+    }
+    return line;
   }
 
   /** Loads the config embedded in the jar, used when no config file is given. */
@@ -171,7 +244,10 @@ public final class ConfigLoader {
 
   private Node compose(Reader text, String file) {
     try {
-      return new Yaml(new LoaderOptions()).compose(text);
+      LoaderOptions options = new LoaderOptions();
+      // A file within MAX_FILE_BYTES has at most that many code points.
+      options.setCodePointLimit(MAX_FILE_BYTES);
+      return new Yaml(options).compose(text);
     } catch (MarkedYAMLException e) {
       Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
       int line = mark == null ? 0 : mark.getLine() + 1;

@@ -143,7 +143,10 @@ class ConfigLoaderTest {
             "on_failure applies only to the redis store, but the store type is memory"),
         Arguments.of("bad-at-capacity.yaml", 2,
             "unknown at_capacity 'drop_oldest', expected evict_soonest_reset or deny_new_keys"),
-        Arguments.of("max-keys-zero.yaml", 2, "max_keys must be at least 1, got 0"));
+        Arguments.of("max-keys-zero.yaml", 2, "max_keys must be at least 1, got 0"),
+        // "policies:\n  api:\n    limits:\n      # caf" is 10 + 7 + 12 + 11 = 40 bytes.
+        Arguments.of("not-utf8.yaml", 4,
+            "not valid UTF-8 at byte offset 40; save the file as UTF-8"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -355,13 +358,56 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void load_missingFile_namesFile() {
+  void load_missingFile_saysNotFound() {
     Path file = Path.of("no-such-dir", "config.yaml");
 
     assertThatThrownBy(() -> ConfigLoader.load(file))
         .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith(file + ": cannot read the config file: ")
-        .hasMessageContaining("NoSuchFileException");
+        .hasMessage(file + ": not found");
+  }
+
+  @Test
+  void load_directory_saysExpectedAFile(@TempDir Path dir) {
+    assertThatThrownBy(() -> ConfigLoader.load(dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(dir + ": is a directory, expected a YAML file");
+  }
+
+  @Test
+  void load_fileAboveOneMebibyte_isRejectedBySize(@TempDir Path dir) throws Exception {
+    // 1 MiB = 1024 * 1024 = 1048576 bytes; 4 MiB = 4194304 bytes.
+    Path huge = Files.write(dir.resolve("huge.yaml"), new byte[4 * 1024 * 1024]);
+    Path justAbove = Files.writeString(dir.resolve("above.yaml"), paddedConfig(1048577));
+
+    assertThatThrownBy(() -> ConfigLoader.load(huge))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(huge + ": 4194304 bytes, expected at most 1048576");
+    assertThatThrownBy(() -> ConfigLoader.load(justAbove))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(justAbove + ": 1048577 bytes, expected at most 1048576");
+  }
+
+  @Test
+  void load_fileOfExactlyOneMebibyte_isAccepted(@TempDir Path dir) throws Exception {
+    Path atCap = Files.writeString(dir.resolve("cap.yaml"), paddedConfig(1048576));
+
+    assertThat(Files.size(atCap)).isEqualTo(1048576);
+    assertThat(ConfigLoader.load(atCap).policies()).containsOnlyKeys("api");
+  }
+
+  @Test
+  void loadPolicies_missingFile_saysNotFound() {
+    Path file = Path.of("no-such-dir", "config.yaml");
+
+    assertThatThrownBy(() -> ConfigLoader.loadPolicies(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(file + ": not found");
+  }
+
+  /** Returns a valid config of {@code size} ASCII bytes, padded by a comment line. */
+  private static String paddedConfig(int size) {
+    String config = "policies:\n  api:\n    limits: [{algorithm: gcra, limit: 5, period: 1m}]\n";
+    return config + "#" + "x".repeat(size - config.length() - 2) + "\n";
   }
 
   @Test
