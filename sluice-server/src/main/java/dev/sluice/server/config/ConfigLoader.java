@@ -418,12 +418,9 @@ public final class ConfigLoader {
   }
 
   private Duration readPeriod(Node node) {
-    Duration period = reader.duration(node, "period");
+    Duration period = reader.duration(node, "period", Limit.MAX_PERIOD);
     if (period.compareTo(Limit.MIN_PERIOD) < 0) {
       throw reader.error(node, "period must be at least 1ms, got " + reader.text(node, "period"));
-    }
-    if (period.compareTo(Limit.MAX_PERIOD) > 0) {
-      throw reader.error(node, "period must be at most 3650d, got " + reader.text(node, "period"));
     }
     return period;
   }

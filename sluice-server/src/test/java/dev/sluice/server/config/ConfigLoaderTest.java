@@ -66,6 +66,17 @@ class ConfigLoaderTest {
                 + " got '1 second'"),
         Arguments.of("period-too-short.yaml", 6, "period must be at least 1ms, got 0s"),
         Arguments.of("period-too-long.yaml", 6, "period must be at most 3650d, got 3651d"),
+        Arguments.of("period-overflow.yaml", 6,
+            "period must be at most 3650d, got 9999999999999999999d"),
+        Arguments.of("period-leading-zero.yaml", 6,
+            "period must be written without leading zeros, such as 1s for 01s, got '01s'"),
+        Arguments.of("period-with-space.yaml", 6,
+            "period must be a whole number followed by ms, s, m, h or d (such as 500ms or 60s),"
+                + " got ' 1s'"),
+        Arguments.of("limit-float-too-large.yaml", 5,
+            "limit must be at most 2305843009213693951, got 1e30"),
+        Arguments.of("limit-separator.yaml", 5,
+            "limit must be a whole number, got '1_000'; write it without '_' separators"),
         Arguments.of("bad-algorithm.yaml", 4,
             "unknown algorithm 'token-bucket', expected one of fixed_window, sliding_log,"
                 + " sliding_window, token_bucket, leaky_bucket, gcra"),
@@ -135,6 +146,9 @@ class ConfigLoaderTest {
         Arguments.of("local-share-zero.yaml", 5, "local_share must be at least 1, got 0"),
         Arguments.of("command-timeout-zero.yaml", 4,
             "command_timeout must be at least 1ms, got 0ms"),
+        // 106751 days is the largest whole number of days below 2^63 - 1 ns (106751.99 days).
+        Arguments.of("command-timeout-too-long.yaml", 4,
+            "command_timeout must be at most 106751d, got 106752d"),
         Arguments.of("bad-key-prefix.yaml", 4,
             "key_prefix must be printable ASCII without braces or spaces, got 'a{b'"),
         Arguments.of("max-keys-on-redis.yaml", 4,
@@ -358,6 +372,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_numberOfFiftyDigits_isTooLargeWithoutEchoingIt() {
+    String yaml = """
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: %s, period: 1m}]
+        """.formatted("9".repeat(50));
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "long.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("long.yaml:3: limit must be at most 2305843009213693951, got a number of 50"
+            + " characters");
+  }
+
+  @Test
   void load_missingFile_saysNotFound() {
     Path file = Path.of("no-such-dir", "config.yaml");
 
@@ -415,7 +443,7 @@ class ConfigLoaderTest {
     String yaml = """
         store:
           type: memory
-          max_keys: 5_000
+          max_keys: 5000
           at_capacity: deny_new_keys
         policies:
           zeta:
