@@ -6,9 +6,11 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sluice.Limit;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.List;
 
@@ -26,10 +28,19 @@ record CheckRequest(String policy, String key, long cost) {
   /** The longest accepted key, in characters; keys are kept in memory while their state is. */
   static final int MAX_KEY_LENGTH = 1024;
 
+  /**
+   * Reads fractions and exponents as {@link BigDecimal}, unstripped, so that a cost such as
+   * {@code 1e999999999} keeps its value for the error message instead of becoming infinity,
+   * and {@code 1.0} stays {@code 1.0}.
+   */
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
       .build();
+
+  private static final BigDecimal MAX_COST = BigDecimal.valueOf(Limit.MAX_UNITS);
 
   /**
    * Parses and checks a request body.
@@ -63,6 +74,10 @@ record CheckRequest(String policy, String key, long cost) {
           + " \"key\": \"user-42\"}");
     } catch (IOException e) {
       throw ApiException.badRequest("body", "request body cannot be read: " + e.getMessage());
+    } catch (NumberFormatException e) {
+      // BigDecimal takes exponents only within the range of an int.
+      throw ApiException.badRequest("body", "request body has a number whose exponent is out"
+          + " of range; expected cost as a whole number from 0 to " + Limit.MAX_UNITS);
     }
     if (root == null || root.isMissingNode()) {
       throw ApiException.badRequest("body", "request body is empty; expected a JSON object");
@@ -116,23 +131,35 @@ record CheckRequest(String policy, String key, long cost) {
     return value.textValue();
   }
 
-  /** Returns the cost, 1 when absent; rejects fractions, negatives and values beyond any burst. */
+  /**
+   * Returns the cost, 1 when absent; rejects fractions, negatives and values beyond any burst.
+   * The range is checked before the form, so that {@code 1e999999999} is reported as too large.
+   * Comparing a {@link BigDecimal} looks at its exponent first, so a huge exponent costs nothing.
+   */
   private static long cost(JsonNode value) throws ApiException {
     if (value == null) {
       return 1;
     }
-    if (!value.isIntegralNumber()) {
-      throw ApiException.badRequest("cost",
-          "cost must be a whole number from 0 to " + Limit.MAX_UNITS + ", got " + describe(value));
+    if (!value.isNumber()) {
+      throw notWholeNumber(value);
     }
-    if (value.bigIntegerValue().signum() < 0) {
+    BigDecimal number = value.decimalValue();
+    if (number.signum() < 0) {
       throw ApiException.badRequest("cost", "cost must be at least 0, got " + value);
     }
-    if (!value.canConvertToLong() || value.longValue() > Limit.MAX_UNITS) {
+    if (number.compareTo(MAX_COST) > 0) {
       throw ApiException.badRequest("cost",
           "cost must be at most " + Limit.MAX_UNITS + ", got " + value);
     }
+    if (!value.isIntegralNumber()) {
+      throw notWholeNumber(value);
+    }
     return value.longValue();
+  }
+
+  private static ApiException notWholeNumber(JsonNode value) {
+    return ApiException.badRequest("cost",
+        "cost must be a whole number from 0 to " + Limit.MAX_UNITS + ", got " + describe(value));
   }
 
   private static String describe(JsonNode value) {

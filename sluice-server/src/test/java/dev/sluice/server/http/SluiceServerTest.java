@@ -237,6 +237,17 @@ class SluiceServerTest {
             "cost must be at most 2305843009213693951, got " + tooLarge},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 99999999999999999999}", "cost",
             "cost must be at most 2305843009213693951, got 99999999999999999999"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1e999999999}", "cost",
+            "cost must be at most 2305843009213693951, got 1E+999999999"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": -1e999999999}", "cost",
+            "cost must be at least 0, got -1E+999999999"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 3e18}", "cost",
+            "cost must be at most 2305843009213693951, got 3E+18"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1.0}", "cost",
+            "cost must be a whole number from 0 to 2305843009213693951, got 1.0"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1e99999999999}", "body",
+            "request body has a number whose exponent is out of range; expected cost as a whole"
+                + " number from 0 to 2305843009213693951"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"weight\": 2}", "weight",
             "unknown field 'weight'; expected policy, key and optionally cost"},
     };
