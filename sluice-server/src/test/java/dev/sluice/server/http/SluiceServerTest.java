@@ -17,6 +17,7 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -434,6 +435,77 @@ class SluiceServerTest {
         .isEqualTo(
             "key must be at most 1024 characters, got 1025; hash longer identifiers first");
     assertThat(longest.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void check_keyOfEmoji_countsCodePoints() throws Exception {
+    // U+1F600 is one code point and two UTF-16 units.
+    String emoji = new String(Character.toChars(0x1F600));
+    HttpResponse<String> atMost =
+        check("{\"policy\": \"window\", \"key\": \"" + emoji.repeat(1024) + "\"}");
+    HttpResponse<String> above =
+        check("{\"policy\": \"window\", \"key\": \"" + emoji.repeat(1025) + "\"}");
+
+    assertThat(atMost.statusCode()).isEqualTo(200);
+    assertThat(above.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(above.body()).get("error").textValue())
+        .isEqualTo(
+            "key must be at most 1024 characters, got 1025; hash longer identifiers first");
+  }
+
+  @Test
+  void check_policyAbove64Characters_returns400WithoutEchoingIt() throws Exception {
+    String longName = "p".repeat(60_000);
+    HttpResponse<String> response =
+        check("{\"policy\": \"" + longName + "\", \"key\": \"a\"}");
+    HttpResponse<String> longest =
+        check("{\"policy\": \"" + "p".repeat(64) + "\", \"key\": \"a\"}");
+
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(body.get("field").textValue()).isEqualTo("policy");
+    assertThat(body.get("error").textValue()).isEqualTo(
+        "policy must be at most 64 characters, the longest policy name, got 60000");
+    assertThat(longest.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(longest.body()).get("error").textValue())
+        .startsWith("policy '" + "p".repeat(64) + "' not found");
+  }
+
+  @Test
+  void check_bodyNotUtf8_returns400NamingTheEncoding() throws Exception {
+    String json = "{\"policy\": \"window\", \"key\": \"caf\u00e9\"}";
+    // {"policy": "window", "key": "caf is 1 + 8 + 2 + 8 + 2 + 5 + 2 + 1 + 3 = 32 bytes, so the
+    // Latin-1 byte of é is at offset 32.
+    Object[][] cases = {
+        {json.getBytes(StandardCharsets.UTF_16BE),
+            "request body must be UTF-8, got a NUL byte at byte offset 0; UTF-16 and UTF-32"
+                + " are not accepted"},
+        {json.getBytes(StandardCharsets.UTF_16LE),
+            "request body must be UTF-8, got a NUL byte at byte offset 1; UTF-16 and UTF-32"
+                + " are not accepted"},
+        {json.getBytes(StandardCharsets.UTF_16),
+            "request body must be UTF-8, got the byte order mark of UTF-16 or UTF-32"},
+        {json.getBytes(StandardCharsets.ISO_8859_1),
+            "request body must be UTF-8, got an invalid byte sequence at byte offset 32"},
+    };
+    for (Object[] c : cases) {
+      HttpResponse<String> response = send(post("/v1/check", BodyPublishers.ofByteArray(
+          (byte[]) c[0])));
+      JsonNode body = JSON.readTree(response.body());
+      assertThat(response.statusCode()).as("status for %s", c[1]).isEqualTo(400);
+      assertThat(body.get("field").textValue()).as("field for %s", c[1]).isEqualTo("body");
+      assertThat(body.get("error").textValue()).isEqualTo(c[1]);
+    }
+  }
+
+  @Test
+  void check_utf8ByteOrderMark_isIgnored() throws Exception {
+    byte[] json = "\ufeff{\"policy\": \"window\", \"key\": \"bom\"}"
+        .getBytes(StandardCharsets.UTF_8);
+
+    HttpResponse<String> response = send(post("/v1/check", BodyPublishers.ofByteArray(json)));
+
+    assertThat(response.statusCode()).isEqualTo(200);
   }
 
   @Test
