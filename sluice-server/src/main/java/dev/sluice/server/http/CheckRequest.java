@@ -86,7 +86,7 @@ record CheckRequest(String policy, String key, long cost) {
   }
 
   /**
-   * Rejects a body that is not UTF-8, the only encoding RFC 8259 allows for JSON exchanged
+   * Rejects a body that is not UTF-8, the only encoding RFC 8259 (8.1) allows for JSON exchanged
    * between systems. Jackson would otherwise detect UTF-16 and UTF-32 by a byte order mark or
    * by NUL bytes, and read them. JSON text in UTF-8 never contains a NUL byte, because control
    * characters in strings must be escaped. A UTF-8 byte order mark passes, and Jackson skips it.
