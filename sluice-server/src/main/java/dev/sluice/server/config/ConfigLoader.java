@@ -76,6 +76,9 @@ public final class ConfigLoader {
   private static final List<String> ANY_KEY = List.of();
   private static final Pattern POLICY_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
+  /** The limit name of the in-memory store's denials at its key cap, which clients may read. */
+  private static final String KEY_CAP_LIMIT_NAME = "max_keys";
+
   private final NodeReader reader;
   private final UnaryOperator<StoreConfig> storeOverride;
 
@@ -406,6 +409,10 @@ public final class ConfigLoader {
     Node nameNode = fields.get("name");
     if (nameNode != null) {
       String name = reader.text(nameNode, "name");
+      if (name.equals(KEY_CAP_LIMIT_NAME)) {
+        throw reader.error(nameNode, "limit name '" + KEY_CAP_LIMIT_NAME + "' is reserved for"
+            + " denials at the memory store's key cap; choose another name");
+      }
       Limit unnamed = limit;
       limit = check(nameNode, () -> unnamed.withName(name));
     }

@@ -39,19 +39,22 @@ public final class SluiceHandler extends Handler.Abstract {
   private volatile Routes routes;
 
   /** What the handler serves for one set of policies, replaced as a whole on reload. */
-  private record Routes(
-      Map<String, PolicyBinding> bindings, Map<String, String> policyHeaders, String policiesBody) {
+  private record Routes(Map<String, Policy> policies, Map<String, PolicyBinding> bindings,
+      Map<String, String> policyHeaders, String policiesBody) {
 
     static Routes of(
         List<Policy> policies, Map<String, FailureMode> failureModes, RateLimitStore store) {
+      Map<String, Policy> byName = new LinkedHashMap<>();
       Map<String, PolicyBinding> bindings = new LinkedHashMap<>();
       Map<String, String> policyHeaders = new LinkedHashMap<>();
       for (Policy policy : policies) {
         requireServableName(policy.name());
+        byName.put(policy.name(), policy);
         bindings.put(policy.name(), bind(store, policy, failureModes.get(policy.name())));
         policyHeaders.put(policy.name(), RateLimitHeaders.policy(policy));
       }
-      return new Routes(bindings, policyHeaders, JsonBodies.policies(policies, failureModes));
+      return new Routes(
+          byName, bindings, policyHeaders, JsonBodies.policies(policies, failureModes));
     }
 
     /** Rejects a name that no request could reach, since longer names get a 400. */
@@ -188,8 +191,8 @@ public final class SluiceHandler extends Handler.Abstract {
 
     HttpFields.Mutable headers = response.getHeaders();
     headers.put("RateLimit-Policy", current.policyHeaders().get(check.policy()));
-    headers.put("RateLimit", RateLimitHeaders.rateLimit(
-        decision.limitName(), decision.remaining(), decision.resetAfterNanos()));
+    headers.put("RateLimit",
+        RateLimitHeaders.rateLimit(current.policies().get(check.policy()), decision));
     if (!decision.allowed() && !decision.costExceedsLimit()) {
       headers.put(HttpHeader.RETRY_AFTER, RateLimitHeaders.retryAfter(decision.retryAfterNanos()));
     }

@@ -103,6 +103,8 @@ class ConfigLoaderTest {
         Arguments.of("bad-limit-name.yaml", 4,
             "limit name must be printable ASCII without spaces, quotes, backslashes, commas or"
                 + " semicolons, got 'per second'"),
+        Arguments.of("limit-name-max-keys.yaml", 4, "limit name 'max_keys' is reserved for"
+            + " denials at the memory store's key cap; choose another name"),
         Arguments.of("bad-policy-name.yaml", 7,
             "policy name must be 1 to 64 letters, digits, '.', '_' or '-', got 'my api'"),
         Arguments.of("bad-store-type.yaml", 2,

@@ -8,6 +8,7 @@ import dev.sluice.Algorithm;
 import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
+import dev.sluice.store.AtCapacity;
 import dev.sluice.store.InMemoryStore;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -506,6 +507,45 @@ class SluiceServerTest {
     HttpResponse<String> response = send(post("/v1/check", BodyPublishers.ofByteArray(json)));
 
     assertThat(response.statusCode()).isEqualTo(200);
+  }
+
+  /**
+   * A new key at the key cap of a deny_new_keys store is denied with limit_name max_keys. Its
+   * RateLimit item names the limit of the policy whose limit the body reports, so that the item
+   * refers to one of RateLimit-Policy, with r=0 and t=1, the retry after.
+   */
+  @Test
+  void check_newKeyAtKeyCap_namesPolicyLimitInRateLimit() throws Exception {
+    Policy api = Policy.of("api",
+        Limit.of(Algorithm.FIXED_WINDOW, 1000, Duration.ofHours(1)).withName("per-hour"),
+        Limit.of(Algorithm.TOKEN_BUCKET, 2, Duration.ofSeconds(1)).withName("per-second"));
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).maxKeys(1)
+        .atCapacity(AtCapacity.DENY_NEW_KEYS).build();
+    SluiceServer capped = SluiceServer.start(List.of(api), store, "127.0.0.1", 0);
+    try {
+      URI uri = URI.create("http://127.0.0.1:" + capped.port() + "/v1/check");
+      HttpResponse<String> first = send(HttpRequest.newBuilder(uri)
+          .POST(BodyPublishers.ofString("{\"policy\": \"api\", \"key\": \"a\"}")).build());
+      HttpResponse<String> second = send(HttpRequest.newBuilder(uri)
+          .POST(BodyPublishers.ofString("{\"policy\": \"api\", \"key\": \"b\"}")).build());
+
+      // A fresh key would keep 1 of per-second's 2 and 999 of per-hour's 1000, so per-second,
+      // the limit with the fewest remaining, is the one the denial reports (limit 2).
+      JsonNode body = JSON.readTree(second.body());
+      assertThat(first.statusCode()).isEqualTo(200);
+      assertThat(JSON.readTree(first.body()).get("allowed").booleanValue()).isTrue();
+      assertThat(body.get("allowed").booleanValue()).isFalse();
+      assertThat(body.get("limit_name").textValue()).isEqualTo("max_keys");
+      assertThat(body.get("limit").longValue()).isEqualTo(2);
+      assertThat(body.get("remaining").longValue()).isZero();
+      assertThat(body.get("retry_after_ms").longValue()).isEqualTo(1000);
+      assertThat(second.headers().firstValue("RateLimit-Policy"))
+          .hasValue("\"per-hour\";q=1000;w=3600, \"per-second\";q=2;w=1");
+      assertThat(second.headers().firstValue("RateLimit")).hasValue("\"per-second\";r=0;t=1");
+      assertThat(second.headers().firstValue("Retry-After")).hasValue("1");
+    } finally {
+      capped.stop();
+    }
   }
 
   @Test
