@@ -7,7 +7,6 @@ import dev.sluice.Policy;
 import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.DurationParser;
-import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.server.replay.KeyMode;
 import dev.sluice.server.replay.LogReplayer;
 import dev.sluice.server.replay.ReplayResult;
@@ -25,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -203,17 +203,18 @@ public final class ReplayCommand implements Callable<Integer> {
     if (policyName == null) {
       throw new InvalidInputException("--config needs --policy NAME to choose a policy");
     }
-    SluiceConfig loaded;
+    Map<String, Policy> loaded;
     try {
-      loaded = ConfigLoader.load(config);
+      // A replay uses no store, so the config's store settings do not apply.
+      loaded = ConfigLoader.loadPolicies(config);
     } catch (ConfigException e) {
       throw new InvalidInputException(e.getMessage());
     }
-    Policy policy = loaded.policies().get(policyName);
+    Policy policy = loaded.get(policyName);
     if (policy == null) {
       throw new InvalidInputException(
           "policy '" + policyName + "' not found in " + config + ", expected one of "
-              + String.join(", ", loaded.policies().keySet()));
+              + String.join(", ", loaded.keySet()));
     }
     return policy;
   }

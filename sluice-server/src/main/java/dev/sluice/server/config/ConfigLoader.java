@@ -11,10 +11,18 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +37,9 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
 
 /**
  * Loads a config file and checks every field, so that an invalid config stops start-up with
@@ -46,6 +56,12 @@ public final class ConfigLoader {
   /** The name of the embedded default config, next to this class in the jar. */
   public static final String DEFAULT_RESOURCE = "default-config.yaml";
 
+  /**
+   * The largest config file accepted: 1 MiB. A larger file is rejected before it is read,
+   * because SnakeYAML 2.5 takes seconds and hundreds of megabytes to compose a file of a few MB.
+   */
+  public static final int MAX_FILE_BYTES = 1024 * 1024;
+
   private static final List<String> TOP_FIELDS = List.of("store", "policies");
   private static final List<String> MEMORY_FIELDS = List.of("max_keys", "at_capacity");
   private static final List<String> REDIS_FIELDS = List.of(
@@ -60,6 +76,9 @@ public final class ConfigLoader {
   private static final List<String> ANY_KEY = List.of();
   private static final Pattern POLICY_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
+  /** The limit name of the in-memory store's denials at its key cap, which clients may read. */
+  private static final String KEY_CAP_LIMIT_NAME = "max_keys";
+
   private final NodeReader reader;
   private final UnaryOperator<StoreConfig> storeOverride;
 
@@ -69,7 +88,23 @@ public final class ConfigLoader {
   }
 
   /**
-   * Loads and checks the config in {@code file}, which must be UTF-8.
+   * Loads and checks the policies in {@code file} for a use without a store, such as
+   * {@code sluice replay}. The {@code store} section is not read, so that a config written for
+   * a server loads on a machine without its Redis CA file, and each policy's
+   * {@code on_failure} is checked for its value but accepted whatever the store type.
+   *
+   * @return the policies by name, in the order of the file; unmodifiable
+   * @throws ConfigException if the file cannot be read or its policies are invalid
+   */
+  public static Map<String, Policy> loadPolicies(Path file) {
+    String name = file.toString();
+    ConfigLoader loader = new ConfigLoader(name, UnaryOperator.identity());
+    return loader.readPoliciesOnly(loader.composeRoot(readText(file), name));
+  }
+
+  /**
+   * Loads and checks the config in {@code file}, which must be UTF-8 and at most
+   * {@link #MAX_FILE_BYTES} long.
    *
    * @throws ConfigException if the file cannot be read or is invalid; the message names the
    *     file as given, the line and the problem
@@ -88,14 +123,74 @@ public final class ConfigLoader {
    * @throws ConfigException if the file cannot be read or is invalid
    */
   public static SluiceConfig load(Path file, UnaryOperator<StoreConfig> storeOverride) {
+    return parse(readText(file), file.toString(), storeOverride);
+  }
+
+  /**
+   * Reads a config file of at most {@link #MAX_FILE_BYTES} as UTF-8, with errors that name the
+   * file and say what was expected instead of Java exception text.
+   */
+  private static String readText(Path file) {
     String name = file.toString();
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ConfigException(name, 0, "cannot read the config file: " + e);
+    if (Files.isDirectory(file)) {
+      throw new ConfigException(name, 0, "is a directory, expected a YAML file");
     }
-    return parse(text, name, storeOverride);
+    try {
+      long size = Files.size(file);
+      if (size > MAX_FILE_BYTES) {
+        throw tooLarge(name, size + " bytes");
+      }
+      return decodeUtf8(readAtMostCap(file, name), name);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(name, 0, "not found");
+    } catch (AccessDeniedException e) {
+      throw new ConfigException(name, 0, "permission denied, expected a readable file");
+    } catch (IOException e) {
+      throw new ConfigException(name, 0, "cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** Reads at most one byte beyond the cap, because the file may grow after its size was read. */
+  private static byte[] readAtMostCap(Path file, String name) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+      if (bytes.length > MAX_FILE_BYTES) {
+        throw tooLarge(name, "more than " + MAX_FILE_BYTES + " bytes");
+      }
+      return bytes;
+    }
+  }
+
+  private static ConfigException tooLarge(String name, String size) {
+    return new ConfigException(name, 0, size + ", expected at most " + MAX_FILE_BYTES);
+  }
+
+  /** Decodes strictly, reporting the line and byte offset of the first invalid byte. */
+  private static String decodeUtf8(byte[] bytes, String name) {
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    // UTF-8 never decodes to more UTF-16 units than it has bytes.
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult result = decoder.decode(in, out, true);
+    if (result.isError()) {
+      int offset = in.position();
+      throw new ConfigException(name, lineAt(bytes, offset),
+          "not valid UTF-8 at byte offset " + offset + "; save the file as UTF-8");
+    }
+    decoder.flush(out);
+    return out.flip().toString();
+  }
+
+  private static int lineAt(byte[] bytes, int offset) {
+    int line = 1;
+    for (int i = 0; i < offset; i++) {
+      if (bytes[i] == '\n') {
+        line++;
+      }
+    }
+    return line;
   }
 
   /** Loads the config embedded in the jar, used when no config file is given. */
@@ -139,16 +234,23 @@ public final class ConfigLoader {
   public static SluiceConfig parse(
       String yaml, String file, UnaryOperator<StoreConfig> storeOverride) {
     ConfigLoader loader = new ConfigLoader(file, storeOverride);
-    Node root = loader.compose(new StringReader(yaml), file);
+    return loader.readConfig(loader.composeRoot(yaml, file));
+  }
+
+  private Node composeRoot(String yaml, String file) {
+    Node root = compose(new StringReader(yaml), file);
     if (root == null) {
       throw new ConfigException(file, 0, "the config is empty; it must define at least policies");
     }
-    return loader.readConfig(root);
+    return root;
   }
 
   private Node compose(Reader text, String file) {
     try {
-      return new Yaml(new LoaderOptions()).compose(text);
+      LoaderOptions options = new LoaderOptions();
+      // A file within MAX_FILE_BYTES has at most that many code points.
+      options.setCodePointLimit(MAX_FILE_BYTES);
+      return new Yaml(options).compose(text);
     } catch (MarkedYAMLException e) {
       Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
       int line = mark == null ? 0 : mark.getLine() + 1;
@@ -170,6 +272,14 @@ public final class ConfigLoader {
     Node policies = reader.required(fields, "policies", root, "the config");
     return new SluiceConfig(
         store, readPolicies(policies), readFailureModes(policies, store.type()));
+  }
+
+  private Map<String, Policy> readPoliciesOnly(Node root) {
+    Map<String, Node> fields = reader.fields(root, "the config", TOP_FIELDS);
+    Node policies = reader.required(fields, "policies", root, "the config");
+    Map<String, Policy> byName = readPolicies(policies);
+    readFailureModes(policies, null);
+    return Collections.unmodifiableMap(byName);
   }
 
   private StoreConfig readStore(Node node) {
@@ -225,14 +335,30 @@ public final class ConfigLoader {
     if (byName.isEmpty()) {
       throw reader.error(node, "policies must define at least one policy");
     }
+    checkPolicyNames((MappingNode) node);
     Map<String, Policy> policies = new LinkedHashMap<>();
     byName.forEach((name, value) -> policies.put(name, readPolicy(name, value)));
     return policies;
   }
 
+  /** Checks each policy name, reporting a bad one at its own line rather than its policy's. */
+  private void checkPolicyNames(MappingNode policies) {
+    for (NodeTuple tuple : policies.getValue()) {
+      Node nameNode = tuple.getKeyNode();
+      String name = reader.text(nameNode, "a key in policies");
+      if (!POLICY_NAME.matcher(name).matches()) {
+        throw reader.error(nameNode, "policy name must be 1 to 64 letters, digits, '.', '_' or"
+            + " '-', got '" + name + "'");
+      }
+    }
+  }
+
   /**
    * Reads the {@code on_failure} of each policy that has one. It applies only to a Redis store,
    * whose {@link dev.sluice.redis.RedisStore#bind(Policy, FailureMode)} takes it.
+   *
+   * @param storeType the type of the store the policies will use, or {@code null} for a use
+   *     without a store, which accepts {@code on_failure} with any store
    */
   private Map<String, FailureMode> readFailureModes(Node node, String storeType) {
     Map<String, FailureMode> modes = new LinkedHashMap<>();
@@ -241,7 +367,7 @@ public final class ConfigLoader {
       if (mode == null) {
         return;
       }
-      if (!storeType.equals("redis")) {
+      if (storeType != null && !storeType.equals("redis")) {
         throw reader.error(mode, "on_failure of policy '" + name + "' applies only to the redis"
             + " store, but the store type is " + storeType);
       }
@@ -251,10 +377,6 @@ public final class ConfigLoader {
   }
 
   private Policy readPolicy(String name, Node node) {
-    if (!POLICY_NAME.matcher(name).matches()) {
-      throw reader.error(node, "policy name must be 1 to 64 letters, digits, '.', '_' or '-',"
-          + " got '" + name + "'");
-    }
     String owner = "policy '" + name + "'";
     Map<String, Node> fields = reader.fields(node, owner, POLICY_FIELDS);
     Node limitsNode = reader.required(fields, "limits", node, owner);
@@ -287,6 +409,10 @@ public final class ConfigLoader {
     Node nameNode = fields.get("name");
     if (nameNode != null) {
       String name = reader.text(nameNode, "name");
+      if (name.equals(KEY_CAP_LIMIT_NAME)) {
+        throw reader.error(nameNode, "limit name '" + KEY_CAP_LIMIT_NAME + "' is reserved for"
+            + " denials at the memory store's key cap; choose another name");
+      }
       Limit unnamed = limit;
       limit = check(nameNode, () -> unnamed.withName(name));
     }
@@ -299,12 +425,9 @@ public final class ConfigLoader {
   }
 
   private Duration readPeriod(Node node) {
-    Duration period = reader.duration(node, "period");
+    Duration period = reader.duration(node, "period", Limit.MAX_PERIOD);
     if (period.compareTo(Limit.MIN_PERIOD) < 0) {
       throw reader.error(node, "period must be at least 1ms, got " + reader.text(node, "period"));
-    }
-    if (period.compareTo(Limit.MAX_PERIOD) > 0) {
-      throw reader.error(node, "period must be at most 3650d, got " + reader.text(node, "period"));
     }
     return period;
   }

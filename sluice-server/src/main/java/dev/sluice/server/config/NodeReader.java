@@ -1,5 +1,6 @@
 package dev.sluice.server.config;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,8 +22,14 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 final class NodeReader {
 
-  /** Decimal integers as YAML 1.1 writes them, with optional {@code _} separators. */
-  private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9_]*)");
+  /** Decimal integers without YAML 1.1's {@code _} separators, octal or hexadecimal forms. */
+  private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
+
+  /**
+   * The longest number parsed as a {@link BigInteger} or {@link BigDecimal}. Any longer integer
+   * is far beyond a {@code long}, and JDK 17 takes about 15 s to parse a million digits.
+   */
+  private static final int MAX_NUMBER_LENGTH = 40;
 
   private final String file;
 
@@ -107,9 +114,17 @@ final class NodeReader {
         && scalar.getTag().equals(Tag.INT)
         && DECIMAL.matcher(scalar.getValue()).matches();
     if (!isInteger) {
-      throw error(node, field + " must be a whole number, got " + describe(node));
+      rejectFloatAbove(node, field, max);
+      throw error(node, field + " must be a whole number, got " + describe(node)
+          + separatorHint(node));
     }
-    BigInteger value = new BigInteger(((ScalarNode) node).getValue().replace("_", ""));
+    String text = ((ScalarNode) node).getValue();
+    if (text.length() > MAX_NUMBER_LENGTH) {
+      String bound = text.startsWith("-") ? " at least " + min : " at most " + max;
+      throw error(node, field + " must be" + bound + ", got a number of " + text.length()
+          + " characters");
+    }
+    BigInteger value = new BigInteger(text);
     if (value.compareTo(BigInteger.valueOf(min)) < 0) {
       throw error(node, field + " must be at least " + min + ", got " + value);
     }
@@ -119,14 +134,51 @@ final class NodeReader {
     return value.longValueExact();
   }
 
-  /** Returns a duration in the syntax of {@link DurationParser}, such as {@code 60s}. */
+  /**
+   * Reports a number written as a float, such as {@code 1e30}, that is above {@code max} as
+   * too large rather than as a wrong type, because its size is the first thing to fix.
+   */
+  private void rejectFloatAbove(Node node, String field, long max) {
+    if (!(node instanceof ScalarNode scalar) || !scalar.getTag().equals(Tag.FLOAT)
+        || scalar.getScalarStyle() != ScalarStyle.PLAIN
+        || scalar.getValue().length() > MAX_NUMBER_LENGTH) {
+      return;
+    }
+    BigDecimal value;
+    try {
+      value = new BigDecimal(scalar.getValue());
+    } catch (NumberFormatException notPlainDecimal) {
+      // YAML floats such as .inf, 1_000.5 or 1:30.5 are reported as not a whole number.
+      return;
+    }
+    if (value.compareTo(BigDecimal.valueOf(max)) > 0) {
+      throw error(node, field + " must be at most " + max + ", got " + scalar.getValue());
+    }
+  }
+
+  private static String separatorHint(Node node) {
+    boolean hasSeparator = node instanceof ScalarNode scalar
+        && scalar.getScalarStyle() == ScalarStyle.PLAIN
+        && scalar.getValue().contains("_");
+    return hasSeparator ? "; write it without '_' separators" : "";
+  }
+
+  /**
+   * Returns a duration in the syntax of {@link DurationParser}, such as {@code 60s}, of at most
+   * {@link DurationParser#MAX}.
+   */
   Duration duration(Node node, String field) {
+    return duration(node, field, DurationParser.MAX);
+  }
+
+  /** Returns a duration in the syntax of {@link DurationParser} of at most {@code max}. */
+  Duration duration(Node node, String field, Duration max) {
     if (!(node instanceof ScalarNode scalar) || scalar.getTag().equals(Tag.NULL)) {
       throw error(node,
           field + " must be a duration such as 500ms or 60s, got " + describe(node));
     }
     try {
-      return DurationParser.parse(scalar.getValue(), field);
+      return DurationParser.parse(scalar.getValue(), field, max);
     } catch (IllegalArgumentException e) {
       throw error(node, e.getMessage());
     }

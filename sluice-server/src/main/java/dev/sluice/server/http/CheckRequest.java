@@ -6,9 +6,16 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sluice.Limit;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
 
@@ -23,13 +30,31 @@ record CheckRequest(String policy, String key, long cost) {
 
   private static final List<String> FIELDS = List.of("policy", "key", "cost");
 
-  /** The longest accepted key, in characters; keys are kept in memory while their state is. */
+  /**
+   * The longest accepted key, in characters (Unicode code points); keys are kept in memory
+   * while their state is.
+   */
   static final int MAX_KEY_LENGTH = 1024;
 
+  /**
+   * The longest policy name, in characters, as the config loader allows. A longer
+   * {@code policy} is rejected before the lookup, so that the not-found error does not echo it.
+   */
+  static final int MAX_POLICY_NAME_LENGTH = 64;
+
+  /**
+   * Reads fractions and exponents as {@link BigDecimal}, unstripped, so that a cost such as
+   * {@code 1e999999999} keeps its value for the error message instead of becoming infinity,
+   * and {@code 1.0} stays {@code 1.0}.
+   */
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
       .build();
+
+  private static final BigDecimal MAX_COST = BigDecimal.valueOf(Limit.MAX_UNITS);
 
   /**
    * Parses and checks a request body.
@@ -37,6 +62,7 @@ record CheckRequest(String policy, String key, long cost) {
    * @throws ApiException with status 400, naming the field at fault and what was expected
    */
   static CheckRequest parse(byte[] body) throws ApiException {
+    requireUtf8(body);
     JsonNode root = readTree(body);
     if (!root.isObject()) {
       throw ApiException.badRequest("body",
@@ -45,12 +71,59 @@ record CheckRequest(String policy, String key, long cost) {
     }
     rejectUnknownFields(root);
     String policy = requiredText(root, "policy", "the name of a loaded policy");
+    int policyLength = policy.codePointCount(0, policy.length());
+    if (policyLength > MAX_POLICY_NAME_LENGTH) {
+      throw ApiException.badRequest("policy", "policy must be at most " + MAX_POLICY_NAME_LENGTH
+          + " characters, the longest policy name, got " + policyLength);
+    }
     String key = requiredText(root, "key", "a non-empty string that identifies the client");
-    if (key.length() > MAX_KEY_LENGTH) {
+    int keyLength = key.codePointCount(0, key.length());
+    if (keyLength > MAX_KEY_LENGTH) {
       throw ApiException.badRequest("key", "key must be at most " + MAX_KEY_LENGTH
-          + " characters, got " + key.length() + "; hash longer identifiers first");
+          + " characters, got " + keyLength + "; hash longer identifiers first");
     }
     return new CheckRequest(policy, key, cost(root.get("cost")));
+  }
+
+  /**
+   * Rejects a body that is not UTF-8, the only encoding RFC 8259 (8.1) allows for JSON exchanged
+   * between systems. Jackson would otherwise detect UTF-16 and UTF-32 by a byte order mark or
+   * by NUL bytes, and read them. JSON text in UTF-8 never contains a NUL byte, because control
+   * characters in strings must be escaped. A UTF-8 byte order mark passes, and Jackson skips it.
+   */
+  private static void requireUtf8(byte[] body) throws ApiException {
+    if (startsWith(body, 0xFE, 0xFF) || startsWith(body, 0xFF, 0xFE)
+        || startsWith(body, 0x00, 0x00, 0xFE, 0xFF)) {
+      throw ApiException.badRequest("body",
+          "request body must be UTF-8, got the byte order mark of UTF-16 or UTF-32");
+    }
+    for (int i = 0; i < body.length; i++) {
+      if (body[i] == 0) {
+        throw ApiException.badRequest("body", "request body must be UTF-8, got a NUL byte at"
+            + " byte offset " + i + "; UTF-16 and UTF-32 are not accepted");
+      }
+    }
+    ByteBuffer in = ByteBuffer.wrap(body);
+    CoderResult result = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(in, CharBuffer.allocate(body.length), true);
+    if (result.isError()) {
+      throw ApiException.badRequest("body", "request body must be UTF-8, got an invalid byte"
+          + " sequence at byte offset " + in.position());
+    }
+  }
+
+  private static boolean startsWith(byte[] body, int... prefix) {
+    if (body.length < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if ((body[i] & 0xFF) != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static JsonNode readTree(byte[] body) throws ApiException {
@@ -63,6 +136,10 @@ record CheckRequest(String policy, String key, long cost) {
           + " \"key\": \"user-42\"}");
     } catch (IOException e) {
       throw ApiException.badRequest("body", "request body cannot be read: " + e.getMessage());
+    } catch (NumberFormatException e) {
+      // BigDecimal takes exponents only within the range of an int.
+      throw ApiException.badRequest("body", "request body has a number whose exponent is out"
+          + " of range; expected cost as a whole number from 0 to " + Limit.MAX_UNITS);
     }
     if (root == null || root.isMissingNode()) {
       throw ApiException.badRequest("body", "request body is empty; expected a JSON object");
@@ -116,23 +193,35 @@ record CheckRequest(String policy, String key, long cost) {
     return value.textValue();
   }
 
-  /** Returns the cost, 1 when absent; rejects fractions, negatives and values beyond any burst. */
+  /**
+   * Returns the cost, 1 when absent; rejects fractions, negatives and values beyond any burst.
+   * The range is checked before the form, so that {@code 1e999999999} is reported as too large.
+   * Comparing a {@link BigDecimal} looks at its exponent first, so a huge exponent costs nothing.
+   */
   private static long cost(JsonNode value) throws ApiException {
     if (value == null) {
       return 1;
     }
-    if (!value.isIntegralNumber()) {
-      throw ApiException.badRequest("cost",
-          "cost must be a whole number from 0 to " + Limit.MAX_UNITS + ", got " + describe(value));
+    if (!value.isNumber()) {
+      throw notWholeNumber(value);
     }
-    if (value.bigIntegerValue().signum() < 0) {
+    BigDecimal number = value.decimalValue();
+    if (number.signum() < 0) {
       throw ApiException.badRequest("cost", "cost must be at least 0, got " + value);
     }
-    if (!value.canConvertToLong() || value.longValue() > Limit.MAX_UNITS) {
+    if (number.compareTo(MAX_COST) > 0) {
       throw ApiException.badRequest("cost",
           "cost must be at most " + Limit.MAX_UNITS + ", got " + value);
     }
+    if (!value.isIntegralNumber()) {
+      throw notWholeNumber(value);
+    }
     return value.longValue();
+  }
+
+  private static ApiException notWholeNumber(JsonNode value) {
+    return ApiException.badRequest("cost",
+        "cost must be a whole number from 0 to " + Limit.MAX_UNITS + ", got " + describe(value));
   }
 
   private static String describe(JsonNode value) {

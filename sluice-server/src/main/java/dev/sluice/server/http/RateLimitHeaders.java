@@ -1,5 +1,6 @@
 package dev.sluice.server.http;
 
+import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import java.util.stream.Collectors;
@@ -27,6 +28,12 @@ final class RateLimitHeaders {
 
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
+  /**
+   * The limit name of a denial of a new key at the key cap of an in-memory store set to
+   * {@code deny_new_keys}.
+   */
+  static final String KEY_CAP_LIMIT_NAME = "max_keys";
+
   private RateLimitHeaders() {}
 
   /** Renders {@code RateLimit-Policy}: one item per limit of the policy, in policy order. */
@@ -34,6 +41,39 @@ final class RateLimitHeaders {
     return policy.limits().stream()
         .map(RateLimitHeaders::policyItem)
         .collect(Collectors.joining(", "));
+  }
+
+  /**
+   * Renders {@code RateLimit} for a decision under {@code policy}. A denial of a new key at the
+   * in-memory store's key cap names the limit {@code max_keys}, which no item of
+   * {@code RateLimit-Policy} has. Its item therefore names the policy's limit whose limit the
+   * decision reports, with {@code r=0} and {@code t} the retry after (one second), so that it
+   * refers to a listed limit and a client that waits {@code t} seconds retries in time.
+   */
+  static String rateLimit(Policy policy, Decision decision) {
+    if (isKeyCapDenial(policy, decision)) {
+      return rateLimit(keyCapItemName(policy, decision), 0, decision.retryAfterNanos());
+    }
+    return rateLimit(decision.limitName(), decision.remaining(), decision.resetAfterNanos());
+  }
+
+  /**
+   * Returns whether the decision is a denial at the key cap rather than by a limit of the
+   * policy. A policy built in code may name a limit {@code max_keys}, and then it is that limit.
+   */
+  private static boolean isKeyCapDenial(Policy policy, Decision decision) {
+    return !decision.allowed()
+        && decision.limitName().equals(KEY_CAP_LIMIT_NAME)
+        && policy.limits().stream().noneMatch(limit -> limit.name().equals(KEY_CAP_LIMIT_NAME));
+  }
+
+  /** Returns the first limit of the policy with the decision's limit, else the first limit. */
+  private static String keyCapItemName(Policy policy, Decision decision) {
+    return policy.limits().stream()
+        .filter(limit -> limit.limit() == decision.limit())
+        .findFirst()
+        .orElse(policy.limits().get(0))
+        .name();
   }
 
   /** Renders {@code RateLimit} for the limit that decided. */

@@ -39,18 +39,31 @@ public final class SluiceHandler extends Handler.Abstract {
   private volatile Routes routes;
 
   /** What the handler serves for one set of policies, replaced as a whole on reload. */
-  private record Routes(
-      Map<String, PolicyBinding> bindings, Map<String, String> policyHeaders, String policiesBody) {
+  private record Routes(Map<String, Policy> policies, Map<String, PolicyBinding> bindings,
+      Map<String, String> policyHeaders, String policiesBody) {
 
     static Routes of(
         List<Policy> policies, Map<String, FailureMode> failureModes, RateLimitStore store) {
+      Map<String, Policy> byName = new LinkedHashMap<>();
       Map<String, PolicyBinding> bindings = new LinkedHashMap<>();
       Map<String, String> policyHeaders = new LinkedHashMap<>();
       for (Policy policy : policies) {
+        requireServableName(policy.name());
+        byName.put(policy.name(), policy);
         bindings.put(policy.name(), bind(store, policy, failureModes.get(policy.name())));
         policyHeaders.put(policy.name(), RateLimitHeaders.policy(policy));
       }
-      return new Routes(bindings, policyHeaders, JsonBodies.policies(policies, failureModes));
+      return new Routes(
+          byName, bindings, policyHeaders, JsonBodies.policies(policies, failureModes));
+    }
+
+    /** Rejects a name that no request could reach, since longer names get a 400. */
+    private static void requireServableName(String name) {
+      int length = name.codePointCount(0, name.length());
+      if (length > CheckRequest.MAX_POLICY_NAME_LENGTH) {
+        throw new IllegalArgumentException("policy name must be at most "
+            + CheckRequest.MAX_POLICY_NAME_LENGTH + " characters, got " + length);
+      }
     }
 
     /** Binds with the policy's own failure mode when it has one, which needs a Redis store. */
@@ -68,7 +81,11 @@ public final class SluiceHandler extends Handler.Abstract {
     }
   }
 
-  /** Binds every policy to the store; the policies are served in the given order. */
+  /**
+   * Binds every policy to the store; the policies are served in the given order.
+   *
+   * @throws IllegalArgumentException if a policy name is longer than 64 characters
+   */
   public SluiceHandler(List<Policy> policies, RateLimitStore store) {
     this(policies, Map.of(), store);
   }
@@ -78,7 +95,7 @@ public final class SluiceHandler extends Handler.Abstract {
    * failure mode; the policies are served in the given order.
    *
    * @throws IllegalArgumentException if {@code failureModes} is not empty and the store is not
-   *     a {@link RedisStore}
+   *     a {@link RedisStore}, or if a policy name is longer than 64 characters
    */
   public SluiceHandler(
       List<Policy> policies, Map<String, FailureMode> failureModes, RateLimitStore store) {
@@ -174,8 +191,8 @@ public final class SluiceHandler extends Handler.Abstract {
 
     HttpFields.Mutable headers = response.getHeaders();
     headers.put("RateLimit-Policy", current.policyHeaders().get(check.policy()));
-    headers.put("RateLimit", RateLimitHeaders.rateLimit(
-        decision.limitName(), decision.remaining(), decision.resetAfterNanos()));
+    headers.put("RateLimit",
+        RateLimitHeaders.rateLimit(current.policies().get(check.policy()), decision));
     if (!decision.allowed() && !decision.costExceedsLimit()) {
       headers.put(HttpHeader.RETRY_AFTER, RateLimitHeaders.retryAfter(decision.retryAfterNanos()));
     }

@@ -115,7 +115,7 @@ class ServeCommandTest {
     int exitCode = execute("serve", "--config", config.toString(), "--port", "0");
 
     assertThat(exitCode).isEqualTo(2);
-    assertThat(err.toString()).startsWith(config + ": cannot read the config file: ");
+    assertThat(err.toString().trim()).isEqualTo(config + ": not found");
   }
 
   @Test
@@ -230,6 +230,41 @@ class ServeCommandTest {
     }
   }
 
+  @Test
+  void reloadIfChanged_unreadableFile_logsCleanMessageAndKeepsConfig() throws Exception {
+    Path config = Files.createTempFile("sluice-reload", ".yaml");
+    Files.writeString(config, tinyPolicy("tiny"));
+    ServeCommand command = parse("serve", "--config", config.toString(), "--port", "0");
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream originalErr = System.err;
+
+    try (SluiceService service = command.start()) {
+      String before = get(service.port(), "/v1/policies");
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      // "policies:" is 9 bytes, so the Latin-1 byte 0xe9 after it is at offset 9.
+      rewrite(config, new byte[] {'p', 'o', 'l', 'i', 'c', 'i', 'e', 's', ':', (byte) 0xe9});
+      boolean notUtf8 = service.reloadIfChanged();
+      rewrite(config, new byte[1024 * 1024 + 1]);
+      boolean tooLarge = service.reloadIfChanged();
+      Files.delete(config);
+      boolean missing = service.reloadIfChanged();
+      String after = get(service.port(), "/v1/policies");
+
+      assertThat(notUtf8).isFalse();
+      assertThat(tooLarge).isFalse();
+      assertThat(missing).isFalse();
+      assertThat(after).isEqualTo(before);
+    } finally {
+      System.setErr(originalErr);
+      Files.deleteIfExists(config);
+    }
+    String log = captured.toString(StandardCharsets.UTF_8);
+    String failed = "config reload failed, keeping the running config: " + config;
+    assertThat(log).contains(failed + ":1: not valid UTF-8 at byte offset 9");
+    assertThat(log).contains(failed + ": 1048577 bytes, expected at most 1048576");
+    assertThat(log).contains(failed + ": not found");
+  }
+
   private static String tinyPolicy(String name) {
     return "policies:\n  " + name + ":\n    limits:\n      - algorithm: fixed_window\n"
         + "        limit: 1\n        period: 1h\n";
@@ -237,8 +272,12 @@ class ServeCommandTest {
 
   /** Rewrites a file and moves its modification time on, as an editor saving it later would. */
   private static void rewrite(Path file, String content) throws Exception {
+    rewrite(file, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void rewrite(Path file, byte[] content) throws Exception {
     java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(file);
-    Files.writeString(file, content);
+    Files.write(file, content);
     Files.setLastModifiedTime(file,
         java.nio.file.attribute.FileTime.fromMillis(before.toMillis() + 2_000));
   }

@@ -66,6 +66,17 @@ class ConfigLoaderTest {
                 + " got '1 second'"),
         Arguments.of("period-too-short.yaml", 6, "period must be at least 1ms, got 0s"),
         Arguments.of("period-too-long.yaml", 6, "period must be at most 3650d, got 3651d"),
+        Arguments.of("period-overflow.yaml", 6,
+            "period must be at most 3650d, got 9999999999999999999d"),
+        Arguments.of("period-leading-zero.yaml", 6,
+            "period must be written without leading zeros, such as 1s for 01s, got '01s'"),
+        Arguments.of("period-with-space.yaml", 6,
+            "period must be a whole number followed by ms, s, m, h or d (such as 500ms or 60s),"
+                + " got ' 1s'"),
+        Arguments.of("limit-float-too-large.yaml", 5,
+            "limit must be at most 2305843009213693951, got 1e30"),
+        Arguments.of("limit-separator.yaml", 5,
+            "limit must be a whole number, got '1_000'; write it without '_' separators"),
         Arguments.of("bad-algorithm.yaml", 4,
             "unknown algorithm 'token-bucket', expected one of fixed_window, sliding_log,"
                 + " sliding_window, token_bucket, leaky_bucket, gcra"),
@@ -92,7 +103,9 @@ class ConfigLoaderTest {
         Arguments.of("bad-limit-name.yaml", 4,
             "limit name must be printable ASCII without spaces, quotes, backslashes, commas or"
                 + " semicolons, got 'per second'"),
-        Arguments.of("bad-policy-name.yaml", 3,
+        Arguments.of("limit-name-max-keys.yaml", 4, "limit name 'max_keys' is reserved for"
+            + " denials at the memory store's key cap; choose another name"),
+        Arguments.of("bad-policy-name.yaml", 7,
             "policy name must be 1 to 64 letters, digits, '.', '_' or '-', got 'my api'"),
         Arguments.of("bad-store-type.yaml", 2,
             "unknown store type 'mongo', expected memory or redis"),
@@ -135,6 +148,9 @@ class ConfigLoaderTest {
         Arguments.of("local-share-zero.yaml", 5, "local_share must be at least 1, got 0"),
         Arguments.of("command-timeout-zero.yaml", 4,
             "command_timeout must be at least 1ms, got 0ms"),
+        // 106751 days is the largest whole number of days below 2^63 - 1 ns (106751.99 days).
+        Arguments.of("command-timeout-too-long.yaml", 4,
+            "command_timeout must be at most 106751d, got 106752d"),
         Arguments.of("bad-key-prefix.yaml", 4,
             "key_prefix must be printable ASCII without braces or spaces, got 'a{b'"),
         Arguments.of("max-keys-on-redis.yaml", 4,
@@ -143,7 +159,10 @@ class ConfigLoaderTest {
             "on_failure applies only to the redis store, but the store type is memory"),
         Arguments.of("bad-at-capacity.yaml", 2,
             "unknown at_capacity 'drop_oldest', expected evict_soonest_reset or deny_new_keys"),
-        Arguments.of("max-keys-zero.yaml", 2, "max_keys must be at least 1, got 0"));
+        Arguments.of("max-keys-zero.yaml", 2, "max_keys must be at least 1, got 0"),
+        // "policies:\n  api:\n    limits:\n      # caf" is 10 + 7 + 12 + 11 = 40 bytes.
+        Arguments.of("not-utf8.yaml", 4,
+            "not valid UTF-8 at byte offset 40; save the file as UTF-8"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -355,13 +374,70 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void load_missingFile_namesFile() {
+  void parse_numberOfFiftyDigits_isTooLargeWithoutEchoingIt() {
+    String yaml = """
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: %s, period: 1m}]
+        """.formatted("9".repeat(50));
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "long.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("long.yaml:3: limit must be at most 2305843009213693951, got a number of 50"
+            + " characters");
+  }
+
+  @Test
+  void load_missingFile_saysNotFound() {
     Path file = Path.of("no-such-dir", "config.yaml");
 
     assertThatThrownBy(() -> ConfigLoader.load(file))
         .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith(file + ": cannot read the config file: ")
-        .hasMessageContaining("NoSuchFileException");
+        .hasMessage(file + ": not found");
+  }
+
+  @Test
+  void load_directory_saysExpectedAFile(@TempDir Path dir) {
+    assertThatThrownBy(() -> ConfigLoader.load(dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(dir + ": is a directory, expected a YAML file");
+  }
+
+  @Test
+  void load_fileAboveOneMebibyte_isRejectedBySize(@TempDir Path dir) throws Exception {
+    // 1 MiB = 1024 * 1024 = 1048576 bytes; 4 MiB = 4194304 bytes.
+    Path huge = Files.write(dir.resolve("huge.yaml"), new byte[4 * 1024 * 1024]);
+    Path justAbove = Files.writeString(dir.resolve("above.yaml"), paddedConfig(1048577));
+
+    assertThatThrownBy(() -> ConfigLoader.load(huge))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(huge + ": 4194304 bytes, expected at most 1048576");
+    assertThatThrownBy(() -> ConfigLoader.load(justAbove))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(justAbove + ": 1048577 bytes, expected at most 1048576");
+  }
+
+  @Test
+  void load_fileOfExactlyOneMebibyte_isAccepted(@TempDir Path dir) throws Exception {
+    Path atCap = Files.writeString(dir.resolve("cap.yaml"), paddedConfig(1048576));
+
+    assertThat(Files.size(atCap)).isEqualTo(1048576);
+    assertThat(ConfigLoader.load(atCap).policies()).containsOnlyKeys("api");
+  }
+
+  @Test
+  void loadPolicies_missingFile_saysNotFound() {
+    Path file = Path.of("no-such-dir", "config.yaml");
+
+    assertThatThrownBy(() -> ConfigLoader.loadPolicies(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(file + ": not found");
+  }
+
+  /** Returns a valid config of {@code size} ASCII bytes, padded by a comment line. */
+  private static String paddedConfig(int size) {
+    String config = "policies:\n  api:\n    limits: [{algorithm: gcra, limit: 5, period: 1m}]\n";
+    return config + "#" + "x".repeat(size - config.length() - 2) + "\n";
   }
 
   @Test
@@ -369,7 +445,7 @@ class ConfigLoaderTest {
     String yaml = """
         store:
           type: memory
-          max_keys: 5_000
+          max_keys: 5000
           at_capacity: deny_new_keys
         policies:
           zeta:

@@ -3,6 +3,7 @@ package dev.sluice.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Algorithm;
+import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import java.time.Duration;
@@ -13,6 +14,26 @@ class RateLimitHeadersTest {
   @Test
   void rateLimit_zeroRemainingAndZeroReset_writesBothZeros() {
     assertThat(RateLimitHeaders.rateLimit("5/10s", 0, 0)).isEqualTo("\"5/10s\";r=0;t=0");
+  }
+
+  @Test
+  void rateLimit_keyCapDenial_namesLimitWithSameQuota() {
+    Policy policy = Policy.of("api",
+        Limit.of(Algorithm.FIXED_WINDOW, 1000, Duration.ofHours(1)).withName("per-hour"),
+        Limit.of(Algorithm.TOKEN_BUCKET, 2, Duration.ofSeconds(1)).withName("per-second"));
+    Decision keyCap = Decision.deny("max_keys", 2, 0, 0, 1_000_000_000L);
+
+    assertThat(RateLimitHeaders.rateLimit(policy, keyCap)).isEqualTo("\"per-second\";r=0;t=1");
+  }
+
+  @Test
+  void rateLimit_policyLimitNamedMaxKeys_isRenderedAsThatLimit() {
+    Policy policy = Policy.of("api",
+        Limit.of(Algorithm.FIXED_WINDOW, 5, Duration.ofSeconds(10)).withName("max_keys"));
+    // A 10 s window denied 4 s into it resets in 6 s.
+    Decision denied = Decision.deny("max_keys", 5, 0, 6_000_000_000L, 6_000_000_000L);
+
+    assertThat(RateLimitHeaders.rateLimit(policy, denied)).isEqualTo("\"max_keys\";r=0;t=6");
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.sluice.Algorithm;
 import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
+import dev.sluice.store.AtCapacity;
 import dev.sluice.store.InMemoryStore;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -237,6 +239,17 @@ class SluiceServerTest {
             "cost must be at most 2305843009213693951, got " + tooLarge},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 99999999999999999999}", "cost",
             "cost must be at most 2305843009213693951, got 99999999999999999999"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1e999999999}", "cost",
+            "cost must be at most 2305843009213693951, got 1E+999999999"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": -1e999999999}", "cost",
+            "cost must be at least 0, got -1E+999999999"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 3e18}", "cost",
+            "cost must be at most 2305843009213693951, got 3E+18"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1.0}", "cost",
+            "cost must be a whole number from 0 to 2305843009213693951, got 1.0"},
+        {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1e99999999999}", "body",
+            "request body has a number whose exponent is out of range; expected cost as a whole"
+                + " number from 0 to 2305843009213693951"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"weight\": 2}", "weight",
             "unknown field 'weight'; expected policy, key and optionally cost"},
     };
@@ -423,6 +436,116 @@ class SluiceServerTest {
         .isEqualTo(
             "key must be at most 1024 characters, got 1025; hash longer identifiers first");
     assertThat(longest.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void check_keyOfEmoji_countsCodePoints() throws Exception {
+    // U+1F600 is one code point and two UTF-16 units.
+    String emoji = new String(Character.toChars(0x1F600));
+    HttpResponse<String> atMost =
+        check("{\"policy\": \"window\", \"key\": \"" + emoji.repeat(1024) + "\"}");
+    HttpResponse<String> above =
+        check("{\"policy\": \"window\", \"key\": \"" + emoji.repeat(1025) + "\"}");
+
+    assertThat(atMost.statusCode()).isEqualTo(200);
+    assertThat(above.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(above.body()).get("error").textValue())
+        .isEqualTo(
+            "key must be at most 1024 characters, got 1025; hash longer identifiers first");
+  }
+
+  @Test
+  void check_policyAbove64Characters_returns400WithoutEchoingIt() throws Exception {
+    String longName = "p".repeat(60_000);
+    HttpResponse<String> response =
+        check("{\"policy\": \"" + longName + "\", \"key\": \"a\"}");
+    HttpResponse<String> longest =
+        check("{\"policy\": \"" + "p".repeat(64) + "\", \"key\": \"a\"}");
+
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(body.get("field").textValue()).isEqualTo("policy");
+    assertThat(body.get("error").textValue()).isEqualTo(
+        "policy must be at most 64 characters, the longest policy name, got 60000");
+    assertThat(longest.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(longest.body()).get("error").textValue())
+        .startsWith("policy '" + "p".repeat(64) + "' not found");
+  }
+
+  @Test
+  void check_bodyNotUtf8_returns400NamingTheEncoding() throws Exception {
+    String json = "{\"policy\": \"window\", \"key\": \"caf\u00e9\"}";
+    // {"policy": "window", "key": "caf is 1 + 8 + 2 + 8 + 2 + 5 + 2 + 1 + 3 = 32 bytes, so the
+    // Latin-1 byte of é is at offset 32.
+    Object[][] cases = {
+        {json.getBytes(StandardCharsets.UTF_16BE),
+            "request body must be UTF-8, got a NUL byte at byte offset 0; UTF-16 and UTF-32"
+                + " are not accepted"},
+        {json.getBytes(StandardCharsets.UTF_16LE),
+            "request body must be UTF-8, got a NUL byte at byte offset 1; UTF-16 and UTF-32"
+                + " are not accepted"},
+        {json.getBytes(StandardCharsets.UTF_16),
+            "request body must be UTF-8, got the byte order mark of UTF-16 or UTF-32"},
+        {json.getBytes(StandardCharsets.ISO_8859_1),
+            "request body must be UTF-8, got an invalid byte sequence at byte offset 32"},
+    };
+    for (Object[] c : cases) {
+      HttpResponse<String> response = send(post("/v1/check", BodyPublishers.ofByteArray(
+          (byte[]) c[0])));
+      JsonNode body = JSON.readTree(response.body());
+      assertThat(response.statusCode()).as("status for %s", c[1]).isEqualTo(400);
+      assertThat(body.get("field").textValue()).as("field for %s", c[1]).isEqualTo("body");
+      assertThat(body.get("error").textValue()).isEqualTo(c[1]);
+    }
+  }
+
+  @Test
+  void check_utf8ByteOrderMark_isIgnored() throws Exception {
+    byte[] json = "\ufeff{\"policy\": \"window\", \"key\": \"bom\"}"
+        .getBytes(StandardCharsets.UTF_8);
+
+    HttpResponse<String> response = send(post("/v1/check", BodyPublishers.ofByteArray(json)));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+  }
+
+  /**
+   * A new key at the key cap of a deny_new_keys store is denied with limit_name max_keys. Its
+   * RateLimit item names the limit of the policy whose limit the body reports, so that the item
+   * refers to one of RateLimit-Policy, with r=0 and t=1, the retry after.
+   */
+  @Test
+  void check_newKeyAtKeyCap_namesPolicyLimitInRateLimit() throws Exception {
+    Policy api = Policy.of("api",
+        Limit.of(Algorithm.FIXED_WINDOW, 1000, Duration.ofHours(1)).withName("per-hour"),
+        Limit.of(Algorithm.TOKEN_BUCKET, 2, Duration.ofSeconds(1)).withName("per-second"));
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).maxKeys(1)
+        .atCapacity(AtCapacity.DENY_NEW_KEYS).build();
+    SluiceServer capped = SluiceServer.start(List.of(api), store, "127.0.0.1", 0);
+    try {
+      URI uri = URI.create("http://127.0.0.1:" + capped.port() + "/v1/check");
+      HttpResponse<String> first = send(HttpRequest.newBuilder(uri)
+          .POST(BodyPublishers.ofString("{\"policy\": \"api\", \"key\": \"a\"}")).build());
+      HttpResponse<String> second = send(HttpRequest.newBuilder(uri)
+          .POST(BodyPublishers.ofString("{\"policy\": \"api\", \"key\": \"b\"}")).build());
+
+      // A fresh key would keep 1 of per-second's 2 and 999 of per-hour's 1000, so per-second,
+      // the limit with the fewest remaining, is the one the denial reports (limit 2).
+      JsonNode body = JSON.readTree(second.body());
+      assertThat(first.statusCode()).isEqualTo(200);
+      assertThat(JSON.readTree(first.body()).get("allowed").booleanValue()).isTrue();
+      assertThat(body.get("allowed").booleanValue()).isFalse();
+      assertThat(body.get("limit_name").textValue()).isEqualTo("max_keys");
+      assertThat(body.get("limit").longValue()).isEqualTo(2);
+      assertThat(body.get("remaining").longValue()).isZero();
+      assertThat(body.get("retry_after_ms").longValue()).isEqualTo(1000);
+      assertThat(second.headers().firstValue("RateLimit-Policy"))
+          .hasValue("\"per-hour\";q=1000;w=3600, \"per-second\";q=2;w=1");
+      assertThat(second.headers().firstValue("RateLimit")).hasValue("\"per-second\";r=0;t=1");
+      assertThat(second.headers().firstValue("Retry-After")).hasValue("1");
+    } finally {
+      capped.stop();
+    }
   }
 
   @Test

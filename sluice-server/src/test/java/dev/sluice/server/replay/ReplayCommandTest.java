@@ -250,6 +250,44 @@ class ReplayCommandTest {
   }
 
   @Test
+  void replay_configForRedisServer_ignoresStoreSettings() throws IOException {
+    // A file for `sluice serve --redis`: policy on_failure without a redis store section, and
+    // a redis CA file that does not exist on this machine in a second file.
+    Path served = dir.resolve("served.yaml");
+    Files.writeString(served, CONFIG + "  strict:\n    on_failure: deny\n"
+        + "    limits: [{algorithm: fixed_window, limit: 1, period: 1m}]\n");
+    Path withStore = dir.resolve("with-store.yaml");
+    Files.writeString(withStore, "store:\n  type: redis\n  uri: rediss://127.0.0.1:6379\n"
+        + "  tls_ca_file: absent-ca.pem\n" + CONFIG);
+
+    CommandRun strict = CommandRun.replay(
+        log.toString(), "--config", served.toString(), "--policy", "strict");
+    CommandRun login = CommandRun.replay(
+        log.toString(), "--config", withStore.toString(), "--policy", "login");
+
+    assertThat(strict.err()).isEmpty();
+    assertThat(strict.exitCode()).isZero();
+    assertThat(lines(strict.out())).contains("policy         strict");
+    assertThat(login.err()).isEmpty();
+    assertThat(login.exitCode()).isZero();
+    assertThat(lines(login.out())).contains("policy         login");
+  }
+
+  @Test
+  void replay_configWithBadPolicyOnFailure_printsFileAndLine() throws IOException {
+    Path bad = dir.resolve("bad-mode.yaml");
+    Files.writeString(bad, CONFIG + "    on_failure: closed\n");
+
+    CommandRun run = CommandRun.replay(log.toString(), "--config", bad.toString(),
+        "--policy", "login");
+
+    // CONFIG has 11 lines, so the appended on_failure of login is line 12.
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly("sluice replay: " + bad
+        + ":12: unknown on_failure 'closed', expected deny, allow or local");
+  }
+
+  @Test
   void replay_missingConfig_exits2() {
     Path missing = dir.resolve("missing.yaml");
 
