@@ -260,6 +260,33 @@ public final class ReplayCommand implements Callable<Integer> {
       throw new InvalidInputException(
           "--decisions " + decisions + ": directory " + directory + " not found");
     }
+    rejectSameFile(log, "log");
+    if (config != null) {
+      rejectSameFile(config, "--config file");
+    }
+  }
+
+  /** Rejects a decisions file that would overwrite {@code input}, before anything is written. */
+  private void rejectSameFile(Path input, String inputName) {
+    if (sameFile(decisions, input)) {
+      throw new InvalidInputException("--decisions " + decisions + " is the same file as the "
+          + inputName + " " + input + ", expected a different file to write");
+    }
+  }
+
+  /**
+   * Compares normalized absolute paths, and asks the file system when both files exist, so that
+   * links and other spellings of one file match too.
+   */
+  private static boolean sameFile(Path a, Path b) {
+    if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
+      return true;
+    }
+    try {
+      return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private ReplayResult replay(Policy policy, KeyMode keyMode) {

@@ -294,6 +294,53 @@ class ReplayCommandTest {
   }
 
   @Test
+  void replay_decisionsIsTheLog_exits2AndKeepsTheLog() throws IOException {
+    byte[] before = Files.readAllBytes(log);
+
+    CommandRun run = CommandRun.replay(log.toString(), "--limit", "1", "--period", "1s",
+        "--decisions", log.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(lines(run.err())).containsExactly("sluice replay: --decisions " + log
+        + " is the same file as the log " + log + ", expected a different file to write");
+    assertThat(Files.readAllBytes(log)).isEqualTo(before);
+  }
+
+  @Test
+  void replay_decisionsIsTheLogByAnotherPath_exits2AndKeepsTheLog() throws IOException {
+    byte[] before = Files.readAllBytes(log);
+    Path sub = Files.createDirectory(dir.resolve("sub"));
+    Path dotted = sub.resolve("..").resolve(log.getFileName());
+    Path link = Files.createSymbolicLink(dir.resolve("link.log"), log);
+
+    CommandRun viaDots = CommandRun.replay(log.toString(), "--limit", "1", "--period", "1s",
+        "--decisions", dotted.toString());
+    CommandRun viaLink = CommandRun.replay(log.toString(), "--limit", "1", "--period", "1s",
+        "--decisions", link.toString());
+
+    assertThat(viaDots.exitCode()).isEqualTo(2);
+    assertThat(lines(viaDots.err())).hasSize(1);
+    assertThat(viaLink.exitCode()).isEqualTo(2);
+    assertThat(lines(viaLink.err())).hasSize(1);
+    assertThat(viaLink.err()).contains("--decisions " + link + " is the same file as the log");
+    assertThat(Files.readAllBytes(log)).isEqualTo(before);
+  }
+
+  @Test
+  void replay_decisionsIsTheConfig_exits2AndKeepsTheConfig() throws IOException {
+    CommandRun run = CommandRun.replay(log.toString(), "--config", config.toString(),
+        "--policy", "api", "--decisions", config.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(lines(run.err())).containsExactly("sluice replay: --decisions " + config
+        + " is the same file as the --config file " + config
+        + ", expected a different file to write");
+    assertThat(Files.readString(config)).isEqualTo(CONFIG);
+  }
+
+  @Test
   void replay_unknownOption_exits2WithoutStackTrace() {
     CommandRun run = CommandRun.replay(log.toString(), "--limt", "10", "--period", "1s");
 
