@@ -37,8 +37,8 @@ import picocli.CommandLine.Spec;
  * config file, and prints what the policy would have admitted, delayed and denied.
  *
  * <p>Invalid arguments and an unreadable log or config end the command with one line on
- * standard error and exit code 2, before anything is replayed. A decisions file that cannot be
- * written ends it with exit code 1.
+ * standard error and exit code 2, before anything is replayed. A decisions file or a summary
+ * that cannot be written ends it with exit code 1.
  */
 @Command(
     name = "replay",
@@ -52,7 +52,7 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {
       "0:the replay finished",
-      "1:writing the decisions file failed",
+      "1:writing the decisions file or the summary failed",
       "2:invalid arguments, or the log or config cannot be read"
     })
 public final class ReplayCommand implements Callable<Integer> {
@@ -149,7 +149,11 @@ public final class ReplayCommand implements Callable<Integer> {
     if (decisions != null && !writeDecisions(result, err)) {
       return EXIT_WRITE_FAILED;
     }
-    printSummary(result.summary());
+    if (!printSummary(result.summary())) {
+      err.println("sluice replay: failed to write the summary to standard output");
+      err.flush();
+      return EXIT_WRITE_FAILED;
+    }
     return EXIT_OK;
   }
 
@@ -326,10 +330,14 @@ public final class ReplayCommand implements Callable<Integer> {
     }
   }
 
-  private void printSummary(ReplaySummary summary) {
+  /**
+   * Prints the summary and returns false when the output stream failed, such as on a full disk
+   * or a closed pipe, because PrintWriter reports such failures only through checkError.
+   */
+  private boolean printSummary(ReplaySummary summary) {
     PrintWriter out = spec.commandLine().getOut();
     out.print(json ? summary.toJson() : summary.toText());
-    out.flush();
+    return !out.checkError();
   }
 
   /** Invalid arguments or unreadable input, reported as one line with exit code 2. */

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.server.cli.Main;
+import dev.sluice.server.cli.ReplayCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -338,6 +340,39 @@ class ReplayCommandTest {
         + " is the same file as the --config file " + config
         + ", expected a different file to write");
     assertThat(Files.readString(config)).isEqualTo(CONFIG);
+  }
+
+  @Test
+  void replay_stdoutFails_exits1WithMessage() {
+    // A writer that fails like standard output on a full disk (ENOSPC).
+    Writer full = new Writer() {
+      @Override
+      public void write(char[] chars, int offset, int length) throws IOException {
+        throw new IOException("No space left on device");
+      }
+
+      @Override
+      public void flush() throws IOException {
+        throw new IOException("No space left on device");
+      }
+
+      @Override
+      public void close() {}
+    };
+    StringWriter err = new StringWriter();
+    CommandLine command = new CommandLine(new ReplayCommand());
+    command.setOut(new PrintWriter(full, true));
+    command.setErr(new PrintWriter(err, true));
+
+    for (String format : List.of("--json", "--key=client")) {
+      int exitCode =
+          command.execute(log.toString(), "--limit", "1", "--period", "60s", format);
+
+      assertThat(exitCode).as(format).isEqualTo(1);
+    }
+    assertThat(lines(err.toString())).containsExactly(
+        "sluice replay: failed to write the summary to standard output",
+        "sluice replay: failed to write the summary to standard output");
   }
 
   @Test
