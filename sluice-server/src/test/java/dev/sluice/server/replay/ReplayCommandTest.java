@@ -376,6 +376,27 @@ class ReplayCommandTest {
   }
 
   @Test
+  void replay_controlBytesInKey_textEscapesThem() throws IOException {
+    // The client has SOH, an ESC sequence, a backslash and a right-to-left override (U+202E).
+    // Two requests in one second against 1 per minute: one denial for that key.
+    String client = "a\u0001b\u001b[31mc\\d\u202e";
+    Path controls = dir.resolve("controls.log");
+    String line = client + " - - [10/Oct/2000:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1\n";
+    Files.writeString(controls, line + line);
+
+    CommandRun text = CommandRun.replay(controls.toString(), "--limit", "1", "--period", "1m");
+    CommandRun json =
+        CommandRun.replay(controls.toString(), "--limit", "1", "--period", "1m", "--json");
+
+    assertThat(text.exitCode()).isZero();
+    assertThat(lines(text.out())).contains("  1  a\\x01b\\x1b[31mc\\\\d\\u{202e}");
+    assertThat(text.out()).doesNotContain("\u0001").doesNotContain("\u001b")
+        .doesNotContain("\u202e");
+    JsonNode top = new ObjectMapper().readTree(json.out()).get("top_denied_keys").get(0);
+    assertThat(top.get("key").asText()).isEqualTo(client);
+  }
+
+  @Test
   void replay_unknownOption_exits2WithoutStackTrace() {
     CommandRun run = CommandRun.replay(log.toString(), "--limt", "10", "--period", "1s");
 
