@@ -279,8 +279,8 @@ public final class ReplayCommand implements Callable<Integer> {
   }
 
   /**
-   * Compares normalized absolute paths, and asks the file system when both files exist, so that
-   * links and other spellings of one file match too.
+   * Compares normalized absolute paths, then uses Files.isSameFile when both files exist, so
+   * that links and other spellings of one file match too.
    */
   private static boolean sameFile(Path a, Path b) {
     if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {

@@ -296,7 +296,7 @@ class ReplayCommandTest {
   }
 
   @Test
-  void replay_decisionsIsTheLog_exits2AndKeepsTheLog() throws IOException {
+  void replay_decisionsIsLog_rejected() throws IOException {
     byte[] before = Files.readAllBytes(log);
 
     CommandRun run = CommandRun.replay(log.toString(), "--limit", "1", "--period", "1s",
@@ -310,7 +310,7 @@ class ReplayCommandTest {
   }
 
   @Test
-  void replay_decisionsIsTheLogByAnotherPath_exits2AndKeepsTheLog() throws IOException {
+  void replay_decisionsIsLogViaLink_rejected() throws IOException {
     byte[] before = Files.readAllBytes(log);
     Path sub = Files.createDirectory(dir.resolve("sub"));
     Path dotted = sub.resolve("..").resolve(log.getFileName());
@@ -330,7 +330,7 @@ class ReplayCommandTest {
   }
 
   @Test
-  void replay_decisionsIsTheConfig_exits2AndKeepsTheConfig() throws IOException {
+  void replay_decisionsIsConfig_rejected() throws IOException {
     CommandRun run = CommandRun.replay(log.toString(), "--config", config.toString(),
         "--policy", "api", "--decisions", config.toString());
 
