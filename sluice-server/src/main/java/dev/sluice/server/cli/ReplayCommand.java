@@ -36,9 +36,10 @@ import picocli.CommandLine.Spec;
  * {@code sluice replay}: replays an access log through a policy given by flags or taken from a
  * config file, and prints what the policy would have admitted, delayed and denied.
  *
- * <p>Invalid arguments and an unreadable log or config end the command with one line on
- * standard error and exit code 2, before anything is replayed. A decisions file or a summary
- * that cannot be written ends it with exit code 1.
+ * <p>Invalid arguments, an unreadable log or config, and a decisions file in a missing
+ * directory, that is a directory, or that is the log or the config, end the command with one
+ * line on standard error and exit code 2, before anything is replayed. A failure while writing
+ * the decisions file or the summary ends it with exit code 1.
  */
 @Command(
     name = "replay",
@@ -53,7 +54,8 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:the replay finished",
       "1:writing the decisions file or the summary failed",
-      "2:invalid arguments, or the log or config cannot be read"
+      "2:invalid arguments, the log or config cannot be read, or the decisions file is in a"
+          + " missing directory, is a directory, or is the log or config"
     })
 public final class ReplayCommand implements Callable<Integer> {
 
