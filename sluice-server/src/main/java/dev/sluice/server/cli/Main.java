@@ -1,5 +1,11 @@
 package dev.sluice.server.cli;
 
+import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +28,24 @@ public final class Main implements Runnable {
   private CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    CommandLine sluice = commandLine();
+    sluice.setOut(stdoutWriter());
+    System.exit(sluice.execute(args));
+  }
+
+  /**
+   * Returns a writer on file descriptor 1 that reports write failures through
+   * {@link PrintWriter#checkError()}. Picocli's default writer goes through System.out, a
+   * PrintStream that swallows them, so output to a full disk would look successful. The
+   * charset is the one picocli would choose.
+   */
+  private static PrintWriter stdoutWriter() {
+    String encoding = System.getProperty("sun.stdout.encoding");
+    Charset charset = encoding != null && Charset.isSupported(encoding)
+        ? Charset.forName(encoding)
+        : Charset.defaultCharset();
+    return new PrintWriter(new BufferedWriter(
+        new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), charset)), true);
   }
 
   /** Returns the command line with every subcommand, ready to {@code execute}. */

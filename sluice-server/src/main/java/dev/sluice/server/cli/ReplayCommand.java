@@ -36,9 +36,10 @@ import picocli.CommandLine.Spec;
  * {@code sluice replay}: replays an access log through a policy given by flags or taken from a
  * config file, and prints what the policy would have admitted, delayed and denied.
  *
- * <p>Invalid arguments and an unreadable log or config end the command with one line on
- * standard error and exit code 2, before anything is replayed. A decisions file that cannot be
- * written ends it with exit code 1.
+ * <p>Invalid arguments, an unreadable log or config, and a decisions file in a missing
+ * directory, that is a directory, or that is the log or the config, end the command with one
+ * line on standard error and exit code 2, before anything is replayed. A failure while writing
+ * the decisions file or the summary ends it with exit code 1.
  */
 @Command(
     name = "replay",
@@ -52,8 +53,9 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {
       "0:the replay finished",
-      "1:writing the decisions file failed",
-      "2:invalid arguments, or the log or config cannot be read"
+      "1:writing the decisions file or the summary failed",
+      "2:invalid arguments, the log or config cannot be read, or the decisions file is in a"
+          + " missing directory, is a directory, or is the log or config"
     })
 public final class ReplayCommand implements Callable<Integer> {
 
@@ -149,7 +151,11 @@ public final class ReplayCommand implements Callable<Integer> {
     if (decisions != null && !writeDecisions(result, err)) {
       return EXIT_WRITE_FAILED;
     }
-    printSummary(result.summary());
+    if (!printSummary(result.summary())) {
+      err.println("sluice replay: failed to write the summary to standard output");
+      err.flush();
+      return EXIT_WRITE_FAILED;
+    }
     return EXIT_OK;
   }
 
@@ -261,6 +267,33 @@ public final class ReplayCommand implements Callable<Integer> {
       throw new InvalidInputException(
           "--decisions " + decisions + ": directory " + directory + " not found");
     }
+    rejectSameFile(log, "log");
+    if (config != null) {
+      rejectSameFile(config, "--config file");
+    }
+  }
+
+  /** Rejects a decisions file that would overwrite {@code input}, before anything is written. */
+  private void rejectSameFile(Path input, String inputName) {
+    if (sameFile(decisions, input)) {
+      throw new InvalidInputException("--decisions " + decisions + " is the same file as the "
+          + inputName + " " + input + ", expected a different file to write");
+    }
+  }
+
+  /**
+   * Compares normalized absolute paths, then uses Files.isSameFile when both files exist, so
+   * that links and other spellings of one file match too.
+   */
+  private static boolean sameFile(Path a, Path b) {
+    if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
+      return true;
+    }
+    try {
+      return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private ReplayResult replay(Policy policy, KeyMode keyMode) {
@@ -300,10 +333,14 @@ public final class ReplayCommand implements Callable<Integer> {
     }
   }
 
-  private void printSummary(ReplaySummary summary) {
+  /**
+   * Prints the summary and returns false when the output stream failed, such as on a full disk
+   * or a closed pipe, because PrintWriter reports such failures only through checkError.
+   */
+  private boolean printSummary(ReplaySummary summary) {
     PrintWriter out = spec.commandLine().getOut();
     out.print(json ? summary.toJson() : summary.toText());
-    out.flush();
+    return !out.checkError();
   }
 
   /** Invalid arguments or unreadable input, reported as one line with exit code 2. */

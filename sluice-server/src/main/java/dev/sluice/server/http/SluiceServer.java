@@ -15,7 +15,9 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 /**
  * The check API on a Jetty server bound to one address. {@link #stop()} is graceful: the
  * server stops accepting connections, responds 503 to new requests on open connections, and
- * waits up to {@link #STOP_TIMEOUT} for requests in flight to complete.
+ * waits up to {@link #STOP_TIMEOUT} for requests in flight to complete, including one whose
+ * body is still arriving, which keeps {@link #IDLE_TIMEOUT}. Connections without a request in
+ * flight are closed after {@link #SHUTDOWN_IDLE_TIMEOUT} of silence.
  */
 public final class SluiceServer {
 
@@ -28,15 +30,23 @@ public final class SluiceServer {
    */
   public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
 
+  /** The idle timeout, once a stop has begun, of a connection without a request in flight. */
+  public static final Duration SHUTDOWN_IDLE_TIMEOUT = Duration.ofSeconds(1);
+
   private final Server server;
   private final ServerConnector connector;
 
   private final SluiceHandler handler;
+  private final GracefulHandler graceful;
+  private final InFlightIdleTimeouts idleTimeouts;
 
-  private SluiceServer(Server server, ServerConnector connector, SluiceHandler handler) {
+  private SluiceServer(Server server, ServerConnector connector, SluiceHandler handler,
+      GracefulHandler graceful, InFlightIdleTimeouts idleTimeouts) {
     this.server = server;
     this.connector = connector;
     this.handler = handler;
+    this.graceful = graceful;
+    this.idleTimeouts = idleTimeouts;
   }
 
   /**
@@ -69,8 +79,13 @@ public final class SluiceServer {
     connector.setHost(host);
     connector.setPort(port);
     connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+    // InFlightIdleTimeouts sets the timeouts of a stop per connection instead.
+    connector.setShutdownIdleTimeout(-1);
     server.addConnector(connector);
-    server.setHandler(new GracefulHandler(handler));
+    InFlightIdleTimeouts idleTimeouts = new InFlightIdleTimeouts(
+        handler, IDLE_TIMEOUT.toMillis(), SHUTDOWN_IDLE_TIMEOUT.toMillis());
+    GracefulHandler graceful = new GracefulHandler(idleTimeouts);
+    server.setHandler(graceful);
     server.setErrorHandler(new JsonErrorHandler());
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
     server.setStopAtShutdown(false);
@@ -80,7 +95,7 @@ public final class SluiceServer {
       server.stop();
       throw e;
     }
-    return new SluiceServer(server, connector, handler);
+    return new SluiceServer(server, connector, handler, graceful, idleTimeouts);
   }
 
   /** Serves another set of policies from the next request on; see {@link SluiceHandler#reload}. */
@@ -105,6 +120,16 @@ public final class SluiceServer {
   public String address() {
     String host = connector.getHost();
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+  }
+
+  /** Returns the number of requests being served, including those whose body is arriving. */
+  long requestsInFlight() {
+    return graceful.getCurrentRequestCount();
+  }
+
+  /** Returns true once a graceful stop has begun. */
+  boolean isShutDown() {
+    return idleTimeouts.isShutdown();
   }
 
   /** Stops gracefully; see the class documentation. */

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.server.cli.Main;
+import dev.sluice.server.cli.ReplayCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -329,6 +331,107 @@ class ReplayCommandTest {
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(lines(run.err())).containsExactly("sluice replay: --decisions " + decisions
         + ": directory " + decisions.getParent().toAbsolutePath() + " not found");
+  }
+
+  @Test
+  void replay_decisionsIsLog_rejected() throws IOException {
+    byte[] before = Files.readAllBytes(log);
+
+    CommandRun run = CommandRun.replay(log.toString(), "--limit", "1", "--period", "1s",
+        "--decisions", log.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(lines(run.err())).containsExactly("sluice replay: --decisions " + log
+        + " is the same file as the log " + log + ", expected a different file to write");
+    assertThat(Files.readAllBytes(log)).isEqualTo(before);
+  }
+
+  @Test
+  void replay_decisionsIsLogViaLink_rejected() throws IOException {
+    byte[] before = Files.readAllBytes(log);
+    Path sub = Files.createDirectory(dir.resolve("sub"));
+    Path dotted = sub.resolve("..").resolve(log.getFileName());
+    Path link = Files.createSymbolicLink(dir.resolve("link.log"), log);
+
+    CommandRun viaDots = CommandRun.replay(log.toString(), "--limit", "1", "--period", "1s",
+        "--decisions", dotted.toString());
+    CommandRun viaLink = CommandRun.replay(log.toString(), "--limit", "1", "--period", "1s",
+        "--decisions", link.toString());
+
+    assertThat(viaDots.exitCode()).isEqualTo(2);
+    assertThat(lines(viaDots.err())).hasSize(1);
+    assertThat(viaLink.exitCode()).isEqualTo(2);
+    assertThat(lines(viaLink.err())).hasSize(1);
+    assertThat(viaLink.err()).contains("--decisions " + link + " is the same file as the log");
+    assertThat(Files.readAllBytes(log)).isEqualTo(before);
+  }
+
+  @Test
+  void replay_decisionsIsConfig_rejected() throws IOException {
+    CommandRun run = CommandRun.replay(log.toString(), "--config", config.toString(),
+        "--policy", "api", "--decisions", config.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(lines(run.err())).containsExactly("sluice replay: --decisions " + config
+        + " is the same file as the --config file " + config
+        + ", expected a different file to write");
+    assertThat(Files.readString(config)).isEqualTo(CONFIG);
+  }
+
+  @Test
+  void replay_stdoutFails_exits1WithMessage() {
+    // A writer that fails like standard output on a full disk (ENOSPC).
+    Writer full = new Writer() {
+      @Override
+      public void write(char[] chars, int offset, int length) throws IOException {
+        throw new IOException("No space left on device");
+      }
+
+      @Override
+      public void flush() throws IOException {
+        throw new IOException("No space left on device");
+      }
+
+      @Override
+      public void close() {}
+    };
+    StringWriter err = new StringWriter();
+    CommandLine command = new CommandLine(new ReplayCommand());
+    command.setOut(new PrintWriter(full, true));
+    command.setErr(new PrintWriter(err, true));
+
+    for (String format : List.of("--json", "--key=client")) {
+      int exitCode =
+          command.execute(log.toString(), "--limit", "1", "--period", "60s", format);
+
+      assertThat(exitCode).as(format).isEqualTo(1);
+    }
+    assertThat(lines(err.toString())).containsExactly(
+        "sluice replay: failed to write the summary to standard output",
+        "sluice replay: failed to write the summary to standard output");
+  }
+
+  @Test
+  void replay_controlBytesInKey_textEscapesThem() throws IOException {
+    // The client has SOH, an ESC sequence, a backslash and a right-to-left override (U+202E).
+    // Two requests in one second against 1 per minute: one denial for that key.
+    String client = "a\u0001b\u001b[31mc\\d\u202e";
+    Path controls = dir.resolve("controls.log");
+    String line = client + " - - [10/Oct/2000:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1\n";
+    Files.writeString(controls, line + line);
+
+    CommandRun text = CommandRun.replay(controls.toString(), "--limit", "1", "--period", "1m");
+    CommandRun json =
+        CommandRun.replay(controls.toString(), "--limit", "1", "--period", "1m", "--json");
+
+    assertThat(text.exitCode()).isZero();
+    assertThat(lines(text.out())).contains("  1  a\\x01b\\x1b[31mc\\\\d\\u{202e}");
+    assertThat(text.out()).doesNotContain("\u0001").doesNotContain("\u001b")
+        .doesNotContain("\u202e");
+    JsonNode top = new ObjectMapper().readTree(json.out()).get("top_denied_keys").get(0);
+    assertThat(top.get("key").asText()).isEqualTo(client);
   }
 
   @Test
