@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -180,7 +181,7 @@ public final class ReplayCommand implements Callable<Integer> {
   private Limit flagLimit() {
     Algorithm chosen =
         algorithm == null ? Algorithm.TOKEN_BUCKET : Algorithm.fromConfigName(algorithm);
-    Duration parsedPeriod = DurationParser.parse(period, "--period");
+    Duration parsedPeriod = DurationParser.parse(period, "--period", Limit.MAX_PERIOD);
     Mode chosenMode = mode == null ? Mode.POLICE : Mode.fromConfigName(mode);
     long parsedLimit = wholeNumber(limit, "--limit");
     long parsedBurst = burst == null ? parsedLimit : wholeNumber(burst, "--burst");
@@ -189,14 +190,23 @@ public final class ReplayCommand implements Callable<Integer> {
         .withMode(chosenMode);
   }
 
-  /** Parses a flag value here rather than in picocli, so that its error is one line too. */
+  /**
+   * Parses a flag value here rather than in picocli, so that its error is one line too. A
+   * well-formed number too large for a limit is reported as such, not as a wrong type.
+   */
   private static long wholeNumber(String text, String flag) {
-    try {
-      return Long.parseLong(text);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          flag + " must be a whole number, got '" + text + "'", e);
+    if (!text.matches("-?[0-9]{1,40}")) {
+      throw new IllegalArgumentException(flag + " must be a whole number, got '" + text + "'");
     }
+    BigInteger value = new BigInteger(text);
+    if (value.compareTo(BigInteger.valueOf(Limit.MAX_UNITS)) > 0) {
+      throw new IllegalArgumentException(
+          flag + " must be at most " + Limit.MAX_UNITS + ", got " + text);
+    }
+    if (value.bitLength() >= Long.SIZE) {
+      throw new IllegalArgumentException(flag + " must be at least 1, got " + text);
+    }
+    return value.longValue();
   }
 
   private Policy configPolicy() {

@@ -188,6 +188,14 @@ class ReplayCommandTest {
             "sluice replay: --burst must be a whole number, got '1.5'"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--burst", "0"),
             "sluice replay: burst must be at least 1, got 0"),
+        Arguments.of(List.of("--limit", "99999999999999999999", "--period", "60s"),
+            "sluice replay: --limit must be at most 2305843009213693951,"
+                + " got 99999999999999999999"),
+        Arguments.of(
+            List.of("--limit", "10", "--period", "60s", "--burst", "-99999999999999999999"),
+            "sluice replay: --burst must be at least 1, got -99999999999999999999"),
+        Arguments.of(List.of("--limit", "10", "--period", "3651d"),
+            "sluice replay: --period must be at most 3650d, got 3651d"),
         Arguments.of(List.of("--limit", "10"),
             "sluice replay: --limit and --period are required unless --config and --policy"
                 + " are given"),
