@@ -2,6 +2,7 @@ package dev.sluice.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The mutable state of one key under one policy, with the version that guards it. A store keeps
@@ -13,14 +14,17 @@ import java.lang.invoke.VarHandle;
  * with a plain store of the next even one. A reader that only decides, such as a denial, reads
  * the version, then the state, then checks that the version is unchanged, and so writes nothing
  * to the shared cache line: threads denying one hot key do not slow each other down. A thread
- * that finds the state taken spins briefly, then yields, because the holder keeps it only for
- * one decision's arithmetic. The version is a {@code long} so that it never wraps around.
+ * that finds the state taken spins briefly, because the holder keeps it only for one decision's
+ * arithmetic, then parks for longer and longer moments. The version is a {@code long} so that
+ * it never wraps around.
  */
 public abstract class KeyState {
 
   private static final VarHandle VERSION;
   private static final long REMOVED = -1;
-  private static final int SPINS_BEFORE_YIELD = 64;
+  private static final int SPINS_BEFORE_PARK = 16;
+  private static final long MIN_PARK_NANOS = 1_000;
+  private static final int MAX_PARK_DOUBLINGS = 6;
 
   static {
     try {
@@ -72,12 +76,34 @@ public abstract class KeyState {
       if (tryLock(current)) {
         return true;
       }
-      if (spins < SPINS_BEFORE_YIELD) {
-        Thread.onSpinWait();
-      } else {
-        Thread.yield();
-      }
+      backOff(spins);
     }
+  }
+
+  /**
+   * Waits before the next attempt: spins briefly, then parks for a time that doubles with each
+   * failure up to {@link #MAX_PARK_NANOS}. Parking lets the thread that holds the key decide a
+   * run of requests undisturbed, where spinning would pull the key's cache line back and forth
+   * between cores on every decision.
+   */
+  private static void backOff(int attempt) {
+    if (attempt < SPINS_BEFORE_PARK) {
+      Thread.onSpinWait();
+    } else {
+      int doublings = Math.min(attempt - SPINS_BEFORE_PARK, MAX_PARK_DOUBLINGS);
+      LockSupport.parkNanos(MIN_PARK_NANOS << doublings);
+    }
+  }
+
+  /**
+   * Parks the calling thread for a moment, for a thread that lost a race on a key to another
+   * thread that is still deciding it: the other thread then decides a run of requests with the
+   * key's cache line on its own core, instead of both threads pulling it back and forth on
+   * every decision. The wait is a few microseconds, more where the operating system rounds
+   * short sleeps up (about 50 µs on Linux by default).
+   */
+  public static void stepAside() {
+    LockSupport.parkNanos(MIN_PARK_NANOS);
   }
 
   /** Frees the state, publishing what the holder wrote. */

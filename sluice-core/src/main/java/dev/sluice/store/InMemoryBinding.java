@@ -71,13 +71,15 @@ final class InMemoryBinding implements PolicyBinding {
   /**
    * Completes a decision made on an unlocked read of {@code state} at {@code version}: charges
    * {@code charge} units if it is positive, and returns false, having changed nothing, when
-   * another thread changed the state since the read.
+   * another thread changed the state since the read. A thread that lost the race to admit
+   * steps aside (see {@link KeyState#stepAside}) before the caller decides again.
    */
   private boolean commit(KeyState state, long version, long now, long charge) {
     if (charge == 0) {
       return state.validate(version);
     }
     if (!state.tryLock(version)) {
+      KeyState.stepAside();
       return false;
     }
     try {
