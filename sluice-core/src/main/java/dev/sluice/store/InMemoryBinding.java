@@ -28,10 +28,10 @@ final class InMemoryBinding implements PolicyBinding {
 
   /**
    * Decides a tracked key, where the policy's meter allows it, on an unlocked read of its state
-   * that is validated afterwards: a denial then writes nothing, and an admission takes the state
-   * by one compare-and-set only if nothing changed since the read. Everything else, such as a
-   * state to convert after a rebinding, and a read that another thread overtook, goes to
-   * {@link #tryAcquireLocked}.
+   * that is validated afterwards. A denial then writes nothing. An admission takes the state by
+   * one compare-and-set, which succeeds only if nothing changed since the read. Everything else
+   * goes to {@link #tryAcquireLocked}: a new key, a state to convert after a rebinding, and a
+   * read that another thread overtook.
    */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
