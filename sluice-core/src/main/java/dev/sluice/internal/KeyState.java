@@ -12,8 +12,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The version is even while the state is free and odd while a thread changes it; every
  * change adds two. A writer takes the state by compare-and-set from an even version and frees it
  * with a plain store of the next even one. A reader that only decides, such as a denial, reads
- * the version, then the state, then checks that the version is unchanged, and so writes nothing
- * to the shared cache line: threads denying one hot key do not slow each other down. A thread
+ * the version, then the state, then checks that the version is unchanged. It writes nothing to
+ * the shared cache line, so threads denying one hot key do not slow each other down. A thread
  * that finds the state taken spins briefly, because the holder keeps it only for one decision's
  * arithmetic, then parks for longer and longer moments. The version is a {@code long} so that
  * it never wraps around.
@@ -40,8 +40,8 @@ public abstract class KeyState {
 
   /**
    * Returns the current version, to pass to {@link #validate} or {@link #tryLock(long)} after
-   * reading the state. An odd result means that a writer holds the state or that it was removed,
-   * so a read would be useless.
+   * reading the state. An odd result means that a writer has taken the state or that it was
+   * removed, so a read would be useless.
    */
   public final long version() {
     return version;
@@ -61,12 +61,12 @@ public abstract class KeyState {
     return (readVersion & 1) == 0 && VERSION.compareAndSet(this, readVersion, readVersion + 1);
   }
 
-  /** Takes the state for writing if no writer holds it, without waiting. */
+  /** Takes the state for writing if no writer has taken it, without waiting. */
   public final boolean tryLock() {
     return tryLock(version);
   }
 
-  /** Waits until no writer holds the state and takes it, or returns false if it was removed. */
+  /** Waits until the state is free and takes it, or returns false if it was removed. */
   public final boolean lock() {
     for (int spins = 0; ; spins++) {
       long current = version;
@@ -96,11 +96,10 @@ public abstract class KeyState {
   }
 
   /**
-   * Parks the calling thread for a moment, for a thread that lost a race on a key to another
-   * thread that is still deciding it: the other thread then decides a run of requests with the
-   * key's cache line on its own core, instead of both threads pulling it back and forth on
-   * every decision. The wait is a few microseconds, more where the operating system rounds
-   * short sleeps up (about 50 µs on Linux by default).
+   * Parks the calling thread for a moment, after it lost a race on a key to a thread that is
+   * still deciding it. The winner then decides a run of requests with the key's cache line on
+   * its own core, where spinning would pull the line back and forth on every decision. The wait
+   * asked for is one microsecond, which Linux rounds up to its timer slack, 50 µs by default.
    */
   public static void stepAside() {
     LockSupport.parkNanos(MIN_PARK_NANOS);

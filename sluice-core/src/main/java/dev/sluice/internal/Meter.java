@@ -32,8 +32,8 @@ public abstract class Meter {
 
   /**
    * Returns whether {@link #check} and {@link #admits} may read a state while another thread
-   * changes it: the answer is then useless, and the store discards it, but the call neither
-   * throws nor loops. A store may then decide without taking the state and validate afterwards.
+   * changes it. The result is then wrong and the store discards it, but the call neither throws
+   * nor loops. A store may then decide without taking the state and validate afterwards.
    */
   boolean readsWhileWritten() {
     return false;

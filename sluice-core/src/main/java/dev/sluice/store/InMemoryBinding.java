@@ -92,7 +92,7 @@ final class InMemoryBinding implements PolicyBinding {
 
   /**
    * Decides under the key's lock, reading the clock while holding it, so that every decision on
-   * a key sees the state its predecessor left at an earlier or equal time. An admission changes
+   * a key reads the state its predecessor left at an earlier or equal time. An admission changes
    * the state in place. A denial changes nothing, except that the first decision under new
    * numbers of a limit, after a rebinding, converts the state written under the old ones.
    */

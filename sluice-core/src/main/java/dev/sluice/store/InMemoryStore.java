@@ -16,11 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Concurrency.</b> Each key's state has a version of its own (see
  * {@link dev.sluice.internal.KeyState}). An admission takes the state by one compare-and-set and
- * changes it in place, so N threads on one key together admit exactly what the limits allow,
- * and threads deciding different keys never wait for each other. For {@code token_bucket},
- * {@code leaky_bucket}, {@code gcra} and {@code fixed_window} policies of one limit, a denial
- * reads the state without taking it and writes nothing; other policies decide under the key's
- * lock. Once a key is tracked, deciding it allocates nothing but the returned
+ * changes it in place, so N threads on one key together admit exactly what the limits allow.
+ * A thread deciding a tracked key waits only for threads deciding the same key. For
+ * {@code token_bucket}, {@code leaky_bucket}, {@code gcra} and {@code fixed_window} policies of
+ * one limit, a denial reads the state without taking it and writes nothing. Other policies
+ * decide under the key's lock. Once a key is tracked, deciding it allocates nothing but the returned
  * {@link dev.sluice.Decision} and, for {@code sliding_log}, the log's arrays.
  *
  * <p><b>Memory.</b> A key that has never been admitted, or whose state is back to its initial
