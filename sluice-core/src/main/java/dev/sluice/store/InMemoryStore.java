@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A thread deciding a tracked key waits only for threads deciding the same key. For
  * {@code token_bucket}, {@code leaky_bucket}, {@code gcra} and {@code fixed_window} policies of
  * one limit, a denial reads the state without taking it and writes nothing. Other policies
- * decide under the key's lock. Once a key is tracked, deciding it allocates nothing but the returned
- * {@link dev.sluice.Decision} and, for {@code sliding_log}, the log's arrays.
+ * decide under the key's lock. Once a key is tracked, deciding it allocates nothing but the
+ * returned {@link dev.sluice.Decision} and, for {@code sliding_log}, the log's arrays.
  *
  * <p><b>Memory.</b> A key that has never been admitted, or whose state is back to its initial
  * state (a full bucket, an expired window), needs no memory and is removed. Removal is
