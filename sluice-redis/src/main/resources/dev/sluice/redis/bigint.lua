@@ -1,104 +1,90 @@
--- The fast path: a one-limit token bucket, leaky bucket, fixed window, sliding window or GCRA
--- decision whose numbers are all small enough to stay exact integers in doubles, decided
--- inline before any of the library below is created. Redis runs the whole script on every
--- call, and creating its functions and tables, then calling them, costs far more than this
--- arithmetic.
+-- The fast path: a decision under one or several limits, each a token bucket, leaky bucket,
+-- fixed window, sliding window or GCRA whose numbers are all small enough to stay exact
+-- integers in doubles, decided before any of the library below is created. Redis runs the
+-- whole script on every call, and creating the library's functions and tables, then calling
+-- them, costs far more than this arithmetic.
 --
--- It ports BucketMeter, FixedWindowMeter, SlidingWindowMeter and GcraMeter as the algorithm
--- files below do, with times relative to the request as there. Every input is checked
+-- It ports BucketMeter, FixedWindowMeter, SlidingWindowMeter, GcraMeter and PolicyMeter as
+-- the files below do, with times relative to the request as there. Every input is checked
 -- first. Cost, limit, period, burst and the stored counts must be below 2^51, and a stored
 -- time within 2,251,798 s of the request, so that relative times are below 2^51 as well.
 -- Every product must be below 2^53 before it is divided, and below 2^51 where a sum follows.
 -- A sum of up to four values below 2^51 stays below 2^53, so every result is exact. When any
--- check fails, nothing has been written yet, and `break` falls through to the general path,
--- which decides with the exact library. Divisions use math.fmod, which is exact, so
+-- check fails, nothing has been written yet, and the decision falls through to the general
+-- path, which decides with the exact library. Divisions use math.fmod, which is exact, so
 -- (a - fmod(a, b)) / b is an exact quotient.
 do
-  local argv = ARGV
-  local algorithm = argv[5]
-  local window, gcra = algorithm == 'fixed_window', algorithm == 'gcra'
-  local sliding = algorithm == 'sliding_window'
-  if #KEYS == 1 and #argv == 9 and (window or gcra or sliding
-      or algorithm == 'token_bucket' or algorithm == 'leaky_bucket') then
-    repeat
+  local count = #KEYS
+  if count >= 1 and #ARGV == 4 + 5 * count then
+    -- Redis creates these functions again on every call. They capture no local variable:
+    -- five closures that captured this block's locals cost about a microsecond per call.
+
+    -- Decides limit i for `cost` units at the request time `sec` s + `nsec` ns. Returns
+    -- nothing when the limit needs the general path. Otherwise returns allowed, remaining,
+    -- reset after, retry after (-1 for never) and delay; the state to write when admitted:
+    -- its time relative to the request, its count, and the sliding window's count of the
+    -- current window; the time until that state is back to its initial state; and the stored
+    -- values read, so that a second decision of the same limit need not read them again.
+    local function decide(i, cost, max_delay, sec, nsec, values)
+      local argv = ARGV
       local small, exact, second = 2251799813685248, 9007199254740992, 1000000000
-      local fmod, find, sub, format = math.fmod, string.find, string.sub, string.format
-      local cost, max_delay = tonumber(argv[2]), tonumber(argv[3])
-      local limit, period, burst = tonumber(argv[6]), tonumber(argv[7]), tonumber(argv[8])
-      if not (cost and max_delay and limit and period and burst) then break end
-      if not (cost >= 0 and cost < small and cost % 1 == 0 and max_delay >= 0
-          and limit >= 1 and limit < small and limit % 1 == 0
+      local fmod, find, sub = math.fmod, string.find, string.sub
+      local base = 4 + (i - 1) * 5
+      local algorithm = argv[base + 1]
+      local window, gcra = algorithm == 'fixed_window', algorithm == 'gcra'
+      local sliding = algorithm == 'sliding_window'
+      local limit = tonumber(argv[base + 2])
+      local period, burst = tonumber(argv[base + 3]), tonumber(argv[base + 4])
+      if not (limit and period and burst) then return end
+      if not (limit >= 1 and limit < small and limit % 1 == 0
           and period >= 1 and period < small and period % 1 == 0
           and burst >= 0 and burst < small and burst % 1 == 0) then
-        break
+        return
       end
-      -- Epoch-aligned windows of other periods need the library; checked before any command.
+      -- Epoch-aligned windows of other periods need the library.
       if (window or sliding) and fmod(period, second) ~= 0 and fmod(second, period) ~= 0 then
-        break
+        return
       end
-      -- The request time as whole seconds and nanoseconds.
-      local sec, nsec
-      local now_text = argv[1]
-      if now_text == '' then
-        if redis.replicate_commands then
-          redis.replicate_commands()
-        end
-        local time = redis.call('TIME')
-        sec, nsec = tonumber(time[1]), tonumber(time[2]) * 1000
-      else
-        local n = #now_text
-        if n > 19 or not find(now_text, '^%d+$') then break end
-        if n > 9 then
-          sec, nsec = tonumber(sub(now_text, 1, n - 9)), tonumber(sub(now_text, n - 8))
-        else
-          sec, nsec = 0, tonumber(now_text)
-        end
-      end
-      -- Later requests would need the times capped at Long.MAX_VALUE.
-      if sec > 9214364836 then break end
+      local shape = argv[base + 5] == '1'
       -- The stored state: a time relative to the request (`ref`, `window_start` or `whole`)
       -- and a count (`tokens`, `used` or `remainder`), both nil when there is no state.
-      local key = KEYS[1]
-      local time_field, count_field = 'ref', 'tokens'
-      if window then
-        time_field, count_field = 'window_start', 'used'
-      elseif sliding then
-        time_field, count_field = 'window_start', 'previous'
-      elseif gcra then
-        time_field, count_field = 'whole', 'remainder'
-      end
-      local bucket = not (window or sliding or gcra)
-      local values, numbers
-      if sliding then
-        values = redis.call('HMGET', key, time_field, count_field, 'current')
-      elseif bucket then
-        -- A bucket stores the numbers that wrote it; a state written under other numbers,
-        -- before a rebinding, needs Bucket.adopt on the general path.
-        numbers = argv[6] .. ':' .. argv[7] .. ':' .. argv[8]
-        values = redis.call('HMGET', key, time_field, count_field, 'numbers')
-        if values[3] and values[3] ~= numbers then break end
-      else
-        values = redis.call('HMGET', key, time_field, count_field)
+      if values == nil then
+        local key = KEYS[i]
+        if sliding then
+          values = redis.call('HMGET', key, 'window_start', 'previous', 'current')
+        elseif window then
+          values = redis.call('HMGET', key, 'window_start', 'used')
+        elseif gcra then
+          values = redis.call('HMGET', key, 'whole', 'remainder')
+        else
+          -- A bucket stores the numbers that wrote it; a state written under other numbers,
+          -- before a rebinding, needs Bucket.adopt on the general path.
+          values = redis.call('HMGET', key, 'ref', 'tokens', 'numbers')
+          if values[3] and values[3] ~= argv[base + 2] .. ':' .. argv[base + 3] .. ':'
+              .. argv[base + 4] then
+            return
+          end
+        end
       end
       -- `current` is the count of the sliding window's current window.
       local ref, tokens, current
       local ref_text = values[1]
       if ref_text then
         local n = #ref_text
-        if n > 19 or not find(ref_text, '^%d+$') then break end
+        if n > 19 or not find(ref_text, '^%d+$') then return end
         local ref_sec, ref_nsec = 0, tonumber(ref_text)
         if n > 9 then
           ref_sec, ref_nsec = tonumber(sub(ref_text, 1, n - 9)), tonumber(sub(ref_text, n - 8))
         end
         local seconds = ref_sec - sec
-        if seconds >= 2251799 or seconds <= -2251799 then break end
+        if seconds >= 2251799 or seconds <= -2251799 then return end
         ref = seconds * second + (ref_nsec - nsec)
         tokens = tonumber(values[2])
-        if not tokens or tokens % 1 ~= 0 or tokens >= small or tokens <= -small then break end
+        if not tokens or tokens % 1 ~= 0 or tokens >= small or tokens <= -small then return end
         if sliding then
           current = tonumber(values[3])
           if not current or current % 1 ~= 0 or current >= small or current <= -small then
-            break
+            return
           end
         end
       end
@@ -113,7 +99,7 @@ do
         elseif fmod(second, period) == 0 then
           offset = fmod(nsec, period)
         else
-          break
+          return
         end
         local start, previous, counted = -offset, 0, 0
         if ref and ref >= start then
@@ -124,7 +110,7 @@ do
         local elapsed = start < 0 and -start or 0
         local weight = period - elapsed
         local product = previous * weight
-        if product >= exact or product <= -exact then break end
+        if product >= exact or product <= -exact then return end
         local rest = fmod(product, period)
         local estimate = counted + (product - rest) / period + (rest > 0 and 1 or 0)
         remaining = limit - estimate
@@ -135,7 +121,7 @@ do
         if cost <= limit then
           local room = limit - counted - cost
           local room_span = room * period
-          if room_span >= exact or room_span <= -exact then break end
+          if room_span >= exact or room_span <= -exact then return end
           if room >= 0 and product <= room_span then
             allowed, remaining, retry_after = true, remaining - cost, 0
             reset_after = counted + cost > 0 and start + 2 * period
@@ -150,7 +136,7 @@ do
               fits = period - elapsed - (room_span - rest) / previous
             else
               local span = (limit - cost) * period
-              if span >= exact then break end
+              if span >= exact then return end
               rest = fmod(span, counted)
               local weight_fits = period - (span - rest) / counted
               fits = period - elapsed + (weight_fits > 0 and weight_fits or 0)
@@ -166,7 +152,7 @@ do
         elseif fmod(second, period) == 0 then
           offset = fmod(nsec, period)
         else
-          break
+          return
         end
         local start = -offset
         if ref and ref > start then
@@ -194,13 +180,13 @@ do
           if ahead_rest >= limit then ahead_rest = limit - 1 end
         end
         local cost_span, burst_span = cost * period, burst * period
-        if cost_span >= small or burst_span >= small then break end
+        if cost_span >= small or burst_span >= small then return end
         local cost_rest, burst_rest = fmod(cost_span, limit), fmod(burst_span, limit)
         local cost_whole = (cost_span - cost_rest) / limit
         local burst_whole = (burst_span - burst_rest) / limit
         -- gcra_remaining: the burst less the units that the time ahead represents.
         local span = ahead_whole * limit
-        if span >= small then break end
+        if span >= small then return end
         span = span + ahead_rest
         local rest = fmod(span, period)
         remaining = burst - ((span - rest) / period + (rest > 0 and 1 or 0))
@@ -214,7 +200,7 @@ do
           if sum_whole < burst_whole or (sum_whole == burst_whole and sum_rest <= burst_rest) then
             allowed, retry_after = true, 0
             span = sum_whole * limit
-            if span >= small then break end
+            if span >= small then return end
             span = span + sum_rest
             rest = fmod(span, period)
             remaining = burst - ((span - rest) / period + (rest > 0 and 1 or 0))
@@ -247,7 +233,7 @@ do
               end
             elseif missing > 0 and missing * period >= exact then
               -- Both products are large: comparing them needs the library.
-              break
+              return
             end
           end
         end
@@ -257,19 +243,19 @@ do
         local until_full = 0
         if ref and burst > tokens then
           local need = (burst - tokens) * period
-          if need >= exact then break end
+          if need >= exact then return end
           local rest = fmod(need, limit)
           until_full = (need - rest) / limit + (rest > 0 and 1 or 0) - since_ref
           if until_full < 0 then until_full = 0 end
         end
         remaining, reset_after = level, until_full
         if cost <= burst then
-          delay = (argv[9] == '1') and until_full or 0
+          delay = shape and until_full or 0
           if level >= cost and delay <= max_delay then
             allowed, remaining, retry_after = true, level - cost, 0
             -- bucket_until_full_after(cost)
             local need = full and cost * period or (burst + cost - tokens) * period
-            if need >= exact then break end
+            if need >= exact then return end
             local rest = fmod(need, limit)
             reset_after = (need - rest) / limit + (rest > 0 and 1 or 0)
             if not full then
@@ -281,12 +267,12 @@ do
             if not full then
               local periods = (since_ref - fmod(since_ref, period)) / period
               local gained = periods * limit
-              if gained >= exact then break end
+              if gained >= exact then return end
               new_ref, new_tokens = ref + periods * period, tokens + gained - cost
             end
             -- Bucket.reset_at, for the expiry.
             need = (burst - new_tokens) * period
-            if need >= exact or need <= -exact then break end
+            if need >= exact or need <= -exact then return end
             rest = fmod(need, limit)
             left = new_ref + (need - rest) / limit + (rest > 0 and 1 or 0)
           else
@@ -295,49 +281,184 @@ do
             local wait = 0
             if ref and cost > tokens then
               local need = (cost - tokens) * period
-              if need >= exact then break end
+              if need >= exact then return end
               local rest = fmod(need, limit)
               wait = (need - rest) / limit + (rest > 0 and 1 or 0) - since_ref
               if wait < 0 then wait = 0 end
             end
-            local over = (argv[9] == '1') and until_full - max_delay or 0
+            local over = shape and until_full - max_delay or 0
             retry_after = over > wait and over or wait
           end
         end
       end
-      if allowed and cost > 0 then
-        -- Clock.absolute: the new time as nanoseconds since the epoch.
-        local nanos = nsec + new_ref
-        local out_nsec = fmod(nanos, second)
-        if out_nsec < 0 then out_nsec = out_nsec + second end
-        local out_sec = sec + (nanos - out_nsec) / second
-        local new_ref_text
-        if out_sec > 0 then
-          new_ref_text = format('%d%09d', out_sec, out_nsec)
-        elseif out_sec == 0 then
-          new_ref_text = format('%d', out_nsec)
-        else
+      return allowed, remaining, reset_after, retry_after, delay, new_ref, new_tokens,
+          new_current, left, values
+    end
+
+    -- Writes limit i's state after an admission: `ref` relative to the request time `sec` s +
+    -- `nsec` ns, which the caller made sure is not before the epoch, and an expiry of `left`
+    -- rounded up to whole milliseconds, at least 1 ms, unless the request asks for none.
+    -- Counts and the expiry go to Redis as numbers, which it writes as exact decimal integers
+    -- below 2^53 (Redis 7 in shortest form, earlier versions with %.17g).
+    local function write(i, sec, nsec, ref, tokens, current, left)
+      local argv, fmod, format = ARGV, math.fmod, string.format
+      -- Clock.absolute: the time as a decimal string of nanoseconds since the epoch.
+      local nanos = nsec + ref
+      local out_nsec = fmod(nanos, 1000000000)
+      if out_nsec < 0 then out_nsec = out_nsec + 1000000000 end
+      local out_sec = sec + (nanos - out_nsec) / 1000000000
+      local ref_text = out_sec > 0 and format('%d%09d', out_sec, out_nsec)
+          or format('%d', out_nsec)
+      local base = 4 + (i - 1) * 5
+      local algorithm = argv[base + 1]
+      local key = KEYS[i]
+      if algorithm == 'sliding_window' then
+        redis.call('HSET', key, 'window_start', ref_text, 'previous', tokens, 'current', current)
+      elseif algorithm == 'fixed_window' then
+        redis.call('HSET', key, 'window_start', ref_text, 'used', tokens)
+      elseif algorithm == 'gcra' then
+        redis.call('HSET', key, 'whole', ref_text, 'remainder', tokens)
+      else
+        redis.call('HSET', key, 'ref', ref_text, 'tokens', tokens, 'numbers',
+            argv[base + 2] .. ':' .. argv[base + 3] .. ':' .. argv[base + 4])
+      end
+      if argv[4] == '1' then
+        local rest = fmod(left, 1000000)
+        local millis = (left - rest) / 1000000 + (rest > 0 and 1 or 0)
+        redis.call('PEXPIRE', key, millis > 1 and millis or 1)
+      end
+    end
+
+    repeat
+      local argv = ARGV
+      -- A cost of 1 and no limit on the delay are the usual arguments, and cheaper to compare
+      -- than to convert.
+      local cost = argv[2] == '1' and 1 or tonumber(argv[2])
+      local max_delay = argv[3] == '9223372036854775807' and 9223372036854775807
+          or tonumber(argv[3])
+      if not (cost and max_delay and cost >= 0 and cost < 2251799813685248 and cost % 1 == 0
+          and max_delay >= 0) then
+        break
+      end
+      -- A limit without a port sends the request to the general path before any command.
+      local ported = true
+      for i = 1, count do
+        local algorithm = argv[5 * i]
+        if not (algorithm == 'token_bucket' or algorithm == 'leaky_bucket'
+            or algorithm == 'fixed_window' or algorithm == 'sliding_window'
+            or algorithm == 'gcra') then
+          ported = false
           break
         end
-        if sliding then
-          redis.call('HSET', key, time_field, new_ref_text, count_field,
-              format('%d', new_tokens), 'current', format('%d', new_current))
-        elseif bucket then
-          redis.call('HSET', key, time_field, new_ref_text, count_field,
-              format('%d', new_tokens), 'numbers', numbers)
-        else
-          redis.call('HSET', key, time_field, new_ref_text, count_field,
-              format('%d', new_tokens))
+      end
+      if not ported then break end
+      -- The request time as whole seconds and nanoseconds.
+      local sec, nsec
+      local now_text = argv[1]
+      if now_text == '' then
+        if redis.replicate_commands then
+          redis.replicate_commands()
         end
-        if argv[4] == '1' then
-          local rest = fmod(left, 1000000)
-          local millis = (left - rest) / 1000000 + (rest > 0 and 1 or 0)
-          redis.call('PEXPIRE', key, format('%d', millis > 1 and millis or 1))
+        local time = redis.call('TIME')
+        sec, nsec = tonumber(time[1]), tonumber(time[2]) * 1000
+      else
+        local n = #now_text
+        if n > 19 or not string.find(now_text, '^%d+$') then break end
+        if n > 9 then
+          sec = tonumber(string.sub(now_text, 1, n - 9))
+          nsec = tonumber(string.sub(now_text, n - 8))
+        else
+          sec, nsec = 0, tonumber(now_text)
         end
       end
-      if reset_after < 0 then reset_after = 0 end
+      -- Later requests would need the times capped at Long.MAX_VALUE.
+      if sec > 9214364836 then break end
+      -- Whether a time relative to the request is before the epoch, where it cannot be
+      -- stored. sec * 10^9 is exact below 2^53, and above that no relative time of the fast
+      -- path, below 2^51, reaches back to the epoch.
+      local epoch = -(sec * 1000000000) - nsec
+
+      if count == 1 then
+        local allowed, remaining, reset_after, retry_after, delay, new_ref, new_tokens,
+            new_current, left = decide(1, cost, max_delay, sec, nsec)
+        if allowed == nil then break end
+        if allowed and cost > 0 then
+          if new_ref < epoch then break end
+          write(1, sec, nsec, new_ref, new_tokens, new_current, left)
+        end
+        if reset_after < 0 then reset_after = 0 end
+        do
+          return {allowed and 1 or 0, remaining, reset_after, retry_after, delay, 0}
+        end
+      end
+
+      -- Several limits, as PolicyMeter decides them: the request is admitted only when every
+      -- limit admits it. Each decision is a list of decide's results.
+      local decisions, complete, allowed = {}, true, true
+      for i = 1, count do
+        decisions[i] = {decide(i, cost, max_delay, sec, nsec)}
+        if decisions[i][1] == nil then
+          complete = false
+          break
+        end
+        allowed = allowed and decisions[i][1]
+      end
+      if not complete then break end
+      -- PolicyMeter.reportUncharged: when the request is denied, a limit that admitted it
+      -- reports its state as it is, since its admission reported it as if charged.
+      if not allowed then
+        for i = 1, count do
+          if decisions[i][1] then
+            decisions[i] = {decide(i, 0, 9223372036854775807, sec, nsec,
+                decisions[i][10])}
+            if decisions[i][1] == nil then
+              complete = false
+              break
+            end
+          end
+        end
+        if not complete then break end
+      end
+      -- PolicyMeter.combine: the least remaining, the latest reset and the longest delay;
+      -- the binding limit is the first of those with the least remaining when admitted, or
+      -- else a denying limit with the longest retry after, never counting as the longest.
+      local remaining, reset_after, delay, binding = decisions[1][2], 0, 0, 1
+      for i = 1, count do
+        local d = decisions[i]
+        if d[2] < remaining then remaining = d[2] end
+        if d[3] > reset_after then reset_after = d[3] end
+        if d[5] > delay then delay = d[5] end
+      end
+      for i = 2, count do
+        local candidate, current = decisions[i], decisions[binding]
+        local more
+        if allowed then
+          more = candidate[2] < current[2]
+        elseif candidate[1] ~= current[1] then
+          more = not candidate[1]
+        elseif current[4] == -1 then
+          more = false
+        else
+          more = candidate[4] == -1 or candidate[4] > current[4]
+        end
+        if more then binding = i end
+      end
+      if allowed and cost > 0 then
+        for i = 1, count do
+          if decisions[i][6] < epoch then
+            complete = false
+            break
+          end
+        end
+        if not complete then break end
+        for i = 1, count do
+          local d = decisions[i]
+          write(i, sec, nsec, d[6], d[7], d[8], d[9])
+        end
+      end
+      local retry_after = allowed and 0 or decisions[binding][4]
       do
-        return {allowed and 1 or 0, remaining, reset_after, retry_after, delay, 0}
+        return {allowed and 1 or 0, remaining, reset_after, retry_after, delay, binding - 1}
       end
     until true
   end

@@ -81,9 +81,10 @@ class ScriptFastPathTest {
   }
 
   /**
-   * Wraps a script so that its reply ends with the last PEXPIRE argument, or 'none'. The expiry
-   * is recorded, not set: the test's clock does not move with Redis's, and a state that
-   * expired in real time could not be compared.
+   * Wraps a script so that its reply ends with the last PEXPIRE argument as a string, or
+   * 'none', whether the script passed a number or a string. The expiry is recorded, not set:
+   * the test's clock does not move with Redis's, and a state that expired in real time could
+   * not be compared.
    */
   private static String recordingExpiry(String script) {
     return "local real_redis = redis\n"
@@ -91,7 +92,7 @@ class ScriptFastPathTest {
         + "local redis = {replicate_commands = real_redis.replicate_commands,\n"
         + "  call = function(command, ...)\n"
         + "    if command == 'PEXPIRE' then\n"
-        + "      expiry = select(2, ...)\n"
+        + "      expiry = tostring(select(2, ...))\n"
         + "      return 1\n"
         + "    end\n"
         + "    return real_redis.call(command, ...)\n"
@@ -351,9 +352,59 @@ class ScriptFastPathTest {
     }
   }
 
+  @Test
+  void fastPath_twoLimits_decides() {
+    String[] args = {Long.toString(NOW), "1", Long.toString(NO_MAX), "1",
+        "token_bucket", "10", Long.toString(SECOND), "10", "0",
+        "gcra", "1000", Long.toString(3_600 * SECOND), "3", "0"};
+    // The first limit has 9 of 10 tokens left and refills one in 0.1 s; the second has 2 of a
+    // burst of 3 left and is back to its initial state in 3.6 s. The second binds.
+    assertThat(connection.sync().<List<Object>>evalsha(fastOnlySha, ScriptOutputType.MULTI,
+        new String[] {"two:a", "two:b"}, args))
+        .isEqualTo(List.of(1L, 2L, 3_600 * SECOND / 1_000, 0L, 0L, 1L));
+  }
+
+  @Test
+  void fastPath_limitNeedingTheLibrary_fallsThroughForTheWholePolicy() {
+    String[] args = {Long.toString(NOW), "1", Long.toString(NO_MAX), "1",
+        "token_bucket", "10", Long.toString(SECOND), "10", "0",
+        "sliding_log", "10", Long.toString(SECOND), "10", "0"};
+    assertThat(connection.sync().<List<Object>>evalsha(fastOnlySha, ScriptOutputType.MULTI,
+        new String[] {"log:a", "log:b"}, args)).isEqualTo(List.of(FELL_THROUGH));
+  }
+
+  /**
+   * Policies of several limits, decided by the script's fast path where every limit allows it
+   * and by the general path where one does not, against the in-memory store.
+   */
+  @Test
+  void tryAcquire_severalLimits_matchesInMemory() {
+    List<Policy> policies = List.of(
+        Policy.of("pair", Limit.of(Algorithm.TOKEN_BUCKET, 3, Duration.ofSeconds(1)),
+            Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofSeconds(7))),
+        Policy.of("mixed", Limit.of(Algorithm.FIXED_WINDOW, 4, Duration.ofSeconds(1)),
+            Limit.of(Algorithm.GCRA, 2, Duration.ofMillis(300)).withBurst(3),
+            Limit.of(Algorithm.SLIDING_WINDOW, 6, Duration.ofSeconds(2))),
+        Policy.of("shaped", Limit.of(Algorithm.LEAKY_BUCKET, 2, Duration.ofSeconds(1))
+                .withBurst(4).withMode(Mode.SHAPE),
+            Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofMinutes(1))),
+        Policy.of("edge", Limit.of(Algorithm.TOKEN_BUCKET, SMALL - 1, Duration.ofSeconds(1)),
+            Limit.of(Algorithm.TOKEN_BUCKET, SMALL, Duration.ofSeconds(1))),
+        Policy.of("library", Limit.of(Algorithm.TOKEN_BUCKET, 3, Duration.ofSeconds(1)),
+            Limit.of(Algorithm.SLIDING_LOG, 4, Duration.ofSeconds(2))));
+    for (Policy policy : policies) {
+      assertMatchesInMemory(policy, policy.limits().get(0));
+    }
+  }
+
   private static void assertMatchesInMemory(Limit limit) {
+    assertMatchesInMemory(Policy.of("fast", limit), limit);
+  }
+
+  /** Compares decisions, stepping the clock at the scale of {@code pace}'s period. */
+  private static void assertMatchesInMemory(Policy policy, Limit pace) {
+    Limit limit = pace;
     FakeClock time = new FakeClock(NOW);
-    Policy policy = Policy.of("fast", limit);
     // A generous timeout, so that a busy machine never turns a decision into a fallback.
     try (RedisStore store = RedisStore.builder().uri(server.uri())
         .commandTimeout(Duration.ofSeconds(30))
@@ -369,7 +420,7 @@ class ScriptFastPathTest {
         long maxDelay = random.nextBoolean() ? NO_MAX : random.nextLong(limit.periodNanos());
         Decision expected = reference.tryAcquire("user", cost, maxDelay);
         assertThat(tested.tryAcquire("user", cost, maxDelay))
-            .as("%s at %d, request %d of cost %d", limit, time.nanos(), i, cost)
+            .as("%s at %d, request %d of cost %d", policy, time.nanos(), i, cost)
             .isEqualTo(expected);
       }
     }
