@@ -40,8 +40,8 @@ final class KeyTable {
   enum Insertion { INSERTED, RACED, NO_ROOM }
 
   /**
-   * The outcome of trying to free a slot. {@code BUSY} means that another thread held the sweep
-   * or changed the chosen key, so the caller should try again.
+   * The outcome of trying to free a slot. {@code BUSY} means that another thread held the sweep,
+   * so the caller should try again.
    */
   enum Room { FREED, NONE, BUSY }
 
@@ -108,7 +108,7 @@ final class KeyTable {
   }
 
   /**
-   * Frees one slot: removes expired keys from a sample, or, when none has expired and the
+   * Frees one slot: removes an expired key from a sample, or, when none has expired and the
    * policy allows it, evicts the sampled key closest to its reset.
    */
   Room makeRoom(long now) {
@@ -116,30 +116,70 @@ final class KeyTable {
       return Room.BUSY;
     }
     try {
-      String victimKey = null;
-      KeyState victim = null;
-      long victimResetAt = Long.MAX_VALUE;
-      for (int i = 0; i < EVICTION_SAMPLE; i++) {
-        Map.Entry<String, KeyState> next = nextInCursor();
-        if (next == null) {
-          break;
-        }
-        long resetAt = resetAtIfFree(next.getValue());
-        if (resetAt <= now && removeIfResetBy(next.getKey(), next.getValue(), now)) {
-          return Room.FREED;
-        }
-        if (resetAt < victimResetAt) {
-          victimKey = next.getKey();
-          victim = next.getValue();
-          victimResetAt = resetAt;
-        }
-      }
-      if (store.atCapacity() != AtCapacity.EVICT_SOONEST_RESET || victim == null) {
+      Map.Entry<String, KeyState> victim = takeVictim(now);
+      if (victim == null) {
         return Room.NONE;
       }
-      return removeIfResetBy(victimKey, victim, victimResetAt) ? Room.FREED : Room.BUSY;
+      remove(victim.getKey(), victim.getValue());
+      return Room.FREED;
     } finally {
       sweeping.set(false);
+    }
+  }
+
+  /**
+   * Samples keys and returns, with its lock held, the first expired one, or else, when the
+   * policy evicts, the one closest to its reset. Returns null when there is none. The closest key
+   * so far stays locked while the rest of the sample is read, so each key is locked once and the
+   * key returned is still in the state that was compared. Meanwhile a decision on that key
+   * waits. Keys that a decision holds are passed over, and only {@link KeyState#tryLock()} is
+   * called, so this thread never waits for a key's lock while it holds one.
+   */
+  private Map.Entry<String, KeyState> takeVictim(long now) {
+    boolean evicts = store.atCapacity() == AtCapacity.EVICT_SOONEST_RESET;
+    Map.Entry<String, KeyState> soonest = null;
+    long soonestResetAt = Long.MAX_VALUE;
+    for (int i = 0; i < EVICTION_SAMPLE; i++) {
+      Map.Entry<String, KeyState> next = nextInCursor();
+      if (next == null) {
+        break;
+      }
+      if (!next.getValue().tryLock()) {
+        continue;
+      }
+      long resetAt = resetAtLocked(next.getValue(), soonest);
+      boolean expired = resetAt <= now;
+      if (expired || (evicts && resetAt < soonestResetAt)) {
+        unlockIfHeld(soonest);
+        soonest = next;
+        soonestResetAt = resetAt;
+        if (expired) {
+          break;
+        }
+      } else {
+        next.getValue().unlock();
+      }
+    }
+    return soonest;
+  }
+
+  /**
+   * Returns when the locked entry's state is back to its initial state. If that fails, unlocks
+   * the entry and the sample's locked candidate before the failure propagates.
+   */
+  private long resetAtLocked(KeyState entry, Map.Entry<String, KeyState> candidate) {
+    try {
+      return meter.resetAt(entry);
+    } catch (RuntimeException | Error e) {
+      entry.unlock();
+      unlockIfHeld(candidate);
+      throw e;
+    }
+  }
+
+  private static void unlockIfHeld(Map.Entry<String, KeyState> candidate) {
+    if (candidate != null) {
+      candidate.getValue().unlock();
     }
   }
 
@@ -161,21 +201,6 @@ final class KeyTable {
       }
     }
     return cursor.next();
-  }
-
-  /**
-   * Returns when the entry's state is back to its initial state, or {@code Long.MAX_VALUE} when
-   * a decision holds its lock or it was removed, so that a sample passes over it.
-   */
-  private long resetAtIfFree(KeyState entry) {
-    if (!entry.tryLock()) {
-      return Long.MAX_VALUE;
-    }
-    try {
-      return meter.resetAt(entry);
-    } finally {
-      entry.unlock();
-    }
   }
 
   /**

@@ -228,4 +228,42 @@ class InMemoryStoreConcurrencyTest {
     // The documented overshoot: at most one key per thread inserting at the same instant.
     assertThat(store.trackedKeys()).isBetween(1L, 100L + THREADS);
   }
+
+  @Test
+  void tryAcquire_evictionRace_leavesNoKeyLocked() throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).maxKeys(20).build();
+    PolicyBinding binding = store.bind(Policy.of("test",
+        Limit.of(Algorithm.TOKEN_BUCKET, 1_000_000, Duration.ofHours(1))));
+    AtomicInteger tickets = new AtomicInteger();
+    CyclicBarrier start = new CyclicBarrier(THREADS);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      done.add(pool.submit(() -> {
+        start.await();
+        int ticket;
+        while ((ticket = tickets.getAndIncrement()) < 40_000) {
+          // A one-off key costs as much as 1,000 requests on a hot key, so that both kinds of
+          // key are the closest to their reset at times and get evicted while being decided.
+          if (ticket % 2 == 0) {
+            binding.tryAcquire("hot-" + ticket % 8, 1, Long.MAX_VALUE);
+          } else {
+            binding.tryAcquire("once-" + ticket, 1_000, Long.MAX_VALUE);
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> future : done) {
+      future.get(AWAIT_MINUTES, TimeUnit.MINUTES);
+    }
+    assertThat(store.trackedKeys()).isBetween(1L, 20L + THREADS);
+
+    // The even tickets go to 4 hot keys, so none took more than 20,000 / 4 = 5,000 units. An
+    // hour refills a bucket of 1,000,000, so a sweep removes every key unless one was left
+    // locked or counted twice.
+    time.advance(Duration.ofHours(1));
+    store.cleanUp();
+
+    assertThat(store.trackedKeys()).isZero();
+  }
 }

@@ -7,6 +7,7 @@ import dev.sluice.Policy;
 import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.DurationParser;
+import dev.sluice.server.config.WholeNumberParser;
 import dev.sluice.server.replay.KeyMode;
 import dev.sluice.server.replay.LogReplayer;
 import dev.sluice.server.replay.ReplayResult;
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -192,21 +192,25 @@ public final class ReplayCommand implements Callable<Integer> {
 
   /**
    * Parses a flag value here rather than in picocli, so that its error is one line too. A
-   * well-formed number too large for a limit is reported as such, not as a wrong type.
+   * well-formed number too large for a limit is reported as such, not as a wrong type. A number
+   * below 1 is left to {@link Limit}, whose message names the limit's field, unless it is too
+   * low to pass as a {@code long}.
    */
   private static long wholeNumber(String text, String flag) {
     if (!text.matches("-?[0-9]{1,40}")) {
       throw new IllegalArgumentException(flag + " must be a whole number, got '" + text + "'");
     }
-    BigInteger value = new BigInteger(text);
-    if (value.compareTo(BigInteger.valueOf(Limit.MAX_UNITS)) > 0) {
-      throw new IllegalArgumentException(
-          flag + " must be at most " + Limit.MAX_UNITS + ", got " + text);
+    long min = fitsInLong(text) ? Long.MIN_VALUE : 1;
+    return WholeNumberParser.parse(text, flag, min, Limit.MAX_UNITS);
+  }
+
+  private static boolean fitsInLong(String digits) {
+    try {
+      Long.parseLong(digits);
+      return true;
+    } catch (NumberFormatException outOfRange) {
+      return false;
     }
-    if (value.bitLength() >= Long.SIZE) {
-      throw new IllegalArgumentException(flag + " must be at least 1, got " + text);
-    }
-    return value.longValue();
   }
 
   private Policy configPolicy() {

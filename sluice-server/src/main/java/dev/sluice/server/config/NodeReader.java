@@ -124,14 +124,11 @@ final class NodeReader {
       throw error(node, field + " must be" + bound + ", got a number of " + text.length()
           + " characters");
     }
-    BigInteger value = new BigInteger(text);
-    if (value.compareTo(BigInteger.valueOf(min)) < 0) {
-      throw error(node, field + " must be at least " + min + ", got " + value);
+    try {
+      return WholeNumberParser.parse(text, field, min, max);
+    } catch (IllegalArgumentException e) {
+      throw error(node, e.getMessage());
     }
-    if (value.compareTo(BigInteger.valueOf(max)) > 0) {
-      throw error(node, field + " must be at most " + max + ", got " + value);
-    }
-    return value.longValueExact();
   }
 
   /**
