@@ -575,8 +575,8 @@ public final class RedisStore implements RateLimitStore {
       }
       if (clusterSeeds != null || uri.getSentinels().isEmpty()) {
         String target = clusterSeeds == null ? "'" + mask(uri) + "'" : maskSeeds(clusterSeeds);
-        throw new IllegalStateException("sentinelPassword needs a redis-sentinel:// or"
-            + " rediss-sentinel:// uri, got " + target);
+        throw new IllegalStateException("sentinelPassword (sentinel_password in sluice serve)"
+            + " needs a redis-sentinel:// or rediss-sentinel:// uri, got " + target);
       }
       for (RedisURI sentinel : uri.getSentinels()) {
         sentinel.setPassword(sentinelPassword.toCharArray());

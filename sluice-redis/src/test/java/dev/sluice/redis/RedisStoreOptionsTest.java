@@ -57,8 +57,8 @@ class RedisStoreOptionsTest {
 
     assertThatThrownBy(builder::build)
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("sentinelPassword needs a redis-sentinel:// or rediss-sentinel:// uri, got"
-            + " 'redis://***@127.0.0.1:6390/0'");
+        .hasMessage("sentinelPassword (sentinel_password in sluice serve) needs a"
+            + " redis-sentinel:// or rediss-sentinel:// uri, got 'redis://***@127.0.0.1:6390/0'");
   }
 
   @Test
@@ -69,8 +69,9 @@ class RedisStoreOptionsTest {
 
     assertThatThrownBy(builder::build)
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("sentinelPassword needs a redis-sentinel:// or rediss-sentinel:// uri, got"
-            + " redis://***@n1:7000,n2:7001 (cluster)");
+        .hasMessage("sentinelPassword (sentinel_password in sluice serve) needs a"
+            + " redis-sentinel:// or rediss-sentinel:// uri, got redis://***@n1:7000,n2:7001"
+            + " (cluster)");
   }
 
   @Test

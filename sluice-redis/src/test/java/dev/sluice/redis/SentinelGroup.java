@@ -16,10 +16,12 @@ import java.util.concurrent.TimeUnit;
  * ({@code sentinel auth-pass}). {@link #startWithPasswords} starts one sentinel without a
  * password of its own and one with {@code requirepass}; {@link #startTls} starts TLS-only nodes
  * and one TLS-only sentinel. Start methods return once the replica has finished its first sync.
+ *
+ * <p>Public so that other modules can use it through this module's test jar.
  */
-final class SentinelGroup implements AutoCloseable {
+public final class SentinelGroup implements AutoCloseable {
 
-  static final String MASTER_NAME = "mymaster";
+  public static final String MASTER_NAME = "mymaster";
   private static final long SYNC_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private final List<RedisServer> servers = new ArrayList<>();
@@ -43,7 +45,7 @@ final class SentinelGroup implements AutoCloseable {
    * Starts the master and replica with {@code dataPassword}, then sentinel 0 without a
    * password and sentinel 1 with {@code requirepass sentinelPassword}.
    */
-  static SentinelGroup startWithPasswords(String dataPassword, String sentinelPassword) {
+  public static SentinelGroup startWithPasswords(String dataPassword, String sentinelPassword) {
     SentinelGroup group = new SentinelGroup(dataPassword, null);
     try {
       List<String> auth = List.of("--requirepass", dataPassword, "--masterauth", dataPassword);
@@ -66,7 +68,7 @@ final class SentinelGroup implements AutoCloseable {
    * Starts a TLS-only master and replica with {@code dataPassword} that replicate over TLS,
    * and sentinel 0, TLS-only too, without a password of its own.
    */
-  static SentinelGroup startTls(TestCertificates certificates, String dataPassword) {
+  public static SentinelGroup startTls(TestCertificates certificates, String dataPassword) {
     SentinelGroup group = new SentinelGroup(dataPassword, certificates);
     try {
       List<String> options = List.of("--requirepass", dataPassword, "--masterauth",
@@ -85,12 +87,12 @@ final class SentinelGroup implements AutoCloseable {
   }
 
   /** Returns the address of sentinel {@code index}, such as {@code 127.0.0.1:40123}. */
-  String sentinelAddress(int index) {
+  public String sentinelAddress(int index) {
     return "127.0.0.1:" + sentinels.get(index).port();
   }
 
   /** Returns a connection to the master as the default user. */
-  RedisCommands<String, String> masterCommands() {
+  public RedisCommands<String, String> masterCommands() {
     return client.connect(adminUri(master)).sync();
   }
 
