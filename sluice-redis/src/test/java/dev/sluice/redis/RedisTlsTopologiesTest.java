@@ -20,12 +20,13 @@ import org.junit.jupiter.api.Test;
 /**
  * The store over TLS to a Redis Cluster and through Redis Sentinel, with a throwaway CA and a
  * server certificate for 127.0.0.1 made by {@code openssl}. Every node and the sentinel accept
- * only TLS, the cluster bus and replication run over TLS too, and the data nodes require a
- * password. Decisions run on a fake clock that does not move.
+ * only TLS, the cluster bus and replication run over TLS too, and the data nodes and the
+ * sentinel require passwords. Decisions run on a fake clock that does not move.
  */
 class RedisTlsTopologiesTest {
 
   private static final String PASSWORD = "tls-secret";
+  private static final String SENTINEL_PASSWORD = "tls-sentinel-secret";
   // Generous, so that a busy machine never turns a decision into a failure-mode decision.
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
   private static final Policy POLICY =
@@ -43,7 +44,7 @@ class RedisTlsTopologiesTest {
     directory = Files.createTempDirectory("sluice-tls-topologies");
     certificates = TestCertificates.create(directory);
     cluster = RedisCluster.startTls(3, certificates, PASSWORD);
-    sentinelGroup = SentinelGroup.startTls(certificates, PASSWORD);
+    sentinelGroup = SentinelGroup.startTls(certificates, PASSWORD, SENTINEL_PASSWORD);
   }
 
   @AfterAll
@@ -99,6 +100,7 @@ class RedisTlsTopologiesTest {
   void tryAcquire_tlsSentinelWithCa_admitsLimit() {
     try (RedisStore store = withTimeouts(RedisStore.builder()
         .uri(sentinelUri())
+        .sentinelPassword(SENTINEL_PASSWORD)
         .trustedCertificates(certificates.caCertificate()))
         .build()) {
       assertThat(admitted(RateLimiter.builder(POLICY).store(store).build(), "user-1", 5))
@@ -113,7 +115,9 @@ class RedisTlsTopologiesTest {
   void build_tlsSentinelWithoutCa_failsNamingHandshake() {
     String uri = sentinelUri();
 
-    assertThatThrownBy(() -> withTimeouts(RedisStore.builder().uri(uri)).build())
+    assertThatThrownBy(() -> withTimeouts(RedisStore.builder().uri(uri))
+        .sentinelPassword(SENTINEL_PASSWORD)
+        .build())
         .isInstanceOf(RedisConnectionException.class)
         .hasMessageStartingWith("TLS handshake with rediss-sentinel://***@"
             + sentinelGroup.sentinelAddress(0) + "/0#mymaster failed: ")

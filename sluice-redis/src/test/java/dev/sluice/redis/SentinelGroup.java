@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
  * requires a password ({@code requirepass}, and {@code masterauth} for replication), and
  * sentinels that monitor the master as {@link #MASTER_NAME} with that password
  * ({@code sentinel auth-pass}). {@link #startWithPasswords} starts one sentinel without a
- * password of its own and one with {@code requirepass}; {@link #startTls} starts TLS-only nodes
- * and one TLS-only sentinel. Start methods return once the replica has finished its first sync.
+ * password of its own and one with {@code requirepass}. {@link #startTls} starts TLS-only nodes
+ * and one TLS-only sentinel with {@code requirepass}. Start methods return once the replica has
+ * finished its first sync.
  *
  * <p>Public so that other modules can use it through this module's test jar.
  */
@@ -66,9 +67,10 @@ public final class SentinelGroup implements AutoCloseable {
 
   /**
    * Starts a TLS-only master and replica with {@code dataPassword} that replicate over TLS,
-   * and sentinel 0, TLS-only too, without a password of its own.
+   * and sentinel 0, TLS-only too, with {@code requirepass sentinelPassword}.
    */
-  public static SentinelGroup startTls(TestCertificates certificates, String dataPassword) {
+  public static SentinelGroup startTls(
+      TestCertificates certificates, String dataPassword, String sentinelPassword) {
     SentinelGroup group = new SentinelGroup(dataPassword, certificates);
     try {
       List<String> options = List.of("--requirepass", dataPassword, "--masterauth",
@@ -77,7 +79,8 @@ public final class SentinelGroup implements AutoCloseable {
       group.replica = group.track(group.startTlsNode(withReplicaOf(options, group.master)));
       group.sentinels.add(group.track(RedisServer.startTlsSentinel(MASTER_NAME,
           group.master.port(), certificates,
-          "sentinel auth-pass " + MASTER_NAME + " " + dataPassword)));
+          "sentinel auth-pass " + MASTER_NAME + " " + dataPassword,
+          "requirepass " + sentinelPassword)));
       group.awaitReplicaSync();
       return group;
     } catch (RuntimeException e) {
