@@ -88,6 +88,30 @@ class ServeRedisSentinelAuthTest {
         .doesNotContain(DATA_PASSWORD);
   }
 
+  @Test
+  void execute_redisOptionReplacingSentinelUri_exits1NamingSentinelPassword(@TempDir Path dir)
+      throws Exception {
+    Path config = tinyPolicy(dir, """
+        store:
+          type: redis
+          uri: %s
+          sentinel_password: %s
+        """.formatted(sentinelUri(), SENTINEL_PASSWORD));
+    StringWriter err = new StringWriter();
+    CommandLine main = Main.commandLine();
+    main.setErr(new PrintWriter(err, true));
+
+    // The store rejects the setting before it connects, so no server listens on this URI.
+    int exitCode = main.execute("serve", "--config", config.toString(), "--port", "0",
+        "--redis", "redis://127.0.0.1:1");
+
+    assertThat(exitCode).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("sentinel_password in sluice serve) needs a redis-sentinel:// or"
+            + " rediss-sentinel:// uri, got 'redis://127.0.0.1:1/0'")
+        .doesNotContain(SENTINEL_PASSWORD);
+  }
+
   private static String sentinelUri() {
     return "redis-sentinel://:" + DATA_PASSWORD + "@" + group.sentinelAddress(1) + "/0#"
         + SentinelGroup.MASTER_NAME;
