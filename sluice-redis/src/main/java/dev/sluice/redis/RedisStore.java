@@ -556,7 +556,8 @@ public final class RedisStore implements RateLimitStore {
      * Sets the password that the store sends to each sentinel of a {@code redis-sentinel://}
      * URI, for sentinels with {@code requirepass}. The password in the URI itself is sent only
      * to the master, as Lettuce 6.8 reads a Sentinel URI, and a Sentinel URI has no place for
-     * a sentinel's password.
+     * a sentinel's password. {@link #build()} sets it on every sentinel of the URI, also on
+     * those of a {@link RedisURI} given to {@link #uri(RedisURI)}.
      */
     public Builder sentinelPassword(String password) {
       this.sentinelPassword = Objects.requireNonNull(password, "password");
@@ -612,6 +613,8 @@ public final class RedisStore implements RateLimitStore {
      * @throws io.lettuce.core.RedisConnectionException if the server cannot be reached, the
      *     TLS handshake fails or the server rejects the user name or password. The message
      *     names the URI with its credentials masked.
+     * @throws IllegalStateException if a {@link #sentinelPassword} is set but the store does
+     *     not connect through sentinels
      */
     public RedisStore build() {
       applySentinelPassword();
