@@ -2,7 +2,13 @@ package dev.sluice.redis;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import javax.net.ssl.SSLException;
 
 /**
@@ -15,6 +21,12 @@ final class ConnectErrors {
   /** Starts of the Redis errors for a missing or rejected user name or password. */
   private static final List<String> AUTHENTICATION_ERRORS =
       List.of("WRONGPASS", "NOAUTH", "ERR AUTH", "ERR invalid password");
+
+  /**
+   * The start of the message of Lettuce 6.8's {@link RedisConnectionException} for a failed
+   * connection to a sentinel, which distinguishes a sentinel's rejection from the master's.
+   */
+  private static final String SENTINEL_FAILURE = "Cannot connect to a Redis Sentinel";
 
   private ConnectErrors() {}
 
@@ -35,8 +47,13 @@ final class ConnectErrors {
         find(failure, RedisCommandExecutionException.class);
     if (rejected != null && isAuthentication(rejected.getMessage())) {
       String reply = rejected.getMessage().replaceFirst("\\.$", "");
-      return new RedisConnectionException("authentication failed for " + maskedUri + ": "
-          + reply + "; check the user name and password in the URI", failure);
+      return isSentinelFailure(failure)
+          ? new RedisConnectionException("authentication failed at the sentinels of "
+              + maskedUri + ": " + reply + "; the password in a Sentinel URI is sent only to"
+              + " the master, so give the sentinels' password with sentinelPassword"
+              + " (sentinel_password in sluice serve)", failure)
+          : new RedisConnectionException("authentication failed for " + maskedUri + ": "
+              + reply + "; check the user name and password in the URI", failure);
     }
     if (failure instanceof RedisConnectionException) {
       return new RedisConnectionException("failed to connect to " + maskedUri + ": "
@@ -45,14 +62,42 @@ final class ConnectErrors {
     return failure;
   }
 
+  private static boolean isSentinelFailure(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof RedisConnectionException && cause.getMessage() != null
+          && cause.getMessage().startsWith(SENTINEL_FAILURE)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean isAuthentication(String message) {
     return message != null && AUTHENTICATION_ERRORS.stream().anyMatch(message::startsWith);
   }
 
+  /**
+   * Returns the first {@code type} among {@code failure}, its causes and their suppressed
+   * exceptions, depth first. A Redis Cluster client reports the failure of each seed as a
+   * suppressed exception of one "Cannot retrieve cluster partitions" error.
+   */
   private static <T extends Throwable> T find(Throwable failure, Class<T> type) {
-    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (type.isInstance(cause)) {
-        return type.cast(cause);
+    Deque<Throwable> pending = new ArrayDeque<>(List.of(failure));
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    while (!pending.isEmpty()) {
+      Throwable next = pending.pop();
+      if (!seen.add(next)) {
+        continue;
+      }
+      if (type.isInstance(next)) {
+        return type.cast(next);
+      }
+      List<Throwable> children = new ArrayList<>(List.of(next.getSuppressed()));
+      if (next.getCause() != null) {
+        children.add(0, next.getCause());
+      }
+      for (int i = children.size() - 1; i >= 0; i--) {
+        pending.push(children.get(i));
       }
     }
     return null;

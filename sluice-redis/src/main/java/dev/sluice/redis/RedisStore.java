@@ -358,6 +358,7 @@ public final class RedisStore implements RateLimitStore {
     private LongSupplier breakerClock = System::nanoTime;
     private boolean denyCache;
     private Path trustedCertificates;
+    private String sentinelPassword;
 
     private Builder() {}
 
@@ -551,6 +552,38 @@ public final class RedisStore implements RateLimitStore {
       }
     }
 
+    /**
+     * Sets the password that the store sends to each sentinel of a {@code redis-sentinel://}
+     * URI, for sentinels with {@code requirepass}. The password in the URI itself is sent only
+     * to the master, as Lettuce 6.8 reads a Sentinel URI, and a Sentinel URI has no place for
+     * a sentinel's password. {@link #build()} sets it on every sentinel of the URI, also on
+     * those of a {@link RedisURI} given to {@link #uri(RedisURI)}.
+     */
+    public Builder sentinelPassword(String password) {
+      this.sentinelPassword = Objects.requireNonNull(password, "password");
+      return this;
+    }
+
+    /**
+     * Sets {@link #sentinelPassword} on each sentinel of the URI.
+     *
+     * @throws IllegalStateException if a sentinel password is set but the store does not
+     *     connect through sentinels
+     */
+    private void applySentinelPassword() {
+      if (sentinelPassword == null) {
+        return;
+      }
+      if (clusterSeeds != null || uri.getSentinels().isEmpty()) {
+        String target = clusterSeeds == null ? "'" + mask(uri) + "'" : maskSeeds(clusterSeeds);
+        throw new IllegalStateException("sentinelPassword (sentinel_password in sluice serve)"
+            + " needs a redis-sentinel:// or rediss-sentinel:// uri, got " + target);
+      }
+      for (RedisURI sentinel : uri.getSentinels()) {
+        sentinel.setPassword(sentinelPassword.toCharArray());
+      }
+    }
+
     /** Sets the monotonic clock of the circuit breaker; for tests. */
     Builder breakerClock(LongSupplier breakerClock) {
       this.breakerClock = Objects.requireNonNull(breakerClock, "breakerClock");
@@ -580,8 +613,11 @@ public final class RedisStore implements RateLimitStore {
      * @throws io.lettuce.core.RedisConnectionException if the server cannot be reached, the
      *     TLS handshake fails or the server rejects the user name or password. The message
      *     names the URI with its credentials masked.
+     * @throws IllegalStateException if a {@link #sentinelPassword} is set but the store does
+     *     not connect through sentinels
      */
     public RedisStore build() {
+      applySentinelPassword();
       return new RedisStore(this);
     }
   }

@@ -1,8 +1,10 @@
 package dev.sluice.redis;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +14,8 @@ import java.util.stream.IntStream;
 /**
  * A throwaway Redis Cluster of masters without replicas, each a {@link RedisServer} on a free
  * port of 127.0.0.1, and also of {@code ::1} when started by {@link #startOnIpv6Loopback}. The
+ * nodes may require a password ({@link #startWithPassword}) and accept only TLS
+ * ({@link #startTls}), also between nodes. The
  * slots are split into equal ranges by {@code CLUSTER ADDSLOTS} and the nodes joined by
  * {@code CLUSTER MEET}, which needs no {@code redis-cli} and works on Redis 6.2 as on 7.
  *
@@ -27,14 +31,52 @@ public final class RedisCluster implements AutoCloseable {
   private final List<RedisCommands<String, String>> commands = new ArrayList<>();
   /** The address through which the nodes meet and which they report in the slot map. */
   private final String host;
+  /** The password of the default user, or null when the nodes require none. */
+  private final String password;
+  /** The certificates of TLS-only nodes, or null for nodes without TLS. */
+  private final TestCertificates certificates;
 
-  private RedisCluster(String host) {
+  private RedisCluster(String host, String password, TestCertificates certificates) {
     this.host = host;
+    this.password = password;
+    this.certificates = certificates;
+    if (certificates != null) {
+      client.setOptions(ClientOptions.builder().sslOptions(SslOptions.builder().jdkSslProvider()
+          .trustManager(certificates.caCertificate().toFile()).build()).build());
+    }
   }
 
   /** Starts the masters and returns once every node reports {@code cluster_state:ok}. */
   public static RedisCluster start(int masters) {
-    return start(masters, "127.0.0.1", List.of());
+    return start(new RedisCluster("127.0.0.1", null, null), masters, List.of());
+  }
+
+  /**
+   * Starts masters whose default user requires {@code password} ({@code requirepass}, and
+   * {@code masterauth} for replicas added later), with more node options such as
+   * {@code --user} ACL rules; returns once every node reports {@code cluster_state:ok}.
+   */
+  public static RedisCluster startWithPassword(
+      int masters, String password, String... nodeOptions) {
+    List<String> options = new ArrayList<>(passwordOptions(password));
+    options.addAll(List.of(nodeOptions));
+    return start(new RedisCluster("127.0.0.1", password, null), masters, options);
+  }
+
+  /**
+   * Starts masters that accept clients and each other only over TLS with
+   * {@code certificates} ({@code tls-cluster yes}, {@code tls-replication yes}), whose default
+   * user requires {@code password}; returns once every node reports {@code cluster_state:ok}.
+   */
+  public static RedisCluster startTls(
+      int masters, TestCertificates certificates, String password) {
+    List<String> options = new ArrayList<>(passwordOptions(password));
+    options.addAll(List.of("--tls-cluster", "yes", "--tls-replication", "yes"));
+    return start(new RedisCluster("127.0.0.1", password, certificates), masters, options);
+  }
+
+  private static List<String> passwordOptions(String password) {
+    return List.of("--requirepass", password, "--masterauth", password);
   }
 
   /**
@@ -43,20 +85,20 @@ public final class RedisCluster implements AutoCloseable {
    * returns once every node reports {@code cluster_state:ok}.
    */
   public static RedisCluster startOnIpv6Loopback(int masters) {
-    return start(masters, "::1",
+    return start(new RedisCluster("::1", null, null), masters,
         List.of("--bind", "127.0.0.1", "::1", "--cluster-announce-ip", "::1"));
   }
 
-  private static RedisCluster start(int masters, String host, List<String> nodeOptions) {
-    RedisCluster cluster = new RedisCluster(host);
+  private static RedisCluster start(
+      RedisCluster cluster, int masters, List<String> nodeOptions) {
     List<String> options = new ArrayList<>(List.of("--cluster-enabled", "yes",
         "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"));
     options.addAll(nodeOptions);
     try {
       for (int i = 0; i < masters; i++) {
-        RedisServer node = RedisServer.start(options.toArray(String[]::new));
+        RedisServer node = cluster.startNode(options.toArray(String[]::new));
         cluster.nodes.add(node);
-        cluster.commands.add(cluster.client.connect(RedisURI.create(node.uri())).sync());
+        cluster.commands.add(cluster.client.connect(cluster.adminUri(node)).sync());
       }
       cluster.assignSlots();
       cluster.awaitOk();
@@ -67,10 +109,38 @@ public final class RedisCluster implements AutoCloseable {
     }
   }
 
-  /** Returns the seed URI of all nodes, such as {@code redis://127.0.0.1:40001,127.0.0.1:40002}. */
+  private RedisServer startNode(String... options) {
+    return certificates == null
+        ? RedisServer.start(options)
+        : RedisServer.startTls(certificates.certificate(), certificates.privateKey(),
+            certificates.caCertificate(), options);
+  }
+
+  private RedisURI adminUri(RedisServer node) {
+    RedisURI.Builder uri = RedisURI.Builder.redis("127.0.0.1", node.port())
+        .withSsl(certificates != null);
+    if (password != null) {
+      uri.withPassword(password.toCharArray());
+    }
+    return uri.build();
+  }
+
+  /**
+   * Returns the seed URI of all nodes without credentials, such as
+   * {@code redis://127.0.0.1:40001,127.0.0.1:40002}, or {@code rediss://...} for TLS nodes.
+   */
   public String seeds() {
+    return seeds("");
+  }
+
+  /**
+   * Returns the seed URI of all nodes with {@code userInfo} before the hosts, such as
+   * {@code redis://:secret@127.0.0.1:40001,127.0.0.1:40002} for {@code ":secret@"}.
+   */
+  public String seeds(String userInfo) {
     List<String> addresses = nodes.stream().map(node -> "127.0.0.1:" + node.port()).toList();
-    return "redis://" + String.join(",", addresses);
+    String scheme = certificates == null ? "redis://" : "rediss://";
+    return scheme + userInfo + String.join(",", addresses);
   }
 
   /**

@@ -63,34 +63,77 @@ public final class RedisServer implements AutoCloseable {
   /**
    * Starts a Redis Sentinel from {@link #binary()} that monitors the master on a port of
    * 127.0.0.1 as {@code masterName} with a quorum of 1. It considers the master down after
-   * 500 ms without a reply and may start a new failover 2 s after one failed.
+   * 500 ms without a reply and may start a new failover 2 s after one failed. Each of
+   * {@code settings} is one more line of its config file, after the {@code sentinel monitor}
+   * line, such as {@code sentinel auth-pass mymaster secret} or {@code requirepass secret}.
    */
-  static RedisServer startSentinel(String masterName, int masterPort) {
+  static RedisServer startSentinel(String masterName, int masterPort, String... settings) {
     try {
       int port = freePort();
-      Path directory = Files.createTempDirectory("sluice-sentinel-test");
-      Path config = directory.resolve("sentinel.conf");
-      Files.writeString(config, String.join("\n",
-          "port " + port,
-          "bind 127.0.0.1",
-          "dir " + directory,
-          "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1",
-          "sentinel down-after-milliseconds " + masterName + " 500",
-          "sentinel failover-timeout " + masterName + " 2000",
-          ""));
-      List<String> command = List.of(binary().toString(), config.toString(), "--sentinel");
-      return launch(command, directory, port, "Sentinel ID is", true);
+      List<String> lines = new ArrayList<>(List.of("port " + port));
+      lines.addAll(sentinelLines(masterName, masterPort, settings));
+      return launchSentinel(lines, port, true);
     } catch (IOException e) {
       throw new UncheckedIOException("failed to start redis-server --sentinel", e);
     }
   }
 
   /**
+   * Starts a Redis Sentinel as {@link #startSentinel} does, but that accepts clients only over
+   * TLS with {@code certificates} on {@link #port()}, and connects to the master and replicas
+   * over TLS ({@code tls-replication yes}), so {@code masterPort} must be the master's TLS port.
+   * Returns once the sentinel reports its ID, without sending PING, which would need TLS.
+   */
+  static RedisServer startTlsSentinel(String masterName, int masterPort,
+      TestCertificates certificates, String... settings) {
+    try {
+      int port = freePort();
+      List<String> lines = new ArrayList<>(List.of("port 0", "tls-port " + port,
+          "tls-cert-file " + certificates.certificate(),
+          "tls-key-file " + certificates.privateKey(),
+          "tls-ca-cert-file " + certificates.caCertificate(),
+          "tls-auth-clients no", "tls-replication yes"));
+      lines.addAll(sentinelLines(masterName, masterPort, settings));
+      return launchSentinel(lines, port, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to start redis-server --sentinel with TLS", e);
+    }
+  }
+
+  private static List<String> sentinelLines(
+      String masterName, int masterPort, String... settings) {
+    List<String> lines = new ArrayList<>(List.of("bind 127.0.0.1",
+        "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1",
+        "sentinel down-after-milliseconds " + masterName + " 500",
+        "sentinel failover-timeout " + masterName + " 2000"));
+    lines.addAll(List.of(settings));
+    return lines;
+  }
+
+  /**
+   * Writes the config to a new directory, because a sentinel rewrites its config file, and
+   * starts the sentinel; {@code ping} is false for a TLS-only sentinel.
+   */
+  private static RedisServer launchSentinel(List<String> lines, int port, boolean ping)
+      throws IOException {
+    Path directory = Files.createTempDirectory("sluice-sentinel-test");
+    Path config = directory.resolve("sentinel.conf");
+    List<String> withDirectory = new ArrayList<>(lines);
+    withDirectory.add("dir " + directory);
+    Files.writeString(config, String.join("\n", withDirectory) + "\n");
+    List<String> command = List.of(binary().toString(), config.toString(), "--sentinel");
+    return launch(command, directory, port, "Sentinel ID is", ping);
+  }
+
+  /**
    * Starts a server from {@link #binary()} that accepts only TLS connections, on a free port of
    * 127.0.0.1, and does not ask clients for a certificate. {@link #port()} is the TLS port.
    * Returns once the server reports it is ready, without sending PING, which would need TLS.
+   * {@code options} are more command-line options, such as {@code --requirepass} or
+   * {@code --tls-cluster yes}.
    */
-  public static RedisServer startTls(Path certificate, Path privateKey, Path caCertificate) {
+  public static RedisServer startTls(Path certificate, Path privateKey, Path caCertificate,
+      String... options) {
     try {
       int port = freePort();
       Path directory = Files.createTempDirectory("sluice-redis-tls-test");
@@ -99,7 +142,9 @@ public final class RedisServer implements AutoCloseable {
           privateKey.toString(), "--tls-ca-cert-file", caCertificate.toString(),
           "--tls-auth-clients", "no", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
           "--dir", directory.toString(), "--daemonize", "no");
-      return launch(command, directory, port, READY_LINE, false);
+      List<String> withOptions = new ArrayList<>(command);
+      withOptions.addAll(List.of(options));
+      return launch(withOptions, directory, port, READY_LINE, false);
     } catch (IOException e) {
       throw new UncheckedIOException("failed to start redis-server with TLS", e);
     }

@@ -50,6 +50,31 @@ class RedisStoreOptionsTest {
   }
 
   @Test
+  void sentinelPassword_withPlainUri_buildThrowsNamingUri() {
+    RedisStore.Builder builder = RedisStore.builder()
+        .uri("redis://:secret@127.0.0.1:6390")
+        .sentinelPassword("sentinel-secret");
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("sentinelPassword (sentinel_password in sluice serve) needs a"
+            + " redis-sentinel:// or rediss-sentinel:// uri, got 'redis://***@127.0.0.1:6390/0'");
+  }
+
+  @Test
+  void sentinelPassword_withClusterSeeds_buildThrowsNamingSeeds() {
+    RedisStore.Builder builder = RedisStore.builder()
+        .clusterSeeds("redis://:secret@n1:7000,n2:7001")
+        .sentinelPassword("sentinel-secret");
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("sentinelPassword (sentinel_password in sluice serve) needs a"
+            + " redis-sentinel:// or rediss-sentinel:// uri, got redis://***@n1:7000,n2:7001"
+            + " (cluster)");
+  }
+
+  @Test
   void uri_severalHosts_throwsAndNamesClusterSeeds() {
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://:secret@n1:7000,n2:7001"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -26,10 +26,13 @@ import java.util.stream.Collectors;
  * @param timeMode which clock decides
  * @param tlsCaFile a PEM file of the CA certificates that {@code rediss://} connections trust
  *     instead of the JDK's default trust store; empty for the default
+ * @param sentinelPassword the password sent to each sentinel of a Sentinel {@code uri}, for
+ *     sentinels with {@code requirepass}; empty for sentinels without one
  */
 public record RedisConfig(
     Optional<String> uri, List<String> cluster, String keyPrefix, Duration commandTimeout,
-    FailureMode onFailure, int localShare, TimeMode timeMode, Optional<Path> tlsCaFile) {
+    FailureMode onFailure, int localShare, TimeMode timeMode, Optional<Path> tlsCaFile,
+    Optional<String> sentinelPassword) {
 
   /** The settings of {@code --redis URI} without a redis store in the config. */
   public static RedisConfig defaults(String uri) {
@@ -54,6 +57,7 @@ public record RedisConfig(
     Objects.requireNonNull(onFailure, "onFailure");
     Objects.requireNonNull(timeMode, "timeMode");
     Objects.requireNonNull(tlsCaFile, "tlsCaFile");
+    Objects.requireNonNull(sentinelPassword, "sentinelPassword");
     if (uri.isPresent() == !cluster.isEmpty()) {
       String present = uri.isPresent() ? "both" : "neither";
       throw new IllegalArgumentException(
@@ -61,12 +65,15 @@ public record RedisConfig(
     }
   }
 
-  /** Creates the settings of a store that trusts the JDK's default CA certificates. */
+  /**
+   * Creates the settings of a store that trusts the JDK's default CA certificates and sends no
+   * password to sentinels.
+   */
   public RedisConfig(
       Optional<String> uri, List<String> cluster, String keyPrefix, Duration commandTimeout,
       FailureMode onFailure, int localShare, TimeMode timeMode) {
     this(uri, cluster, keyPrefix, commandTimeout, onFailure, localShare, timeMode,
-        Optional.empty());
+        Optional.empty(), Optional.empty());
   }
 
   /** Creates the settings of a store on one server or Sentinel-managed master. */
@@ -79,19 +86,19 @@ public record RedisConfig(
   /** Returns these settings with another server instead of the server or cluster. */
   public RedisConfig withUri(String otherUri) {
     return new RedisConfig(Optional.of(otherUri), List.of(), keyPrefix, commandTimeout,
-        onFailure, localShare, timeMode, tlsCaFile);
+        onFailure, localShare, timeMode, tlsCaFile, sentinelPassword);
   }
 
   /** Returns these settings with a Redis Cluster instead of the server or cluster. */
   public RedisConfig withCluster(List<String> seeds) {
     return new RedisConfig(Optional.empty(), seeds, keyPrefix, commandTimeout, onFailure,
-        localShare, timeMode, tlsCaFile);
+        localShare, timeMode, tlsCaFile, sentinelPassword);
   }
 
   /** Returns these settings with connections over TLS trusting the CA certificates in a file. */
   public RedisConfig withTlsCaFile(Path caFile) {
     return new RedisConfig(uri, cluster, keyPrefix, commandTimeout, onFailure, localShare,
-        timeMode, Optional.of(caFile));
+        timeMode, Optional.of(caFile), sentinelPassword);
   }
 
   /**
@@ -106,6 +113,8 @@ public record RedisConfig(
    * Connects a store with these settings.
    *
    * @throws io.lettuce.core.RedisException if Redis cannot be reached
+   * @throws IllegalStateException if a sentinel password is set but the store does not
+   *     connect through sentinels, such as after {@code --redis redis://...}
    */
   public RedisStore newStore(TimeSource timeSource) {
     RedisStore.Builder builder = RedisStore.builder();
@@ -115,6 +124,7 @@ public record RedisConfig(
       builder.clusterSeeds(cluster);
     }
     tlsCaFile.ifPresent(builder::trustedCertificates);
+    sentinelPassword.ifPresent(builder::sentinelPassword);
     return builder
         .keyPrefix(keyPrefix)
         .commandTimeout(commandTimeout)

@@ -48,8 +48,30 @@ final class RedisConfigReader {
     Optional<Path> tlsCaFile = fields.containsKey("tls_ca_file")
         ? Optional.of(readTlsCaFile(fields.get("tls_ca_file")))
         : defaults.tlsCaFile();
+    Optional<String> sentinelPassword = fields.containsKey("sentinel_password")
+        ? Optional.of(readSentinelPassword(fields.get("sentinel_password"), defaults))
+        : defaults.sentinelPassword();
     return new RedisConfig(defaults.uri(), defaults.cluster(), keyPrefix, timeout, onFailure,
-        localShare, time, tlsCaFile);
+        localShare, time, tlsCaFile, sentinelPassword);
+  }
+
+  /**
+   * Reads a {@code sentinel_password} and checks that the store's {@code uri} is a Sentinel
+   * URI, the only kind whose sentinels receive it.
+   */
+  private String readSentinelPassword(Node node, RedisConfig servers) {
+    String password = reader.text(node, "sentinel_password");
+    boolean sentinels = servers.uri()
+        .map(uri -> !RedisURI.create(uri).getSentinels().isEmpty())
+        .orElse(false);
+    if (!sentinels) {
+      String target = servers.uri()
+          .map(uri -> "uri '" + RedisStore.maskUserInfo(uri) + "'")
+          .orElse("a cluster");
+      throw reader.error(node, "sentinel_password needs a redis-sentinel:// or"
+          + " rediss-sentinel:// uri, got " + target);
+    }
+    return password;
   }
 
   /** Returns the defaults with the server of {@code uri} or the seeds of {@code cluster}. */

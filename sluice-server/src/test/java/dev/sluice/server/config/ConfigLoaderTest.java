@@ -135,6 +135,9 @@ class ConfigLoaderTest {
             "unknown on_failure 'closed', expected deny, allow or local"),
         Arguments.of("policy-on-failure-on-memory.yaml", 10, "on_failure of policy 'login'"
             + " applies only to the redis store, but the store type is memory"),
+        Arguments.of("sentinel-password-without-sentinel.yaml", 4, "sentinel_password needs a"
+            + " redis-sentinel:// or rediss-sentinel:// uri, got uri"
+            + " 'redis://***@127.0.0.1:6379'"),
         Arguments.of("bad-redis-uri.yaml", 3, "uri must be a Redis URI such as"
             + " redis://host:6379, got 'http://***@127.0.0.1:6379': Scheme http not supported"),
         Arguments.of("tls-ca-file-missing.yaml", 4, "tls_ca_file must name an existing file,"
@@ -223,6 +226,29 @@ class ConfigLoaderTest {
 
     assertThat(config.store().redis()).contains(new RedisConfig("redis://127.0.0.1:6379",
         "sluice", Duration.ofMillis(50), FailureMode.ALLOW, 1, TimeMode.SERVER));
+  }
+
+  @Test
+  void parse_sentinelPassword_keptForSentinelUri() {
+    String yaml = """
+        store:
+          type: redis
+          uri: redis-sentinel://:data-secret@127.0.0.1:26379/0#mymaster
+          sentinel_password: sentinel-secret
+        policies:
+          api:
+            limits:
+              - algorithm: token_bucket
+                limit: 10
+                period: 1s
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "sentinel.yaml");
+
+    assertThat(config.store().redis()).contains(new RedisConfig(
+        Optional.of("redis-sentinel://:data-secret@127.0.0.1:26379/0#mymaster"), List.of(),
+        "sluice", Duration.ofMillis(50), FailureMode.ALLOW, 1, TimeMode.SERVER,
+        Optional.empty(), Optional.of("sentinel-secret")));
   }
 
   @Test
