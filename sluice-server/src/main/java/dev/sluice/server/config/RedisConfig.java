@@ -83,6 +83,17 @@ public record RedisConfig(
         timeMode);
   }
 
+  /** Shows the settings with every user name and password replaced by {@code ***}. */
+  @Override
+  public String toString() {
+    return "RedisConfig[uri=" + uri.map(RedisStore::maskUserInfo)
+        + ", cluster=" + cluster.stream().map(RedisStore::maskUserInfo).toList()
+        + ", keyPrefix=" + keyPrefix + ", commandTimeout=" + commandTimeout
+        + ", onFailure=" + onFailure + ", localShare=" + localShare + ", timeMode=" + timeMode
+        + ", tlsCaFile=" + tlsCaFile
+        + ", sentinelPassword=" + sentinelPassword.map(password -> "***") + "]";
+  }
+
   /** Returns these settings with another server instead of the server or cluster. */
   public RedisConfig withUri(String otherUri) {
     return new RedisConfig(Optional.of(otherUri), List.of(), keyPrefix, commandTimeout,
