@@ -211,12 +211,18 @@ final class KeyTable {
     if (!entry.tryLock()) {
       return false;
     }
-    if (meter.resetAt(entry) > time) {
-      entry.unlock();
-      return false;
+    boolean reset = false;
+    try {
+      reset = meter.resetAt(entry) <= time;
+    } finally {
+      if (!reset) {
+        entry.unlock();
+      }
     }
-    remove(key, entry);
-    return true;
+    if (reset) {
+      remove(key, entry);
+    }
+    return reset;
   }
 
   /** Removes an entry whose lock the caller holds, and releases the lock for good. */
