@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -83,15 +84,15 @@ final class DecisionScript {
 
   /**
    * Returns the timeouts of a connection that decides with this script: {@code EVALSHA} times
-   * out after {@code timeout}, other commands have no timeout of their own. Lettuce's timer
+   * out after the value of {@code evalshaTimeoutNanos} when it is sent, so that a store can
+   * start with a longer one. Other commands have no timeout of their own. Lettuce's timer
    * fails a command up to one tick of that timer late.
    */
-  static TimeoutOptions decisionTimeouts(Duration timeout) {
-    long timeoutNanos = timeout.toNanos();
+  static TimeoutOptions decisionTimeouts(AtomicLong evalshaTimeoutNanos) {
     return TimeoutOptions.builder().timeoutSource(new TimeoutOptions.TimeoutSource() {
       @Override
       public long getTimeout(RedisCommand<?, ?, ?> command) {
-        return command.getType() == CommandType.EVALSHA ? timeoutNanos : 0;
+        return command.getType() == CommandType.EVALSHA ? evalshaTimeoutNanos.get() : 0;
       }
 
       @Override

@@ -1,5 +1,7 @@
 package dev.sluice.redis;
 
+import dev.sluice.Algorithm;
+import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
@@ -36,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -86,8 +89,9 @@ import java.util.function.LongSupplier;
  * the request, although the caller got the failure mode's answer. The store connects and loads
  * its script in {@link Builder#build()}, which throws when Redis cannot be reached then. These
  * steps are not bound by the command timeout: connecting waits up to Lettuce's timeouts (10 s
- * to open the socket, the URI's timeout, 60 s by default, for the handshake) and
- * {@code SCRIPT LOAD} up to 10 s. A {@code sliding_log} decision costs time in proportion to
+ * to open the socket, the URI's timeout, 60 s by default, for the handshake), and
+ * {@code SCRIPT LOAD} and one warm-up decision of cost 0, which writes nothing, up to 10 s
+ * each. A {@code sliding_log} decision costs time in proportion to
  * the live entries of its log, during which Redis serves no other client, so large sliding
  * logs are slow. Replication to replicas is asynchronous, so a failover may lose the last
  * admissions of the old master.
@@ -103,8 +107,11 @@ public final class RedisStore implements RateLimitStore {
   /** The default time between two probes while Redis fails. */
   public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
 
-  /** The maximum wait for {@code SCRIPT LOAD} while building the store. */
+  /** The maximum wait for {@code SCRIPT LOAD} and the warm-up decision in {@code build()}. */
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The policy name and user key of the warm-up decision, which writes nothing. */
+  private static final String WARM_UP = "sluice-warm-up";
 
   private final HashedWheelTimer timer;
   private final ClientResources resources;
@@ -148,7 +155,9 @@ public final class RedisStore implements RateLimitStore {
             Duration.ofMillis(1), builder.probeInterval, 2, TimeUnit.MILLISECONDS))
         .build();
     SslOptions ssl = sslOptions(builder.trustedCertificates);
-    TimeoutOptions timeouts = DecisionScript.decisionTimeouts(builder.commandTimeout);
+    // The start-up calls wait up to LOAD_TIMEOUT; decisions after them get the command timeout.
+    AtomicLong evalshaTimeoutNanos = new AtomicLong(LOAD_TIMEOUT.toNanos());
+    TimeoutOptions timeouts = DecisionScript.decisionTimeouts(evalshaTimeoutNanos);
     this.client = builder.clusterSeeds == null
         ? standaloneClient(resources, builder.uri, ssl, timeouts)
         : clusterClient(resources, builder.clusterSeeds, ssl, timeouts);
@@ -161,6 +170,26 @@ public final class RedisStore implements RateLimitStore {
       timer.stop();
       throw ConnectErrors.describe(e, maskedUri);
     }
+    warmUp(builder.probeInterval);
+    evalshaTimeoutNanos.set(builder.commandTimeout.toNanos());
+  }
+
+  /**
+   * Sends one decision of cost 0, which writes nothing, and waits up to the load timeout for
+   * it. A cold JVM loads and compiles the decision path during its first decisions: the first
+   * took 7 to 10 ms in three runs on two shared cores, the next ones about 1 ms. Without this,
+   * concurrent first requests could all pass the command timeout and open the breaker. The
+   * decision has a breaker of its own that never opens, so its failure, if any, is neither
+   * counted nor logged above DEBUG, and the first real decision reports it.
+   */
+  private void warmUp(Duration probeInterval) {
+    Policy policy = Policy.of(WARM_UP, Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofSeconds(1)));
+    Breaker own = new Breaker(System::nanoTime, probeInterval.toNanos(), Integer.MAX_VALUE,
+        "uri=" + maskedUri + " warm_up", FailureMode.ALLOW);
+    FailureHandling patient =
+        new FailureHandling(LOAD_TIMEOUT, FailureMode.ALLOW, probeInterval, own);
+    new RedisBinding(policy, script, keyPrefix, clock(), expireKeys, patient, null)
+        .tryAcquire(WARM_UP, 0, 0);
   }
 
   /**

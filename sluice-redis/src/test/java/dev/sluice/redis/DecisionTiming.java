@@ -57,9 +57,9 @@ final class DecisionTiming {
   }
 
   /**
-   * Times one decision while Redis is paused past the command timeout of 50 ms, in two stores
-   * in turn: the first failure in the process also pays for loading the failure path's classes
-   * and for writing the first WARNING.
+   * Times one decision while Redis is paused past the default command timeout of 5 ms, in two
+   * stores in turn: the first failure in the process also pays for loading the failure path's
+   * classes. One timeout stays below the failure threshold, so neither writes a WARNING.
    */
   private static void timePausedRedis(RedisStore generous, Limit bucket) {
     for (String label : List.of("Redis paused, first failure", "Redis paused, second store")) {
@@ -82,7 +82,7 @@ final class DecisionTiming {
     adminConnection.sync().ping();
   }
 
-  /** Times decisions with Redis killed, the breaker open after the first one. */
+  /** Times decisions with Redis killed, the breaker open after the first three. */
   private static void timeDeadRedis() {
     RedisServer server = RedisServer.start();
     try (RedisStore store = RedisStore.builder().uri(server.uri())

@@ -349,6 +349,22 @@ class RedisStoreFailureTest {
     }
   }
 
+  @Test
+  void build_warmUpDecision_writesNoKey() {
+    RedisStore store = RedisStore.builder().uri(server.uri()).build();
+    stores.add(store);
+    RedisClient admin = RedisClient.create(server.uri());
+    try (StatefulRedisConnection<String, String> connection = admin.connect()) {
+      String commandStats = connection.sync().info("commandstats");
+
+      assertThat(connection.sync().dbsize()).isZero();
+      assertThat(commandStats).contains("cmdstat_evalsha:calls=1,");
+      assertThat(store.redisAttempts()).isZero();
+    } finally {
+      admin.shutdown();
+    }
+  }
+
   /** Waits until a client pause ends, because Redis replies to a PING only after it. */
   private static void awaitUnpaused(StatefulRedisConnection<String, String> connection) {
     connection.sync().ping();
