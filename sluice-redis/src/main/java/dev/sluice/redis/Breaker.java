@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  *
  * <p>Closed, every decision calls Redis. It counts consecutive failed calls, and any successful
  * call sets the count back to 0, so that one slow reply, such as during a garbage collection
- * pause of the client, costs only the decisions in flight, which the failure mode answers. The
+ * pause of the client, costs only the decisions in flight, which the failure mode decides. The
  * failure that brings the count to the failure threshold opens it and logs one WARNING that
  * names the store's failure mode, how many bound policies use each mode, the threshold, and
  * the error's class and message. Failed calls below the threshold log only at DEBUG. The
@@ -284,7 +284,7 @@ final class Breaker {
     return shared.state.get().open();
   }
 
-  /** The consecutive failed calls counted while closed, for tests. */
+  /** Returns the consecutive failed calls counted while closed; for tests. */
   int failedCalls() {
     State current = shared.state.get();
     return current.open() ? 0 : current.failedCalls();

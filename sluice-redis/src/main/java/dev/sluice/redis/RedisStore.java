@@ -88,8 +88,8 @@ import java.util.function.LongSupplier;
  * <p><b>Limitations.</b> A decision that timed out may still run on Redis later and charge
  * the request, although the caller got the failure mode's answer. The store connects and loads
  * its script in {@link Builder#build()}, which throws when Redis cannot be reached then. These
- * steps are not bound by the command timeout: connecting waits up to Lettuce's timeouts (10 s
- * to open the socket, the URI's timeout, 60 s by default, for the handshake), and
+ * steps are not bound by the command timeout: connecting waits as long as Lettuce's connect
+ * timeout and the URI's timeout allow (by default 10 s and 60 s in Lettuce 6.8), and
  * {@code SCRIPT LOAD} and one warm-up decision of cost 0, which writes nothing, up to 10 s
  * each. A {@code sliding_log} decision costs time in proportion to
  * the live entries of its log, during which Redis serves no other client, so large sliding
@@ -177,10 +177,11 @@ public final class RedisStore implements RateLimitStore {
   /**
    * Sends one decision of cost 0, which writes nothing, and waits up to the load timeout for
    * it. A cold JVM loads and compiles the decision path during its first decisions: the first
-   * took 7 to 10 ms in three runs on two shared cores, the next ones about 1 ms. Without this,
-   * concurrent first requests could all pass the command timeout and open the breaker. The
-   * decision has a breaker of its own that never opens, so its failure, if any, is neither
-   * counted nor logged above DEBUG, and the first real decision reports it.
+   * took 7 to 23 ms in six runs on two shared cores, and 2 to 7 ms after this warm-up. Without
+   * it, concurrent first requests could all pass the command timeout and open the breaker. The
+   * warm-up has a breaker of its own that never opens, so its failure is neither counted nor
+   * logged above DEBUG. A failure that persists reaches the store's breaker through the
+   * decisions that follow.
    */
   private void warmUp(Duration probeInterval) {
     Policy policy = Policy.of(WARM_UP, Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofSeconds(1)));
@@ -529,7 +530,7 @@ public final class RedisStore implements RateLimitStore {
      * Sets the number of consecutive failed calls that opens the circuit breaker; by default 3.
      * A successful call sets the count back to 0, so that a single slow reply, such as during a
      * garbage collection pause, costs only the decisions in flight, which the failure mode
-     * answers. 1 opens the breaker on the first failed call. A dead Redis costs this many
+     * decides. 1 opens the breaker on the first failed call. A dead Redis costs this many
      * failed calls, then one probe per probe interval.
      *
      * @throws IllegalArgumentException if {@code calls} is less than 1

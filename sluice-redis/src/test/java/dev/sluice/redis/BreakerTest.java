@@ -222,7 +222,7 @@ class BreakerTest {
   }
 
   @Test
-  void recordFailure_concurrentThreads_opensOnceAndWarnsOnce() throws Exception {
+  void recordFailure_concurrentThreads_warnsOnce() throws Exception {
     runConcurrently(4, () -> {
       for (int i = 0; i < 1_000; i++) {
         breaker.recordFailure(new RedisCommandTimeoutException("Command timed out"));
