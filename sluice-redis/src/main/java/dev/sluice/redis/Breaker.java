@@ -59,15 +59,18 @@ final class Breaker {
   }
 
   /**
-   * A snapshot of the breaker. {@code failedCalls} counts the consecutive failed calls while
-   * closed; {@code failingSinceNanos} is the time of the first of them, the start of the
-   * outage once it opens; {@code nextProbeAtNanos} is used only while open.
+   * A snapshot of the breaker. While closed, {@code failedCalls} counts the consecutive failed
+   * calls, and {@code failingSinceNanos} is the time of the first of them, which becomes the
+   * start of the outage when the breaker opens. {@code nextProbeAtNanos} is used only while
+   * open.
    */
   private record State(
       boolean open, int failedCalls, long failingSinceNanos, long nextProbeAtNanos) {
 
     State afterFailedCall(long now) {
-      return new State(false, failedCalls + 1, failedCalls == 0 ? now : failingSinceNanos, 0);
+      // Saturates, so that a threshold of Integer.MAX_VALUE never wraps the count around to 0.
+      int count = failedCalls == Integer.MAX_VALUE ? failedCalls : failedCalls + 1;
+      return new State(false, count, failedCalls == 0 ? now : failingSinceNanos, 0);
     }
 
     State opened(long nextProbeAtNanos) {
