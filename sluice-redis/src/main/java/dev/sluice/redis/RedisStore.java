@@ -19,7 +19,10 @@ import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.Partitions;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -34,9 +37,12 @@ import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -90,8 +96,8 @@ import java.util.function.LongSupplier;
  * its script in {@link Builder#build()}, which throws when Redis cannot be reached then. These
  * steps are not bound by the command timeout: connecting waits as long as Lettuce's connect
  * timeout and the URI's timeout allow (by default 10 s and 60 s in Lettuce 6.8), and
- * {@code SCRIPT LOAD} and one warm-up decision of cost 0, which writes nothing, up to 10 s
- * each. A {@code sliding_log} decision costs time in proportion to
+ * {@code SCRIPT LOAD} and one warm-up decision of cost 0 per master, which writes nothing, up
+ * to 10 s each. A {@code sliding_log} decision costs time in proportion to
  * the live entries of its log, during which Redis serves no other client, so large sliding
  * logs are slow. Replication to replicas is asynchronous, so a failover may lose the last
  * admissions of the old master.
@@ -107,11 +113,14 @@ public final class RedisStore implements RateLimitStore {
   /** The default time between two probes while Redis fails. */
   public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
 
-  /** The maximum wait for {@code SCRIPT LOAD} and the warm-up decision in {@code build()}. */
+  /** The maximum wait for {@code SCRIPT LOAD} and each warm-up decision in {@code build()}. */
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
 
-  /** The policy name and user key of the warm-up decision, which writes nothing. */
+  /** The policy name and user key of the warm-up decisions, which write nothing. */
   private static final String WARM_UP = "sluice-warm-up";
+
+  /** The maximum number of user keys tried to find one for each master of a cluster. */
+  private static final int MAX_WARM_UP_TRIES = 10_000;
 
   private final HashedWheelTimer timer;
   private final ClientResources resources;
@@ -175,13 +184,15 @@ public final class RedisStore implements RateLimitStore {
   }
 
   /**
-   * Sends one decision of cost 0, which writes nothing, and waits up to the load timeout for
-   * it. A cold JVM loads and compiles the decision path during its first decisions: the first
-   * took 7 to 23 ms in six runs on two shared cores, and 2 to 7 ms after this warm-up. Without
-   * it, concurrent first requests could all pass the command timeout and open the breaker. The
-   * warm-up has a breaker of its own that never opens, so its failure is neither counted nor
-   * logged above DEBUG. A failure that persists reaches the store's breaker through the
-   * decisions that follow.
+   * Sends one decision of cost 0, which writes nothing, to each master, and waits up to the
+   * load timeout for each. A cold JVM loads and compiles the decision path during its first
+   * decisions: the first took 7 to 23 ms in six runs on two shared cores, and 2 to 7 ms after
+   * this warm-up. On a Redis Cluster, Lettuce also connects to a master only when the first
+   * command goes to it, within that command's timeout. Without the warm-up, concurrent first
+   * requests could all pass the command timeout and open the breaker. The warm-up has a
+   * breaker of its own that never opens, so its failure is neither counted nor logged above
+   * DEBUG. A failure that persists reaches the store's breaker through the decisions that
+   * follow.
    */
   private void warmUp(Duration probeInterval) {
     Policy policy = Policy.of(WARM_UP, Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofSeconds(1)));
@@ -189,8 +200,35 @@ public final class RedisStore implements RateLimitStore {
         "uri=" + maskedUri + " warm_up", FailureMode.ALLOW);
     FailureHandling patient =
         new FailureHandling(LOAD_TIMEOUT, FailureMode.ALLOW, probeInterval, own);
-    new RedisBinding(policy, script, keyPrefix, clock(), expireKeys, patient, null)
-        .tryAcquire(WARM_UP, 0, 0);
+    RedisBinding binding =
+        new RedisBinding(policy, script, keyPrefix, clock(), expireKeys, patient, null);
+    for (String userKey : warmUpKeys(binding)) {
+      binding.tryAcquire(userKey, 0, 0);
+    }
+  }
+
+  /**
+   * Returns user keys whose decisions go to each master of a Redis Cluster, as far as the slot
+   * map read at connection names them, or one key for a single server.
+   */
+  private List<String> warmUpKeys(RedisBinding binding) {
+    if (!(client instanceof RedisClusterClient cluster)) {
+      return List.of(WARM_UP);
+    }
+    Partitions partitions = cluster.getPartitions();
+    long withSlots = partitions.stream().filter(node -> !node.hasNoSlots()).count();
+    Set<String> masters = new HashSet<>();
+    List<String> keys = new ArrayList<>();
+    // A few keys reach 3 masters; the bound ends the search if the slot map leaves one out.
+    for (int i = 0; i < MAX_WARM_UP_TRIES && masters.size() < withSlots; i++) {
+      String userKey = WARM_UP + "-" + i;
+      RedisClusterNode master =
+          partitions.getPartitionBySlot(SlotHash.getSlot(binding.keysOf(userKey)[0]));
+      if (master != null && masters.add(master.getNodeId())) {
+        keys.add(userKey);
+      }
+    }
+    return keys;
   }
 
   /**

@@ -196,6 +196,19 @@ class RedisStoreClusterTest {
         .satisfies(r -> assertThat(r.getThrown()).hasMessageContaining("WRONGTYPE"));
   }
 
+  @Test
+  void build_cluster_warmsUpEveryMasterWithoutWriting() {
+    cluster.nodeCommands().forEach(RedisCommands::configResetstat);
+
+    store(FailureMode.ALLOW);
+
+    // One warm-up decision of cost 0 per master, so each master ran exactly one EVALSHA.
+    assertThat(cluster.nodeCommands()).as("masters after build()").allSatisfy(master -> {
+      assertThat(master.info("commandstats")).contains("cmdstat_evalsha:calls=1,");
+      assertThat(master.keys("sluice:{sluice-warm-up:*")).isEmpty();
+    });
+  }
+
   /**
    * Sends one request per key per round, all keys of a round in flight at once, and waits for a
    * round before the next, so that each key gets its requests in order.
