@@ -97,10 +97,10 @@ import java.util.function.LongSupplier;
  * steps are not bound by the command timeout: connecting waits as long as Lettuce's connect
  * timeout and the URI's timeout allow (by default 10 s and 60 s in Lettuce 6.8), and
  * {@code SCRIPT LOAD} and one warm-up decision of cost 0 per master, which writes nothing, up
- * to 10 s each. A {@code sliding_log} decision costs time in proportion to
- * the live entries of its log, during which Redis serves no other client, so large sliding
- * logs are slow. Replication to replicas is asynchronous, so a failover may lose the last
- * admissions of the old master.
+ * to 10 s each. A {@code sliding_log} decision costs time in proportion to the live entries of
+ * its log, during which Redis serves no other client, so large sliding logs are slow.
+ * Replication to replicas is asynchronous, so a failover may lose the last admissions of the
+ * old master.
  */
 public final class RedisStore implements RateLimitStore {
 
