@@ -126,8 +126,9 @@ public class RedisStoreBenchmark {
   }
 
   private static Client sluice(String uri) {
-    // A stall of the shared machine longer than the default 50 ms timeout would open the
-    // circuit breaker, and the failure mode's decisions, made without Redis, would count.
+    // A stall of the shared machine longer than the default 5 ms timeout would turn decisions
+    // into the failure mode's, made without Redis, which would count; 3 in a row would open
+    // the circuit breaker for a second of them.
     RedisStore store = RedisStore.builder().uri(uri).commandTimeout(Duration.ofSeconds(10))
         .build();
     Limit limit = Limit.of(Algorithm.TOKEN_BUCKET, LIMIT_PER_SECOND, Duration.ofSeconds(1));

@@ -18,17 +18,25 @@ import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
 /**
- * The circuit breaker of a {@link RedisStore}: after a failure it stops calling Redis, so that
- * a dead server costs one timeout per probe interval instead of one per request.
+ * The circuit breaker of a {@link RedisStore}: after a run of failed calls it stops calling
+ * Redis, so that a dead server costs one timeout per probe interval instead of one per request.
  *
- * <p>Closed, every decision calls Redis. The first failure opens it and logs one WARNING that
- * names the store's failure mode, how many bound policies use each mode, and the error's class
- * and message. The line carries the stack trace only for an unexpected error (see
- * {@link #isExpected}), so an outage logs at most one. Open, it lets one
- * decision per probe interval call Redis as a probe, and each policy's failure mode decides all
- * others at once. A probe that succeeds closes it and logs one INFO line with the length of the
- * outage and the number of decisions made by each failure mode. Only a probe can close it: a
- * reply to a call sent before the failure proves nothing about the server now.
+ * <p>Closed, every decision calls Redis. It counts consecutive failed calls, and any successful
+ * call sets the count back to 0, so that one slow reply, such as during a garbage collection
+ * pause of the client, costs only the decisions in flight, which the failure mode decides. The
+ * failure that brings the count to the failure threshold opens it and logs one WARNING that
+ * names the store's failure mode, how many bound policies use each mode, the threshold, and
+ * the error's class and message. Failed calls below the threshold log only at DEBUG. The
+ * WARNING carries the stack trace only for an unexpected error (see {@link #isExpected}), so
+ * an outage logs at most one. Open, it lets one decision per probe interval call Redis as a
+ * probe, and each policy's failure mode decides all others at once. A probe that succeeds
+ * closes it and logs one INFO line with the length of the outage, counted from the first
+ * failed call of the run, and the number of decisions made by each failure mode. Only a probe
+ * can close it: a reply to a call sent before it opened proves nothing about the server now.
+ *
+ * <p>With a threshold of 3, a dead Redis costs the 3 calls that fail first, then one probe per
+ * interval. Calls complete concurrently on Lettuce's threads, and "consecutive" means in the
+ * order in which their replies or failures arrive.
  *
  * <p>All bindings of a store share one breaker through views made by {@link #forPolicy}, which
  * differ only in the failure mode that their {@link #countFallback()} counts for. A policy is
@@ -50,7 +58,25 @@ final class Breaker {
     PROBE
   }
 
-  private record State(boolean open, long openedAtNanos, long nextProbeAtNanos) {}
+  /**
+   * A snapshot of the breaker. While closed, {@code failedCalls} counts the consecutive failed
+   * calls, and {@code failingSinceNanos} is the time of the first of them, which becomes the
+   * start of the outage when the breaker opens. {@code nextProbeAtNanos} is used only while
+   * open.
+   */
+  private record State(
+      boolean open, int failedCalls, long failingSinceNanos, long nextProbeAtNanos) {
+
+    State afterFailedCall(long now) {
+      // Saturates, so that a threshold of Integer.MAX_VALUE never wraps the count around to 0.
+      int count = failedCalls == Integer.MAX_VALUE ? failedCalls : failedCalls + 1;
+      return new State(false, count, failedCalls == 0 ? now : failingSinceNanos, 0);
+    }
+
+    State opened(long nextProbeAtNanos) {
+      return new State(true, failedCalls, failingSinceNanos, nextProbeAtNanos);
+    }
+  }
 
   /** The state and counters of one store, shared by all views of its breaker. */
   private static final class Shared {
@@ -60,11 +86,14 @@ final class Breaker {
     final Map<String, FailureMode> policyModes = new ConcurrentHashMap<>();
     final LongSupplier clock;
     final long probeIntervalNanos;
+    final int failureThreshold;
     final String description;
 
-    Shared(LongSupplier clock, long probeIntervalNanos, String description) {
+    Shared(LongSupplier clock, long probeIntervalNanos, int failureThreshold,
+        String description) {
       this.clock = clock;
       this.probeIntervalNanos = probeIntervalNanos;
+      this.failureThreshold = failureThreshold;
       this.description = description;
       for (FailureMode mode : FailureMode.values()) {
         fallbacks.put(mode, new AtomicLong());
@@ -72,7 +101,7 @@ final class Breaker {
     }
   }
 
-  private static final State CLOSED = new State(false, 0, 0);
+  private static final State CLOSED = new State(false, 0, 0, 0);
   private static final int MAX_CAUSE_DEPTH = 16;
   private static final Set<String> DISCONNECTION_MESSAGES = Set.of(
       "Connection closed",
@@ -87,13 +116,15 @@ final class Breaker {
    * Creates a closed breaker whose own fallbacks count for the store's failure mode.
    *
    * @param clock a monotonic clock in nanoseconds, such as {@code System::nanoTime}
+   * @param failureThreshold the number of consecutive failed calls that opens the breaker, at
+   *     least 1
    * @param description the store as named in log lines, without secrets, such as
    *     {@code uri=redis://127.0.0.1:6379/0 on_failure=allow}
    * @param storeMode the failure mode of policies bound without one of their own
    */
-  Breaker(LongSupplier clock, long probeIntervalNanos, String description,
+  Breaker(LongSupplier clock, long probeIntervalNanos, int failureThreshold, String description,
       FailureMode storeMode) {
-    this(new Shared(clock, probeIntervalNanos, description), storeMode);
+    this(new Shared(clock, probeIntervalNanos, failureThreshold, description), storeMode);
   }
 
   private Breaker(Shared shared, FailureMode mode) {
@@ -122,7 +153,7 @@ final class Breaker {
       if (now - current.nextProbeAtNanos() < 0) {
         return Attempt.SKIP;
       }
-      State probing = new State(true, current.openedAtNanos(), now + shared.probeIntervalNanos);
+      State probing = current.opened(now + shared.probeIntervalNanos);
       if (shared.state.compareAndSet(current, probing)) {
         shared.attempts.incrementAndGet();
         return Attempt.PROBE;
@@ -130,39 +161,75 @@ final class Breaker {
     }
   }
 
-  /** Closes the breaker after a successful probe. */
+  /**
+   * Closes the breaker after a successful probe, or sets the count of failed calls back to 0
+   * after any successful call while closed.
+   */
   void recordSuccess(Attempt attempt) {
-    if (attempt != Attempt.PROBE) {
-      return;
-    }
     while (true) {
       State current = shared.state.get();
-      if (!current.open()) {
+      if (current.open() ? attempt != Attempt.PROBE : current.failedCalls() == 0) {
         return;
       }
       if (shared.state.compareAndSet(current, CLOSED)) {
-        long outageNanos = shared.clock.getAsLong() - current.openedAtNanos();
-        LOG.log(Level.INFO, "Redis store recovered " + shared.description + " outage_ms="
-            + outageNanos / 1_000_000 + " " + takeFallbackCounts());
+        logSuccessAfter(current);
         return;
       }
     }
   }
 
-  /** Opens the breaker after a failed call; a failed probe leaves it open. */
+  /**
+   * Counts a failed call, and opens the breaker when the count reaches the failure threshold.
+   * A failure while open, such as of a probe or of a call sent before it opened, changes
+   * nothing: the next probe is already due one interval after the last.
+   */
   void recordFailure(Throwable error) {
-    State current = shared.state.get();
-    if (current.open()) {
+    while (true) {
+      State current = shared.state.get();
+      if (current.open()) {
+        return;
+      }
+      long now = shared.clock.getAsLong();
+      State failed = current.afterFailedCall(now);
+      boolean opens = failed.failedCalls() >= shared.failureThreshold;
+      State next = opens ? failed.opened(now + shared.probeIntervalNanos) : failed;
+      if (shared.state.compareAndSet(current, next)) {
+        logFailure(next, error);
+        return;
+      }
+    }
+  }
+
+  private void logSuccessAfter(State failing) {
+    long outageNanos = shared.clock.getAsLong() - failing.failingSinceNanos();
+    if (failing.open()) {
+      LOG.log(Level.INFO, "Redis store recovered " + shared.description + " outage_ms="
+          + outageNanos / 1_000_000 + " " + takeFallbackCounts());
       return;
     }
-    long now = shared.clock.getAsLong();
-    State opened = new State(true, now, now + shared.probeIntervalNanos);
-    if (!shared.state.compareAndSet(current, opened)) {
+    // The failed calls of a run that ended below the threshold are no outage: their fallbacks
+    // are not carried into the count of the next one.
+    String fallbacks = takeFallbackCounts();
+    if (LOG.isLoggable(Level.DEBUG)) {
+      LOG.log(Level.DEBUG, "Redis store call succeeded " + shared.description + " failed_calls="
+          + failing.failedCalls() + " failure_threshold=" + shared.failureThreshold
+          + " failing_ms=" + outageNanos / 1_000_000 + " " + fallbacks);
+    }
+  }
+
+  private void logFailure(State failed, Throwable error) {
+    if (!failed.open()) {
+      if (LOG.isLoggable(Level.DEBUG)) {
+        LOG.log(Level.DEBUG, "Redis store call failed " + shared.description + " failed_calls="
+            + failed.failedCalls() + " failure_threshold=" + shared.failureThreshold
+            + " error=\"" + describe(error) + "\"", isExpected(error) ? null : error);
+      }
       return;
     }
     String message = "Redis store failed " + shared.description
         + " policies_on_failure=" + countPoliciesByMode() + " probe_interval_ms="
-        + shared.probeIntervalNanos / 1_000_000 + " error=\"" + describe(error) + "\";"
+        + shared.probeIntervalNanos / 1_000_000 + " failure_threshold="
+        + shared.failureThreshold + " error=\"" + describe(error) + "\";"
         + " each policy decides by its failure mode until a probe succeeds";
     if (isExpected(error)) {
       LOG.log(Level.WARNING, message);
@@ -218,6 +285,12 @@ final class Breaker {
 
   boolean isOpen() {
     return shared.state.get().open();
+  }
+
+  /** Returns the consecutive failed calls counted while closed; for tests. */
+  int failedCalls() {
+    State current = shared.state.get();
+    return current.open() ? 0 : current.failedCalls();
   }
 
   /** The number of decisions that called Redis, for tests. */

@@ -11,6 +11,11 @@ import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
@@ -28,10 +33,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BreakerTest {
 
   private static final long INTERVAL = 1_000;
+  private static final int THRESHOLD = 3;
 
   private final AtomicLong now = new AtomicLong(5_000);
-  private final Breaker breaker =
-      new Breaker(now::get, INTERVAL, "uri=test on_failure=allow", FailureMode.ALLOW);
+  private final Breaker breaker = new Breaker(
+      now::get, INTERVAL, THRESHOLD, "uri=test on_failure=allow", FailureMode.ALLOW);
   private final List<LogRecord> logged = new ArrayList<>();
   private final Logger storeLogger = Logger.getLogger(RedisStore.class.getName());
   private final Handler capture = new Handler() {
@@ -67,8 +73,54 @@ class BreakerTest {
   }
 
   @Test
-  void tryAttempt_afterFailure_skipsUntilOneProbePerInterval() {
-    breaker.recordFailure(new IllegalStateException("down"));
+  void recordFailure_belowThreshold_staysClosedWithoutLog() {
+    failCalls(THRESHOLD - 1, new RedisCommandTimeoutException("Command timed out"));
+
+    assertThat(breaker.isOpen()).isFalse();
+    assertThat(breaker.failedCalls()).isEqualTo(2);
+    assertThat(breaker.tryAttempt()).isEqualTo(Attempt.CALL);
+    assertThat(records(Level.INFO)).isEmpty();
+    assertThat(records(Level.WARNING)).isEmpty();
+  }
+
+  @Test
+  void recordFailure_thresholdConsecutive_opens() {
+    failCalls(THRESHOLD, new RedisCommandTimeoutException("Command timed out"));
+
+    assertThat(breaker.isOpen()).isTrue();
+    assertThat(breaker.tryAttempt()).isEqualTo(Attempt.SKIP);
+    assertThat(records(Level.WARNING)).hasSize(1);
+  }
+
+  @Test
+  void recordSuccess_betweenFailures_resetsCount() {
+    failCalls(2, new RedisCommandTimeoutException("Command timed out"));
+    breaker.recordSuccess(breaker.tryAttempt());
+    failCalls(2, new RedisCommandTimeoutException("Command timed out"));
+
+    // 2 failed calls, a success, 2 more: never 3 in a row.
+    assertThat(breaker.isOpen()).isFalse();
+    assertThat(breaker.failedCalls()).isEqualTo(2);
+    breaker.recordFailure(new RedisCommandTimeoutException("Command timed out"));
+    assertThat(breaker.isOpen()).isTrue();
+  }
+
+  @Test
+  void recordFailure_thresholdOne_opensOnFirstFailure() {
+    Breaker eager = new Breaker(now::get, INTERVAL, 1, "uri=test on_failure=deny",
+        FailureMode.DENY);
+
+    eager.recordFailure(new IllegalStateException("down"));
+
+    assertThat(eager.isOpen()).isTrue();
+    assertThat(eager.tryAttempt()).isEqualTo(Attempt.SKIP);
+    assertThat(records(Level.WARNING)).singleElement().extracting(LogRecord::getMessage)
+        .asString().contains(" failure_threshold=1 ");
+  }
+
+  @Test
+  void tryAttempt_afterOpening_skipsUntilOneProbePerInterval() {
+    failCalls(THRESHOLD, new IllegalStateException("down"));
 
     Attempt beforeInterval = breaker.tryAttempt();
     now.addAndGet(INTERVAL - 1);
@@ -85,8 +137,8 @@ class BreakerTest {
   }
 
   @Test
-  void recordSuccess_ofCallSentBeforeFailure_keepsOpen() {
-    breaker.recordFailure(new IllegalStateException("down"));
+  void recordSuccess_ofCallSentBeforeOpening_keepsOpen() {
+    failCalls(THRESHOLD, new IllegalStateException("down"));
 
     breaker.recordSuccess(Attempt.CALL);
 
@@ -95,19 +147,20 @@ class BreakerTest {
 
   @Test
   void recordSuccess_ofProbe_closes() {
-    breaker.recordFailure(new IllegalStateException("down"));
+    failCalls(THRESHOLD, new IllegalStateException("down"));
     now.addAndGet(INTERVAL);
     Attempt probe = breaker.tryAttempt();
 
     breaker.recordSuccess(probe);
 
     assertThat(breaker.isOpen()).isFalse();
+    assertThat(breaker.failedCalls()).isZero();
     assertThat(breaker.tryAttempt()).isEqualTo(Attempt.CALL);
   }
 
   @Test
   void recordFailure_ofProbe_waitsAnotherInterval() {
-    breaker.recordFailure(new IllegalStateException("down"));
+    failCalls(THRESHOLD, new IllegalStateException("down"));
     now.addAndGet(INTERVAL);
     breaker.tryAttempt();
 
@@ -120,22 +173,64 @@ class BreakerTest {
   }
 
   @Test
+  void recordSuccess_afterRecovery_needsThresholdFailuresAgain() {
+    failCalls(THRESHOLD, new IllegalStateException("down"));
+    now.addAndGet(INTERVAL);
+    breaker.recordSuccess(breaker.tryAttempt());
+
+    failCalls(THRESHOLD - 1, new IllegalStateException("down again"));
+
+    assertThat(breaker.isOpen()).isFalse();
+    assertThat(records(Level.WARNING)).hasSize(1);
+  }
+
+  @Test
   void recordFailure_threeModes_warnsOnce() {
     breaker.forPolicy("login", FailureMode.DENY);
     breaker.forPolicy("search", FailureMode.ALLOW);
     breaker.forPolicy("api", FailureMode.ALLOW);
     breaker.forPolicy("upload", FailureMode.LOCAL);
 
-    breaker.recordFailure(new IllegalStateException("down"));
+    failCalls(THRESHOLD, new IllegalStateException("down"));
     breaker.recordFailure(new IllegalStateException("still down"));
 
     assertThat(records(Level.WARNING)).singleElement().satisfies(r -> {
       assertThat(r.getMessage()).isEqualTo("Redis store failed uri=test on_failure=allow"
           + " policies_on_failure=deny:1,allow:2,local:1 probe_interval_ms=0"
-          + " error=\"java.lang.IllegalStateException: down\"; each policy decides by its"
-          + " failure mode until a probe succeeds");
+          + " failure_threshold=3 error=\"java.lang.IllegalStateException: down\"; each policy"
+          + " decides by its failure mode until a probe succeeds");
       assertThat(r.getThrown()).hasMessage("down");
     });
+  }
+
+  @Test
+  void recordFailure_concurrentThreads_losesNoCount() throws Exception {
+    Breaker patient = new Breaker(now::get, INTERVAL, Integer.MAX_VALUE, "uri=test",
+        FailureMode.ALLOW);
+    int threads = 4;
+    int failuresEach = 10_000;
+
+    runConcurrently(threads, () -> {
+      for (int i = 0; i < failuresEach; i++) {
+        patient.recordFailure(new RedisCommandTimeoutException("Command timed out"));
+      }
+    });
+
+    // 4 threads x 10,000 failed calls, each counted once by compare-and-set.
+    assertThat(patient.failedCalls()).isEqualTo(40_000);
+    assertThat(patient.isOpen()).isFalse();
+  }
+
+  @Test
+  void recordFailure_concurrentThreads_warnsOnce() throws Exception {
+    runConcurrently(4, () -> {
+      for (int i = 0; i < 1_000; i++) {
+        breaker.recordFailure(new RedisCommandTimeoutException("Command timed out"));
+      }
+    });
+
+    assertThat(breaker.isOpen()).isTrue();
+    assertThat(records(Level.WARNING)).hasSize(1);
   }
 
   /** Lists failures that a slow or unreachable Redis causes, as Lettuce 6.8 reports them. */
@@ -153,7 +248,7 @@ class BreakerTest {
   @ParameterizedTest
   @MethodSource("expectedFailures")
   void recordFailure_expectedFailure_logsWithoutStackTrace(Throwable failure) {
-    breaker.recordFailure(failure);
+    failCalls(THRESHOLD, failure);
 
     assertThat(records(Level.WARNING)).singleElement().satisfies(r -> {
       assertThat(r.getMessage())
@@ -168,7 +263,7 @@ class BreakerTest {
     RedisCommandExecutionException scriptError = new RedisCommandExecutionException(
         "WRONGTYPE Operation against a key holding the wrong kind of value");
 
-    breaker.recordFailure(scriptError);
+    failCalls(THRESHOLD, scriptError);
     now.addAndGet(INTERVAL);
     breaker.tryAttempt();
     breaker.recordFailure(new RedisCommandTimeoutException("Command timed out"));
@@ -184,7 +279,7 @@ class BreakerTest {
 
   @Test
   void recordFailure_otherRedisError_keepsStackTrace() {
-    breaker.recordFailure(new RedisException("ERR unknown command"));
+    failCalls(THRESHOLD, new RedisException("ERR unknown command"));
 
     assertThat(records(Level.WARNING)).singleElement().extracting(LogRecord::getThrown)
         .isNotNull();
@@ -202,7 +297,7 @@ class BreakerTest {
     breaker.forPolicy("login", FailureMode.ALLOW);
     breaker.forPolicy("login", FailureMode.DENY);
 
-    breaker.recordFailure(new IllegalStateException("down"));
+    failCalls(THRESHOLD, new IllegalStateException("down"));
 
     assertThat(records(Level.WARNING)).singleElement().extracting(LogRecord::getMessage)
         .asString().contains(" policies_on_failure=deny:1 ");
@@ -212,7 +307,7 @@ class BreakerTest {
   void recordSuccess_twoModes_logsCountPerMode() {
     Breaker login = breaker.forPolicy("login", FailureMode.DENY);
     Breaker search = breaker.forPolicy("search", FailureMode.ALLOW);
-    breaker.recordFailure(new IllegalStateException("down"));
+    failCalls(THRESHOLD, new IllegalStateException("down"));
     for (int i = 0; i < 3; i++) {
       login.countFallback();
     }
@@ -233,11 +328,11 @@ class BreakerTest {
   @Test
   void recordSuccess_secondOutage_countsItsOwn() {
     Breaker login = breaker.forPolicy("login", FailureMode.DENY);
-    breaker.recordFailure(new IllegalStateException("down"));
+    failCalls(THRESHOLD, new IllegalStateException("down"));
     login.countFallback();
     now.addAndGet(INTERVAL);
     breaker.recordSuccess(breaker.tryAttempt());
-    breaker.recordFailure(new IllegalStateException("down again"));
+    failCalls(THRESHOLD, new IllegalStateException("down again"));
     now.addAndGet(INTERVAL);
 
     breaker.recordSuccess(breaker.tryAttempt());
@@ -252,7 +347,7 @@ class BreakerTest {
 
   @Test
   void countFallback_storeBreaker_countsStoreMode() {
-    breaker.recordFailure(new IllegalStateException("down"));
+    failCalls(THRESHOLD, new IllegalStateException("down"));
     breaker.countFallback();
     now.addAndGet(INTERVAL);
 
@@ -260,6 +355,69 @@ class BreakerTest {
 
     assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
         .asString().endsWith(" failure_mode_decisions=1 by_mode=allow:1");
+  }
+
+  @Test
+  void recordSuccess_afterOpening_measuresOutageFromFirstFailure() {
+    breaker.recordFailure(new IllegalStateException("down"));
+    now.addAndGet(1_000_000);
+    breaker.recordFailure(new IllegalStateException("down"));
+    now.addAndGet(1_000_000);
+    breaker.recordFailure(new IllegalStateException("down"));
+    now.addAndGet(1_000_000);
+
+    breaker.recordSuccess(breaker.tryAttempt());
+
+    // The first failed call came 3 x 1,000,000 ns = 3 ms before the successful probe.
+    assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
+        .asString().contains(" outage_ms=3 ");
+  }
+
+  @Test
+  void countFallback_runBelowThreshold_notCountedInNextOutage() {
+    breaker.recordFailure(new IllegalStateException("blip"));
+    breaker.countFallback();
+    breaker.recordSuccess(breaker.tryAttempt());
+    for (int i = 0; i < THRESHOLD; i++) {
+      breaker.recordFailure(new IllegalStateException("down"));
+      breaker.countFallback();
+    }
+    breaker.countFallback();
+    now.addAndGet(INTERVAL);
+
+    breaker.recordSuccess(breaker.tryAttempt());
+
+    // The blip's fallback ended with the success after it: 3 failed calls + 1 skipped = 4.
+    assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
+        .asString().endsWith(" failure_mode_decisions=4 by_mode=allow:4");
+  }
+
+  private void failCalls(int calls, Throwable error) {
+    for (int i = 0; i < calls; i++) {
+      breaker.recordFailure(error);
+    }
+  }
+
+  /** Runs a task on several threads released at once, and waits for all of them. */
+  private static void runConcurrently(int threads, Runnable task) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(pool.submit(() -> {
+          start.await();
+          task.run();
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> future : done) {
+        future.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private List<LogRecord> records(Level level) {

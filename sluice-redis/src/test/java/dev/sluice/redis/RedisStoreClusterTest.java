@@ -177,18 +177,36 @@ class RedisStoreClusterTest {
     List<LogRecord> logged = new ArrayList<>();
     Handler capture = capture(logged);
 
-    Decision decision;
+    List<Decision> decisions = new ArrayList<>();
     try {
-      decision = binding.tryAcquire("user-7", 1, 0);
+      // Three error replies in a row: the default failure threshold opens the breaker.
+      for (int i = 0; i < 3; i++) {
+        decisions.add(binding.tryAcquire("user-7", 1, 0));
+      }
     } finally {
       Logger.getLogger(RedisStore.class.getName()).removeHandler(capture);
     }
 
-    assertThat(decision.source()).isEqualTo(Source.FAILED_OPEN);
-    assertThat(decision.remaining()).isZero();
+    assertThat(decisions).allSatisfy(decision -> {
+      assertThat(decision.source()).isEqualTo(Source.FAILED_OPEN);
+      assertThat(decision.remaining()).isZero();
+    });
     assertThat(store.breakerOpen()).isTrue();
     assertThat(logged).filteredOn(r -> r.getLevel() == Level.WARNING).singleElement()
         .satisfies(r -> assertThat(r.getThrown()).hasMessageContaining("WRONGTYPE"));
+  }
+
+  @Test
+  void build_cluster_warmsUpEveryMasterWithoutWriting() {
+    cluster.nodeCommands().forEach(RedisCommands::configResetstat);
+
+    store(FailureMode.ALLOW);
+
+    // One warm-up decision of cost 0 per master, so each master ran exactly one EVALSHA.
+    assertThat(cluster.nodeCommands()).as("masters after build()").allSatisfy(master -> {
+      assertThat(master.info("commandstats")).contains("cmdstat_evalsha:calls=1,");
+      assertThat(master.keys("sluice:{sluice-warm-up:*")).isEmpty();
+    });
   }
 
   /**

@@ -70,8 +70,8 @@ class RedisStoreFailureTest {
   }
 
   private RedisStore store(FailureMode mode) {
-    // Longer than the default 50 ms, so that a busy machine does not turn a healthy decision
-    // into a fallback, and shorter than the 2 s client pause, which must time out.
+    // Longer than the default 5 ms, so that a busy machine does not turn a healthy decision
+    // into a fallback, and shorter than the client pauses, which must time out.
     RedisStore store = RedisStore.builder()
         .uri(server.uri())
         .commandTimeout(Duration.ofMillis(500))
@@ -163,7 +163,7 @@ class RedisStoreFailureTest {
   }
 
   @Test
-  void tryAcquire_redisDead_callsRedisOncePerProbeInterval() {
+  void tryAcquire_redisDead_callsRedisThresholdTimesThenOncePerInterval() {
     RedisStore store = store(FailureMode.DENY);
     PolicyBinding binding = store.bind(POLICY);
     binding.tryAcquire("k", 1, Long.MAX_VALUE);
@@ -180,9 +180,10 @@ class RedisStoreFailureTest {
     }
     long duringSecondInterval = store.redisAttempts() - before - duringFirstInterval;
 
-    // The first decision after the kill fails and opens the breaker; the clock does not move,
-    // so no probe is due. One interval later exactly one decision probes.
-    assertThat(duringFirstInterval).isEqualTo(1);
+    // The first 3 decisions after the kill fail, and the third opens the breaker at the
+    // default threshold of 3. The clock does not move, so no probe is due. One interval later
+    // exactly one decision probes.
+    assertThat(duringFirstInterval).isEqualTo(3);
     assertThat(duringSecondInterval).isEqualTo(1);
     assertThat(store.breakerOpen()).isTrue();
   }
@@ -242,7 +243,7 @@ class RedisStoreFailureTest {
         .asString()
         .startsWith("Redis store failed uri=redis://127.0.0.1:" + server.port() + "/0"
             + " on_failure=allow policies_on_failure=deny:1,allow:1 probe_interval_ms=1000"
-            + " error=\"")
+            + " failure_threshold=3 error=\"")
         .endsWith("\"; each policy decides by its failure mode until a probe succeeds");
     assertThat(records(Level.WARNING).get(0).getThrown()).isNull();
     assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
@@ -273,26 +274,100 @@ class RedisStoreFailureTest {
   }
 
   @Test
-  void tryAcquire_clientPausedPastTimeout_answersByFailureMode() throws Exception {
+  void tryAcquire_oneTimeoutThenReply_keepsBreakerClosed() throws Exception {
     RedisStore store = store(FailureMode.DENY);
     PolicyBinding binding = store.bind(POLICY);
     binding.tryAcquire("k", 1, Long.MAX_VALUE);
     RedisClient admin = RedisClient.create(server.uri());
     try (StatefulRedisConnection<String, String> connection = admin.connect()) {
-      connection.sync().clientPause(2_000);
+      // 3 s: past the 500 ms timeout plus its 100 ms tick, even on a slow machine.
+      connection.sync().clientPause(3_000);
 
       Decision paused = binding.tryAcquire("k", 1, Long.MAX_VALUE);
+      awaitUnpaused(connection);
+      Decision after = binding.tryAcquire("k", 1, Long.MAX_VALUE);
 
       assertThat(paused.source()).isEqualTo(Source.FAILED_CLOSED);
-      assertThat(store.breakerOpen()).isTrue();
+      assertThat(after.source()).isEqualTo(Source.STORE);
+      assertThat(store.breakerOpen()).isFalse();
+      assertThat(records(Level.WARNING)).isEmpty();
+      assertThat(records(Level.INFO)).isEmpty();
+    } finally {
+      admin.shutdown();
+    }
+  }
+
+  @Test
+  void tryAcquire_threeTimeoutsInARow_opensBreakerAndWarnsOnce() throws Exception {
+    RedisStore store = store(FailureMode.DENY);
+    PolicyBinding binding = store.bind(POLICY);
+    binding.tryAcquire("k", 1, Long.MAX_VALUE);
+    long before = store.redisAttempts();
+    RedisClient admin = RedisClient.create(server.uri());
+    try (StatefulRedisConnection<String, String> connection = admin.connect()) {
+      // 60 s: far past 3 timeouts of 500 ms; the server is killed after the test anyway.
+      connection.sync().clientPause(60_000);
+
+      List<Decision> paused = new ArrayList<>();
+      List<Boolean> openAfter = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        paused.add(binding.tryAcquire("k", 1, Long.MAX_VALUE));
+        openAfter.add(store.breakerOpen());
+      }
+
+      assertThat(paused).allSatisfy(d -> assertThat(d.source()).isEqualTo(Source.FAILED_CLOSED));
+      // Closed after the first and second timeout, open after the third; the fourth decision
+      // skips Redis, so 3 calls in all.
+      assertThat(openAfter).containsExactly(false, false, true, true);
+      assertThat(store.redisAttempts() - before).isEqualTo(3);
       // A timeout is an expected failure: one line with its class and message.
       assertThat(records(Level.WARNING)).singleElement().satisfies(r -> {
         assertThat(r.getMessage()).containsPattern(" error=\"[\\w.]*TimeoutException: ");
         assertThat(r.getThrown()).isNull();
       });
     } finally {
+      // Ends the pause with the server, so that nothing waits for the rest of it.
+      server.kill();
       admin.shutdown();
     }
+  }
+
+  @Test
+  void build_serverPausedPastCommandTimeout_connectsAndLoadsScript() {
+    RedisClient admin = RedisClient.create(server.uri());
+    try (StatefulRedisConnection<String, String> connection = admin.connect()) {
+      // 2 s, far past the default 5 ms: the handshake and SCRIPT LOAD wait for the pause.
+      connection.sync().clientPause(2_000);
+
+      RedisStore store = RedisStore.builder().uri(server.uri()).build();
+      stores.add(store);
+
+      assertThat(store.breakerOpen()).isFalse();
+      assertThat(store.redisAttempts()).isZero();
+    } finally {
+      admin.shutdown();
+    }
+  }
+
+  @Test
+  void build_warmUpDecision_writesNoKey() {
+    RedisStore store = RedisStore.builder().uri(server.uri()).build();
+    stores.add(store);
+    RedisClient admin = RedisClient.create(server.uri());
+    try (StatefulRedisConnection<String, String> connection = admin.connect()) {
+      String commandStats = connection.sync().info("commandstats");
+
+      assertThat(connection.sync().dbsize()).isZero();
+      assertThat(commandStats).contains("cmdstat_evalsha:calls=1,");
+      assertThat(store.redisAttempts()).isZero();
+    } finally {
+      admin.shutdown();
+    }
+  }
+
+  /** Waits until a client pause ends, because Redis replies to a PING only after it. */
+  private static void awaitUnpaused(StatefulRedisConnection<String, String> connection) {
+    connection.sync().ping();
   }
 
   private static long countFailed(PolicyBinding binding, int decisions) {

@@ -106,6 +106,16 @@ class RedisStoreOptionsTest {
   }
 
   @Test
+  void builder_failureThresholdBelowOne_throws() {
+    assertThatThrownBy(() -> RedisStore.builder().failureThreshold(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("failureThreshold must be at least 1, got 0");
+    assertThatThrownBy(() -> RedisStore.builder().failureThreshold(-3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("failureThreshold must be at least 1, got -3");
+  }
+
+  @Test
   void localShare_threeInstances_dividesLimitAndBurstRoundingUp() {
     Policy policy = Policy.of("api",
         Limit.of(Algorithm.TOKEN_BUCKET, 100, Duration.ofSeconds(1)).withBurst(50),
