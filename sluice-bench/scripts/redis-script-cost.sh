@@ -57,6 +57,12 @@ run 'sliding_window, one key' EVALSHA "$sha" 1 s1 '' 1 "$max" 1 \
 # A period of neither whole seconds nor a divisor of a second takes the general path.
 run 'fixed_window, 1.5 s period (general path)' EVALSHA "$sha" 1 f2 '' 1 "$max" 1 \
   fixed_window 1500000 1500000000 1500000 0
+run 'two token_bucket limits (10/s, 1,000/h)' EVALSHA "$sha" 2 y:a y:b '' 1 "$max" 1 \
+  token_bucket 10 $second 10 0 token_bucket 1000 3600000000000 1000 0
+run 'five limits, one of each but sliding_log' EVALSHA "$sha" 5 z:a z:b z:c z:d z:e '' 1 \
+  "$max" 1 token_bucket 1000000 $second 1000000 0 leaky_bucket 1000000 $second 1000000 1 \
+  fixed_window 1000000 $second 1000000 0 gcra 1000000 $second 1000000 0 \
+  sliding_window 1000000 $second 1000000 0
 run 'six limits, one of each algorithm' EVALSHA "$sha" 6 x:a x:b x:c x:d x:e x:f '' 1 "$max" 1 \
   token_bucket 1000000 $second 1000000 0 leaky_bucket 1000000 $second 1000000 1 \
   fixed_window 1000000 $second 1000000 0 gcra 1000000 $second 1000000 0 \

@@ -247,7 +247,7 @@ class ConfigLoaderTest {
 
     assertThat(config.store().redis()).contains(new RedisConfig(
         Optional.of("redis-sentinel://:data-secret@127.0.0.1:26379/0#mymaster"), List.of(),
-        "sluice", Duration.ofMillis(50), FailureMode.ALLOW, 1, TimeMode.SERVER,
+        "sluice", Duration.ofMillis(5), FailureMode.ALLOW, 1, TimeMode.SERVER,
         Optional.empty(), Optional.of("sentinel-secret")));
   }
 
