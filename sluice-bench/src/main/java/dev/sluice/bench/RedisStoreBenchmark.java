@@ -126,7 +126,7 @@ public class RedisStoreBenchmark {
   }
 
   private static Client sluice(String uri) {
-    // A stall of the shared machine longer than the default 5 ms timeout would turn decisions
+    // A stall of the shared machine longer than the default 20 ms timeout would turn decisions
     // into the failure mode's, made without Redis, which would count; 3 in a row would open
     // the circuit breaker for a second of them.
     RedisStore store = RedisStore.builder().uri(uri).commandTimeout(Duration.ofSeconds(10))

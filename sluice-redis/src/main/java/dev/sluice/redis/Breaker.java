@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
@@ -7,6 +8,7 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -22,11 +24,16 @@ import java.util.stream.Collectors;
  * Redis, so that a dead server costs one timeout per probe interval instead of one per request.
  *
  * <p>Closed, every decision calls Redis. It counts consecutive failed calls, and any successful
- * call sets the count back to 0, so that one slow reply, such as during a garbage collection
- * pause of the client, costs only the decisions in flight, which the failure mode decides. The
- * failure that brings the count to the failure threshold opens it and logs one WARNING that
- * names the store's failure mode, how many bound policies use each mode, the threshold, and
- * the error's class and message. Failed calls below the threshold log only at DEBUG. The
+ * call sets the count back to 0. It opens only when the count has reached the failure
+ * threshold and the run of failures has lasted the failure duration, measured from the first
+ * failed call of the run. A stall of the client, such as a garbage collection pause or a
+ * process starved of CPU, makes the calls in flight time out together when it ends, and the
+ * replies that follow succeed: such a burst costs only the decisions in flight, which the
+ * failure mode decides, and not a whole probe interval of them. A dead or unreachable Redis
+ * fails every call, so the run lasts. The failure that opens it logs one WARNING that names
+ * the store's failure mode, how many bound policies use each mode, the threshold, how long
+ * calls have failed, and the error's class and message. Other failed calls log only at DEBUG.
+ * The
  * WARNING carries the stack trace only for an unexpected error (see {@link #isExpected}), so
  * an outage logs at most one. Open, it lets one decision per probe interval call Redis as a
  * probe, and each policy's failure mode decides all others at once. A probe that succeeds
@@ -34,9 +41,10 @@ import java.util.stream.Collectors;
  * failed call of the run, and the number of decisions made by each failure mode. Only a probe
  * can close it: a reply to a call sent before it opened proves nothing about the server now.
  *
- * <p>With a threshold of 3, a dead Redis costs the 3 calls that fail first, then one probe per
- * interval. Calls complete concurrently on Lettuce's threads, and "consecutive" means in the
- * order in which their replies or failures arrive.
+ * <p>With a threshold of 3 and a duration of 100 ms, a dead Redis costs the calls that fail in
+ * its first 100 ms, at least 3, then one probe per interval. Calls complete concurrently on
+ * Lettuce's threads, and "consecutive" means in the order in which their replies or failures
+ * arrive.
  *
  * <p>All bindings of a store share one breaker through views made by {@link #forPolicy}, which
  * differ only in the failure mode that their {@link #countFallback()} counts for. A policy is
@@ -82,18 +90,22 @@ final class Breaker {
   private static final class Shared {
     final AtomicReference<State> state = new AtomicReference<>(CLOSED);
     final AtomicLong attempts = new AtomicLong();
+    final AtomicLong nextKeyErrorLogNanos;
     final Map<FailureMode, AtomicLong> fallbacks = new EnumMap<>(FailureMode.class);
     final Map<String, FailureMode> policyModes = new ConcurrentHashMap<>();
     final LongSupplier clock;
     final long probeIntervalNanos;
     final int failureThreshold;
+    final long failureDurationNanos;
     final String description;
 
     Shared(LongSupplier clock, long probeIntervalNanos, int failureThreshold,
-        String description) {
+        long failureDurationNanos, String description) {
       this.clock = clock;
       this.probeIntervalNanos = probeIntervalNanos;
       this.failureThreshold = failureThreshold;
+      this.failureDurationNanos = failureDurationNanos;
+      this.nextKeyErrorLogNanos = new AtomicLong(clock.getAsLong());
       this.description = description;
       for (FailureMode mode : FailureMode.values()) {
         fallbacks.put(mode, new AtomicLong());
@@ -108,6 +120,9 @@ final class Breaker {
       "Connection disconnected",
       "Currently not connected. Commands are rejected.");
   private static final Logger LOG = System.getLogger(RedisStore.class.getName());
+  // Error codes of replies about the server, which a script error can carry from a command.
+  private static final List<String> SERVER_ERRORS = List.of("READONLY", "OOM", "NOPERM",
+      "LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "NOREPLICAS", "MISCONF");
 
   private final Shared shared;
   private final FailureMode mode;
@@ -118,13 +133,22 @@ final class Breaker {
    * @param clock a monotonic clock in nanoseconds, such as {@code System::nanoTime}
    * @param failureThreshold the number of consecutive failed calls that opens the breaker, at
    *     least 1
+   * @param failureDurationNanos how long before a failed call the first failed call of its run
+   *     must have come for the call to open the breaker, at least 0
    * @param description the store as named in log lines, without secrets, such as
    *     {@code uri=redis://127.0.0.1:6379/0 on_failure=allow}
    * @param storeMode the failure mode of policies bound without one of their own
    */
+  Breaker(LongSupplier clock, long probeIntervalNanos, int failureThreshold,
+      long failureDurationNanos, String description, FailureMode storeMode) {
+    this(new Shared(clock, probeIntervalNanos, failureThreshold, failureDurationNanos,
+        description), storeMode);
+  }
+
+  /** Creates a closed breaker that opens on the count of consecutive failed calls alone. */
   Breaker(LongSupplier clock, long probeIntervalNanos, int failureThreshold, String description,
       FailureMode storeMode) {
-    this(new Shared(clock, probeIntervalNanos, failureThreshold, description), storeMode);
+    this(clock, probeIntervalNanos, failureThreshold, 0, description, storeMode);
   }
 
   private Breaker(Shared shared, FailureMode mode) {
@@ -191,7 +215,8 @@ final class Breaker {
       }
       long now = shared.clock.getAsLong();
       State failed = current.afterFailedCall(now);
-      boolean opens = failed.failedCalls() >= shared.failureThreshold;
+      boolean opens = failed.failedCalls() >= shared.failureThreshold
+          && now - failed.failingSinceNanos() >= shared.failureDurationNanos;
       State next = opens ? failed.opened(now + shared.probeIntervalNanos) : failed;
       if (shared.state.compareAndSet(current, next)) {
         logFailure(next, error);
@@ -229,13 +254,57 @@ final class Breaker {
     String message = "Redis store failed " + shared.description
         + " policies_on_failure=" + countPoliciesByMode() + " probe_interval_ms="
         + shared.probeIntervalNanos / 1_000_000 + " failure_threshold="
-        + shared.failureThreshold + " error=\"" + describe(error) + "\";"
+        + shared.failureThreshold + " failing_ms="
+        + (shared.clock.getAsLong() - failed.failingSinceNanos()) / 1_000_000
+        + " error=\"" + describe(error) + "\";"
         + " each policy decides by its failure mode until a probe succeeds";
     if (isExpected(error)) {
       LOG.log(Level.WARNING, message);
     } else {
       LOG.log(Level.WARNING, message, error);
     }
+  }
+
+  /**
+   * Records an error reply about one key's stored data (see {@link #isKeyError}). Redis
+   * answered, so for the breaker the call succeeded: it ends a run of failed calls and closes
+   * an open breaker if it was the probe. The failure mode decides the request all the same. A
+   * WARNING names the key and the error, at most once per probe interval, so that an operator
+   * can repair or delete the key.
+   */
+  void recordKeyError(Attempt attempt, String key, Throwable error) {
+    recordSuccess(attempt);
+    long now = shared.clock.getAsLong();
+    long next = shared.nextKeyErrorLogNanos.get();
+    if (now - next >= 0
+        && shared.nextKeyErrorLogNanos.compareAndSet(next, now + shared.probeIntervalNanos)) {
+      LOG.log(Level.WARNING, "Redis store cannot decide on a stored state " + shared.description
+          + " key=\"" + key.replace("\\", "\\\\").replace("\"", "\\\"") + "\" error=\""
+          + describe(error) + "\"; its failure mode decides this key's requests until the"
+          + " key is repaired, deleted or expires; further such errors are logged at most once"
+          + " per probe interval");
+    }
+  }
+
+  /**
+   * Returns whether an error is a reply about one key's stored data rather than about Redis:
+   * a key of the wrong type, or the decision script failing on a stored value that it cannot
+   * read. Replies that say the server cannot serve writes now (a replica, out of memory,
+   * loading, busy, cluster down, missing permission) are not.
+   */
+  static boolean isKeyError(Throwable error) {
+    Throwable cause = error;
+    for (int depth = 0; cause != null && depth < MAX_CAUSE_DEPTH; depth++) {
+      if (cause instanceof RedisCommandExecutionException) {
+        String message = String.valueOf(cause.getMessage());
+        if (SERVER_ERRORS.stream().anyMatch(message::contains)) {
+          return false;
+        }
+        return message.contains("WRONGTYPE") || message.contains("user_script");
+      }
+      cause = cause.getCause();
+    }
+    return false;
   }
 
   /**

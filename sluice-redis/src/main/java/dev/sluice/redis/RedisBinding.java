@@ -103,7 +103,7 @@ final class RedisBinding implements PolicyBinding {
     }
     return reply.handle((values, error) -> error == null
         ? toDecisionOrFallback(values, attempt, key, cost, maxDelayNanos)
-        : fail(error, key, cost, maxDelayNanos));
+        : failCall(error, attempt, key, cost, maxDelayNanos));
   }
 
   private String[] argsOf(long cost, long maxDelayNanos) {
@@ -127,6 +127,23 @@ final class RedisBinding implements PolicyBinding {
     }
     failures.breaker().recordSuccess(attempt);
     return decision;
+  }
+
+  /**
+   * Decides by the failure mode after a failed call. An error about the key's stored data
+   * counts as a reply of a working Redis for the breaker, so that one damaged key does not
+   * make every key fall back.
+   */
+  private Decision failCall(
+      Throwable error, Breaker.Attempt attempt, String key, long cost, long maxDelayNanos) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
+    if (Breaker.isKeyError(cause)) {
+      failures.breaker().recordKeyError(attempt, String.join(" ", keysOf(key)), cause);
+      return fallback(key, cost, maxDelayNanos);
+    }
+    return fail(error, key, cost, maxDelayNanos);
   }
 
   private Decision fail(Throwable error, String key, long cost, long maxDelayNanos) {

@@ -79,13 +79,14 @@ import java.util.function.LongSupplier;
  * and that it names the URI's host, against the JDK's default trust store or the CA
  * certificates given to {@link Builder#trustedCertificates}.
  *
- * <p><b>Failures.</b> A decision that gets no reply within the command timeout (5 ms by
+ * <p><b>Failures.</b> A decision that gets no reply within the command timeout (20 ms by
  * default), or an error, is decided by the {@link FailureMode}: deny, allow or decide on a
- * local share of the limits. {@code tryAcquire} never throws for a Redis failure. After 3
- * consecutive failed calls by default ({@link Builder#failureThreshold}), a circuit breaker
+ * local share of the limits. {@code tryAcquire} never throws for a Redis failure. When calls
+ * have failed for 100 ms with no success between them, at least 3 of them by default
+ * ({@link Builder#failureDuration}, {@link Builder#failureThreshold}), a circuit breaker
  * stops calling Redis and answers every decision by the failure mode at once, except one probe
  * per probe interval (1 s by default); the first probe that succeeds resumes normal decisions.
- * A successful call before that sets the count back to 0. The store logs one WARNING when
+ * A successful call before that ends the run of failures. The store logs one WARNING when
  * the breaker opens, naming its failure mode and how many bound policies use each mode, and
  * one INFO line when it recovers, with the number of decisions each mode made, through
  * {@link System.Logger} under the name of this class. The decision's
@@ -105,10 +106,13 @@ import java.util.function.LongSupplier;
 public final class RedisStore implements RateLimitStore {
 
   /** The default longest wait for the reply to a decision. */
-  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(5);
+  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(20);
 
   /** The default number of consecutive failed calls that opens the circuit breaker. */
   public static final int DEFAULT_FAILURE_THRESHOLD = 3;
+
+  /** The default time that calls must have failed, with no success, to open the breaker. */
+  public static final Duration DEFAULT_FAILURE_DURATION = Duration.ofMillis(100);
 
   /** The default time between two probes while Redis fails. */
   public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
@@ -150,7 +154,8 @@ public final class RedisStore implements RateLimitStore {
     String description = "uri=" + maskedUri + " on_failure="
         + builder.failureMode.name().toLowerCase(Locale.ROOT);
     Breaker breaker = new Breaker(builder.breakerClock, builder.probeInterval.toNanos(),
-        builder.failureThreshold, description, builder.failureMode);
+        builder.failureThreshold, builder.failureDuration.toNanos(), description,
+        builder.failureMode);
     this.failures = new FailureHandling(
         builder.commandTimeout, builder.failureMode, builder.probeInterval, breaker);
     // Created for every store, because a policy may choose LOCAL when the store's default is
@@ -234,7 +239,7 @@ public final class RedisStore implements RateLimitStore {
   /**
    * Creates the timer that fails decisions without a reply. It ticks at a fifth of the command
    * timeout, at least 1 ms and at most 100 ms, so a decision times out up to one tick late
-   * (1 ms at the default 5 ms). Adding a decision to this timer wakes no thread, unlike a
+   * (4 ms at the default 20 ms). Adding a decision to this timer wakes no thread, unlike a
    * {@code CompletableFuture.orTimeout} per decision, but the timer's thread wakes once per
    * tick even when idle: at a 1 ms tick it used about 170 ms of CPU time per 10 s (1.7% of a
    * core) in one measurement (Netty 4.1.121, 2 shared cores), at a 10 ms tick about 30 ms.
@@ -433,6 +438,7 @@ public final class RedisStore implements RateLimitStore {
     private FailureMode failureMode = FailureMode.ALLOW;
     private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
     private int failureThreshold = DEFAULT_FAILURE_THRESHOLD;
+    private Duration failureDuration = DEFAULT_FAILURE_DURATION;
     private int localShare = 1;
     private LongSupplier breakerClock = System::nanoTime;
     private boolean denyCache;
@@ -535,7 +541,7 @@ public final class RedisStore implements RateLimitStore {
 
     /**
      * Sets the longest wait for the reply to a decision, including a reload of the script;
-     * by default 5 ms. Without a reply by then the failure mode decides. The timer that
+     * by default 20 ms. Without a reply by then the failure mode decides. The timer that
      * enforces it ticks at a fifth of the timeout (at least 1 ms, at most 100 ms), so a
      * decision times out up to one tick late. Connecting and loading the script in
      * {@link #build()} do not use this timeout.
@@ -579,6 +585,25 @@ public final class RedisStore implements RateLimitStore {
         throw new IllegalArgumentException("failureThreshold must be at least 1, got " + calls);
       }
       this.failureThreshold = calls;
+      return this;
+    }
+
+    /**
+     * Sets how long calls must have failed, from the first failed call of a run with no
+     * successful call since, before the circuit breaker opens; by default 100 ms. With it, a
+     * burst of timeouts that ends within it, such as the calls in flight during a stall of
+     * the client, does not open the breaker, while a dead Redis, which fails every call,
+     * opens it once this time has passed. Zero opens it on the failure threshold alone.
+     *
+     * @throws IllegalArgumentException if {@code duration} is negative or longer than a day
+     */
+    public Builder failureDuration(Duration duration) {
+      Objects.requireNonNull(duration, "duration");
+      if (duration.isNegative() || duration.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException(
+            "failureDuration must be from 0 to 1 day, got " + duration);
+      }
+      this.failureDuration = duration;
       return this;
     }
 

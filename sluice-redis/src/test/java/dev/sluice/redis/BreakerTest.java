@@ -197,10 +197,86 @@ class BreakerTest {
     assertThat(records(Level.WARNING)).singleElement().satisfies(r -> {
       assertThat(r.getMessage()).isEqualTo("Redis store failed uri=test on_failure=allow"
           + " policies_on_failure=deny:1,allow:2,local:1 probe_interval_ms=0"
-          + " failure_threshold=3 error=\"java.lang.IllegalStateException: down\"; each policy"
+          + " failure_threshold=3 failing_ms=0 error=\"java.lang.IllegalStateException: down\";"
+          + " each policy"
           + " decides by its failure mode until a probe succeeds");
       assertThat(r.getThrown()).hasMessage("down");
     });
+  }
+
+  @Test
+  void recordFailure_burstShorterThanDuration_staysClosed() {
+    Breaker lasting = new Breaker(now::get, INTERVAL, THRESHOLD, 100, "uri=test",
+        FailureMode.ALLOW);
+
+    // Ten failures 10 ns apart span 90 ns: a burst such as the calls in flight during a stall.
+    for (int i = 0; i < 10; i++) {
+      lasting.recordFailure(new RedisCommandTimeoutException("Command timed out"));
+      now.addAndGet(10);
+    }
+    assertThat(lasting.isOpen()).isFalse();
+    lasting.recordSuccess(lasting.tryAttempt());
+    assertThat(lasting.failedCalls()).isZero();
+    assertThat(records(Level.WARNING)).isEmpty();
+  }
+
+  @Test
+  void recordFailure_failingForTheDuration_opens() {
+    Breaker lasting = new Breaker(now::get, INTERVAL, THRESHOLD, 100, "uri=test",
+        FailureMode.ALLOW);
+
+    // Failures at 0, 50 and 99 ns after the first: 3 calls, but not yet 100 ns of failing.
+    lasting.recordFailure(new RedisCommandTimeoutException("Command timed out"));
+    now.addAndGet(50);
+    lasting.recordFailure(new RedisCommandTimeoutException("Command timed out"));
+    now.addAndGet(49);
+    lasting.recordFailure(new RedisCommandTimeoutException("Command timed out"));
+    assertThat(lasting.isOpen()).isFalse();
+    now.addAndGet(1);
+    lasting.recordFailure(new RedisCommandTimeoutException("Command timed out"));
+
+    assertThat(lasting.isOpen()).isTrue();
+    assertThat(records(Level.WARNING)).singleElement().extracting(LogRecord::getMessage)
+        .asString().contains("failure_threshold=3 failing_ms=0 ");
+  }
+
+  @Test
+  void recordKeyError_wrongTypeReply_closesProbeAndWarnsOncePerInterval() {
+    failCalls(THRESHOLD, new RedisCommandTimeoutException("Command timed out"));
+    now.addAndGet(INTERVAL);
+    RedisCommandExecutionException wrongType = new RedisCommandExecutionException(
+        "WRONGTYPE Operation against a key holding the wrong kind of value");
+
+    breaker.recordKeyError(breaker.tryAttempt(), "sluice:{k}:a", wrongType);
+    breaker.recordKeyError(breaker.tryAttempt(), "sluice:{k}:a", wrongType);
+    now.addAndGet(INTERVAL);
+    breaker.recordKeyError(breaker.tryAttempt(), "sluice:{k}:a", wrongType);
+
+    // The probe got a reply, so Redis works: the breaker closed and stays closed.
+    assertThat(breaker.isOpen()).isFalse();
+    assertThat(records(Level.WARNING)).filteredOn(r -> r.getMessage().contains("stored state"))
+        .hasSize(2).allSatisfy(r -> assertThat(r.getMessage())
+            .contains("key=\"sluice:{k}:a\"", "WRONGTYPE"));
+  }
+
+  @Test
+  void isKeyError_replies_tellsKeyFromServer() {
+    assertThat(Breaker.isKeyError(new RedisCommandExecutionException(
+        "WRONGTYPE Operation against a key holding the wrong kind of value script: 1f2, on"
+            + " @user_script:52."))).isTrue();
+    assertThat(Breaker.isKeyError(new RedisCommandExecutionException(
+        "ERR user_script:300: invalid stored bucket numbers: x script: 1f2, on"
+            + " @user_script:300."))).isTrue();
+    assertThat(Breaker.isKeyError(new CompletionException(new RedisCommandExecutionException(
+        "ERR Error running script (call to f_1f2): @user_script:12: WRONGTYPE Operation"))))
+        .isTrue();
+    assertThat(Breaker.isKeyError(new RedisCommandExecutionException(
+        "READONLY You can't write against a read only replica. script: 1f2, on"
+            + " @user_script:80."))).isFalse();
+    assertThat(Breaker.isKeyError(new RedisCommandExecutionException(
+        "OOM command not allowed when used memory > 'maxmemory'. script: 1f2"))).isFalse();
+    assertThat(Breaker.isKeyError(new RedisCommandTimeoutException("Command timed out")))
+        .isFalse();
   }
 
   @Test

@@ -58,7 +58,7 @@ final class DecisionTiming {
   }
 
   /**
-   * Times one decision while Redis is paused past the default command timeout of 5 ms, in two
+   * Times one decision while Redis is paused past the default command timeout of 20 ms, in two
    * stores in turn: the first failure in the process also pays for loading the failure path's
    * classes. One timeout stays below the failure threshold, so neither writes a WARNING.
    */
@@ -85,7 +85,7 @@ final class DecisionTiming {
 
   /**
    * Times the first decision of the process after {@code build()}, whose warm-up decision has
-   * already loaded the decision path, so that it shows what a cold JVM costs the 5 ms default.
+   * already loaded the decision path, so that it shows what a cold JVM costs the default timeout.
    */
   private static void timeFirstDecision(PolicyBinding binding) {
     long started = System.nanoTime();

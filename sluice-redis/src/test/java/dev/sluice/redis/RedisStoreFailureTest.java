@@ -70,11 +70,13 @@ class RedisStoreFailureTest {
   }
 
   private RedisStore store(FailureMode mode) {
-    // Longer than the default 5 ms, so that a busy machine does not turn a healthy decision
-    // into a fallback, and shorter than the client pauses, which must time out.
+    // Longer than the default 20 ms, so that a busy machine does not turn a healthy decision
+    // into a fallback, and shorter than the client pauses, which must time out. The breaker's
+    // clock moves only when a test moves it, so it opens on the count of failures alone.
     RedisStore store = RedisStore.builder()
         .uri(server.uri())
         .commandTimeout(Duration.ofMillis(500))
+        .failureDuration(Duration.ZERO)
         .onFailure(mode)
         .localShare(2)
         .probeInterval(PROBE_INTERVAL)
@@ -243,7 +245,7 @@ class RedisStoreFailureTest {
         .asString()
         .startsWith("Redis store failed uri=redis://127.0.0.1:" + server.port() + "/0"
             + " on_failure=allow policies_on_failure=deny:1,allow:1 probe_interval_ms=1000"
-            + " failure_threshold=3 error=\"")
+            + " failure_threshold=3 failing_ms=")
         .endsWith("\"; each policy decides by its failure mode until a probe succeeds");
     assertThat(records(Level.WARNING).get(0).getThrown()).isNull();
     assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
@@ -336,7 +338,7 @@ class RedisStoreFailureTest {
   void build_serverPausedPastCommandTimeout_connectsAndLoadsScript() {
     RedisClient admin = RedisClient.create(server.uri());
     try (StatefulRedisConnection<String, String> connection = admin.connect()) {
-      // 2 s, far past the default 5 ms: the handshake and SCRIPT LOAD wait for the pause.
+      // 2 s, far past the default 20 ms: the handshake and SCRIPT LOAD wait for the pause.
       connection.sync().clientPause(2_000);
 
       RedisStore store = RedisStore.builder().uri(server.uri()).build();

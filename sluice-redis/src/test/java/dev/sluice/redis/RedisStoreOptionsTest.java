@@ -116,6 +116,16 @@ class RedisStoreOptionsTest {
   }
 
   @Test
+  void builder_failureDurationOutOfRange_throws() {
+    assertThatThrownBy(() -> RedisStore.builder().failureDuration(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("failureDuration must be from 0 to 1 day, got PT-0.001S");
+    assertThatThrownBy(() -> RedisStore.builder().failureDuration(Duration.ofHours(25)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("failureDuration must be from 0 to 1 day, got PT25H");
+  }
+
+  @Test
   void localShare_threeInstances_dividesLimitAndBurstRoundingUp() {
     Policy policy = Policy.of("api",
         Limit.of(Algorithm.TOKEN_BUCKET, 100, Duration.ofSeconds(1)).withBurst(50),

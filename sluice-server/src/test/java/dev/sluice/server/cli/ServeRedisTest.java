@@ -165,7 +165,7 @@ class ServeRedisTest {
 
     String log = captured.toString(StandardCharsets.UTF_8);
     assertThat(log).contains("store=redis uri=redis://127.0.0.1:" + redis.port() + "/0"
-        + " key_prefix=sluice command_timeout_ms=5 on_failure=allow local_share=1"
+        + " key_prefix=sluice command_timeout_ms=20 on_failure=allow local_share=1"
         + " time=server");
   }
 

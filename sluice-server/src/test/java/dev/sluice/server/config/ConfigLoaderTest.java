@@ -225,7 +225,7 @@ class ConfigLoaderTest {
     SluiceConfig config = ConfigLoader.parse(yaml, "redis.yaml");
 
     assertThat(config.store().redis()).contains(new RedisConfig("redis://127.0.0.1:6379",
-        "sluice", Duration.ofMillis(5), FailureMode.ALLOW, 1, TimeMode.SERVER));
+        "sluice", Duration.ofMillis(20), FailureMode.ALLOW, 1, TimeMode.SERVER));
   }
 
   @Test
@@ -247,7 +247,7 @@ class ConfigLoaderTest {
 
     assertThat(config.store().redis()).contains(new RedisConfig(
         Optional.of("redis-sentinel://:data-secret@127.0.0.1:26379/0#mymaster"), List.of(),
-        "sluice", Duration.ofMillis(5), FailureMode.ALLOW, 1, TimeMode.SERVER,
+        "sluice", Duration.ofMillis(20), FailureMode.ALLOW, 1, TimeMode.SERVER,
         Optional.empty(), Optional.of("sentinel-secret")));
   }
 
@@ -272,7 +272,7 @@ class ConfigLoaderTest {
 
     assertThat(config.store().redis()).contains(new RedisConfig(Optional.empty(),
         List.of("redis://:secret@127.0.0.1:7000", "redis://:secret@127.0.0.1:7001"), "sluice",
-        Duration.ofMillis(5), FailureMode.DENY, 1, TimeMode.SERVER));
+        Duration.ofMillis(20), FailureMode.DENY, 1, TimeMode.SERVER));
   }
 
   @Test
