@@ -118,21 +118,23 @@ final class DecisionTiming {
     }
   }
 
-  /** Times decisions on a sliding log that contains 99,999 entries, one below its maximum. */
+  /** Times decisions on a sliding log one entry below the largest that Redis takes. */
   private static void timeFullSlidingLog(RedisStore store) {
-    Limit log = Limit.of(Algorithm.SLIDING_LOG, Limit.MAX_SLIDING_LOG_LIMIT, Duration.ofDays(1));
+    Limit log = Limit.of(Algorithm.SLIDING_LOG, RedisStore.MAX_SLIDING_LOG_LIMIT,
+        Duration.ofDays(1));
     PolicyBinding binding = store.bind(Policy.of("log", log));
     String key = binding instanceof RedisBinding redis ? redis.keysOf("full")[0] : null;
     long start = System.currentTimeMillis() * 1_000_000L;
     StringJoiner times = new StringJoiner(",");
     StringJoiner totals = new StringJoiner(",");
-    for (int i = 0; i < Limit.MAX_SLIDING_LOG_LIMIT - 1; i++) {
+    for (int i = 0; i < RedisStore.MAX_SLIDING_LOG_LIMIT - 1; i++) {
       times.add(Long.toString(start + i));
       totals.add(Long.toString(i + 1));
     }
     adminConnection.sync().hset(key, Map.of("times", times.toString(),
         "totals", totals.toString(), "base", "0"));
-    time("sliding_log with 99,999 entries", binding, "full", 50);
+    time("sliding_log with " + (RedisStore.MAX_SLIDING_LOG_LIMIT - 1) + " entries", binding,
+        "full", 50);
   }
 
   private static void time(String label, PolicyBinding binding, int decisions) {

@@ -100,6 +100,20 @@ class RedisStoreTest {
    * trip would show up as another command or a higher count.
    */
   @Test
+  void bind_slidingLogAboveRedisMaximum_throwsNamingLimitAndAlternative() {
+    Policy large = Policy.of("audit",
+        Limit.of(Algorithm.SLIDING_LOG, 1_001, Duration.ofHours(1)).withName("hourly"));
+
+    assertThatThrownBy(() -> store.bind(large))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("limit hourly of policy audit is a sliding_log of 1001 units;"
+            + " on Redis a sliding_log takes at most 1000")
+        .hasMessageEndingWith("use sliding_window for larger limits");
+    assertThat(store.bind(Policy.of("audit",
+        Limit.of(Algorithm.SLIDING_LOG, 1_000, Duration.ofHours(1))))).isNotNull();
+  }
+
+  @Test
   void tryAcquire_warm_oneEvalsha() {
     PolicyBinding binding = store.bind(everyAlgorithm(Duration.ofMinutes(1)));
     binding.tryAcquire("warm-up", 1, Long.MAX_VALUE);
