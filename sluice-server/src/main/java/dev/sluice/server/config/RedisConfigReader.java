@@ -121,6 +121,11 @@ final class RedisConfigReader {
       throw reader.error(node, "uri must be a Redis URI such as redis://host:6379, got '"
           + masked + "': " + String.valueOf(e.getMessage()).replace(uri, masked));
     }
+    if (ClusterSeeds.looksLikeSeeds(uri)) {
+      throw reader.error(node, "uri must name one server or use redis-sentinel://, got '"
+          + RedisStore.maskUserInfo(uri) + "'; for a Redis Cluster list the seeds under"
+          + " cluster: instead");
+    }
     return uri;
   }
 

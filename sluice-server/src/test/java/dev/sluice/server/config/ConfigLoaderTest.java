@@ -138,6 +138,9 @@ class ConfigLoaderTest {
         Arguments.of("sentinel-password-without-sentinel.yaml", 4, "sentinel_password needs a"
             + " redis-sentinel:// or rediss-sentinel:// uri, got uri"
             + " 'redis://***@127.0.0.1:6379'"),
+        Arguments.of("redis-uri-several-hosts.yaml", 3, "uri must name one server or use"
+            + " redis-sentinel://, got 'redis://***@127.0.0.1:7000,127.0.0.1:7001'; for a Redis"
+            + " Cluster list the seeds under cluster: instead"),
         Arguments.of("bad-redis-uri.yaml", 3, "uri must be a Redis URI such as"
             + " redis://host:6379, got 'http://***@127.0.0.1:6379': Scheme http not supported"),
         Arguments.of("tls-ca-file-missing.yaml", 4, "tls_ca_file must name an existing file,"
