@@ -186,7 +186,8 @@ final class RedisConfigReader {
         return mode;
       }
     }
-    throw reader.error(node, "unknown on_failure '" + name + "', expected deny, allow or local");
+    throw reader.error(node, "unknown on_failure '" + MessageText.truncate(name)
+        + "', expected deny, allow or local");
   }
 
   private TimeMode readTime(Node node) {
@@ -196,6 +197,7 @@ final class RedisConfigReader {
         return mode;
       }
     }
-    throw reader.error(node, "unknown time '" + name + "', expected server or client");
+    throw reader.error(node,
+        "unknown time '" + MessageText.truncate(name) + "', expected server or client");
   }
 }

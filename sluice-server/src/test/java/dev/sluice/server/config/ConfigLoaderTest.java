@@ -417,6 +417,51 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_limitNameOfHalfMillionChars_quotesItTruncated() {
+    String name = "n".repeat(500_000);
+    String yaml = """
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m, name: %s}]
+        """.formatted(name);
+
+    // The first 100 characters, then the length of the whole name.
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "long.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("long.yaml:3: limit name must be 1 to 64 characters, got 500000: '"
+            + "n".repeat(100) + "\u2026 (500000 characters)'");
+  }
+
+  @Test
+  void parse_policyNameOf65Chars_statesLengthAndMaximum() {
+    String name = "p".repeat(65);
+    String yaml = """
+        policies:
+          %s:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """.formatted(name);
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "long.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("long.yaml:2: policy name must be 1 to 64 letters, digits, '.', '_' or '-',"
+            + " got '" + name + "' (65 characters)");
+  }
+
+  @Test
+  void parse_unknownAlgorithmOf1000Chars_quotesItTruncated() {
+    String yaml = """
+        policies:
+          api:
+            limits: [{algorithm: %s, limit: 5, period: 1m}]
+        """.formatted("a".repeat(1_000));
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "long.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("long.yaml:3: unknown algorithm '" + "a".repeat(100)
+            + "\u2026 (1000 characters)', expected one of");
+  }
+
+  @Test
   void load_missingFile_saysNotFound() {
     Path file = Path.of("no-such-dir", "config.yaml");
 
