@@ -7,6 +7,7 @@ import dev.sluice.Policy;
 import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.DurationParser;
+import dev.sluice.server.config.MessageText;
 import dev.sluice.server.config.WholeNumberParser;
 import dev.sluice.server.replay.KeyMode;
 import dev.sluice.server.replay.LogReplayer;
@@ -243,8 +244,8 @@ public final class ReplayCommand implements Callable<Integer> {
     Policy policy = loaded.get(policyName);
     if (policy == null) {
       throw new InvalidInputException(
-          "policy '" + policyName + "' not found in " + config + ", expected one of "
-              + String.join(", ", loaded.keySet()));
+          "policy '" + MessageText.truncate(policyName) + "' not found in " + config
+              + ", expected one of " + MessageText.list(loaded.keySet()));
     }
     return policy;
   }

@@ -462,6 +462,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_yamlNestedTooDeep_namesFileWithoutLine() {
+    // SnakeYAML allows 50 levels and reports the 51st without a position.
+    String yaml = "policies: " + "[".repeat(20_000) + "]".repeat(20_000) + "\n";
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "deep.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("deep.yaml: invalid YAML: Nesting Depth exceeded max 50");
+  }
+
+  @Test
   void load_missingFile_saysNotFound() {
     Path file = Path.of("no-such-dir", "config.yaml");
 

@@ -227,6 +227,27 @@ class ReplayCommandTest {
   }
 
   @Test
+  void replay_policyNotAmong25_lists20AndCountsTheRest() throws IOException {
+    StringBuilder yaml = new StringBuilder("policies:\n");
+    for (int i = 1; i <= 25; i++) {
+      yaml.append("  p").append(i).append(":\n    limits: [{algorithm: gcra, limit: 5,"
+          + " period: 1m}]\n");
+    }
+    Path many = dir.resolve("many.yaml");
+    Files.writeString(many, yaml);
+
+    CommandRun run = CommandRun.replay(log.toString(), "--config", many.toString(), "--policy",
+        "x".repeat(150));
+
+    // The name is cut after 100 characters; p1 to p20 are listed and p21 to p25 counted.
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly("sluice replay: policy '" + "x".repeat(100)
+        + "\u2026 (150 characters)' not found in " + many + ", expected one of p1, p2, p3, p4,"
+        + " p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p20 and 5"
+        + " more");
+  }
+
+  @Test
   void replay_configWithLimitFlags_namesTheFlags() {
     CommandRun run = CommandRun.replay(log.toString(), "--config", config.toString(),
         "--policy", "api", "--limit", "5", "--burst", "2");
