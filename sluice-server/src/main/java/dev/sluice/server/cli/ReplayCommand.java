@@ -7,15 +7,16 @@ import dev.sluice.Policy;
 import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.DurationParser;
+import dev.sluice.server.config.MessageText;
 import dev.sluice.server.config.WholeNumberParser;
 import dev.sluice.server.replay.KeyMode;
 import dev.sluice.server.replay.LogReplayer;
 import dev.sluice.server.replay.ReplayResult;
 import dev.sluice.server.replay.ReplaySummary;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -30,6 +31,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -69,7 +71,13 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Parameters(paramLabel = "LOG", description = "The access log to replay.")
+  @Parameters(
+      paramLabel = "LOG",
+      arity = "1..*",
+      hideParamSyntax = true,
+      description = "The access log to replay.")
+  private List<Path> logs;
+
   private Path log;
 
   @Option(
@@ -137,6 +145,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    log = oneLog();
     PrintWriter err = spec.commandLine().getErr();
     ReplayResult result;
     try {
@@ -158,6 +167,19 @@ public final class ReplayCommand implements Callable<Integer> {
       return EXIT_WRITE_FAILED;
     }
     return EXIT_OK;
+  }
+
+  /**
+   * Returns the one log file. Picocli takes any number, so that two files get this message and
+   * not a report of an unmatched argument.
+   */
+  private Path oneLog() {
+    if (logs.size() != 1) {
+      List<String> names = logs.stream().map(Path::toString).toList();
+      throw new ParameterException(spec.commandLine(), "expected one LOG file, got "
+          + logs.size() + ": " + String.join(" ", names));
+    }
+    return logs.get(0);
   }
 
   private Policy policy() {
@@ -192,25 +214,14 @@ public final class ReplayCommand implements Callable<Integer> {
 
   /**
    * Parses a flag value here rather than in picocli, so that its error is one line too. A
-   * well-formed number too large for a limit is reported as such, not as a wrong type. A number
-   * below 1 is left to {@link Limit}, whose message names the limit's field, unless it is too
-   * low to pass as a {@code long}.
+   * well-formed number out of range is reported with its bound and the flag's name, not as a
+   * wrong type.
    */
   private static long wholeNumber(String text, String flag) {
     if (!text.matches("-?[0-9]{1,40}")) {
       throw new IllegalArgumentException(flag + " must be a whole number, got '" + text + "'");
     }
-    long min = fitsInLong(text) ? Long.MIN_VALUE : 1;
-    return WholeNumberParser.parse(text, flag, min, Limit.MAX_UNITS);
-  }
-
-  private static boolean fitsInLong(String digits) {
-    try {
-      Long.parseLong(digits);
-      return true;
-    } catch (NumberFormatException outOfRange) {
-      return false;
-    }
+    return WholeNumberParser.parse(text, flag, 1, Limit.MAX_UNITS);
   }
 
   private Policy configPolicy() {
@@ -233,8 +244,8 @@ public final class ReplayCommand implements Callable<Integer> {
     Policy policy = loaded.get(policyName);
     if (policy == null) {
       throw new InvalidInputException(
-          "policy '" + policyName + "' not found in " + config + ", expected one of "
-              + String.join(", ", loaded.keySet()));
+          "policy '" + MessageText.truncate(policyName) + "' not found in " + config
+              + ", expected one of " + MessageText.list(loaded.keySet()));
     }
     return policy;
   }
@@ -314,7 +325,7 @@ public final class ReplayCommand implements Callable<Integer> {
     if (Files.isDirectory(log)) {
       throw new InvalidInputException("log " + log + " is a directory, expected a file");
     }
-    try (BufferedReader reader = openLog()) {
+    try (Reader reader = openLog()) {
       return new LogReplayer(policy, keyMode).replay(reader);
     } catch (NoSuchFileException e) {
       throw new InvalidInputException("log file not found: " + log);
@@ -331,9 +342,8 @@ public final class ReplayCommand implements Callable<Integer> {
    * Opens the log as UTF-8, replacing invalid bytes rather than failing, because access logs
    * may hold bytes of any encoding and only the client and path are read from them.
    */
-  private BufferedReader openLog() throws IOException {
-    return new BufferedReader(
-        new InputStreamReader(Files.newInputStream(log), StandardCharsets.UTF_8), 1 << 16);
+  private Reader openLog() throws IOException {
+    return new InputStreamReader(Files.newInputStream(log), StandardCharsets.UTF_8);
   }
 
   private boolean writeDecisions(ReplayResult result, PrintWriter err) {

@@ -151,13 +151,18 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   private void checkRedisOption() {
+    String masked = RedisStore.maskUserInfo(redis);
     try {
       RedisURI.create(redis);
     } catch (IllegalArgumentException e) {
-      String masked = RedisStore.maskUserInfo(redis);
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis':"
           + " must be a Redis URI such as redis://127.0.0.1:6379, got '" + masked + "': "
           + String.valueOf(e.getMessage()).replace(redis, masked));
+    }
+    if (ClusterSeeds.looksLikeSeeds(redis)) {
+      throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis':"
+          + " must name one server or use redis-sentinel://, got '" + masked + "'; for a"
+          + " Redis Cluster use --redis-cluster, or cluster: in the config's redis store");
     }
   }
 

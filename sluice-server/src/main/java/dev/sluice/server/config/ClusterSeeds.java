@@ -1,6 +1,7 @@
 package dev.sluice.server.config;
 
 import dev.sluice.redis.RedisStore;
+import io.lettuce.core.RedisURI;
 import java.util.List;
 
 /**
@@ -23,6 +24,16 @@ public final class ClusterSeeds {
    */
   public static void check(List<String> seeds) {
     RedisStore.builder().clusterSeeds(seeds);
+  }
+
+  /**
+   * Returns whether a valid Redis URI lists several hosts without being a Sentinel URI, such as
+   * {@code redis://10.0.0.1:7000,10.0.0.2:7000}: the form of a cluster's seeds written as one
+   * server URI, which the store rejects.
+   */
+  public static boolean looksLikeSeeds(String uri) {
+    String host = RedisURI.create(uri).getHost();
+    return host != null && host.contains(",");
   }
 
   /**

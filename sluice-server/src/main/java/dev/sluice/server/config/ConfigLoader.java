@@ -76,6 +76,9 @@ public final class ConfigLoader {
   private static final List<String> ANY_KEY = List.of();
   private static final Pattern POLICY_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
+  /** The maximum length of a policy or limit name, in characters. */
+  private static final int MAX_NAME_LENGTH = 64;
+
   /** The limit name of the in-memory store's denials at its key cap, which clients may read. */
   private static final String KEY_CAP_LIMIT_NAME = "max_keys";
 
@@ -327,7 +330,8 @@ public final class ConfigLoader {
       }
     }
     throw reader.error(node,
-        "unknown at_capacity '" + name + "', expected evict_soonest_reset or deny_new_keys");
+        "unknown at_capacity '" + MessageText.truncate(name)
+            + "', expected evict_soonest_reset or deny_new_keys");
   }
 
   private Map<String, Policy> readPolicies(Node node) {
@@ -348,9 +352,17 @@ public final class ConfigLoader {
       String name = reader.text(nameNode, "a key in policies");
       if (!POLICY_NAME.matcher(name).matches()) {
         throw reader.error(nameNode, "policy name must be 1 to 64 letters, digits, '.', '_' or"
-            + " '-', got '" + name + "'");
+            + " '-', got '" + MessageText.truncate(name) + "'" + lengthIfTooLong(name));
       }
     }
+  }
+
+  /** Returns {@code " (N characters)"} for a name above 64 characters, else nothing. */
+  private static String lengthIfTooLong(String name) {
+    int length = name.codePointCount(0, name.length());
+    return length > MAX_NAME_LENGTH && length <= MessageText.MAX_QUOTED_CHARS
+        ? " (" + length + " characters)"
+        : "";
   }
 
   /**
@@ -413,6 +425,11 @@ public final class ConfigLoader {
         throw reader.error(nameNode, "limit name '" + KEY_CAP_LIMIT_NAME + "' is reserved for"
             + " denials at the memory store's key cap; choose another name");
       }
+      int length = name.codePointCount(0, name.length());
+      if (length > MAX_NAME_LENGTH) {
+        throw reader.error(nameNode, "limit name must be 1 to " + MAX_NAME_LENGTH
+            + " characters, got " + length + ": '" + MessageText.truncate(name) + "'");
+      }
       Limit unnamed = limit;
       limit = check(nameNode, () -> unnamed.withName(name));
     }
@@ -421,7 +438,9 @@ public final class ConfigLoader {
 
   private Algorithm readAlgorithm(Node node) {
     String name = reader.text(node, "algorithm");
-    return check(node, () -> Algorithm.fromConfigName(name));
+    // Every algorithm name is short, so a truncated name matches the same ones as the whole
+    // name, and an error quotes it truncated.
+    return check(node, () -> Algorithm.fromConfigName(MessageText.truncate(name)));
   }
 
   private Duration readPeriod(Node node) {
@@ -449,7 +468,8 @@ public final class ConfigLoader {
           "mode applies only to leaky_bucket, but the algorithm is " + limit.algorithm());
     }
     String name = reader.text(node, "mode");
-    Mode mode = check(node, () -> Mode.fromConfigName(name));
+    // Truncated as for the algorithm, so that an error quotes a long name truncated.
+    Mode mode = check(node, () -> Mode.fromConfigName(MessageText.truncate(name)));
     return limit.withMode(mode);
   }
 

@@ -69,12 +69,14 @@ final class NodeReader {
     for (NodeTuple tuple : mapping.getValue()) {
       String key = text(tuple.getKeyNode(), "a key in " + owner);
       if (!allowed.isEmpty() && !allowed.contains(key)) {
-        throw error(tuple.getKeyNode(), "unknown field '" + key + "' in " + owner
+        throw error(tuple.getKeyNode(), "unknown field '" + MessageText.truncate(key) + "' in "
+            + owner
             + ", expected one of " + String.join(", ", allowed));
       }
       if (fields.putIfAbsent(key, tuple.getValueNode()) != null) {
         throw error(tuple.getKeyNode(),
-            "duplicate key '" + key + "' in " + owner + "; each key may appear once");
+            "duplicate key '" + MessageText.truncate(key) + "' in " + owner
+                + "; each key may appear once");
       }
     }
     return fields;
@@ -194,8 +196,8 @@ final class NodeReader {
       return "an empty value";
     }
     if (scalar.getScalarStyle() != ScalarStyle.PLAIN) {
-      return "the quoted text '" + scalar.getValue() + "'";
+      return "the quoted text '" + MessageText.truncate(scalar.getValue()) + "'";
     }
-    return "'" + scalar.getValue() + "'";
+    return "'" + MessageText.truncate(scalar.getValue()) + "'";
   }
 }

@@ -121,6 +121,11 @@ final class RedisConfigReader {
       throw reader.error(node, "uri must be a Redis URI such as redis://host:6379, got '"
           + masked + "': " + String.valueOf(e.getMessage()).replace(uri, masked));
     }
+    if (ClusterSeeds.looksLikeSeeds(uri)) {
+      throw reader.error(node, "uri must name one server or use redis-sentinel://, got '"
+          + RedisStore.maskUserInfo(uri) + "'; for a Redis Cluster list the seeds under"
+          + " cluster: instead");
+    }
     return uri;
   }
 
@@ -181,7 +186,8 @@ final class RedisConfigReader {
         return mode;
       }
     }
-    throw reader.error(node, "unknown on_failure '" + name + "', expected deny, allow or local");
+    throw reader.error(node, "unknown on_failure '" + MessageText.truncate(name)
+        + "', expected deny, allow or local");
   }
 
   private TimeMode readTime(Node node) {
@@ -191,6 +197,7 @@ final class RedisConfigReader {
         return mode;
       }
     }
-    throw reader.error(node, "unknown time '" + name + "', expected server or client");
+    throw reader.error(node,
+        "unknown time '" + MessageText.truncate(name) + "', expected server or client");
   }
 }

@@ -1,14 +1,20 @@
 package dev.sluice.server.http;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sluice.Limit;
+import dev.sluice.server.config.MessageText;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -47,7 +53,7 @@ record CheckRequest(String policy, String key, long cost) {
    * {@code 1e999999999} keeps its value for the error message instead of becoming infinity,
    * and {@code 1.0} stays {@code 1.0}.
    */
-  private static final ObjectMapper MAPPER = JsonMapper.builder()
+  private static final ObjectMapper MAPPER = JsonMapper.builder(jsonFactory())
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -55,6 +61,25 @@ record CheckRequest(String policy, String key, long cost) {
       .build();
 
   private static final BigDecimal MAX_COST = BigDecimal.valueOf(Limit.MAX_UNITS);
+
+  /** The maximum digits of a number in the body. A valid cost has at most 19. */
+  static final int MAX_NUMBER_DIGITS = 1000;
+
+  /** The maximum nesting depth of arrays and objects in the body. A valid body has depth 1. */
+  static final int MAX_NESTING_DEPTH = 1000;
+
+  /**
+   * Returns a JSON factory with the body's number and nesting limits set here, rather than left
+   * to Jackson's defaults, so that the error messages can state them.
+   */
+  private static JsonFactory jsonFactory() {
+    return JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder()
+            .maxNumberLength(MAX_NUMBER_DIGITS)
+            .maxNestingDepth(MAX_NESTING_DEPTH)
+            .build())
+        .build();
+  }
 
   /**
    * Parses and checks a request body.
@@ -130,6 +155,8 @@ record CheckRequest(String policy, String key, long cost) {
     JsonNode root;
     try {
       root = MAPPER.readTree(body);
+    } catch (StreamConstraintsException e) {
+      throw exceedsParserLimit(e, body);
     } catch (JacksonException e) {
       throw ApiException.badRequest("body", "request body is not valid JSON" + position(e)
           + ": " + reason(e) + "; expected a JSON object such as {\"policy\": \"default\","
@@ -145,6 +172,67 @@ record CheckRequest(String policy, String key, long cost) {
       throw ApiException.badRequest("body", "request body is empty; expected a JSON object");
     }
     return root;
+  }
+
+  /**
+   * Returns the error for a body beyond a limit of the parser, in terms of the body, naming the
+   * field where the parser was. Jackson distinguishes the limits only by its message, which
+   * starts with "Number value length" or "Document nesting depth" in Jackson 2.21; a test pins
+   * both, so that a Jackson upgrade that rewords them fails it.
+   */
+  private static ApiException exceedsParserLimit(StreamConstraintsException e, byte[] body) {
+    String message = String.valueOf(e.getOriginalMessage());
+    String problem;
+    if (message.startsWith("Number value length")) {
+      problem = "has a number of more than " + MAX_NUMBER_DIGITS + " digits";
+    } else if (message.startsWith("Document nesting depth")) {
+      problem = "is nested deeper than " + MAX_NESTING_DEPTH + " levels of arrays and objects";
+    } else {
+      problem = "exceeds a size limit of the JSON parser";
+    }
+    LimitPoint point = LimitPoint.find(body);
+    String where = point.position() + (point.field() == null ? "" : " in field '"
+        + point.field() + "'");
+    return ApiException.badRequest(point.field() == null ? "body" : point.field(),
+        "request body " + problem + where + "; expected a JSON object such as {\"policy\":"
+            + " \"default\", \"key\": \"user-42\"}");
+  }
+
+  /**
+   * The point where a body exceeds a limit of the parser: {@code " at line L, column C"} or
+   * empty, and the nearest enclosing field name, truncated, or null.
+   */
+  private record LimitPoint(String position, String field) {
+
+    /**
+     * Parses the body again, token by token, up to the limit it exceeds, because the exception
+     * carries neither the parser nor a location.
+     */
+    static LimitPoint find(byte[] body) {
+      try (JsonParser parser = MAPPER.createParser(body)) {
+        try {
+          while (parser.nextToken() != null) {
+            // Only the point of failure matters.
+          }
+        } catch (StreamConstraintsException e) {
+          JsonLocation where = parser.currentLocation();
+          return new LimitPoint(" at line " + where.getLineNr() + ", column "
+              + where.getColumnNr(), nearestFieldName(parser.getParsingContext()));
+        }
+      } catch (IOException e) {
+        // The body failed differently on the second pass, so the error names no point.
+      }
+      return new LimitPoint("", null);
+    }
+
+    private static String nearestFieldName(JsonStreamContext innermost) {
+      for (JsonStreamContext c = innermost; c != null; c = c.getParent()) {
+        if (c.getCurrentName() != null) {
+          return MessageText.truncate(c.getCurrentName());
+        }
+      }
+      return null;
+    }
   }
 
   private static String position(JacksonException e) {
@@ -171,8 +259,9 @@ record CheckRequest(String policy, String key, long cost) {
     for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!FIELDS.contains(name)) {
-        throw ApiException.badRequest(name,
-            "unknown field '" + name + "'; expected policy, key and optionally cost");
+        String quoted = MessageText.truncate(name);
+        throw ApiException.badRequest(quoted,
+            "unknown field '" + quoted + "'; expected policy, key and optionally cost");
       }
     }
   }
@@ -207,11 +296,11 @@ record CheckRequest(String policy, String key, long cost) {
     }
     BigDecimal number = value.decimalValue();
     if (number.signum() < 0) {
-      throw ApiException.badRequest("cost", "cost must be at least 0, got " + value);
+      throw ApiException.badRequest("cost", "cost must be at least 0, got " + describe(value));
     }
     if (number.compareTo(MAX_COST) > 0) {
       throw ApiException.badRequest("cost",
-          "cost must be at most " + Limit.MAX_UNITS + ", got " + value);
+          "cost must be at most " + Limit.MAX_UNITS + ", got " + describe(value));
     }
     if (!value.isIntegralNumber()) {
       throw notWholeNumber(value);
@@ -230,8 +319,8 @@ record CheckRequest(String policy, String key, long cost) {
       case OBJECT -> "an object";
       case NULL -> "null";
       case BOOLEAN -> value.asText();
-      case STRING -> "the string " + value;
-      default -> value.toString();
+      case STRING -> "the string " + MessageText.truncate(value.toString());
+      default -> MessageText.truncate(value.toString());
     };
   }
 }

@@ -44,6 +44,23 @@ final class RateLimitHeaders {
   }
 
   /**
+   * Renders {@code RateLimit-Policy} for a decision under {@code policy}: every limit of the
+   * policy, or for a decision of the local fallback only the limit that decided, with {@code q}
+   * the decision's limit. The local fallback decides on each limit divided among the
+   * instances, so the policy's own limits would overstate what this instance admits.
+   */
+  static String policy(Policy policy, Decision decision, String policyHeader) {
+    if (decision.source() != Decision.Source.LOCAL_FALLBACK) {
+      return policyHeader;
+    }
+    Limit decided = policy.limits().stream()
+        .filter(limit -> limit.name().equals(decision.limitName()))
+        .findFirst()
+        .orElse(policy.limits().get(0));
+    return policyItem(decision.limitName(), decision.limit(), decided.periodNanos());
+  }
+
+  /**
    * Renders {@code RateLimit} for a decision under {@code policy}. A denial of a new key at the
    * in-memory store's key cap names the limit {@code max_keys}, which no item of
    * {@code RateLimit-Policy} has. Its item therefore names the policy's limit whose limit the
@@ -96,8 +113,11 @@ final class RateLimitHeaders {
   }
 
   private static String policyItem(Limit limit) {
-    String item = sfString(limit.name()) + ";q=" + sfInteger(limit.limit());
-    long periodNanos = limit.periodNanos();
+    return policyItem(limit.name(), limit.limit(), limit.periodNanos());
+  }
+
+  private static String policyItem(String name, long limit, long periodNanos) {
+    String item = sfString(name) + ";q=" + sfInteger(limit);
     if (periodNanos % NANOS_PER_SECOND == 0) {
       item += ";w=" + sfInteger(periodNanos / NANOS_PER_SECOND);
     }

@@ -4,6 +4,7 @@ import dev.sluice.Decision;
 import dev.sluice.Policy;
 import dev.sluice.redis.FailureMode;
 import dev.sluice.redis.RedisStore;
+import dev.sluice.server.config.MessageText;
 import dev.sluice.store.PolicyBinding;
 import dev.sluice.store.RateLimitStore;
 import java.util.LinkedHashMap;
@@ -142,8 +143,8 @@ public final class SluiceHandler extends Handler.Abstract {
         send(response, callback, 200, JsonBodies.health());
       }
       default -> throw new ApiException(404, null,
-          "no endpoint at " + path + "; the endpoints are POST /v1/check, GET /v1/policies"
-              + " and GET /healthz");
+          "no endpoint at " + MessageText.truncate(path) + "; the endpoints are POST /v1/check,"
+              + " GET /v1/policies and GET /healthz");
     }
   }
 
@@ -154,6 +155,7 @@ public final class SluiceHandler extends Handler.Abstract {
    */
   private void readBodyThenCheck(Request request, Response response, Callback callback)
       throws ApiException {
+    requireIdentityEncoding(request);
     long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
     if (declared > MAX_BODY_BYTES) {
       throw tooLarge(declared + " bytes");
@@ -176,6 +178,21 @@ public final class SluiceHandler extends Handler.Abstract {
     });
   }
 
+  /**
+   * Rejects a compressed body with 415, as RFC 9110 (15.5.16) suggests for an unsupported
+   * content coding, before reading it, because the server does not decompress bodies.
+   */
+  private static void requireIdentityEncoding(Request request) throws ApiException {
+    List<String> codings = request.getHeaders().getCSV(HttpHeader.CONTENT_ENCODING, false);
+    for (String coding : codings) {
+      if (!coding.equalsIgnoreCase("identity")) {
+        throw new ApiException(415, null, "Content-Encoding '" + MessageText.truncate(coding)
+            + "' is not supported; send the body as uncompressed JSON, without"
+            + " Content-Encoding");
+      }
+    }
+  }
+
   private void check(byte[] body, Response response, Callback callback) throws ApiException {
     CheckRequest check = CheckRequest.parse(body);
     Routes current = routes;
@@ -183,16 +200,17 @@ public final class SluiceHandler extends Handler.Abstract {
     if (binding == null) {
       throw new ApiException(404, "policy", "policy '" + check.policy()
           + "' not found; the loaded policies are "
-          + String.join(", ", current.bindings().keySet()));
+          + MessageText.list(current.bindings().keySet()));
     }
     Decision decision = binding.tryAcquire(check.key(), check.cost(), Long.MAX_VALUE);
     // The key is left out because clients often use API keys or tokens as keys.
     LOG.debug("policy={} cost={} decision={}", check.policy(), check.cost(), decision);
 
+    Policy policy = current.policies().get(check.policy());
     HttpFields.Mutable headers = response.getHeaders();
-    headers.put("RateLimit-Policy", current.policyHeaders().get(check.policy()));
-    headers.put("RateLimit",
-        RateLimitHeaders.rateLimit(current.policies().get(check.policy()), decision));
+    headers.put("RateLimit-Policy", RateLimitHeaders.policy(
+        policy, decision, current.policyHeaders().get(check.policy())));
+    headers.put("RateLimit", RateLimitHeaders.rateLimit(policy, decision));
     if (!decision.allowed() && !decision.costExceedsLimit()) {
       headers.put(HttpHeader.RETRY_AFTER, RateLimitHeaders.retryAfter(decision.retryAfterNanos()));
     }
@@ -226,6 +244,10 @@ public final class SluiceHandler extends Handler.Abstract {
         e.getMessage());
     if (e.status() == 405) {
       response.getHeaders().put(HttpHeader.ALLOW, allowedMethods(request));
+    }
+    if (e.status() == 415) {
+      // The codings the server accepts in a request body (RFC 9110, 12.5.3).
+      response.getHeaders().put(HttpHeader.ACCEPT_ENCODING, "identity");
     }
     send(response, callback, e.status(), JsonBodies.error(e.getMessage(), e.field()));
   }

@@ -1,5 +1,6 @@
 package dev.sluice.server.replay;
 
+import dev.sluice.TimeSource;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.util.Optional;
@@ -19,8 +20,9 @@ import java.util.Optional;
  * a separate resource. It is {@code -} when the request is {@code "-"}, is not closed by a
  * quote, or is not {@code METHOD TARGET} optionally followed by a protocol.
  *
- * <p>Timestamps before 1970 or after 2262 are rejected, because the virtual clock counts
- * nanoseconds since the Unix epoch in a {@code long}. Month names are the English
+ * <p>Timestamps before 1970 or after 2116-02-20T23:53:38Z are rejected, because a time source
+ * returns nanoseconds since the Unix epoch from 0 to {@link TimeSource#MAX_NANOS} (2^62). Month
+ * names are the English
  * abbreviations, case-sensitive, as Apache httpd and nginx write them.
  */
 final class AccessLogParser {
@@ -30,6 +32,9 @@ final class AccessLogParser {
 
   private static final String MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+  /** The last second whose start a time source can return. */
+  private static final long MAX_EPOCH_SECOND = TimeSource.MAX_NANOS / NANOS_PER_SECOND;
 
   /**
    * Marks an unreadable time or offset. No offset has this value, and a local time of this many
@@ -60,7 +65,7 @@ final class AccessLogParser {
 
   /**
    * Parses {@code dd/MMM/yyyy:HH:mm:ss +hhmm} at {@code start}, returning nanoseconds since the
-   * epoch, or -1 when the text is not such a timestamp or lies outside 1970 to 2262.
+   * epoch, or -1 when the text is not such a timestamp or lies outside 1970 to 2116.
    */
   static long parseTimestamp(String text, int start) {
     long localSecond = localEpochSecond(text, start);
@@ -69,7 +74,7 @@ final class AccessLogParser {
       return -1;
     }
     long epochSecond = localSecond - offsetSeconds;
-    if (epochSecond < 0 || epochSecond > Long.MAX_VALUE / NANOS_PER_SECOND) {
+    if (epochSecond < 0 || epochSecond > MAX_EPOCH_SECOND) {
       return -1;
     }
     return epochSecond * NANOS_PER_SECOND;

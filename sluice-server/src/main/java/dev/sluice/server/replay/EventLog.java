@@ -1,7 +1,7 @@
 package dev.sluice.server.replay;
 
-import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.Reader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -14,9 +14,10 @@ import java.util.Optional;
  * number and a key id, in parallel arrays, with each distinct key stored once. A million
  * events take about 16 MB plus their distinct keys, whatever the length of the lines.
  *
- * <p>Lines are numbered from 1 as {@link BufferedReader#readLine()} splits them, so a lone
- * carriage return also ends a line. A log of more than {@link Integer#MAX_VALUE} lines is
- * rejected.
+ * <p>Lines are numbered from 1 as {@link BoundedLineReader} splits them, so a lone carriage
+ * return also ends a line. A line longer than {@value BoundedLineReader#MAX_LINE_CHARS}
+ * characters is malformed and is skipped without being kept. A log of more than
+ * {@link Integer#MAX_VALUE} lines is rejected.
  */
 final class EventLog {
 
@@ -43,25 +44,38 @@ final class EventLog {
    * @throws IOException if reading fails
    * @throws IllegalArgumentException if the log has more than {@link Integer#MAX_VALUE} lines
    */
-  static EventLog read(BufferedReader reader, KeyMode keyMode) throws IOException {
+  static EventLog read(Reader reader, KeyMode keyMode) throws IOException {
     EventLog log = new EventLog(keyMode);
-    for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-      log.add(line);
+    BoundedLineReader lines = new BoundedLineReader(reader);
+    while (lines.advance()) {
+      log.countLine();
+      if (lines.tooLong()) {
+        log.addMalformed();
+      } else {
+        log.add(lines.line());
+      }
     }
     return log;
   }
 
-  private void add(String line) {
+  private void countLine() {
     if (lines == Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
           "the log has more than " + Integer.MAX_VALUE + " lines; split it and replay the parts");
     }
     lines++;
+  }
+
+  private void addMalformed() {
+    if (firstMalformedLines.size() < MALFORMED_LINES_KEPT) {
+      firstMalformedLines.add(lines);
+    }
+  }
+
+  private void add(String line) {
     Optional<LogEntry> entry = AccessLogParser.parse(line);
     if (entry.isEmpty()) {
-      if (firstMalformedLines.size() < MALFORMED_LINES_KEPT) {
-        firstMalformedLines.add(lines);
-      }
+      addMalformed();
       return;
     }
     if (size == times.length) {

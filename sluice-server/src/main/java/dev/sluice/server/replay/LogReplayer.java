@@ -4,8 +4,8 @@ import dev.sluice.Decision;
 import dev.sluice.Policy;
 import dev.sluice.store.InMemoryStore;
 import dev.sluice.store.PolicyBinding;
-import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.Reader;
 import java.util.Objects;
 
 /**
@@ -38,12 +38,13 @@ public final class LogReplayer {
   }
 
   /**
-   * Reads the whole log and decides every event.
+   * Reads the whole log and decides every event. A line longer than 65,536 characters is
+   * malformed; it is skipped without being kept in memory.
    *
    * @throws IOException if reading fails
    * @throws IllegalArgumentException if the log has more than {@link Integer#MAX_VALUE} lines
    */
-  public ReplayResult replay(BufferedReader reader) throws IOException {
+  public ReplayResult replay(Reader reader) throws IOException {
     EventLog log = EventLog.read(reader, keyMode);
     return decide(log);
   }

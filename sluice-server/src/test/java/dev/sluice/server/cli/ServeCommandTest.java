@@ -164,6 +164,19 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_redisWithSeveralHosts_exits2PointingToRedisCluster() {
+    int exitCode = execute("serve", "--port", "0",
+        "--redis", "redis://:secret@127.0.0.1:7000,127.0.0.1:7001");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "sluice serve: Invalid value for option '--redis': must name one server or use"
+            + " redis-sentinel://, got 'redis://***@127.0.0.1:7000,127.0.0.1:7001'; for a Redis"
+            + " Cluster use --redis-cluster, or cluster: in the config's redis store",
+        "Run 'sluice serve --help' for usage.");
+  }
+
+  @Test
   void execute_clusterSeedWithoutScheme_exits2() {
     int exitCode = execute("serve", "--port", "0",
         "--redis-cluster", "redis://:secret@127.0.0.1:7000,127.0.0.1:7001");

@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -207,6 +208,36 @@ class ServeRedisTest {
   }
 
   @Test
+  void check_localFallbackWithShare_headersMatchBody(@TempDir Path dir) throws Exception {
+    // A limit of 10 shared by 3 instances: the local fallback admits ceil(10 / 3) = 4 per hour,
+    // so the first request leaves 3.
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(config, """
+        store:
+          type: redis
+          uri: %s
+          command_timeout: 500ms
+          on_failure: local
+          local_share: 3
+        policies:
+          shared:
+            limits: [{algorithm: fixed_window, limit: 10, period: 1h}]
+        """.formatted(redis.uri()));
+    try (SluiceService service = start("--config", config.toString())) {
+      redis.kill();
+
+      HttpResponse<String> response = checkResponse(service.port(), "shared", "k");
+
+      assertThat(response.body()).contains("\"limit\":4,\"remaining\":3,",
+          "\"fallback\":\"local_fallback\"");
+      assertThat(response.headers().firstValue("RateLimit-Policy"))
+          .hasValue("\"10/1h\";q=4;w=3600");
+      assertThat(response.headers().firstValue("RateLimit").orElseThrow())
+          .startsWith("\"10/1h\";r=3;t=");
+    }
+  }
+
+  @Test
   void start_policyModes_logsOnlyDifferentModes(@TempDir Path dir)
       throws Exception {
     Path config = dir.resolve("config.yaml");
@@ -320,13 +351,18 @@ class ServeRedisTest {
   }
 
   private String check(int port, String policy, String key) throws Exception {
+    return checkResponse(port, policy, key).body();
+  }
+
+  private HttpResponse<String> checkResponse(int port, String policy, String key)
+      throws Exception {
     String json = "{\"policy\": \"" + policy + "\", \"key\": \"" + key + "\"}";
     HttpRequest request = HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + port + "/v1/check"))
         .timeout(Duration.ofSeconds(30))
         .POST(BodyPublishers.ofString(json))
         .build();
-    return client.send(request, BodyHandlers.ofString()).body();
+    return client.send(request, BodyHandlers.ofString());
   }
 
   private String get(int port, String path) throws Exception {

@@ -138,6 +138,9 @@ class ConfigLoaderTest {
         Arguments.of("sentinel-password-without-sentinel.yaml", 4, "sentinel_password needs a"
             + " redis-sentinel:// or rediss-sentinel:// uri, got uri"
             + " 'redis://***@127.0.0.1:6379'"),
+        Arguments.of("redis-uri-several-hosts.yaml", 3, "uri must name one server or use"
+            + " redis-sentinel://, got 'redis://***@127.0.0.1:7000,127.0.0.1:7001'; for a Redis"
+            + " Cluster list the seeds under cluster: instead"),
         Arguments.of("bad-redis-uri.yaml", 3, "uri must be a Redis URI such as"
             + " redis://host:6379, got 'http://***@127.0.0.1:6379': Scheme http not supported"),
         Arguments.of("tls-ca-file-missing.yaml", 4, "tls_ca_file must name an existing file,"
@@ -411,6 +414,61 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessage("long.yaml:3: limit must be at most 2305843009213693951, got a number of 50"
             + " characters");
+  }
+
+  @Test
+  void parse_limitNameOfHalfMillionChars_quotesItTruncated() {
+    String name = "n".repeat(500_000);
+    String yaml = """
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m, name: %s}]
+        """.formatted(name);
+
+    // The first 100 characters, then the length of the whole name.
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "long.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("long.yaml:3: limit name must be 1 to 64 characters, got 500000: '"
+            + "n".repeat(100) + "\u2026 (500000 characters)'");
+  }
+
+  @Test
+  void parse_policyNameOf65Chars_statesLengthAndMaximum() {
+    String name = "p".repeat(65);
+    String yaml = """
+        policies:
+          %s:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """.formatted(name);
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "long.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("long.yaml:2: policy name must be 1 to 64 letters, digits, '.', '_' or '-',"
+            + " got '" + name + "' (65 characters)");
+  }
+
+  @Test
+  void parse_unknownAlgorithmOf1000Chars_quotesItTruncated() {
+    String yaml = """
+        policies:
+          api:
+            limits: [{algorithm: %s, limit: 5, period: 1m}]
+        """.formatted("a".repeat(1_000));
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "long.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("long.yaml:3: unknown algorithm '" + "a".repeat(100)
+            + "\u2026 (1000 characters)', expected one of");
+  }
+
+  @Test
+  void parse_yamlNestedTooDeep_namesFileWithoutLine() {
+    // SnakeYAML allows 50 levels and reports the 51st without a position.
+    String yaml = "policies: " + "[".repeat(20_000) + "]".repeat(20_000) + "\n";
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "deep.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("deep.yaml: invalid YAML: Nesting Depth exceeded max 50");
   }
 
   @Test

@@ -27,6 +27,30 @@ class RateLimitHeadersTest {
   }
 
   @Test
+  void policy_localFallback_listsDecidingLimitWithItsShare() {
+    Policy policy = Policy.of("api",
+        Limit.of(Algorithm.FIXED_WINDOW, 1000, Duration.ofHours(1)).withName("per-hour"),
+        Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1)).withName("per-second"));
+    // 10 per second shared by 3 instances is ceil(10 / 3) = 4 on this one.
+    Decision local = Decision.allow("per-second", 4, 3, 250_000_000L, 0)
+        .withSource(Decision.Source.LOCAL_FALLBACK);
+
+    assertThat(RateLimitHeaders.policy(policy, local, RateLimitHeaders.policy(policy)))
+        .isEqualTo("\"per-second\";q=4;w=1");
+  }
+
+  @Test
+  void policy_storeDecision_listsEveryLimit() {
+    Policy policy = Policy.of("api",
+        Limit.of(Algorithm.FIXED_WINDOW, 1000, Duration.ofHours(1)).withName("per-hour"),
+        Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1)).withName("per-second"));
+    Decision stored = Decision.allow("per-second", 10, 9, 100_000_000L, 0);
+
+    assertThat(RateLimitHeaders.policy(policy, stored, RateLimitHeaders.policy(policy)))
+        .isEqualTo("\"per-hour\";q=1000;w=3600, \"per-second\";q=10;w=1");
+  }
+
+  @Test
   void rateLimit_policyLimitNamedMaxKeys_isRenderedAsThatLimit() {
     Policy policy = Policy.of("api",
         Limit.of(Algorithm.FIXED_WINDOW, 5, Duration.ofSeconds(10)).withName("max_keys"));

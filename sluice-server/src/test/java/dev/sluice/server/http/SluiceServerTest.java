@@ -500,6 +500,104 @@ class SluiceServerTest {
   }
 
   @Test
+  void check_gzipBody_returns415NamingTheEncoding() throws Exception {
+    java.io.ByteArrayOutputStream gzipped = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gzipped)) {
+      out.write("{\"policy\": \"window\", \"key\": \"gz\"}".getBytes(StandardCharsets.UTF_8));
+    }
+    HttpRequest request = request("/v1/check").header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip")
+        .POST(BodyPublishers.ofByteArray(gzipped.toByteArray())).build();
+
+    HttpResponse<String> response = send(request);
+
+    assertThat(response.statusCode()).isEqualTo(415);
+    assertThat(response.headers().firstValue("Accept-Encoding")).hasValue("identity");
+    assertThat(JSON.readTree(response.body()).get("error").textValue()).isEqualTo(
+        "Content-Encoding 'gzip' is not supported; send the body as uncompressed JSON, without"
+            + " Content-Encoding");
+  }
+
+  @Test
+  void check_identityEncoding_isAccepted() throws Exception {
+    HttpRequest request = request("/v1/check").header("Content-Type", "application/json")
+        .header("Content-Encoding", "identity")
+        .POST(BodyPublishers.ofString("{\"policy\": \"window\", \"key\": \"id\"}")).build();
+
+    assertThat(send(request).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void check_costOf5000Digits_returns400StatingTheLimit() throws Exception {
+    HttpResponse<String> response =
+        check("{\"policy\": \"window\", \"key\": \"n\", \"cost\": " + "7".repeat(5_000) + "}");
+
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(body.get("field").textValue()).isEqualTo("cost");
+    assertThat(body.get("error").textValue())
+        .startsWith("request body has a number of more than 1000 digits at line 1, column ")
+        .contains(" in field 'cost'; expected a JSON object")
+        .doesNotContain("StreamReadConstraints");
+  }
+
+  @Test
+  void check_nested1001Deep_returns400StatingTheLimit() throws Exception {
+    // The object is level 1 and 1,000 arrays make 1,001 levels, one more than allowed.
+    String json = "{\"policy\": " + "[".repeat(1_000) + "]".repeat(1_000) + "}";
+
+    HttpResponse<String> response = check(json);
+
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(body.get("field").textValue()).isEqualTo("policy");
+    assertThat(body.get("error").textValue())
+        .startsWith("request body is nested deeper than 1000 levels of arrays and objects at"
+            + " line 1, column ")
+        .contains(" in field 'policy'; expected a JSON object")
+        .doesNotContain("StreamReadConstraints");
+  }
+
+  @Test
+  void check_unknownFieldOf500Chars_quotesItTruncated() throws Exception {
+    String name = "f".repeat(500);
+
+    HttpResponse<String> response =
+        check("{\"policy\": \"window\", \"key\": \"u\", \"" + name + "\": 1}");
+
+    // The first 100 characters, then the length of the whole name.
+    String quoted = "f".repeat(100) + "\u2026 (500 characters)";
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(body.get("field").textValue()).isEqualTo(quoted);
+    assertThat(body.get("error").textValue())
+        .isEqualTo("unknown field '" + quoted + "'; expected policy, key and optionally cost");
+  }
+
+  @Test
+  void check_unknownPolicyAmong25_lists20AndCountsTheRest() throws Exception {
+    List<Policy> many = new ArrayList<>();
+    for (int i = 1; i <= 25; i++) {
+      many.add(Policy.of("p" + i, Limit.of(Algorithm.FIXED_WINDOW, 5, Duration.ofSeconds(10))));
+    }
+    SluiceServer crowded =
+        SluiceServer.start(many, InMemoryStore.builder().timeSource(time).build(), "127.0.0.1", 0);
+    try {
+      URI uri = URI.create("http://127.0.0.1:" + crowded.port() + "/v1/check");
+      HttpResponse<String> response = send(HttpRequest.newBuilder(uri)
+          .POST(BodyPublishers.ofString("{\"policy\": \"nope\", \"key\": \"a\"}")).build());
+
+      // p1 to p20 are listed; p21 to p25, five, are counted.
+      assertThat(response.statusCode()).isEqualTo(404);
+      assertThat(JSON.readTree(response.body()).get("error").textValue()).isEqualTo(
+          "policy 'nope' not found; the loaded policies are p1, p2, p3, p4, p5, p6, p7, p8, p9,"
+              + " p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p20 and 5 more");
+    } finally {
+      crowded.stop();
+    }
+  }
+
+  @Test
   void check_utf8ByteOrderMark_isIgnored() throws Exception {
     byte[] json = "\ufeff{\"policy\": \"window\", \"key\": \"bom\"}"
         .getBytes(StandardCharsets.UTF_8);

@@ -148,12 +148,22 @@ class AccessLogParserTest {
   }
 
   @Test
-  void parse_lastWholeSecondBefore2262Overflow_isEvent() {
-    // Long.MAX_VALUE ns is 2262-04-11T23:47:16.854775807Z, so 23:47:16 is the last whole second.
-    LogEntry last = parsed("h - - [11/Apr/2262:23:47:16 +0000] \"GET / HTTP/1.1\" 200 1");
+  void parse_lastSecondATimeSourceCanReturn_isEvent() {
+    // A time source returns at most 2^62 ns = 4,611,686,018.427387904 s after the epoch:
+    // 4,611,686,018 s = 53,375 days + 86,018 s, which is 2116-02-20 (53,375 days after
+    // 1970-01-01) at 23:53:38, so that is the last whole second.
+    LogEntry last = parsed("h - - [20/Feb/2116:23:53:38 +0000] \"GET / HTTP/1.1\" 200 1");
 
-    assertThat(last.epochNanos()).isEqualTo(nanos("2262-04-11T23:47:16Z"));
-    assertThat(AccessLogParser.parse("h - - [11/Apr/2262:23:47:17 +0000] \"GET / HTTP/1.1\" 200 1"))
-        .isEmpty();
+    assertThat(last.epochNanos()).isEqualTo(4_611_686_018_000_000_000L);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"20/Feb/2116:23:53:39 +0000", "21/Feb/2116:00:00:00 +0000",
+      "01/Jan/2117:00:00:00 +0000", "11/Apr/2262:23:47:16 +0000", "17/May/9999:00:00:00 +0000",
+      "20/Feb/2116:22:53:39 -0100"})
+  void parse_afterLastSecondATimeSourceCanReturn_isMalformed(String time) {
+    String line = "h - - [" + time + "] \"GET / HTTP/1.1\" 200 1";
+
+    assertThat(AccessLogParser.parse(line)).as("parse of: %s", line).isEmpty();
   }
 }

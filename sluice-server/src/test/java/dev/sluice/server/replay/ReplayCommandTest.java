@@ -168,7 +168,7 @@ class ReplayCommandTest {
   static Stream<Arguments> usageErrors() {
     return Stream.of(
         Arguments.of(List.of("--limit", "0", "--period", "60s"),
-            "sluice replay: limit must be at least 1, got 0"),
+            "sluice replay: --limit must be at least 1, got 0"),
         Arguments.of(List.of("--limit", "10", "--period", "abc"),
             "sluice replay: --period must be a whole number followed by ms, s, m, h or d"
                 + " (such as 500ms or 60s), got 'abc'"),
@@ -187,7 +187,7 @@ class ReplayCommandTest {
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--burst", "1.5"),
             "sluice replay: --burst must be a whole number, got '1.5'"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--burst", "0"),
-            "sluice replay: burst must be at least 1, got 0"),
+            "sluice replay: --burst must be at least 1, got 0"),
         Arguments.of(List.of("--limit", "99999999999999999999", "--period", "60s"),
             "sluice replay: --limit must be at most 2305843009213693951,"
                 + " got 99999999999999999999"),
@@ -224,6 +224,27 @@ class ReplayCommandTest {
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(lines(run.err())).containsExactly(
         "sluice replay: policy 'nope' not found in " + config + ", expected one of api, login");
+  }
+
+  @Test
+  void replay_policyNotAmong25_lists20AndCountsTheRest() throws IOException {
+    StringBuilder yaml = new StringBuilder("policies:\n");
+    for (int i = 1; i <= 25; i++) {
+      yaml.append("  p").append(i).append(":\n    limits: [{algorithm: gcra, limit: 5,"
+          + " period: 1m}]\n");
+    }
+    Path many = dir.resolve("many.yaml");
+    Files.writeString(many, yaml);
+
+    CommandRun run = CommandRun.replay(log.toString(), "--config", many.toString(), "--policy",
+        "x".repeat(150));
+
+    // The name is cut after 100 characters; p1 to p20 are listed and p21 to p25 counted.
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly("sluice replay: policy '" + "x".repeat(100)
+        + "\u2026 (150 characters)' not found in " + many + ", expected one of p1, p2, p3, p4,"
+        + " p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p20 and 5"
+        + " more");
   }
 
   @Test
@@ -449,6 +470,55 @@ class ReplayCommandTest {
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(lines(run.err()).get(0)).contains("'--limt'");
     assertThat(run.err()).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  @Test
+  void replay_twoLogFiles_saysOneIsExpected() {
+    StringWriter err = new StringWriter();
+    CommandLine sluice = Main.commandLine();
+    sluice.setErr(new PrintWriter(err, true));
+
+    int exitCode = sluice.execute("replay", "a.log", "b.log", "--limit", "1", "--period", "1s");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(lines(err.toString())).containsExactly(
+        "sluice replay: expected one LOG file, got 2: a.log b.log",
+        "Run 'sluice replay --help' for usage.");
+  }
+
+  @Test
+  void replay_timestampsOutsideTimeSourceRange_countedMalformed() throws IOException {
+    // 2^62 ns, the largest time source reading, is 2116-02-20T23:53:38.43Z, so the lines of
+    // 2116-02-21 and 2117 are past it, and the line of 1969 is before the epoch.
+    Path outOfRange = dir.resolve("range.log");
+    Files.writeString(outOfRange, String.join("\n",
+        "a - - [10/Oct/2000:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1",
+        "b - - [01/Jan/2117:00:00:00 +0000] \"GET / HTTP/1.1\" 200 1",
+        "c - - [21/Feb/2116:00:00:00 +0000] \"GET / HTTP/1.1\" 200 1",
+        "d - - [31/Dec/1969:23:59:59 +0000] \"GET / HTTP/1.1\" 200 1",
+        "e - - [20/Feb/2116:23:53:38 +0000] \"GET / HTTP/1.1\" 200 1") + "\n");
+
+    CommandRun run = CommandRun.replay(outOfRange.toString(), "--limit", "10", "--period", "1s");
+
+    assertThat(run.err()).isEmpty();
+    assertThat(run.exitCode()).isZero();
+    assertThat(lines(run.out())).contains(
+        "lines          5", "events         2", "malformed      3 (lines 2, 3, 4)");
+  }
+
+  @Test
+  void replay_lineLongerThanMaximum_countedMalformedAndSkipped() throws IOException {
+    // Line 2 is a valid log line padded to 65,537 characters, one past the maximum.
+    String valid = "a - - [10/Oct/2000:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1";
+    String tooLong = valid + " " + "x".repeat(65_537 - valid.length() - 1);
+    Path longLine = dir.resolve("long.log");
+    Files.writeString(longLine, valid + "\n" + tooLong + "\n" + valid + "\n");
+
+    CommandRun run = CommandRun.replay(longLine.toString(), "--limit", "10", "--period", "1s");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(lines(run.out())).contains(
+        "lines          3", "events         2", "malformed      1 (lines 2)");
   }
 
   @Test
