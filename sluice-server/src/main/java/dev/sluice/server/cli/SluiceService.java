@@ -107,7 +107,14 @@ public final class SluiceService implements AutoCloseable {
       return false;
     }
     List<Policy> policies = List.copyOf(loaded.policies().values());
-    server.reload(policies, loaded.failureModes());
+    try {
+      // Binds every policy before it serves any, so a policy the store rejects changes nothing.
+      server.reload(policies, loaded.failureModes());
+    } catch (IllegalArgumentException e) {
+      LOG.warn("config reload failed, keeping the running config: {}: {}", configFile,
+          e.getMessage());
+      return false;
+    }
     if (!loaded.store().equals(storeConfig)) {
       LOG.warn("config file changes the store settings; restart to apply them file={}",
           configFile);

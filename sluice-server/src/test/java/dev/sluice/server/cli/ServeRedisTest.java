@@ -64,6 +64,22 @@ class ServeRedisTest {
   }
 
   @Test
+  void reloadIfChanged_slidingLogTooLargeForRedis_keepsRunningConfig(@TempDir Path dir)
+      throws Exception {
+    String store = "store:\n  type: redis\n  uri: " + redis.uri() + "\n  command_timeout: 30s\n";
+    Path config = tinyPolicy(dir, store);
+    try (SluiceService service = start("--config", config.toString())) {
+      Files.writeString(config, store + "policies:\n  audit:\n    limits:\n"
+          + "      - {algorithm: sliding_log, limit: 100000, period: 1h}\n");
+
+      boolean reloaded = service.reloadIfChanged();
+
+      assertThat(reloaded).isFalse();
+      assertThat(check(service.port())).contains("\"allowed\":true");
+    }
+  }
+
+  @Test
   void start_tlsCaFile_decidesOverTls(@TempDir Path dir) throws Exception {
     TestCertificates certificates = TestCertificates.create(dir);
     try (RedisServer tls = RedisServer.startTls(certificates.certificate(),
