@@ -278,11 +278,10 @@ final class Breaker {
     long next = shared.nextKeyErrorLogNanos.get();
     if (now - next >= 0
         && shared.nextKeyErrorLogNanos.compareAndSet(next, now + shared.probeIntervalNanos)) {
-      LOG.log(Level.WARNING, "Redis store cannot decide on a stored state " + shared.description
+      LOG.log(Level.WARNING, "Redis store failed to read a stored state " + shared.description
           + " key=\"" + key.replace("\\", "\\\\").replace("\"", "\\\"") + "\" error=\""
-          + describe(error) + "\"; its failure mode decides this key's requests until the"
-          + " key is repaired, deleted or expires; further such errors are logged at most once"
-          + " per probe interval");
+          + describe(error) + "\"; the failure mode decides this key's requests until the key"
+          + " is deleted or expires, and such errors are logged at most once per probe interval");
     }
   }
 
