@@ -28,6 +28,9 @@ final class ConnectErrors {
    */
   private static final String SENTINEL_FAILURE = "Cannot connect to a Redis Sentinel";
 
+  /** Part of the message of Lettuce 6.8 for a failed {@code SENTINEL MASTER} lookup. */
+  private static final String SENTINEL_MASTER_LOOKUP = "using SENTINEL MASTER";
+
   private ConnectErrors() {}
 
   /**
@@ -55,11 +58,31 @@ final class ConnectErrors {
           : new RedisConnectionException("authentication failed for " + maskedUri + ": "
               + reply + "; check the user name and password in the URI", failure);
     }
+    if (failure instanceof RedisConnectionException && isMasterLookupFailure(failure)) {
+      return new RedisConnectionException("failed to find the master through the sentinels of "
+          + maskedUri + ": " + rootMessage(failure) + "; check that each host in the URI is a"
+          + " Redis Sentinel, not a Redis server, and that the sentinels monitor the master"
+          + " named after #", failure);
+    }
     if (failure instanceof RedisConnectionException) {
       return new RedisConnectionException("failed to connect to " + maskedUri + ": "
           + rootMessage(failure), failure);
     }
     return failure;
+  }
+
+  /**
+   * Returns whether Lettuce failed to ask the sentinels for the master's address, as when a
+   * host of the URI is a plain Redis server, which does not know {@code SENTINEL MASTER}. The
+   * message then reports a timeout of the URI's timeout, however quickly it failed.
+   */
+  private static boolean isMasterLookupFailure(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause.getMessage() != null && cause.getMessage().contains(SENTINEL_MASTER_LOOKUP)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isSentinelFailure(Throwable failure) {

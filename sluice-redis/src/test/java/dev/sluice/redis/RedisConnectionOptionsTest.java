@@ -55,6 +55,19 @@ class RedisConnectionOptionsTest {
   }
 
   @Test
+  void build_sentinelUriOnPlainServer_saysToCheckTheSentinels() {
+    try (RedisServer server = RedisServer.start()) {
+      String uri = "redis-sentinel://127.0.0.1:" + server.port() + "#mymaster";
+
+      assertThatThrownBy(() -> store(uri))
+          .isInstanceOf(RedisConnectionException.class)
+          .hasMessageStartingWith("failed to find the master through the sentinels of"
+              + " redis-sentinel://127.0.0.1:" + server.port())
+          .hasMessageContaining("is a Redis Sentinel, not a Redis server");
+    }
+  }
+
+  @Test
   void build_requirePassWithoutPassword_failsWithAuthentication() {
     try (RedisServer server = RedisServer.start("--requirepass", "secret")) {
       assertThatThrownBy(() -> store(server.uri()))
