@@ -1,5 +1,6 @@
 package dev.sluice.server.cli;
 
+import static dev.sluice.server.cli.ServeFixture.start;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -12,15 +13,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -28,7 +23,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code sluice serve} on a Redis Cluster of three masters on 127.0.0.1, and in one test on
@@ -41,9 +35,6 @@ class ServeRedisClusterTest {
   private static final int REQUESTS_PER_KEY = 7;
 
   private static RedisCluster cluster;
-  private final HttpClient client = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(10))
-      .build();
 
   @BeforeAll
   static void startCluster() {
@@ -186,21 +177,7 @@ class ServeRedisClusterTest {
     }
   }
 
-  private static SluiceService start(String... args) throws Exception {
-    List<String> all = new ArrayList<>(List.of("serve", "--port", "0"));
-    all.addAll(List.of(args));
-    CommandLine.ParseResult parsed = Main.commandLine().parseArgs(all.toArray(String[]::new));
-    ServeCommand command = parsed.subcommand().commandSpec().commandLine().getCommand();
-    return command.start();
-  }
-
-  private String check(int port, String key) throws Exception {
-    String json = "{\"policy\": \"window\", \"key\": \"" + key + "\"}";
-    HttpRequest request = HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port + "/v1/check"))
-        .timeout(Duration.ofSeconds(30))
-        .POST(BodyPublishers.ofString(json))
-        .build();
-    return client.send(request, BodyHandlers.ofString()).body();
+  private static String check(int port, String key) throws Exception {
+    return ServeFixture.check(port, "window", key);
   }
 }

@@ -1,18 +1,13 @@
 package dev.sluice.server.cli;
 
+import static dev.sluice.server.cli.ServeFixture.start;
+import static dev.sluice.server.cli.ServeFixture.tinyPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.redis.SentinelGroup;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,9 +25,6 @@ class ServeRedisSentinelAuthTest {
   private static final String SENTINEL_PASSWORD = "sentinel-secret";
 
   private static SentinelGroup group;
-  private final HttpClient client = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(10))
-      .build();
 
   @BeforeAll
   static void startGroup() {
@@ -117,36 +109,7 @@ class ServeRedisSentinelAuthTest {
         + SentinelGroup.MASTER_NAME;
   }
 
-  private static Path tinyPolicy(Path dir, String store) throws Exception {
-    Path config = dir.resolve("config.yaml");
-    Files.writeString(config, store + """
-        policies:
-          tiny:
-            limits:
-              - algorithm: fixed_window
-                limit: 1
-                period: 1h
-        """);
-    return config;
-  }
-
-  private static SluiceService start(String... args) throws Exception {
-    String[] all = new String[args.length + 3];
-    all[0] = "serve";
-    all[1] = "--port";
-    all[2] = "0";
-    System.arraycopy(args, 0, all, 3, args.length);
-    CommandLine.ParseResult parsed = Main.commandLine().parseArgs(all);
-    ServeCommand command = parsed.subcommand().commandSpec().commandLine().getCommand();
-    return command.start();
-  }
-
-  private String check(int port) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port + "/v1/check"))
-        .timeout(Duration.ofSeconds(30))
-        .POST(BodyPublishers.ofString("{\"policy\": \"tiny\", \"key\": \"k\"}"))
-        .build();
-    return client.send(request, BodyHandlers.ofString()).body();
+  private static String check(int port) throws Exception {
+    return ServeFixture.check(port, "tiny", "k");
   }
 }

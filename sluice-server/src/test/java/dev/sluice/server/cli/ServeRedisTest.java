@@ -1,5 +1,8 @@
 package dev.sluice.server.cli;
 
+import static dev.sluice.server.cli.ServeFixture.checkResponse;
+import static dev.sluice.server.cli.ServeFixture.start;
+import static dev.sluice.server.cli.ServeFixture.tinyPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.redis.RedisServer;
@@ -11,7 +14,6 @@ import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
@@ -333,52 +335,12 @@ class ServeRedisTest {
     Files.setLastModifiedTime(file, FileTime.fromMillis(before.toMillis() + 2_000));
   }
 
-  private static Path tinyPolicy(Path dir, String store) throws Exception {
-    Path config = dir.resolve("config.yaml");
-    Files.writeString(config, store + """
-        policies:
-          tiny:
-            limits:
-              - algorithm: fixed_window
-                limit: 1
-                period: 1h
-        """);
-    return config;
+  private static String check(int port) throws Exception {
+    return ServeFixture.check(port, "tiny", "k");
   }
 
-  private static SluiceService start(String... args) throws Exception {
-    CommandLine.ParseResult parsed =
-        Main.commandLine().parseArgs(prepend("serve", "--port", "0", args));
-    ServeCommand command = parsed.subcommand().commandSpec().commandLine().getCommand();
-    return command.start();
-  }
-
-  private static String[] prepend(String a, String b, String c, String[] rest) {
-    String[] all = new String[rest.length + 3];
-    all[0] = a;
-    all[1] = b;
-    all[2] = c;
-    System.arraycopy(rest, 0, all, 3, rest.length);
-    return all;
-  }
-
-  private String check(int port) throws Exception {
-    return check(port, "tiny", "k");
-  }
-
-  private String check(int port, String policy, String key) throws Exception {
-    return checkResponse(port, policy, key).body();
-  }
-
-  private HttpResponse<String> checkResponse(int port, String policy, String key)
-      throws Exception {
-    String json = "{\"policy\": \"" + policy + "\", \"key\": \"" + key + "\"}";
-    HttpRequest request = HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port + "/v1/check"))
-        .timeout(Duration.ofSeconds(30))
-        .POST(BodyPublishers.ofString(json))
-        .build();
-    return client.send(request, BodyHandlers.ofString());
+  private static String check(int port, String policy, String key) throws Exception {
+    return ServeFixture.check(port, policy, key);
   }
 
   private String get(int port, String path) throws Exception {
