@@ -41,8 +41,8 @@ import java.util.stream.Collectors;
  * failed call of the run, and the number of decisions made by each failure mode. Only a probe
  * can close it: a reply to a call sent before it opened proves nothing about the server now.
  *
- * <p>With a threshold of 3 and a duration of 100 ms, a dead Redis costs the calls that fail in
- * its first 100 ms, at least 3, then one probe per interval. Calls complete concurrently on
+ * <p>With a threshold of 3 and a duration of 500 ms, a dead Redis costs the calls that fail in
+ * its first 500 ms, at least 3, then one probe per interval. Calls complete concurrently on
  * Lettuce's threads, and "consecutive" means in the order in which their replies or failures
  * arrive.
  *
@@ -269,19 +269,20 @@ final class Breaker {
    * Records an error reply about one key's stored data (see {@link #isKeyError}). Redis
    * answered, so for the breaker the call succeeded: it ends a run of failed calls and closes
    * an open breaker if it was the probe. The failure mode decides the request all the same. A
-   * WARNING names the key and the error, at most once per probe interval, so that an operator
-   * can repair or delete the key.
+   * WARNING names the decision's keys, one of which holds the damaged state, and the error, at
+   * most once per probe interval for all keys, so that an operator can find and delete it.
    */
-  void recordKeyError(Attempt attempt, String key, Throwable error) {
+  void recordKeyError(Attempt attempt, String keys, Throwable error) {
     recordSuccess(attempt);
     long now = shared.clock.getAsLong();
     long next = shared.nextKeyErrorLogNanos.get();
     if (now - next >= 0
         && shared.nextKeyErrorLogNanos.compareAndSet(next, now + shared.probeIntervalNanos)) {
       LOG.log(Level.WARNING, "Redis store failed to read a stored state " + shared.description
-          + " key=\"" + key.replace("\\", "\\\\").replace("\"", "\\\"") + "\" error=\""
-          + describe(error) + "\"; the failure mode decides this key's requests until the key"
-          + " is deleted or expires, and such errors are logged at most once per probe interval");
+          + " keys=\"" + keys.replace("\\", "\\\\").replace("\"", "\\\"") + "\" error=\""
+          + describe(error) + "\"; one of these keys holds a state the store cannot read, so the"
+          + " failure mode decides their requests until it is deleted or expires; such errors"
+          + " are logged at most once per probe interval");
     }
   }
 

@@ -141,7 +141,9 @@ final class RedisBinding implements PolicyBinding {
         : error;
     if (Breaker.isKeyError(cause)) {
       failures.breaker().recordKeyError(attempt, String.join(" ", keysOf(key)), cause);
-      return fallback(key, cost, maxDelayNanos);
+      // Not counted among the decisions of an outage: Redis works, and a later recovery
+      // line would report this key's decisions as the outage's.
+      return byFailureMode(key, cost, maxDelayNanos);
     }
     return fail(error, key, cost, maxDelayNanos);
   }
@@ -154,9 +156,14 @@ final class RedisBinding implements PolicyBinding {
     return fallback(key, cost, maxDelayNanos);
   }
 
-  /** Decides by the failure mode; see {@link FailureMode}. */
+  /** Decides by the failure mode and counts the decision for the breaker's recovery line. */
   private Decision fallback(String key, long cost, long maxDelayNanos) {
     failures.breaker().countFallback();
+    return byFailureMode(key, cost, maxDelayNanos);
+  }
+
+  /** Decides by the failure mode; see {@link FailureMode}. */
+  private Decision byFailureMode(String key, long cost, long maxDelayNanos) {
     Limit first = policy.limits().get(0);
     return switch (failures.mode()) {
       case ALLOW -> Decision.allow(first.name(), first.limit(), 0, 0, 0)

@@ -82,7 +82,7 @@ import java.util.function.LongSupplier;
  * <p><b>Failures.</b> A decision that gets no reply within the command timeout (20 ms by
  * default), or an error, is decided by the {@link FailureMode}: deny, allow or decide on a
  * local share of the limits. {@code tryAcquire} never throws for a Redis failure. When calls
- * have failed for 100 ms with no success between them, at least 3 of them by default
+ * have failed for 500 ms with no success between them, at least 3 of them by default
  * ({@link Builder#failureDuration}, {@link Builder#failureThreshold}), a circuit breaker
  * stops calling Redis and answers every decision by the failure mode at once, except one probe
  * per probe interval (1 s by default); the first probe that succeeds resumes normal decisions.
@@ -118,7 +118,7 @@ public final class RedisStore implements RateLimitStore {
   public static final int DEFAULT_FAILURE_THRESHOLD = 3;
 
   /** The default time that calls must have failed, with no success, to open the breaker. */
-  public static final Duration DEFAULT_FAILURE_DURATION = Duration.ofMillis(100);
+  public static final Duration DEFAULT_FAILURE_DURATION = Duration.ofMillis(500);
 
   /** The default time between two probes while Redis fails. */
   public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
@@ -357,12 +357,15 @@ public final class RedisStore implements RateLimitStore {
   }
 
   /**
-   * Rejects a {@code sliding_log} limit above {@link #MAX_SLIDING_LOG_LIMIT}. The script reads
+   * Checks that this store can decide a policy, as {@link #bind} does before binding it: it
+   * rejects a {@code sliding_log} limit above {@link #MAX_SLIDING_LOG_LIMIT}. The script reads
    * and rewrites a key's whole log on each decision, about 1.3 µs per entry measured, while
    * Redis serves no other client: one key with a log of 100,000 entries held Redis for about
    * 0.1 s per decision and made every other key's decision time out.
+   *
+   * @throws IllegalArgumentException naming the limit, if the store cannot decide the policy
    */
-  private static void requireSmallSlidingLogs(Policy policy) {
+  public static void requireSmallSlidingLogs(Policy policy) {
     for (Limit limit : policy.limits()) {
       if (limit.algorithm() == Algorithm.SLIDING_LOG && limit.limit() > MAX_SLIDING_LOG_LIMIT) {
         throw new IllegalArgumentException("limit " + limit.name() + " of policy "
@@ -615,7 +618,7 @@ public final class RedisStore implements RateLimitStore {
 
     /**
      * Sets how long calls must have failed, from the first failed call of a run with no
-     * successful call since, before the circuit breaker opens; by default 100 ms. With it, a
+     * successful call since, before the circuit breaker opens; by default 500 ms. With it, a
      * burst of timeouts that ends within it, such as the calls in flight during a stall of
      * the client, does not open the breaker, while a dead Redis, which fails every call,
      * opens it once this time has passed. Zero opens it on the failure threshold alone.

@@ -256,7 +256,7 @@ class BreakerTest {
     assertThat(breaker.isOpen()).isFalse();
     assertThat(records(Level.WARNING)).filteredOn(r -> r.getMessage().contains("stored state"))
         .hasSize(2).allSatisfy(r -> assertThat(r.getMessage())
-            .contains("key=\"sluice:{k}:a\"", "WRONGTYPE"));
+            .contains("keys=\"sluice:{k}:a\"", "WRONGTYPE"));
   }
 
   @Test

@@ -197,7 +197,7 @@ class RedisStoreClusterTest {
     assertThat(otherKey.source()).isEqualTo(Source.STORE);
     assertThat(logged).filteredOn(r -> r.getLevel() == Level.WARNING).singleElement()
         .extracting(LogRecord::getMessage).asString()
-        .contains("key=\"" + key + "\"", "WRONGTYPE");
+        .contains("keys=\"" + key + "\"", "WRONGTYPE");
   }
 
   @Test

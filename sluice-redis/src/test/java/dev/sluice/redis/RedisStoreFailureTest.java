@@ -221,6 +221,37 @@ class RedisStoreFailureTest {
   }
 
   @Test
+  void tryAcquire_damagedKeyBeforeOutage_notCountedInRecoveryLine() throws Exception {
+    RedisStore store = store(FailureMode.DENY);
+    RedisBinding binding = (RedisBinding) store.bind(POLICY);
+    RedisClient admin = RedisClient.create(server.uri());
+    try (StatefulRedisConnection<String, String> connection = admin.connect()) {
+      connection.sync().set(binding.keysOf("damaged")[0], "not a hash");
+    } finally {
+      admin.shutdown();
+    }
+    for (int i = 0; i < 5; i++) {
+      assertThat(binding.tryAcquire("damaged", 1, Long.MAX_VALUE).source())
+          .isEqualTo(Source.FAILED_CLOSED);
+    }
+    assertThat(binding.tryAcquire("k", 1, Long.MAX_VALUE).source()).isEqualTo(Source.STORE);
+    server.kill();
+    for (int i = 0; i < 3; i++) {
+      assertThat(binding.tryAcquire("k", 1, Long.MAX_VALUE).source())
+          .isEqualTo(Source.FAILED_CLOSED);
+    }
+    server = server.restart();
+
+    List<Decision> afterRestart = decideUntilRecovered(binding);
+
+    // The outage's decisions: the 3 before the restart and all but the last after it.
+    long outage = 3 + afterRestart.size() - 1;
+    assertThat(store.breakerOpen()).isFalse();
+    assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
+        .asString().endsWith(" failure_mode_decisions=" + outage + " by_mode=deny:" + outage);
+  }
+
+  @Test
   void tryAcquire_twoModesOutage_logsEachMode() throws Exception {
     RedisStore store = store(FailureMode.ALLOW);
     PolicyBinding byDefault = store.bind(POLICY);

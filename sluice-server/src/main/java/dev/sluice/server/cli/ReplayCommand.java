@@ -204,6 +204,9 @@ public final class ReplayCommand implements Callable<Integer> {
     Algorithm chosen =
         algorithm == null ? Algorithm.TOKEN_BUCKET : Algorithm.fromConfigName(algorithm);
     Duration parsedPeriod = DurationParser.parse(period, "--period", Limit.MAX_PERIOD);
+    if (parsedPeriod.toMillis() < 1) {
+      throw new IllegalArgumentException("--period must be at least 1ms, got '" + period + "'");
+    }
     Mode chosenMode = mode == null ? Mode.POLICE : Mode.fromConfigName(mode);
     long parsedLimit = wholeNumber(limit, "--limit");
     long parsedBurst = burst == null ? parsedLimit : wholeNumber(burst, "--burst");

@@ -177,8 +177,8 @@ record CheckRequest(String policy, String key, long cost) {
   /**
    * Returns the error for a body beyond a limit of the parser, in terms of the body, naming the
    * field where the parser was. Jackson distinguishes the limits only by its message, which
-   * starts with "Number value length" or "Document nesting depth" in Jackson 2.21; a test pins
-   * both, so that a Jackson upgrade that rewords them fails it.
+   * starts with "Number value length", "Document nesting depth" or "Name length" in Jackson
+   * 2.21; a test pins each, so that a Jackson upgrade that rewords them fails it.
    */
   private static ApiException exceedsParserLimit(StreamConstraintsException e, byte[] body) {
     String message = String.valueOf(e.getOriginalMessage());
@@ -187,6 +187,11 @@ record CheckRequest(String policy, String key, long cost) {
       problem = "has a number of more than " + MAX_NUMBER_DIGITS + " digits";
     } else if (message.startsWith("Document nesting depth")) {
       problem = "is nested deeper than " + MAX_NESTING_DEPTH + " levels of arrays and objects";
+    } else if (message.startsWith("Name length")) {
+      // The name being read is not the current name yet: the nearest one is the field before.
+      return ApiException.badRequest("body", "request body has a field name longer than "
+          + StreamReadConstraints.DEFAULT_MAX_NAME_LEN + " characters; expected the fields"
+          + " policy, key and cost");
     } else {
       problem = "exceeds a size limit of the JSON parser";
     }

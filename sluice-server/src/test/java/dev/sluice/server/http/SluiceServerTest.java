@@ -559,6 +559,21 @@ class SluiceServerTest {
   }
 
   @Test
+  void check_fieldNameBeyondParserLimit_namesNoOtherField() throws Exception {
+    // Jackson's default limit on a name is 50,000 characters.
+    String name = "f".repeat(50_001);
+
+    HttpResponse<String> response =
+        check("{\"policy\": \"window\", \"key\": \"u\", \"cost\": 1, \"" + name + "\": 1}");
+
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(body.get("field").textValue()).isEqualTo("body");
+    assertThat(body.get("error").textValue()).isEqualTo("request body has a field name longer"
+        + " than 50000 characters; expected the fields policy, key and cost");
+  }
+
+  @Test
   void check_unknownFieldOf500Chars_quotesItTruncated() throws Exception {
     String name = "f".repeat(500);
 

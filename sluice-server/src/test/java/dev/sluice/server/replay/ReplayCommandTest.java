@@ -169,6 +169,8 @@ class ReplayCommandTest {
     return Stream.of(
         Arguments.of(List.of("--limit", "0", "--period", "60s"),
             "sluice replay: --limit must be at least 1, got 0"),
+        Arguments.of(List.of("--limit", "10", "--period", "0s"),
+            "sluice replay: --period must be at least 1ms, got '0s'"),
         Arguments.of(List.of("--limit", "10", "--period", "abc"),
             "sluice replay: --period must be a whole number followed by ms, s, m, h or d"
                 + " (such as 500ms or 60s), got 'abc'"),
