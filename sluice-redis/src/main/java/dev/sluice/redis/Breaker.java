@@ -27,9 +27,9 @@ import java.util.stream.Collectors;
  * call sets the count back to 0. It opens only when the count has reached the failure
  * threshold and the run of failures has lasted the failure duration, measured from the first
  * failed call of the run. A stall of the client, such as a garbage collection pause or a
- * process starved of CPU, makes the calls in flight time out together when it ends, and the
- * replies that follow succeed: such a burst costs only the decisions in flight, which the
- * failure mode decides, and not a whole probe interval of them. A dead or unreachable Redis
+ * process starved of CPU, makes the calls in flight time out, and the replies that follow
+ * succeed. Such a burst costs only the decisions in flight, which the failure mode decides,
+ * and not a whole probe interval of them. A dead or unreachable Redis
  * fails every call, so the run lasts. The failure that opens it logs one WARNING that names
  * the store's failure mode, how many bound policies use each mode, the threshold, how long
  * calls have failed, and the error's class and message. Other failed calls log only at DEBUG.
@@ -267,7 +267,7 @@ final class Breaker {
 
   /**
    * Records an error reply about one key's stored data (see {@link #isKeyError}). Redis
-   * answered, so for the breaker the call succeeded: it ends a run of failed calls and closes
+   * replied, so for the breaker the call succeeded: it ends a run of failed calls and closes
    * an open breaker if it was the probe. The failure mode decides the request all the same. A
    * WARNING names the decision's keys, one of which holds the damaged state, and the error, at
    * most once per probe interval for all keys, so that an operator can find and delete it.
@@ -289,7 +289,7 @@ final class Breaker {
   /**
    * Returns whether an error is a reply about one key's stored data rather than about Redis:
    * a key of the wrong type, or the decision script failing on a stored value that it cannot
-   * read. Replies that say the server cannot serve writes now (a replica, out of memory,
+   * read. Replies meaning that the server cannot serve writes now (a replica, out of memory,
    * loading, busy, cluster down, missing permission) are not.
    */
   static boolean isKeyError(Throwable error) {
