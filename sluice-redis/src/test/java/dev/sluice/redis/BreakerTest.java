@@ -18,10 +18,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,31 +36,16 @@ class BreakerTest {
   private final AtomicLong now = new AtomicLong(5_000);
   private final Breaker breaker = new Breaker(
       now::get, INTERVAL, THRESHOLD, "uri=test on_failure=allow", FailureMode.ALLOW);
-  private final List<LogRecord> logged = new ArrayList<>();
-  private final Logger storeLogger = Logger.getLogger(RedisStore.class.getName());
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      synchronized (logged) {
-        logged.add(record);
-      }
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  private StoreLog log;
 
   @BeforeEach
   void captureLog() {
-    storeLogger.addHandler(capture);
+    log = StoreLog.open();
   }
 
   @AfterEach
   void releaseLog() {
-    storeLogger.removeHandler(capture);
+    log.close();
   }
 
   @Test
@@ -497,8 +480,6 @@ class BreakerTest {
   }
 
   private List<LogRecord> records(Level level) {
-    synchronized (logged) {
-      return logged.stream().filter(r -> r.getLevel().equals(level)).toList();
-    }
+    return log.records(level);
   }
 }

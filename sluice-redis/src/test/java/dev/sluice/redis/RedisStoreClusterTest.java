@@ -14,10 +14,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -174,18 +172,15 @@ class RedisStoreClusterTest {
     String key = binding.keysOf("user-7")[0];
     // A string where the script expects a hash: HMGET fails inside the script with WRONGTYPE.
     cluster.masterOf(key).set(key, "not a hash");
-    List<LogRecord> logged = new ArrayList<>();
-    Handler capture = capture(logged);
-
     List<Decision> decisions = new ArrayList<>();
     Decision otherKey;
-    try {
+    List<LogRecord> warnings;
+    try (StoreLog log = StoreLog.open()) {
       for (int i = 0; i < 5; i++) {
         decisions.add(binding.tryAcquire("user-7", 1, 0));
       }
       otherKey = binding.tryAcquire("user-8", 1, 0);
-    } finally {
-      Logger.getLogger(RedisStore.class.getName()).removeHandler(capture);
+      warnings = log.records(Level.WARNING);
     }
 
     assertThat(decisions).allSatisfy(decision -> {
@@ -195,7 +190,7 @@ class RedisStoreClusterTest {
     // The damaged key is no sign of a failing Redis: other keys are still decided there.
     assertThat(store.breakerOpen()).isFalse();
     assertThat(otherKey.source()).isEqualTo(Source.STORE);
-    assertThat(logged).filteredOn(r -> r.getLevel() == Level.WARNING).singleElement()
+    assertThat(warnings).singleElement()
         .extracting(LogRecord::getMessage).asString()
         .contains("keys=\"" + key + "\"", "WRONGTYPE");
   }
@@ -229,25 +224,6 @@ class RedisStoreClusterTest {
       }
     }
     return byKey;
-  }
-
-  private static Handler capture(List<LogRecord> logged) {
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        synchronized (logged) {
-          logged.add(record);
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    Logger.getLogger(RedisStore.class.getName()).addHandler(handler);
-    return handler;
   }
 
   private RedisStore store(FailureMode mode) {

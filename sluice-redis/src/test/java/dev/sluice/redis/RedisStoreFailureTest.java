@@ -15,10 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,33 +36,18 @@ class RedisStoreFailureTest {
 
   private final AtomicLong breakerNanos = new AtomicLong();
   private final List<RedisStore> stores = new ArrayList<>();
-  private final List<LogRecord> logged = new ArrayList<>();
-  private final Logger storeLogger = Logger.getLogger(RedisStore.class.getName());
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      synchronized (logged) {
-        logged.add(record);
-      }
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  private StoreLog log;
   private RedisServer server;
 
   @BeforeEach
   void start() {
     server = RedisServer.start();
-    storeLogger.addHandler(capture);
+    log = StoreLog.open();
   }
 
   @AfterEach
   void stop() {
-    storeLogger.removeHandler(capture);
+    log.close();
     stores.forEach(RedisStore::close);
     server.close();
   }
@@ -414,8 +397,6 @@ class RedisStoreFailureTest {
   }
 
   private List<LogRecord> records(Level level) {
-    synchronized (logged) {
-      return logged.stream().filter(r -> r.getLevel().equals(level)).toList();
-    }
+    return log.records(level);
   }
 }
