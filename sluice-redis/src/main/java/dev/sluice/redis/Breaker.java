@@ -269,8 +269,8 @@ final class Breaker {
    * Records an error reply about one key's stored data (see {@link #isKeyError}). Redis
    * replied, so for the breaker the call succeeded: it ends a run of failed calls and closes
    * an open breaker if it was the probe. The failure mode decides the request all the same. A
-   * WARNING names the decision's keys, one of which holds the damaged state, and the error, at
-   * most once per probe interval for all keys, so that an operator can find and delete it.
+   * WARNING names the decision's keys, one of which contains the damaged state, and the error,
+   * at most once per probe interval for all keys, so that an operator can find and delete it.
    */
   void recordKeyError(Attempt attempt, String keys, Throwable error) {
     recordSuccess(attempt);

@@ -360,8 +360,8 @@ public final class RedisStore implements RateLimitStore {
    * Checks that this store can decide a policy, as {@link #bind} does before binding it: it
    * rejects a {@code sliding_log} limit above {@link #MAX_SLIDING_LOG_LIMIT}. The script reads
    * and rewrites a key's whole log on each decision, about 1.3 µs per entry measured, while
-   * Redis serves no other client: one key with a log of 100,000 entries held Redis for about
-   * 0.1 s per decision and made every other key's decision time out.
+   * Redis serves no other client. One key with a log of 100,000 entries held Redis for about
+   * 0.1 s per decision, so every other key's decision timed out.
    *
    * @throws IllegalArgumentException naming the limit, if the store cannot decide the policy
    */
@@ -617,11 +617,11 @@ public final class RedisStore implements RateLimitStore {
     }
 
     /**
-     * Sets how long calls must have failed, from the first failed call of a run with no
-     * successful call since, before the circuit breaker opens; by default 500 ms. With it, a
-     * burst of timeouts that ends within it, such as the calls in flight during a stall of
-     * the client, does not open the breaker, while a dead Redis, which fails every call,
-     * opens it once this time has passed. Zero opens it on the failure threshold alone.
+     * Sets how long calls must have failed before the circuit breaker opens, from the first
+     * failed call of a run with no successful call since; by default 500 ms. A burst of
+     * timeouts that ends sooner, such as the calls in flight during a stall of the client,
+     * leaves the breaker closed. A dead Redis fails every call, so it opens the breaker once
+     * this time has passed. Zero opens it on the failure threshold alone.
      *
      * @throws IllegalArgumentException if {@code duration} is negative or longer than a day
      */

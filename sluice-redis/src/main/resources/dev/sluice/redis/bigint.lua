@@ -1,8 +1,8 @@
--- The fast path: a decision under one or several limits, each a token bucket, leaky bucket,
--- fixed window, sliding window or GCRA whose numbers are all small enough to stay exact
--- integers in doubles, decided before any of the library below is created. Redis runs the
--- whole script on every call, and creating the library's functions and tables, then calling
--- them, costs far more than this arithmetic.
+-- The fast path decides a policy of one or several limits, each a token bucket, leaky bucket,
+-- fixed window, sliding window or GCRA, when all its numbers are small enough to stay exact
+-- integers in doubles. It runs before any of the library below is created, because Redis
+-- runs the whole script on every call, and creating the library's functions and tables, then
+-- calling them, costs far more than this arithmetic.
 --
 -- It ports BucketMeter, FixedWindowMeter, SlidingWindowMeter, GcraMeter and PolicyMeter as
 -- the files below do, with times relative to the request as there. Every input is checked
@@ -20,11 +20,12 @@ do
     -- five closures that captured this block's locals cost about a microsecond per call.
 
     -- Decides limit i for `cost` units at the request time `sec` s + `nsec` ns. Returns
-    -- nothing when the limit needs the general path. Otherwise returns allowed, remaining,
-    -- reset after, retry after (-1 for never) and delay; the state to write when admitted:
-    -- its time relative to the request, its count, and the sliding window's count of the
-    -- current window; the time until that state is back to its initial state; and the stored
-    -- values read, so that a second decision of the same limit need not read them again.
+    -- nothing when the limit needs the general path. Otherwise it returns ten values: allowed,
+    -- remaining, reset after, retry after (-1 for never) and delay. Then the state to write
+    -- when admitted (its time relative to the request, its count, and the sliding window's
+    -- count of the current window) and the time until that state is back to its initial
+    -- state. Last, the stored values read, so that a second decision of the same limit need
+    -- not read them again.
     local function decide(i, cost, max_delay, sec, nsec, values)
       local argv = ARGV
       local small, exact, second = 2251799813685248, 9007199254740992, 1000000000
@@ -297,7 +298,7 @@ do
 
     -- Writes limit i's state after an admission: `ref` relative to the request time `sec` s +
     -- `nsec` ns, which the caller made sure is not before the epoch, and an expiry of `left`
-    -- rounded up to whole milliseconds, at least 1 ms, unless the request asks for none.
+    -- rounded up to whole milliseconds, at least 1 ms, unless the request sets no expiry.
     -- Counts and the expiry go to Redis as numbers, which it writes as exact decimal integers
     -- below 2^53 (Redis 7 in shortest form, earlier versions with %.17g).
     local function write(i, sec, nsec, ref, tokens, current, left)
@@ -419,9 +420,9 @@ do
         end
         if not complete then break end
       end
-      -- PolicyMeter.combine: the least remaining, the latest reset and the longest delay;
-      -- the binding limit is the first of those with the least remaining when admitted, or
-      -- else a denying limit with the longest retry after, never counting as the longest.
+      -- PolicyMeter.combine: the least remaining, the latest reset and the longest delay. When
+      -- admitted, the first limit with the least remaining decides. When denied, a denying
+      -- limit with the longest retry after decides, and never counts as the longest.
       local remaining, reset_after, delay, binding = decisions[1][2], 0, 0, 1
       for i = 1, count do
         local d = decisions[i]

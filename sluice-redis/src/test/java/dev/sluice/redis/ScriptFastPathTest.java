@@ -357,15 +357,15 @@ class ScriptFastPathTest {
     String[] args = {Long.toString(NOW), "1", Long.toString(NO_MAX), "1",
         "token_bucket", "10", Long.toString(SECOND), "10", "0",
         "gcra", "1000", Long.toString(3_600 * SECOND), "3", "0"};
-    // The first limit has 9 of 10 tokens left and refills one in 0.1 s; the second has 2 of a
-    // burst of 3 left and is back to its initial state in 3.6 s. The second binds.
+    // The first limit has 9 of 10 tokens left and refills one in 0.1 s. The second has 2 of a
+    // burst of 3 left and is back to its initial state in 3.6 s, so it decides.
     assertThat(connection.sync().<List<Object>>evalsha(fastOnlySha, ScriptOutputType.MULTI,
         new String[] {"two:a", "two:b"}, args))
         .isEqualTo(List.of(1L, 2L, 3_600 * SECOND / 1_000, 0L, 0L, 1L));
   }
 
   @Test
-  void fastPath_limitNeedingTheLibrary_fallsThroughForTheWholePolicy() {
+  void fastPath_withSlidingLogLimit_fallsThrough() {
     String[] args = {Long.toString(NOW), "1", Long.toString(NO_MAX), "1",
         "token_bucket", "10", Long.toString(SECOND), "10", "0",
         "sliding_log", "10", Long.toString(SECOND), "10", "0"};

@@ -39,7 +39,7 @@ abstract class StoreContract {
   /** Returns a new, empty store that reads {@code time} (or decides exactly as if it did). */
   protected abstract RateLimitStore storeFor(TimeSource time);
 
-  /** The largest {@code sliding_log} limit that the store takes. */
+  /** Returns the largest {@code sliding_log} limit that the store takes. */
   protected long maxSlidingLogLimit() {
     return Limit.MAX_SLIDING_LOG_LIMIT;
   }

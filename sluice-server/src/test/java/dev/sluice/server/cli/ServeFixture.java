@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
 
-/** Starts {@code sluice serve} in the test's JVM and asks it for decisions over real HTTP. */
+/** Starts {@code sluice serve} in the test's JVM and requests decisions from it over HTTP. */
 final class ServeFixture {
 
   private static final HttpClient CLIENT = HttpClient.newBuilder()
@@ -48,12 +48,12 @@ final class ServeFixture {
     return config;
   }
 
-  /** Returns the body of the answer to a check of cost 1. */
+  /** Returns the body of the response to a check of cost 1. */
   static String check(int port, String policy, String key) throws Exception {
     return checkResponse(port, policy, key).body();
   }
 
-  /** Returns the answer to a check of cost 1, with its headers. */
+  /** Returns the response to a check of cost 1, with its headers. */
   static HttpResponse<String> checkResponse(int port, String policy, String key)
       throws Exception {
     String json = "{\"policy\": \"" + policy + "\", \"key\": \"" + key + "\"}";

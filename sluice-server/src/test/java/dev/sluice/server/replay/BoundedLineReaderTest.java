@@ -28,7 +28,7 @@ class BoundedLineReaderTest {
     return all;
   }
 
-  /** The reference: how BufferedReader.readLine splits the same text. */
+  /** Splits the text as BufferedReader.readLine does, the reference for these tests. */
   private static List<String> readLines(String text) throws IOException {
     return new BufferedReader(new StringReader(text)).lines().toList();
   }
