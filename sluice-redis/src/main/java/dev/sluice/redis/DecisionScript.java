@@ -10,6 +10,8 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.RedisCommand;
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -51,6 +53,7 @@ final class DecisionScript {
   private final String source;
   private final RedisScriptingAsyncCommands<String, String> commands;
   private final Duration loadTimeout;
+  private final Timer deadlines;
   /** The reload in progress after a {@code NOSCRIPT} reply, or null. */
   private final AtomicReference<CompletableFuture<String>> reloading = new AtomicReference<>();
   private volatile String sha;
@@ -58,13 +61,16 @@ final class DecisionScript {
   /**
    * Loads the script, waiting up to {@code loadTimeout}. The commands may be those of a
    * standalone or Sentinel connection, or of a Redis Cluster connection, which loads the script
-   * on every master and sends each call to the master of its keys' slot.
+   * on every master and sends each call to the master of its keys' slot. The timer fails the
+   * calls of {@link #runWithin} at their own deadline.
    *
    * @throws io.lettuce.core.RedisException if Redis rejects the script or does not reply
    */
-  DecisionScript(RedisScriptingAsyncCommands<String, String> commands, Duration loadTimeout) {
+  DecisionScript(
+      RedisScriptingAsyncCommands<String, String> commands, Duration loadTimeout, Timer deadlines) {
     this.commands = commands;
     this.loadTimeout = loadTimeout;
+    this.deadlines = deadlines;
     this.source = assemble();
     this.sha = await(commands.scriptLoad(source), loadTimeout);
   }
@@ -87,6 +93,30 @@ final class DecisionScript {
         .exceptionallyCompose(error -> isNoScript(error)
             ? reloadAndRun(keys, args, timeout.toNanos() - (System.nanoTime() - startNanos))
             : CompletableFuture.failedFuture(error));
+  }
+
+  /**
+   * Runs the script as {@link #run} does, but fails the {@code EVALSHA} with a
+   * {@link RedisCommandTimeoutException} after {@code timeoutNanos} when that comes before the
+   * connection's timeout, for calls whose requests already waited for an earlier call.
+   */
+  CompletableFuture<List<Object>> runWithin(String[] keys, String[] args, long timeoutNanos) {
+    long startNanos = System.nanoTime();
+    CompletableFuture<List<Object>> call =
+        commands.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args)
+            .toCompletableFuture();
+    if (deadlines != null && !call.isDone()) {
+      // Completing the command, as Lettuce's own timeout does, also keeps Lettuce from sending
+      // it again after a reconnect.
+      Timeout expiry = deadlines.newTimeout(
+          ignored -> call.completeExceptionally(new RedisCommandTimeoutException(
+              "Decision timed out after " + timeoutNanos / 1_000 + " us")),
+          Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);
+      call.whenComplete((values, error) -> expiry.cancel());
+    }
+    return call.exceptionallyCompose(error -> isNoScript(error)
+        ? reloadAndRun(keys, args, timeoutNanos - (System.nanoTime() - startNanos))
+        : CompletableFuture.failedFuture(error));
   }
 
   /**

@@ -6,10 +6,13 @@ import dev.sluice.Mode;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A policy bound to a {@link RedisStore}. Each decision is one script call, or is made by the
@@ -19,6 +22,10 @@ final class RedisBinding implements PolicyBinding {
 
   private static final int HEADER_ARGS = 4;
   private static final int LIMIT_ARGS = 5;
+  private static final int REPLY_VALUES = 6;
+
+  /** The maximum number of requests of one key that one call decides. */
+  static final int MAX_BATCH = 64;
 
   private final Policy policy;
   private final DecisionScript script;
@@ -29,6 +36,8 @@ final class RedisBinding implements PolicyBinding {
   private final String[] limitArgs;
   private final FailureHandling failures;
   private final PolicyBinding local;
+  /** The keys with a call in flight, and the requests that wait for it. */
+  private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
 
   /**
    * Creates a binding.
@@ -87,6 +96,14 @@ final class RedisBinding implements PolicyBinding {
    * failure or a timeout: it completes with a decision of the failure mode. Dependent stages
    * without an executor run on a Lettuce I/O thread, so blocking work belongs in an
    * {@code ...Async} stage.
+   *
+   * <p>A request for a key whose previous call is still in flight waits for that call and then
+   * goes, with every other request of the key that waited, in one call of up to
+   * {@value #MAX_BATCH} requests, which the script decides in arrival order at one time. A
+   * hot key thus costs Redis one call per round trip rather than one per request, and the
+   * decisions are those of the same requests sent one by one at that time. A waiting request
+   * still gets its decision within the command timeout of its arrival, because the call of a
+   * batch fails when its oldest request's timeout has passed.
    */
   @Override
   public CompletionStage<Decision> tryAcquireAsync(String key, long cost, long maxDelayNanos) {
@@ -95,65 +112,134 @@ final class RedisBinding implements PolicyBinding {
     if (attempt == Breaker.Attempt.SKIP) {
       return CompletableFuture.completedFuture(fallback(key, cost, maxDelayNanos));
     }
-    CompletableFuture<List<Object>> reply;
-    try {
-      reply = script.run(keysOf(key), argsOf(cost, maxDelayNanos), failures.commandTimeout());
-    } catch (RuntimeException rejected) {
-      return CompletableFuture.completedFuture(fail(rejected, key, cost, maxDelayNanos));
+    Request request = new Request(cost, maxDelayNanos, attempt, System.nanoTime());
+    while (true) {
+      Lane lane = lanes.get(key);
+      if (lane == null) {
+        Lane started = new Lane(key);
+        if (lanes.putIfAbsent(key, started) == null) {
+          send(key, started, List.of(request), false);
+          return request.decision;
+        }
+      } else if (lane.add(request)) {
+        return request.decision;
+      }
     }
-    return reply.handle((values, error) -> error == null
-        ? toDecisionOrFallback(values, attempt, key, cost, maxDelayNanos)
-        : failCall(error, attempt, key, cost, maxDelayNanos));
-  }
-
-  private String[] argsOf(long cost, long maxDelayNanos) {
-    String[] args = new String[HEADER_ARGS + limitArgs.length];
-    args[0] = clientClock == null ? "" : Long.toString(clientClock.nanos());
-    args[1] = Long.toString(cost);
-    args[2] = Long.toString(maxDelayNanos);
-    args[3] = expire;
-    System.arraycopy(limitArgs, 0, args, HEADER_ARGS, limitArgs.length);
-    return args;
-  }
-
-  /** Maps the reply; a reply that cannot be mapped counts as a failure of the store. */
-  private Decision toDecisionOrFallback(
-      List<Object> reply, Breaker.Attempt attempt, String key, long cost, long maxDelayNanos) {
-    Decision decision;
-    try {
-      decision = toDecision(reply);
-    } catch (RuntimeException malformed) {
-      return fail(malformed, key, cost, maxDelayNanos);
-    }
-    failures.breaker().recordSuccess(attempt);
-    return decision;
   }
 
   /**
-   * Decides by the failure mode after a failed call. An error about the key's stored data
+   * Sends one call for a batch of one key's requests. When it completes, the next batch of
+   * the key is sent before this one's decisions are completed, so that callers' dependent
+   * stages do not delay it.
+   */
+  private void send(String key, Lane lane, List<Request> batch, boolean waited) {
+    CompletableFuture<List<Object>> reply;
+    long timeoutNanos = failures.commandTimeout().toNanos();
+    long leftNanos = batch.get(0).arrivalNanos + timeoutNanos - System.nanoTime();
+    if (waited && leftNanos <= 0) {
+      sendNext(key, lane);
+      for (Request request : batch) {
+        request.decision.complete(fallback(key, request.cost, request.maxDelayNanos));
+      }
+      return;
+    }
+    try {
+      String[] keys = keysOf(key);
+      String[] args = argsOf(batch);
+      reply = waited
+          ? script.runWithin(keys, args, Math.min(leftNanos, timeoutNanos))
+          : script.run(keys, args, failures.commandTimeout());
+    } catch (RuntimeException rejected) {
+      reply = CompletableFuture.failedFuture(rejected);
+    }
+    reply.whenComplete((values, error) -> {
+      sendNext(key, lane);
+      decide(key, batch, values, error);
+    });
+  }
+
+  /** Sends the requests that waited for the key's last call, or retires its lane. */
+  private void sendNext(String key, Lane lane) {
+    List<Request> next = lane.takeOrRetire();
+    if (next != null) {
+      send(key, lane, next, true);
+    }
+  }
+
+  /** Completes each request of a batch from the call's reply or failure. */
+  private void decide(String key, List<Request> batch, List<Object> values, Throwable error) {
+    Breaker.Attempt attempt = batch.get(0).attempt;
+    for (Request request : batch) {
+      if (request.attempt == Breaker.Attempt.PROBE) {
+        attempt = Breaker.Attempt.PROBE;
+      }
+    }
+    if (error != null) {
+      failBatch(key, batch, error, attempt);
+      return;
+    }
+    Decision[] decisions = new Decision[batch.size()];
+    try {
+      if (values == null || values.size() != REPLY_VALUES * batch.size()) {
+        throw new IllegalStateException("decision script returned " + values + ", expected "
+            + REPLY_VALUES * batch.size() + " values");
+      }
+      for (int i = 0; i < decisions.length; i++) {
+        decisions[i] = toDecision(values, i * REPLY_VALUES);
+      }
+    } catch (RuntimeException malformed) {
+      failures.breaker().recordFailure(malformed);
+      for (Request request : batch) {
+        request.decision.complete(fallback(key, request.cost, request.maxDelayNanos));
+      }
+      return;
+    }
+    failures.breaker().recordSuccess(attempt);
+    for (int i = 0; i < decisions.length; i++) {
+      batch.get(i).decision.complete(decisions[i]);
+    }
+  }
+
+  /**
+   * Decides a failed call's requests by the failure mode. An error about the key's stored data
    * counts as a reply of a working Redis for the breaker, so that one damaged key does not
    * make every key fall back.
    */
-  private Decision failCall(
-      Throwable error, Breaker.Attempt attempt, String key, long cost, long maxDelayNanos) {
+  private void failBatch(
+      String key, List<Request> batch, Throwable error, Breaker.Attempt attempt) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null
         ? error.getCause()
         : error;
-    if (Breaker.isKeyError(cause)) {
+    boolean keyError = Breaker.isKeyError(cause);
+    if (keyError) {
       failures.breaker().recordKeyError(attempt, String.join(" ", keysOf(key)), cause);
-      // Not counted among the decisions of an outage: Redis works, and a later recovery
-      // line would report this key's decisions as the outage's.
-      return byFailureMode(key, cost, maxDelayNanos);
+    } else {
+      failures.breaker().recordFailure(cause);
     }
-    return fail(error, key, cost, maxDelayNanos);
+    for (Request request : batch) {
+      // A key error's decisions are not counted among an outage's: Redis works, and a later
+      // recovery line would report this key's decisions as the outage's.
+      request.decision.complete(keyError
+          ? byFailureMode(key, request.cost, request.maxDelayNanos)
+          : fallback(key, request.cost, request.maxDelayNanos));
+    }
   }
 
-  private Decision fail(Throwable error, String key, long cost, long maxDelayNanos) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null
-        ? error.getCause()
-        : error;
-    failures.breaker().recordFailure(cause);
-    return fallback(key, cost, maxDelayNanos);
+  private String[] argsOf(List<Request> batch) {
+    int extra = 2 * (batch.size() - 1);
+    String[] args = new String[HEADER_ARGS + limitArgs.length + extra];
+    Request first = batch.get(0);
+    args[0] = clientClock == null ? "" : Long.toString(clientClock.nanos());
+    args[1] = Long.toString(first.cost);
+    args[2] = Long.toString(first.maxDelayNanos);
+    args[3] = expire;
+    System.arraycopy(limitArgs, 0, args, HEADER_ARGS, limitArgs.length);
+    int at = HEADER_ARGS + limitArgs.length;
+    for (int i = 1; i < batch.size(); i++) {
+      args[at++] = Long.toString(batch.get(i).cost);
+      args[at++] = Long.toString(batch.get(i).maxDelayNanos);
+    }
+    return args;
   }
 
   /** Decides by the failure mode and counts the decision for the breaker's recovery line. */
@@ -186,25 +272,81 @@ final class RedisBinding implements PolicyBinding {
     return keys;
   }
 
-  /** Maps the script's reply: allowed, remaining, reset after, retry after, delay, index. */
-  private Decision toDecision(List<Object> reply) {
-    if (reply == null || reply.size() != 6) {
-      throw new IllegalStateException(
-          "decision script returned " + reply + ", expected 6 values");
-    }
-    Limit decider = policy.limits().get(Math.toIntExact(number(reply, 5)));
-    long remaining = number(reply, 1);
-    long resetAfter = number(reply, 2);
-    if (number(reply, 0) == 1) {
+  /**
+   * Maps one request's values of the script's reply, from {@code at}: allowed, remaining,
+   * reset after, retry after, delay, index of the deciding limit.
+   */
+  private Decision toDecision(List<Object> reply, int at) {
+    Limit decider = policy.limits().get(Math.toIntExact(number(reply, at + 5)));
+    long remaining = number(reply, at + 1);
+    long resetAfter = number(reply, at + 2);
+    if (number(reply, at) == 1) {
       return Decision.allow(decider.name(), decider.limit(), remaining, resetAfter,
-          number(reply, 4));
+          number(reply, at + 4));
     }
     return Decision.deny(decider.name(), decider.limit(), remaining, resetAfter,
-        number(reply, 3));
+        number(reply, at + 3));
   }
 
   private static long number(List<Object> reply, int index) {
     Object value = reply.get(index);
     return value instanceof Long number ? number : Long.parseLong(value.toString());
+  }
+
+  /** A request on its way to Redis. */
+  private static final class Request {
+    final long cost;
+    final long maxDelayNanos;
+    final Breaker.Attempt attempt;
+    final long arrivalNanos;
+    final CompletableFuture<Decision> decision = new CompletableFuture<>();
+
+    Request(long cost, long maxDelayNanos, Breaker.Attempt attempt, long arrivalNanos) {
+      this.cost = cost;
+      this.maxDelayNanos = maxDelayNanos;
+      this.attempt = attempt;
+      this.arrivalNanos = arrivalNanos;
+    }
+  }
+
+  /**
+   * The requests of one key that arrived while a call for the key was in flight. A lane is
+   * retired under its lock when a call completes and no request waits. A request that finds a
+   * retired lane in the map looks up the key again.
+   */
+  private final class Lane {
+    private final String key;
+    private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+    private boolean retired;
+
+    Lane(String key) {
+      this.key = key;
+    }
+
+    /** Adds a request, unless the lane is retired. */
+    synchronized boolean add(Request request) {
+      if (retired) {
+        return false;
+      }
+      waiting.add(request);
+      return true;
+    }
+
+    /**
+     * Takes the next batch of up to {@link #MAX_BATCH}, or retires the lane and removes it
+     * from the map if none waits.
+     */
+    synchronized List<Request> takeOrRetire() {
+      if (waiting.isEmpty()) {
+        retired = true;
+        lanes.remove(key, this);
+        return null;
+      }
+      List<Request> batch = new ArrayList<>(Math.min(waiting.size(), MAX_BATCH));
+      while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
+        batch.add(waiting.poll());
+      }
+      return batch;
+    }
   }
 }

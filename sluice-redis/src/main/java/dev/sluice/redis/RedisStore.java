@@ -62,7 +62,9 @@ import java.util.function.LongSupplier;
  * all limits of the policy, so a multi-limit policy is decided atomically, all or nothing. The
  * script computes with arbitrary-precision integers and ports the in-memory meters line by
  * line, so that on the same clock its decisions equal those of the in-memory store. All
- * requests share one multiplexed connection.
+ * requests share one multiplexed connection. Requests for a key whose call is in flight wait
+ * for it, then go together in one call that decides them in arrival order, as if sent one by
+ * one at that time; see {@link PolicyBinding#tryAcquireAsync} of the bound policies.
  *
  * <p><b>Keys.</b> Each limit of a policy has one hash per user key, named
  * {@code prefix:{policy:userKey}:limitName:algorithm} with policy, user key and limit name
@@ -183,7 +185,7 @@ public final class RedisStore implements RateLimitStore {
         : clusterClient(resources, builder.clusterSeeds, ssl, timeouts);
     try {
       this.connection = connect(client);
-      this.script = new DecisionScript(scripting(connection), LOAD_TIMEOUT);
+      this.script = new DecisionScript(scripting(connection), LOAD_TIMEOUT, timer);
     } catch (RuntimeException e) {
       client.shutdown();
       resources.shutdown();

@@ -10,12 +10,19 @@
 -- time within 2,251,798 s of the request, so that relative times are below 2^51 as well.
 -- Every product must be below 2^53 before it is divided, and below 2^51 where a sum follows.
 -- A sum of up to four values below 2^51 stays below 2^53, so every result is exact. When any
--- check fails, nothing has been written yet, and the decision falls through to the general
--- path, which decides with the exact library. Divisions use math.fmod, which is exact, so
--- (a - fmod(a, b)) / b is an exact quotient.
+-- check fails, nothing of that request has been written yet, and it falls through to the
+-- general path, which decides it, and the requests of the batch after it, with the exact
+-- library. Divisions use math.fmod, which is exact, so (a - fmod(a, b)) / b is an exact
+-- quotient.
+
+-- The number of requests that the fast path decided, their replies, and the server's TIME it
+-- read, for the general path when the fast path leaves it the rest of a batch.
+local fast_decided, fast_replies, fast_time = 0, nil, nil
+
 do
   local count = #KEYS
-  if count >= 1 and #ARGV == 4 + 5 * count then
+  local extra = #ARGV - 4 - 5 * count
+  if count >= 1 and extra >= 0 and extra % 2 == 0 then
     -- Redis creates these functions again on every call. They capture no local variable:
     -- five closures that captured this block's locals cost about a microsecond per call.
 
@@ -332,16 +339,7 @@ do
 
     repeat
       local argv = ARGV
-      -- A cost of 1 and no limit on the delay are the usual arguments, and cheaper to compare
-      -- than to convert.
-      local cost = argv[2] == '1' and 1 or tonumber(argv[2])
-      local max_delay = argv[3] == '9223372036854775807' and 9223372036854775807
-          or tonumber(argv[3])
-      if not (cost and max_delay and cost >= 0 and cost < 2251799813685248 and cost % 1 == 0
-          and max_delay >= 0) then
-        break
-      end
-      -- A limit without a port sends the request to the general path before any command.
+      -- A limit without a port sends the requests to the general path before any command.
       local ported = true
       for i = 1, count do
         local algorithm = argv[5 * i]
@@ -360,8 +358,8 @@ do
         if redis.replicate_commands then
           redis.replicate_commands()
         end
-        local time = redis.call('TIME')
-        sec, nsec = tonumber(time[1]), tonumber(time[2]) * 1000
+        fast_time = redis.call('TIME')
+        sec, nsec = tonumber(fast_time[1]), tonumber(fast_time[2]) * 1000
       else
         local n = #now_text
         if n > 19 or not string.find(now_text, '^%d+$') then break end
@@ -379,88 +377,126 @@ do
       -- path, below 2^51, reaches back to the epoch.
       local epoch = -(sec * 1000000000) - nsec
 
-      if count == 1 then
-        local allowed, remaining, reset_after, retry_after, delay, new_ref, new_tokens,
-            new_current, left = decide(1, cost, max_delay, sec, nsec)
-        if allowed == nil then break end
-        if allowed and cost > 0 then
-          if new_ref < epoch then break end
-          write(1, sec, nsec, new_ref, new_tokens, new_current, left)
+      -- The requests in order, each decided after the ones before it have been charged. The
+      -- first request that needs the general path leaves it the rest.
+      local requests = (#argv - 4 - 5 * count) / 2 + 1
+      local replies = {}
+      for j = 1, requests do
+        local cost_text, delay_text = argv[2], argv[3]
+        if j > 1 then
+          cost_text, delay_text = argv[5 * count + 2 * j + 1], argv[5 * count + 2 * j + 2]
         end
-        if reset_after < 0 then reset_after = 0 end
-        do
-          return {allowed and 1 or 0, remaining, reset_after, retry_after, delay, 0}
-        end
-      end
+        local reply
+        repeat
+          -- A cost of 1 and no limit on the delay are the usual arguments, and cheaper to
+          -- compare than to convert.
+          local cost = cost_text == '1' and 1 or tonumber(cost_text)
+          local max_delay = delay_text == '9223372036854775807' and 9223372036854775807
+              or tonumber(delay_text)
+          if not (cost and max_delay and cost >= 0 and cost < 2251799813685248
+              and cost % 1 == 0 and max_delay >= 0) then
+            break
+          end
 
-      -- Several limits, as PolicyMeter decides them: the request is admitted only when every
-      -- limit admits it. Each decision is a list of decide's results.
-      local decisions, complete, allowed = {}, true, true
-      for i = 1, count do
-        decisions[i] = {decide(i, cost, max_delay, sec, nsec)}
-        if decisions[i][1] == nil then
-          complete = false
-          break
-        end
-        allowed = allowed and decisions[i][1]
-      end
-      if not complete then break end
-      -- PolicyMeter.reportUncharged: when the request is denied, a limit that admitted it
-      -- reports its state as it is, since its admission reported it as if charged.
-      if not allowed then
-        for i = 1, count do
-          if decisions[i][1] then
-            decisions[i] = {decide(i, 0, 9223372036854775807, sec, nsec,
-                decisions[i][10])}
+          if count == 1 then
+            local allowed, remaining, reset_after, retry_after, delay, new_ref, new_tokens,
+                new_current, left = decide(1, cost, max_delay, sec, nsec)
+            if allowed == nil then break end
+            if allowed and cost > 0 then
+              if new_ref < epoch then break end
+              write(1, sec, nsec, new_ref, new_tokens, new_current, left)
+            end
+            if reset_after < 0 then reset_after = 0 end
+            reply = {allowed and 1 or 0, remaining, reset_after, retry_after, delay, 0}
+            break
+          end
+
+          -- Several limits, as PolicyMeter decides them: the request is admitted only when
+          -- every limit admits it. Each decision is a list of decide's results.
+          local decisions, complete, allowed = {}, true, true
+          for i = 1, count do
+            decisions[i] = {decide(i, cost, max_delay, sec, nsec)}
             if decisions[i][1] == nil then
               complete = false
               break
             end
+            allowed = allowed and decisions[i][1]
+          end
+          if not complete then break end
+          -- PolicyMeter.reportUncharged: when the request is denied, a limit that admitted it
+          -- reports its state as it is, since its admission reported it as if charged.
+          if not allowed then
+            for i = 1, count do
+              if decisions[i][1] then
+                decisions[i] = {decide(i, 0, 9223372036854775807, sec, nsec,
+                    decisions[i][10])}
+                if decisions[i][1] == nil then
+                  complete = false
+                  break
+                end
+              end
+            end
+            if not complete then break end
+          end
+          -- PolicyMeter.combine: the least remaining, the latest reset and the longest delay.
+          -- When admitted, the first limit with the least remaining decides. When denied, a
+          -- denying limit with the longest retry after decides, and never counts as the
+          -- longest.
+          local remaining, reset_after, delay, binding = decisions[1][2], 0, 0, 1
+          for i = 1, count do
+            local d = decisions[i]
+            if d[2] < remaining then remaining = d[2] end
+            if d[3] > reset_after then reset_after = d[3] end
+            if d[5] > delay then delay = d[5] end
+          end
+          for i = 2, count do
+            local candidate, current = decisions[i], decisions[binding]
+            local more
+            if allowed then
+              more = candidate[2] < current[2]
+            elseif candidate[1] ~= current[1] then
+              more = not candidate[1]
+            elseif current[4] == -1 then
+              more = false
+            else
+              more = candidate[4] == -1 or candidate[4] > current[4]
+            end
+            if more then binding = i end
+          end
+          if allowed and cost > 0 then
+            for i = 1, count do
+              if decisions[i][6] < epoch then
+                complete = false
+                break
+              end
+            end
+            if not complete then break end
+            for i = 1, count do
+              local d = decisions[i]
+              write(i, sec, nsec, d[6], d[7], d[8], d[9])
+            end
+          end
+          local retry_after = allowed and 0 or decisions[binding][4]
+          reply = {allowed and 1 or 0, remaining, reset_after, retry_after, delay, binding - 1}
+        until true
+        if reply == nil then break end
+        replies[j] = reply
+        fast_decided = j
+      end
+      if fast_decided == 1 and requests == 1 then
+        do return replies[1] end
+      end
+      if fast_decided == requests then
+        local flat = {}
+        for j = 1, requests do
+          local reply = replies[j]
+          for v = 1, 6 do
+            flat[#flat + 1] = reply[v]
           end
         end
-        if not complete then break end
+        do return flat end
       end
-      -- PolicyMeter.combine: the least remaining, the latest reset and the longest delay. When
-      -- admitted, the first limit with the least remaining decides. When denied, a denying
-      -- limit with the longest retry after decides, and never counts as the longest.
-      local remaining, reset_after, delay, binding = decisions[1][2], 0, 0, 1
-      for i = 1, count do
-        local d = decisions[i]
-        if d[2] < remaining then remaining = d[2] end
-        if d[3] > reset_after then reset_after = d[3] end
-        if d[5] > delay then delay = d[5] end
-      end
-      for i = 2, count do
-        local candidate, current = decisions[i], decisions[binding]
-        local more
-        if allowed then
-          more = candidate[2] < current[2]
-        elseif candidate[1] ~= current[1] then
-          more = not candidate[1]
-        elseif current[4] == -1 then
-          more = false
-        else
-          more = candidate[4] == -1 or candidate[4] > current[4]
-        end
-        if more then binding = i end
-      end
-      if allowed and cost > 0 then
-        for i = 1, count do
-          if decisions[i][6] < epoch then
-            complete = false
-            break
-          end
-        end
-        if not complete then break end
-        for i = 1, count do
-          local d = decisions[i]
-          write(i, sec, nsec, d[6], d[7], d[8], d[9])
-        end
-      end
-      local retry_after = allowed and 0 or decisions[binding][4]
-      do
-        return {allowed and 1 or 0, remaining, reset_after, retry_after, delay, binding - 1}
-      end
+      fast_replies = replies
     until true
   end
 end

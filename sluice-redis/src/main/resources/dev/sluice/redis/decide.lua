@@ -7,10 +7,12 @@
 -- ARGV: now in nanoseconds since the epoch, or '' to read the server's TIME; cost; the longest
 -- delay the caller accepts in nanoseconds; '1' to give written keys an expiry, else '0'; then
 -- five values per limit, in the order of KEYS: algorithm config name, limit, period in
--- nanoseconds, burst, and '1' for shape mode, else '0'.
+-- nanoseconds, burst, and '1' for shape mode, else '0'. Then, for a batch of several requests
+-- of the same key, the cost and longest delay of each request after the first; they are
+-- decided in order, at the same time, each after the ones before it were charged.
 -- Reply: allowed (1 or 0), remaining, reset after, retry after (-1 for never), delay, and
--- the 0-based index of the limit that decided. Each is an integer, or a decimal string when
--- it is 2^53 or more.
+-- the 0-based index of the limit that decided; six such values per request of a batch, in
+-- order. Each is an integer, or a decimal string when it is 2^53 or more.
 
 local NANOS_PER_MILLI = 1000000
 local LIMIT_ARGS = 5
@@ -26,7 +28,8 @@ local function read_now()
   if redis.replicate_commands then
     redis.replicate_commands()
   end
-  Clock.set_time(redis.call('TIME'))
+  -- Every request of a batch is decided at the time the fast path read, if it read one.
+  Clock.set_time(fast_time or redis.call('TIME'))
 end
 
 local built_meters = {}
@@ -191,32 +194,53 @@ local function reply(decision, index)
           retry_after, value(decision.delay), index - 1}
 end
 
-if #KEYS == 0 or #ARGV ~= HEADER_ARGS + LIMIT_ARGS * #KEYS then
-  error('expected ' .. HEADER_ARGS .. ' + ' .. LIMIT_ARGS .. ' arguments per key, got '
-      .. #ARGV .. ' arguments for ' .. #KEYS .. ' keys')
+-- The requests of the call: the first one's cost and longest delay are ARGV[2] and ARGV[3],
+-- and each further request adds its two after the limits' arguments.
+local requests = (#ARGV - HEADER_ARGS - LIMIT_ARGS * #KEYS) / 2 + 1
+if #KEYS == 0 or requests < 1 or requests % 1 ~= 0 then
+  error('expected ' .. HEADER_ARGS .. ' + ' .. LIMIT_ARGS .. ' arguments per key and 2 per '
+      .. 'request after the first, got ' .. #ARGV .. ' arguments for ' .. #KEYS .. ' keys')
 end
-read_now()
-local cost = Big.parse(ARGV[2])
-local max_delay = Big.parse(ARGV[3])
-local expire = ARGV[4] == '1'
-local meters, params, states, decisions, converted = {}, {}, {}, {}, {}
-for i = 1, #KEYS do
-  meters[i], params[i] = read_limit(i)
-  states[i] = read_state(KEYS[i], meters[i])
-  if meters[i].needs_conversion and meters[i].needs_conversion(params[i], states[i]) then
-    states[i] = meters[i].convert(params[i], states[i], meter_now(meters[i]))
-    converted[i] = true
-  end
-  decisions[i] = meters[i].check(params[i], states[i], meter_now(meters[i]), cost, max_delay)
-end
-report_uncharged(meters, params, states, decisions)
-local decision, index = combine(decisions)
-if decision.allowed and not Big.is_zero(cost) then
+
+-- Decides one request, reading the states that the requests before it wrote.
+local function decide_request(cost, max_delay, expire)
+  local meters, params, states, decisions, converted = {}, {}, {}, {}, {}
   for i = 1, #KEYS do
-    local next_state = meters[i].admit(params[i], states[i], meter_now(meters[i]), cost)
-    write_state(KEYS[i], meters[i], params[i], next_state, expire)
+    meters[i], params[i] = read_limit(i)
+    states[i] = read_state(KEYS[i], meters[i])
+    if meters[i].needs_conversion and meters[i].needs_conversion(params[i], states[i]) then
+      states[i] = meters[i].convert(params[i], states[i], meter_now(meters[i]))
+      converted[i] = true
+    end
+    decisions[i] = meters[i].check(params[i], states[i], meter_now(meters[i]), cost, max_delay)
   end
-else
-  write_converted(KEYS, meters, params, states, converted, expire)
+  report_uncharged(meters, params, states, decisions)
+  local decision, index = combine(decisions)
+  if decision.allowed and not Big.is_zero(cost) then
+    for i = 1, #KEYS do
+      local next_state = meters[i].admit(params[i], states[i], meter_now(meters[i]), cost)
+      write_state(KEYS[i], meters[i], params[i], next_state, expire)
+    end
+  else
+    write_converted(KEYS, meters, params, states, converted, expire)
+  end
+  return reply(decision, index)
 end
-return reply(decision, index)
+
+read_now()
+local expire = ARGV[4] == '1'
+local replies = fast_replies or {}
+for j = fast_decided + 1, requests do
+  local cost_at = j == 1 and 2 or HEADER_ARGS + LIMIT_ARGS * #KEYS + 2 * j - 3
+  replies[j] = decide_request(Big.parse(ARGV[cost_at]), Big.parse(ARGV[cost_at + 1]), expire)
+end
+if requests == 1 then
+  return replies[1]
+end
+local flat = {}
+for j = 1, requests do
+  for _, value in ipairs(replies[j]) do
+    flat[#flat + 1] = value
+  end
+end
+return flat

@@ -35,7 +35,7 @@ class DecisionScriptTest {
   private final List<AsyncCommand<String, String, String>> reloads = new ArrayList<>();
   private int noScriptRepliesLeft;
 
-  private final DecisionScript script = new DecisionScript(fakeCommands(), GENEROUS);
+  private final DecisionScript script = new DecisionScript(fakeCommands(), GENEROUS, null);
 
   @Test
   void run_concurrentNoScript_sharesOneReload() {

@@ -1,0 +1,399 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Decision;
+import dev.sluice.Decision.Source;
+import dev.sluice.Limit;
+import dev.sluice.Policy;
+import dev.sluice.store.PolicyBinding;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandType;
+import io.netty.util.HashedWheelTimer;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Requests of one key that arrive while a call for that key is in flight go to Redis together,
+ * in one call, and get the decisions they would get one by one at that time.
+ */
+class BatchedDecisionsTest {
+
+  private static final long SECOND = 1_000_000_000L;
+  private static final long NOW = 1_764_870_000_123_456_789L;
+  private static final long NO_MAX = Long.MAX_VALUE;
+  private static final Policy DAILY =
+      Policy.of("daily", Limit.of(Algorithm.TOKEN_BUCKET, 300, Duration.ofDays(1)));
+
+  private static RedisServer server;
+  private static RedisClient client;
+  private static StatefulRedisConnection<String, String> connection;
+  private static String sha;
+
+  private final List<AsyncCommand<String, String, List<Object>>> calls = new ArrayList<>();
+  private final List<String[]> callArgs = new ArrayList<>();
+  private final HashedWheelTimer timer = new HashedWheelTimer(10, TimeUnit.MILLISECONDS);
+  private final List<RedisStore> stores = new ArrayList<>();
+
+  @BeforeAll
+  static void startServer() {
+    server = RedisServer.start();
+    client = RedisClient.create(server.uri());
+    connection = client.connect();
+    sha = connection.sync().scriptLoad(DecisionScript.assemble());
+  }
+
+  @AfterAll
+  static void stopServer() {
+    connection.close();
+    client.shutdown();
+    server.close();
+  }
+
+  @AfterEach
+  void stop() {
+    timer.stop();
+    stores.forEach(RedisStore::close);
+  }
+
+  // The script, called with a batch and with the same requests one by one.
+
+  /**
+   * Compares without expiries: Redis expires keys on its own clock, and the requests here are
+   * on a client clock that runs faster, so a key could expire between two calls of one step.
+   */
+  @Test
+  void script_batches_matchOneByOne() {
+    Random random = new Random(42);
+    List<String[]> policies = List.of(
+        limits("token_bucket", 5, SECOND, 5, false),
+        limits("leaky_bucket", 5, SECOND, 3, true),
+        limits("leaky_bucket", 4, SECOND, 4, false),
+        limits("fixed_window", 4, SECOND, 4, false),
+        limits("sliding_window", 6, SECOND, 6, false),
+        limits("gcra", 3, SECOND, 2, false),
+        limits("sliding_log", 4, SECOND, 4, false),
+        // Numbers beyond the fast path: the general path decides every request.
+        limits("token_bucket", 1L << 60, SECOND, 1L << 60, false),
+        concat(limits("token_bucket", 3, SECOND, 3, false),
+            limits("fixed_window", 10, 60 * SECOND, 10, false)),
+        concat(limits("gcra", 2, SECOND, 4, false),
+            limits("sliding_log", 5, 2 * SECOND, 5, false)));
+    int policyIndex = 0;
+    for (String[] policy : policies) {
+      String batched = "batched:{" + policyIndex + "}";
+      String single = "single:{" + policyIndex + "}";
+      policyIndex++;
+      long now = NOW;
+      for (int step = 0; step < 60; step++) {
+        now += random.nextInt(400) * 1_000_000L + random.nextInt(1_000);
+        int size = 1 + random.nextInt(8);
+        long[] costs = new long[size];
+        long[] maxDelays = new long[size];
+        for (int i = 0; i < size; i++) {
+          // Now and then a cost of 2^51, which the fast path leaves to the general path,
+          // together with the requests after it.
+          costs[i] = random.nextInt(20) == 0 ? 1L << 51 : random.nextInt(4);
+          maxDelays[i] = random.nextBoolean() ? NO_MAX : random.nextInt(2) * SECOND / 2;
+        }
+        List<Object> expected = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+          expected.addAll(call(single, policy, now, new long[] {costs[i]},
+              new long[] {maxDelays[i]}, false));
+        }
+        List<Object> actual = call(batched, policy, now, costs, maxDelays, false);
+
+        String context = "policy " + Arrays.toString(policy) + " step " + step + " costs "
+            + Arrays.toString(costs) + " max delays " + Arrays.toString(maxDelays);
+        assertThat(actual).as(context).isEqualTo(expected);
+        for (int i = 0; i < policy.length / 5; i++) {
+          assertThat(stateOf(batched + ":" + i)).as(context + " limit " + i)
+              .isEqualTo(stateOf(single + ":" + i));
+        }
+      }
+    }
+  }
+
+  @Test
+  void script_batchOfOne_repliesSixValues() {
+    String[] policy = limits("token_bucket", 5, SECOND, 5, false);
+
+    List<Object> reply =
+        call("one:{k}", policy, NOW, new long[] {1}, new long[] {NO_MAX}, true);
+
+    assertThat(reply).containsExactly(1L, 4L, 200_000_000L, 0L, 0L, 0L);
+  }
+
+  @Test
+  void script_batch_setsExpiry() {
+    long now = System.currentTimeMillis() * 1_000_000L;
+    long[] ones = {1, 1, 1};
+    long[] noMax = {NO_MAX, NO_MAX, NO_MAX};
+    String[] bucket = limits("token_bucket", 5, SECOND, 5, false);
+    // Numbers beyond the fast path: 2^52 units a day, of which three requests take 3/4.
+    String[] large = limits("token_bucket", 1L << 52, 86_400 * SECOND, 1L << 52, false);
+    long[] quarters = {1L << 50, 1L << 50, 1L << 50};
+
+    call("expiry:{fast}", bucket, now, ones, noMax, true);
+    call("expiry:{general}", large, now, quarters, noMax, true);
+
+    // Three tokens at 200 ms each; 3/4 of a day.
+    assertThat(connection.sync().pttl("expiry:{fast}:0")).isBetween(1L, 600L);
+    assertThat(connection.sync().pttl("expiry:{general}:0")).isBetween(64_700_000L, 64_800_000L);
+  }
+
+  // The store: requests queued behind a call in flight, against real Redis.
+
+  @Test
+  void tryAcquireAsync_hotKey_arrivalOrderFewCalls() {
+    PolicyBinding binding = store(Duration.ofSeconds(5)).bind(DAILY);
+    int requests = 1_000;
+    long callsBefore = evalshaCalls();
+
+    List<CompletableFuture<Decision>> decisions = new ArrayList<>();
+    for (int i = 0; i < requests; i++) {
+      decisions.add(binding.tryAcquireAsync("hot", 1, NO_MAX).toCompletableFuture());
+    }
+
+    for (int i = 0; i < requests; i++) {
+      Decision decision = decisions.get(i).join();
+      assertThat(decision.source()).as("request %d", i).isEqualTo(Source.STORE);
+      // One token per 288 s: none comes back while the test runs.
+      assertThat(decision.allowed()).as("request %d", i).isEqualTo(i < 300);
+      if (i < 300) {
+        assertThat(decision.remaining()).as("request %d", i).isEqualTo(299 - i);
+      }
+    }
+    long calls = evalshaCalls() - callsBefore;
+    // At most 64 requests a call, so 16 calls at least. Requests queue while a call is in
+    // flight, so a call per request would need the loop above to stall after each one.
+    assertThat(calls).isBetween(16L, (long) requests / 2);
+  }
+
+  @Test
+  void tryAcquire_eightThreads_admitExactlyLimit() throws Exception {
+    PolicyBinding binding = store(Duration.ofSeconds(5)).bind(DAILY);
+    int threads = 8;
+    int perThread = 100;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<Integer>> admitted = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        admitted.add(pool.submit(() -> {
+          start.await();
+          int count = 0;
+          for (int i = 0; i < perThread; i++) {
+            Decision decision = binding.tryAcquire("hot", 1, NO_MAX);
+            assertThat(decision.source()).isEqualTo(Source.STORE);
+            count += decision.allowed() ? 1 : 0;
+          }
+          return count;
+        }));
+      }
+      start.countDown();
+      int total = 0;
+      for (Future<Integer> count : admitted) {
+        total += count.get(60, TimeUnit.SECONDS);
+      }
+
+      assertThat(total).isEqualTo(300);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  // The binding on commands that the test completes by hand.
+
+  @Test
+  void tryAcquireAsync_duringCall_sentTogether() {
+    RedisBinding binding = fakeBinding(Duration.ofSeconds(60));
+
+    CompletableFuture<Decision> first = async(binding, 1, NO_MAX);
+    CompletableFuture<Decision> second = async(binding, 2, 7);
+    CompletableFuture<Decision> third = async(binding, 3, NO_MAX);
+    int callsWhileFirstInFlight = calls.size();
+    calls.get(0).complete(List.of(1L, 9L, 100L, 0L, 0L, 0L));
+
+    assertThat(callsWhileFirstInFlight).isEqualTo(1);
+    assertThat(first.join().remaining()).isEqualTo(9);
+    assertThat(calls).hasSize(2);
+    // The first request's cost and longest delay in their places, the second's after the
+    // limit's five values.
+    assertThat(callArgs.get(1)).containsExactly(
+        "", "2", "7", "1", "token_bucket", "300", "86400000000000", "300", "0",
+        "3", Long.toString(NO_MAX));
+    assertThat(second.isDone()).isFalse();
+
+    calls.get(1).complete(List.of(1L, 7L, 300L, 0L, 0L, 0L, 0L, 7L, 300L, 1_000L, 0L, 0L));
+
+    assertThat(second.join().remaining()).isEqualTo(7);
+    assertThat(third.join().allowed()).isFalse();
+    assertThat(third.join().retryAfterNanos()).isEqualTo(1_000);
+    // The key's calls are over: the next request goes at once, alone.
+    async(binding, 1, NO_MAX);
+    assertThat(calls).hasSize(3);
+    assertThat(callArgs.get(2)).hasSize(9);
+  }
+
+  @Test
+  void tryAcquireAsync_waitedPastTimeout_fallsBack() throws Exception {
+    RedisBinding binding = fakeBinding(Duration.ofMillis(100));
+    CompletableFuture<Decision> first = async(binding, 1, NO_MAX);
+    CompletableFuture<Decision> waiting = async(binding, 1, NO_MAX);
+
+    Thread.sleep(150);
+    calls.get(0).complete(List.of(1L, 9L, 100L, 0L, 0L, 0L));
+
+    assertThat(first.join().source()).isEqualTo(Source.STORE);
+    assertThat(waiting.join().source()).isEqualTo(Source.FAILED_OPEN);
+    assertThat(calls).hasSize(1);
+  }
+
+  @Test
+  void tryAcquireAsync_batchWithoutReply_failsAtDeadline()
+      throws Exception {
+    // Long enough that the first call's reply comes in time, and that the batch's call is
+    // failed by the binding's deadline long before a 60 s wait would end.
+    RedisBinding binding = fakeBinding(Duration.ofMillis(400));
+    async(binding, 1, NO_MAX);
+    CompletableFuture<Decision> waiting = async(binding, 1, NO_MAX);
+    Thread.sleep(100);
+    calls.get(0).complete(List.of(1L, 9L, 100L, 0L, 0L, 0L));
+
+    Decision decision = waiting.get(60, TimeUnit.SECONDS);
+
+    assertThat(decision.source()).isEqualTo(Source.FAILED_OPEN);
+    assertThat(calls).hasSize(2);
+    // The command itself is completed, so that Lettuce would not send it after a reconnect.
+    assertThat(calls.get(1).isCompletedExceptionally()).isTrue();
+    assertThat(calls.get(1)).failsWithin(Duration.ZERO)
+        .withThrowableOfType(Exception.class)
+        .withCauseInstanceOf(RedisCommandTimeoutException.class);
+  }
+
+  private static CompletableFuture<Decision> async(PolicyBinding binding, long cost, long max) {
+    return binding.tryAcquireAsync("k", cost, max).toCompletableFuture();
+  }
+
+  private RedisBinding fakeBinding(Duration timeout) {
+    DecisionScript script = new DecisionScript(fakeCommands(), Duration.ofSeconds(60), timer);
+    Breaker breaker = new Breaker(System::nanoTime, SECOND, Integer.MAX_VALUE, "test",
+        FailureMode.ALLOW);
+    FailureHandling failures =
+        new FailureHandling(timeout, FailureMode.ALLOW, Duration.ofSeconds(1), breaker);
+    return new RedisBinding(DAILY, script, "sluice", null, true, failures, null);
+  }
+
+  /** Commands whose SCRIPT LOAD replies at once and whose EVALSHA waits for the test. */
+  @SuppressWarnings("unchecked")
+  private RedisScriptingAsyncCommands<String, String> fakeCommands() {
+    return (RedisScriptingAsyncCommands<String, String>) Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {RedisScriptingAsyncCommands.class},
+        (proxy, method, args) -> switch (method.getName()) {
+          case "scriptLoad" -> {
+            AsyncCommand<String, String, String> load = command(CommandType.SCRIPT);
+            load.complete("sha");
+            yield load;
+          }
+          case "evalsha" -> {
+            AsyncCommand<String, String, List<Object>> call = command(CommandType.EVALSHA);
+            calls.add(call);
+            callArgs.add((String[]) args[3]);
+            yield call;
+          }
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static <T> AsyncCommand<String, String, T> command(CommandType type) {
+    return new AsyncCommand<>(new Command(type, new StatusOutput<>(StringCodec.ASCII)));
+  }
+
+  private RedisStore store(Duration timeout) {
+    RedisStore store = RedisStore.builder().uri(server.uri()).commandTimeout(timeout).build();
+    stores.add(store);
+    connection.sync().flushall();
+    return store;
+  }
+
+  /** The five script arguments of one limit. */
+  private static String[] limits(
+      String algorithm, long limit, long period, long burst, boolean shape) {
+    return new String[] {algorithm, Long.toString(limit), Long.toString(period),
+        Long.toString(burst), shape ? "1" : "0"};
+  }
+
+  private static String[] concat(String[] first, String[] second) {
+    String[] both = Arrays.copyOf(first, first.length + second.length);
+    System.arraycopy(second, 0, both, first.length, second.length);
+    return both;
+  }
+
+  /** Calls the script for one request of each cost at {@code now}, on the keys of a tag. */
+  private static List<Object> call(String tag, String[] policy, long now, long[] costs,
+      long[] maxDelays, boolean expire) {
+    int limitCount = policy.length / 5;
+    String[] keys = new String[limitCount];
+    for (int i = 0; i < limitCount; i++) {
+      keys[i] = tag + ":" + i;
+    }
+    List<String> args = new ArrayList<>(List.of(
+        Long.toString(now), Long.toString(costs[0]), Long.toString(maxDelays[0]),
+        expire ? "1" : "0"));
+    args.addAll(Arrays.asList(policy));
+    for (int i = 1; i < costs.length; i++) {
+      args.add(Long.toString(costs[i]));
+      args.add(Long.toString(maxDelays[i]));
+    }
+    return connection.sync().evalsha(sha, ScriptOutputType.MULTI, keys,
+        args.toArray(String[]::new));
+  }
+
+  /** A key's stored state, whatever its Redis type, without its expiry. */
+  private static Object stateOf(String key) {
+    RedisCommands<String, String> commands = connection.sync();
+    return switch (commands.type(key)) {
+      case "hash" -> commands.hgetall(key);
+      case "zset" -> commands.zrangeWithScores(key, 0, -1).stream()
+          .map(ScoredValue::toString).toList();
+      case "none" -> "none";
+      default -> commands.dump(key);
+    };
+  }
+
+  private static long evalshaCalls() {
+    for (String line : connection.sync().info("commandstats").split("\r?\n")) {
+      if (line.startsWith("cmdstat_evalsha:")) {
+        return Long.parseLong(line.substring(line.indexOf("calls=") + 6, line.indexOf(',')));
+      }
+    }
+    return 0;
+  }
+}
