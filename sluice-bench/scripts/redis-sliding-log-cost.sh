@@ -4,8 +4,8 @@
 # over three runs per case, sent by redis-benchmark from one connection. Starts its own
 # redis-server on 127.0.0.1 and stops it afterwards.
 #
-# Each log is written as a hash in the layout of the scripts before commit b5c74d8's
-# successor (fields times, totals and base), which both that layout and the sorted set read.
+# Each log is written as a hash in the layout of the scripts up to commit b5c74d8 (fields
+# times, totals and base), which those scripts and the later sorted-set scripts both read.
 # One admission before the runs converts it where the script converts. The entries are
 # 1 unit each, 1 ns apart, the newest at the request time, with a limit of 1,000,000 per day,
 # so that the state stays the same size through the runs:
