@@ -66,9 +66,12 @@ import java.util.function.LongSupplier;
  * for it, then go together in one call that decides them in arrival order, as if sent one by
  * one at that time; see {@link PolicyBinding#tryAcquireAsync} of the bound policies.
  *
- * <p><b>Keys.</b> Each limit of a policy has one hash per user key, named
+ * <p><b>Keys.</b> Each limit of a policy has one key per user key, named
  * {@code prefix:{policy:userKey}:limitName:algorithm} with policy, user key and limit name
- * percent-encoded. All keys of one decision share that Redis Cluster hash tag, and no user key
+ * percent-encoded. It is a hash, except for a {@code sliding_log}: a sorted set of one entry per
+ * admission instant, so that a decision reads a few entries of it. A {@code sliding_log} key
+ * that an earlier version wrote as a hash is read as it is and replaced by a sorted set at its
+ * first admission. All keys of one decision share that Redis Cluster hash tag, and no user key
  * can move it. Every key is written with an expiry equal to the time until it is back to its
  * initial state, so an idle key costs no memory. Binding a policy again keeps the state of
  * every limit whose name and algorithm are unchanged, even when other limits were added or
@@ -100,21 +103,15 @@ import java.util.function.LongSupplier;
  * steps are not bound by the command timeout: connecting waits as long as Lettuce's connect
  * timeout and the URI's timeout allow (by default 10 s and 60 s in Lettuce 6.8), and
  * {@code SCRIPT LOAD} and one warm-up decision of cost 0 per master, which writes nothing, up
- * to 10 s each. A {@code sliding_log} decision costs time in proportion to the live entries of
- * its log, during which Redis serves no other client, so large sliding logs are slow.
- * Replication to replicas is asynchronous, so a failover may lose the last admissions of the
- * old master.
+ * to 10 s each. A {@code sliding_log} admission whose running total of units would pass
+ * 2^52 rewrites the key's log, in time proportional to its entries, once in at least 45
+ * billion admissions at the largest limit of 100,000. Replication to replicas is
+ * asynchronous, so a failover may lose the last admissions of the old master.
  */
 public final class RedisStore implements RateLimitStore {
 
   /** The default longest wait for the reply to a decision. */
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(20);
-
-  /**
-   * The largest limit of a {@code sliding_log} on Redis, whose decisions cost time in
-   * proportion to the entries of the log.
-   */
-  public static final long MAX_SLIDING_LOG_LIMIT = 1_000;
 
   /** The default number of consecutive failed calls that opens the circuit breaker. */
   public static final int DEFAULT_FAILURE_THRESHOLD = 3;
@@ -343,7 +340,6 @@ public final class RedisStore implements RateLimitStore {
   public PolicyBinding bind(Policy policy, FailureMode onFailure) {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(onFailure, "onFailure");
-    requireSmallSlidingLogs(policy);
     PolicyBinding localBinding = onFailure == FailureMode.LOCAL
         ? local.bind(LocalShare.of(policy, localShare))
         : null;
@@ -356,27 +352,6 @@ public final class RedisStore implements RateLimitStore {
     }
     LongSupplier denyClock = timeMode == TimeMode.CLIENT ? timeSource::nanos : System::nanoTime;
     return new DenyCache(binding, denyClock, DenyCache.DEFAULT_MAX_ENTRIES);
-  }
-
-  /**
-   * Checks that this store can decide a policy, as {@link #bind} does before binding it: it
-   * rejects a {@code sliding_log} limit above {@link #MAX_SLIDING_LOG_LIMIT}. The script reads
-   * and rewrites a key's whole log on each decision, about 1.3 µs per entry measured, while
-   * Redis serves no other client. One key with a log of 100,000 entries held Redis for about
-   * 0.1 s per decision, so every other key's decision timed out.
-   *
-   * @throws IllegalArgumentException naming the limit, if the store cannot decide the policy
-   */
-  public static void requireSmallSlidingLogs(Policy policy) {
-    for (Limit limit : policy.limits()) {
-      if (limit.algorithm() == Algorithm.SLIDING_LOG && limit.limit() > MAX_SLIDING_LOG_LIMIT) {
-        throw new IllegalArgumentException("limit " + limit.name() + " of policy "
-            + policy.name() + " is a sliding_log of " + limit.limit() + " units; on Redis a"
-            + " sliding_log takes at most " + MAX_SLIDING_LOG_LIMIT + ", because each decision"
-            + " reads and rewrites its whole log while Redis serves no other client; use"
-            + " sliding_window for larger limits");
-      }
-    }
   }
 
   /** The server's URI, with any user name and password replaced by {@code ***}. */

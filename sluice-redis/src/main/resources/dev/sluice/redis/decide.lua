@@ -3,7 +3,8 @@
 -- 0, writes nothing, except the state of a limit written under other numbers before a
 -- rebinding, which is converted to the current ones as the in-memory store converts it.
 --
--- KEYS: one hash per limit, all with the same hash tag.
+-- KEYS: one key per limit (a sorted set for sliding_log, else a hash), all with the same hash
+-- tag.
 -- ARGV: now in nanoseconds since the epoch, or '' to read the server's TIME; cost; the longest
 -- delay the caller accepts in nanoseconds; '1' to give written keys an expiry, else '0'; then
 -- five values per limit, in the order of KEYS: algorithm config name, limit, period in
@@ -57,13 +58,14 @@ local function read_limit(i)
   }
 end
 
+-- Reads a state from the hash fields of meter.fields, unless the meter reads its own layout.
 local function read_state(key, meter)
+  if meter.read then
+    return meter.read(key)
+  end
   local values = redis.call('HMGET', key, unpack(meter.fields))
   if not values[1] then
     return nil
-  end
-  if meter.decode then
-    return meter.decode(values)
   end
   local state = {}
   local relative = meter.relative or {}
@@ -96,17 +98,23 @@ local function encode_field(meter, field, value)
   return Big.tostring(value)
 end
 
--- Writes a state as decimal strings, field by field, unless the meter has its own encoding.
--- The expiry is the time until the state is back to its initial state, rounded up to whole
--- milliseconds and at least 1 ms.
-local function write_state(key, meter, params, state, expire)
-  local encoded = meter.encode and meter.encode(state) or {}
+local function write_fields(key, meter, state)
   local field_values = {}
-  for i, field in ipairs(meter.fields) do
+  for _, field in ipairs(meter.fields) do
     field_values[#field_values + 1] = field
-    field_values[#field_values + 1] = encoded[i] or encode_field(meter, field, state[field])
+    field_values[#field_values + 1] = encode_field(meter, field, state[field])
   end
   redis.call('HSET', key, unpack(field_values))
+end
+
+-- Writes a state as decimal strings, field by field, unless the meter writes its own layout. The expiry is the time until the state is back to its initial
+-- state, rounded up to whole milliseconds and at least 1 ms.
+local function write_state(key, meter, params, state, expire)
+  if meter.write then
+    meter.write(key, state)
+  else
+    write_fields(key, meter, state)
+  end
   if expire then
     local left = Big.sub(meter.reset_at(params, state), meter_now(meter))
     local millis = Big.max(Big.ONE, Big.mul_div_ceil(left, Big.ONE, NANOS_PER_MILLI))

@@ -7,11 +7,11 @@ import dev.sluice.Mode;
 import dev.sluice.Policy;
 import dev.sluice.store.PolicyBinding;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScoredValue;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.StringJoiner;
 
 /**
  * Prints rough single-thread latencies of Redis decisions against a throwaway local server.
@@ -118,23 +118,23 @@ final class DecisionTiming {
     }
   }
 
-  /** Times decisions on a sliding log one entry below the largest that Redis takes. */
+  /**
+   * Times decisions on a sliding log of the largest limit, holding one entry below that limit,
+   * written as the sorted set the script keeps: a base of 0, then entries 1 ns apart.
+   */
   private static void timeFullSlidingLog(RedisStore store) {
-    Limit log = Limit.of(Algorithm.SLIDING_LOG, RedisStore.MAX_SLIDING_LOG_LIMIT,
-        Duration.ofDays(1));
+    Limit log = Limit.of(Algorithm.SLIDING_LOG, Limit.MAX_SLIDING_LOG_LIMIT, Duration.ofDays(1));
     PolicyBinding binding = store.bind(Policy.of("log", log));
     String key = binding instanceof RedisBinding redis ? redis.keysOf("full")[0] : null;
     long start = System.currentTimeMillis() * 1_000_000L;
-    StringJoiner times = new StringJoiner(",");
-    StringJoiner totals = new StringJoiner(",");
-    for (int i = 0; i < RedisStore.MAX_SLIDING_LOG_LIMIT - 1; i++) {
-      times.add(Long.toString(start + i));
-      totals.add(Long.toString(i + 1));
+    int entries = (int) Limit.MAX_SLIDING_LOG_LIMIT - 1;
+    List<ScoredValue<String>> scored = new ArrayList<>();
+    scored.add(ScoredValue.just(0, "base"));
+    for (int i = 0; i < entries; i++) {
+      scored.add(ScoredValue.just(i + 1, Long.toString(start + i)));
     }
-    adminConnection.sync().hset(key, Map.of("times", times.toString(),
-        "totals", totals.toString(), "base", "0"));
-    time("sliding_log with " + (RedisStore.MAX_SLIDING_LOG_LIMIT - 1) + " entries", binding,
-        "full", 50);
+    adminConnection.sync().zadd(key, scored.toArray(ScoredValue[]::new));
+    time("sliding_log with " + entries + " entries", binding, "full", 50);
   }
 
   private static void time(String label, PolicyBinding binding, int decisions) {

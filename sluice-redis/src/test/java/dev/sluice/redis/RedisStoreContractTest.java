@@ -30,11 +30,6 @@ class RedisStoreContractTest extends StoreContract {
     server.close();
   }
 
-  @Override
-  protected long maxSlidingLogLimit() {
-    return RedisStore.MAX_SLIDING_LOG_LIMIT;
-  }
-
   @AfterEach
   void closeStores() {
     opened.forEach(RedisStore::close);

@@ -39,11 +39,6 @@ abstract class StoreContract {
   /** Returns a new, empty store that reads {@code time} (or decides exactly as if it did). */
   protected abstract RateLimitStore storeFor(TimeSource time);
 
-  /** Returns the largest {@code sliding_log} limit that the store takes. */
-  protected long maxSlidingLogLimit() {
-    return Limit.MAX_SLIDING_LOG_LIMIT;
-  }
-
   private final FakeClock clock = new FakeClock(T0);
 
   private PolicyBinding bind(Limit... limits) {
@@ -395,7 +390,7 @@ abstract class StoreContract {
   void randomized_slidingLog_matchesInMemory() {
     assertMatchesInMemory(15, Limit.of(Algorithm.SLIDING_LOG, 5, Duration.ofSeconds(1)));
     assertMatchesInMemory(16, Limit.of(Algorithm.SLIDING_LOG, 40, Duration.ofMillis(3)));
-    assertMatchesInMemory(17, Limit.of(Algorithm.SLIDING_LOG, maxSlidingLogLimit(),
+    assertMatchesInMemory(17, Limit.of(Algorithm.SLIDING_LOG, Limit.MAX_SLIDING_LOG_LIMIT,
         Duration.ofDays(3_650)));
   }
 

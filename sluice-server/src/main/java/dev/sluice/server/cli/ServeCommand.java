@@ -114,9 +114,6 @@ public final class ServeCommand implements Callable<Integer> {
         : ConfigLoader.load(config, storeOverride);
     StoreConfig storeConfig = loaded.store();
     List<Policy> policies = List.copyOf(loaded.policies().values());
-    if (storeConfig.redis().isPresent()) {
-      requireRedisCanDecide(policies);
-    }
     RateLimitStore store = storeConfig.newStore(TimeSource.system());
     SluiceServer server;
     try {
@@ -132,18 +129,6 @@ public final class ServeCommand implements Callable<Integer> {
         describe(policies, loaded.failureModes(), storeConfig));
     storeConfig.redis().ifPresent(redis -> warnIfCaFileUnused(redis, store));
     return service;
-  }
-
-  /** Rejects, as an error of the config file, a policy that the Redis store cannot decide. */
-  private void requireRedisCanDecide(List<Policy> policies) {
-    String file = config == null ? ConfigLoader.DEFAULT_RESOURCE : config.toString();
-    for (Policy policy : policies) {
-      try {
-        RedisStore.requireSmallSlidingLogs(policy);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(file, 0, e.getMessage());
-      }
-    }
   }
 
   /** Checks the options that picocli cannot check by itself, before any file is read. */

@@ -109,23 +109,6 @@ class ServeCommandTest {
   }
 
   @Test
-  void execute_largeSlidingLogOnRedis_exits2NamingFileAndLimit(@TempDir Path dir)
-      throws Exception {
-    // The check comes before any connection, so no Redis is needed at this address.
-    Path config = dir.resolve("config.yaml");
-    Files.writeString(config, "store:\n  type: redis\n  uri: redis://127.0.0.1:1\n"
-        + "policies:\n  audit:\n    limits:\n"
-        + "      - {algorithm: sliding_log, limit: 100000, period: 1h}\n");
-
-    int status = execute("serve", "--config", config.toString(), "--port", "0");
-
-    assertThat(status).isEqualTo(2);
-    assertThat(err.toString()).startsWith(config + ": limit ")
-        .contains("of policy audit is a sliding_log of 100000 units; on Redis a sliding_log"
-            + " takes at most 1000");
-  }
-
-  @Test
   void execute_missingConfigFile_exits2(@TempDir Path dir) {
     Path config = dir.resolve("absent.yaml");
 

@@ -66,8 +66,7 @@ class ServeRedisTest {
   }
 
   @Test
-  void reloadIfChanged_slidingLogTooLargeForRedis_keepsRunningConfig(@TempDir Path dir)
-      throws Exception {
+  void reloadIfChanged_largestSlidingLog_decidesOnRedis(@TempDir Path dir) throws Exception {
     String store = "store:\n  type: redis\n  uri: " + redis.uri() + "\n  command_timeout: 30s\n";
     Path config = tinyPolicy(dir, store);
     try (SluiceService service = start("--config", config.toString())) {
@@ -76,8 +75,9 @@ class ServeRedisTest {
 
       boolean reloaded = service.reloadIfChanged();
 
-      assertThat(reloaded).isFalse();
-      assertThat(check(service.port())).contains("\"allowed\":true");
+      assertThat(reloaded).isTrue();
+      assertThat(check(service.port(), "audit", "k")).contains("\"allowed\":true")
+          .contains("\"remaining\":99999").doesNotContain("fallback");
     }
   }
 
