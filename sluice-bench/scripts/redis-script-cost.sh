@@ -1,5 +1,5 @@
 #!/bin/sh
-# Prints the Redis CPU time per decision of the Sluice decision script: the lowest
+# Prints the Redis CPU time per call of the Sluice decision script: the lowest
 # usec_per_call of EVALSHA in INFO commandstats over three runs of 20,000 calls per case,
 # sent by redis-benchmark from one connection. Starts its own redis-server on 127.0.0.1 and
 # stops it afterwards.
@@ -67,5 +67,19 @@ run 'six limits, one of each algorithm' EVALSHA "$sha" 6 x:a x:b x:c x:d x:e x:f
   token_bucket 1000000 $second 1000000 0 leaky_bucket 1000000 $second 1000000 1 \
   fixed_window 1000000 $second 1000000 0 gcra 1000000 $second 1000000 0 \
   sliding_window 1000000 $second 1000000 0 sliding_log 100 $second 100 0
+# Batches: one call for several requests of one key, each of cost 1, as a hot key's waiting
+# requests go.
+for requests in 2 4 8 16; do
+  more=
+  i=1
+  while [ "$i" -lt "$requests" ]; do
+    more="$more 1 $max"
+    i=$((i + 1))
+  done
+  # $more is split into words on purpose: two arguments per request after the first.
+  # shellcheck disable=SC2086
+  run "token_bucket, one call for $requests requests" EVALSHA "$sha" 1 b1 '' 1 "$max" 1 \
+    token_bucket 1000000 $second 1000000 0 $more
+done
 floor=$(redis-cli -p "$port" script load 'return 1')
 run 'script returning 1 (floor of EVALSHA)' EVALSHA "$floor" 0

@@ -63,8 +63,8 @@ import java.util.function.LongSupplier;
  * script computes with arbitrary-precision integers and ports the in-memory meters line by
  * line, so that on the same clock its decisions equal those of the in-memory store. All
  * requests share one multiplexed connection. Requests for a key whose call is in flight wait
- * for it, then go together in one call that decides them in arrival order, as if sent one by
- * one at that time; see {@link PolicyBinding#tryAcquireAsync} of the bound policies.
+ * for it, then go together in a few calls that decide them in arrival order, as if sent one
+ * by one; see {@link PolicyBinding#tryAcquireAsync} of the bound policies.
  *
  * <p><b>Keys.</b> Each limit of a policy has one key per user key, named
  * {@code prefix:{policy:userKey}:limitName:algorithm} with policy, user key and limit name

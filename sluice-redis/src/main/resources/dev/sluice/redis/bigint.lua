@@ -22,7 +22,7 @@ local fast_decided, fast_replies, fast_time = 0, nil, nil
 do
   local count = #KEYS
   local extra = #ARGV - 4 - 5 * count
-  if count >= 1 and extra >= 0 and extra % 2 == 0 then
+  if count >= 1 and extra >= 0 and extra % 3 == 0 then
     -- Redis creates these functions again on every call. They capture no local variable:
     -- five closures that captured this block's locals cost about a microsecond per call.
 
@@ -303,14 +303,12 @@ do
           new_current, left, values
     end
 
-    -- Writes limit i's state after an admission: `ref` relative to the request time `sec` s +
-    -- `nsec` ns, which the caller made sure is not before the epoch, and an expiry of `left`
-    -- rounded up to whole milliseconds, at least 1 ms, unless the request sets no expiry.
-    -- Counts and the expiry go to Redis as numbers, which it writes as exact decimal integers
-    -- below 2^53 (Redis 7 in shortest form, earlier versions with %.17g).
-    local function write(i, sec, nsec, ref, tokens, current, left)
+    -- Returns limit i's state after an admission as the three values that decide reads from
+    -- Redis: `ref`, relative to the request time `sec` s + `nsec` ns, which the caller made
+    -- sure is not before the epoch, as a decimal string of nanoseconds since the epoch; the
+    -- count; and the sliding window's count of the current window or the bucket's numbers.
+    local function stored(i, sec, nsec, ref, tokens, current)
       local argv, fmod, format = ARGV, math.fmod, string.format
-      -- Clock.absolute: the time as a decimal string of nanoseconds since the epoch.
       local nanos = nsec + ref
       local out_nsec = fmod(nanos, 1000000000)
       if out_nsec < 0 then out_nsec = out_nsec + 1000000000 end
@@ -319,16 +317,30 @@ do
           or format('%d', out_nsec)
       local base = 4 + (i - 1) * 5
       local algorithm = argv[base + 1]
+      if algorithm == 'sliding_window' then
+        return ref_text, tokens, current
+      elseif algorithm == 'fixed_window' or algorithm == 'gcra' then
+        return ref_text, tokens
+      end
+      return ref_text, tokens, argv[base + 2] .. ':' .. argv[base + 3] .. ':' .. argv[base + 4]
+    end
+
+    -- Writes limit i's state, the three values that `stored` returns, with an expiry of `left`
+    -- rounded up to whole milliseconds, at least 1 ms, unless the request sets no expiry.
+    -- Counts and the expiry go to Redis as numbers, which it writes as exact decimal integers
+    -- below 2^53 (Redis 7 in shortest form, earlier versions with %.17g).
+    local function write(i, left, ref_text, tokens, third)
+      local argv, fmod = ARGV, math.fmod
+      local algorithm = argv[4 + (i - 1) * 5 + 1]
       local key = KEYS[i]
       if algorithm == 'sliding_window' then
-        redis.call('HSET', key, 'window_start', ref_text, 'previous', tokens, 'current', current)
+        redis.call('HSET', key, 'window_start', ref_text, 'previous', tokens, 'current', third)
       elseif algorithm == 'fixed_window' then
         redis.call('HSET', key, 'window_start', ref_text, 'used', tokens)
       elseif algorithm == 'gcra' then
         redis.call('HSET', key, 'whole', ref_text, 'remainder', tokens)
       else
-        redis.call('HSET', key, 'ref', ref_text, 'tokens', tokens, 'numbers',
-            argv[base + 2] .. ':' .. argv[base + 3] .. ':' .. argv[base + 4])
+        redis.call('HSET', key, 'ref', ref_text, 'tokens', tokens, 'numbers', third)
       end
       if argv[4] == '1' then
         local rest = fmod(left, 1000000)
@@ -351,43 +363,52 @@ do
         end
       end
       if not ported then break end
-      -- The request time as whole seconds and nanoseconds.
-      local sec, nsec
-      local now_text = argv[1]
-      if now_text == '' then
-        if redis.replicate_commands then
-          redis.replicate_commands()
-        end
-        fast_time = redis.call('TIME')
-        sec, nsec = tonumber(fast_time[1]), tonumber(fast_time[2]) * 1000
-      else
-        local n = #now_text
-        if n > 19 or not string.find(now_text, '^%d+$') then break end
-        if n > 9 then
-          sec = tonumber(string.sub(now_text, 1, n - 9))
-          nsec = tonumber(string.sub(now_text, n - 8))
-        else
-          sec, nsec = 0, tonumber(now_text)
-        end
+      -- The requests in order, each decided after the ones before it have been charged, at
+      -- its own time or at the server's. The first request that needs the general path
+      -- leaves it the rest.
+      local requests = (#argv - 4 - 5 * count) / 3 + 1
+      local replies, known, dirty, left
+      if requests > 1 or count > 1 then
+        replies, known, dirty, left = {}, {}, {}, {}
       end
-      -- Later requests would need the times capped at Long.MAX_VALUE.
-      if sec > 9214364836 then break end
-      -- Whether a time relative to the request is before the epoch, where it cannot be
-      -- stored. sec * 10^9 is exact below 2^53, and above that no relative time of the fast
-      -- path, below 2^51, reaches back to the epoch.
-      local epoch = -(sec * 1000000000) - nsec
-
-      -- The requests in order, each decided after the ones before it have been charged. The
-      -- first request that needs the general path leaves it the rest.
-      local requests = (#argv - 4 - 5 * count) / 2 + 1
-      local replies = {}
+      -- The server's TIME, read for the first request that needs it.
+      local server_sec, server_nsec
       for j = 1, requests do
-        local cost_text, delay_text = argv[2], argv[3]
+        local cost_text, delay_text, now_text = argv[2], argv[3], argv[1]
         if j > 1 then
-          cost_text, delay_text = argv[5 * count + 2 * j + 1], argv[5 * count + 2 * j + 2]
+          local at = 5 * count + 3 * j - 1
+          cost_text, delay_text, now_text = argv[at], argv[at + 1], argv[at + 2]
         end
         local reply
         repeat
+          -- The request time as whole seconds and nanoseconds.
+          local sec, nsec
+          if now_text == '' then
+            if server_sec == nil then
+              if redis.replicate_commands then
+                redis.replicate_commands()
+              end
+              fast_time = redis.call('TIME')
+              server_sec = tonumber(fast_time[1])
+              server_nsec = tonumber(fast_time[2]) * 1000
+            end
+            sec, nsec = server_sec, server_nsec
+          else
+            local n = #now_text
+            if n > 19 or not string.find(now_text, '^%d+$') then break end
+            if n > 9 then
+              sec = tonumber(string.sub(now_text, 1, n - 9))
+              nsec = tonumber(string.sub(now_text, n - 8))
+            else
+              sec, nsec = 0, tonumber(now_text)
+            end
+          end
+          -- Later requests would need the times capped at Long.MAX_VALUE.
+          if sec > 9214364836 then break end
+          -- Whether a time relative to the request is before the epoch, where it cannot be
+          -- stored. sec * 10^9 is exact below 2^53, and above that no relative time of the
+          -- fast path, below 2^51, reaches back to the epoch.
+          local epoch = -(sec * 1000000000) - nsec
           -- A cost of 1 and no limit on the delay are the usual arguments, and cheaper to
           -- compare than to convert.
           local cost = cost_text == '1' and 1 or tonumber(cost_text)
@@ -400,13 +421,23 @@ do
 
           if count == 1 then
             local allowed, remaining, reset_after, retry_after, delay, new_ref, new_tokens,
-                new_current, left = decide(1, cost, max_delay, sec, nsec)
+                new_current, new_left, values =
+                decide(1, cost, max_delay, sec, nsec, known and known[1])
             if allowed == nil then break end
+            if known then known[1] = values end
             if allowed and cost > 0 then
               if new_ref < epoch then break end
-              write(1, sec, nsec, new_ref, new_tokens, new_current, left)
+              if requests == 1 then
+                write(1, new_left, stored(1, sec, nsec, new_ref, new_tokens, new_current))
+              else
+                known[1] = {stored(1, sec, nsec, new_ref, new_tokens, new_current)}
+                dirty[1], left[1] = true, new_left
+              end
             end
             if reset_after < 0 then reset_after = 0 end
+            if requests == 1 then
+              do return {allowed and 1 or 0, remaining, reset_after, retry_after, delay, 0} end
+            end
             reply = {allowed and 1 or 0, remaining, reset_after, retry_after, delay, 0}
             break
           end
@@ -415,11 +446,12 @@ do
           -- every limit admits it. Each decision is a list of decide's results.
           local decisions, complete, allowed = {}, true, true
           for i = 1, count do
-            decisions[i] = {decide(i, cost, max_delay, sec, nsec)}
+            decisions[i] = {decide(i, cost, max_delay, sec, nsec, known[i])}
             if decisions[i][1] == nil then
               complete = false
               break
             end
+            known[i] = decisions[i][10]
             allowed = allowed and decisions[i][1]
           end
           if not complete then break end
@@ -473,7 +505,8 @@ do
             if not complete then break end
             for i = 1, count do
               local d = decisions[i]
-              write(i, sec, nsec, d[6], d[7], d[8], d[9])
+              known[i] = {stored(i, sec, nsec, d[6], d[7], d[8])}
+              dirty[i], left[i] = true, d[9]
             end
           end
           local retry_after = allowed and 0 or decisions[binding][4]
@@ -482,6 +515,12 @@ do
         if reply == nil then break end
         replies[j] = reply
         fast_decided = j
+      end
+      -- Also before the general path, which reads the states from Redis.
+      for i = 1, dirty and count or 0 do
+        if dirty[i] then
+          write(i, left[i], known[i][1], known[i][2], known[i][3])
+        end
       end
       if fast_decided == 1 and requests == 1 then
         do return replies[1] end

@@ -9,8 +9,9 @@
 -- delay the caller accepts in nanoseconds; '1' to give written keys an expiry, else '0'; then
 -- five values per limit, in the order of KEYS: algorithm config name, limit, period in
 -- nanoseconds, burst, and '1' for shape mode, else '0'. Then, for a batch of several requests
--- of the same key, the cost and longest delay of each request after the first; they are
--- decided in order, at the same time, each after the ones before it were charged.
+-- of the same key, the cost, longest delay and time ('' for the server's) of each request
+-- after the first. They are decided in order, each after the ones before it were charged, and
+-- all those at the server's time at one reading of it.
 -- Reply: allowed (1 or 0), remaining, reset after, retry after (-1 for never), delay, and
 -- the 0-based index of the limit that decided; six such values per request of a batch, in
 -- order. Each is an integer, or a decimal string when it is 2^53 or more.
@@ -19,18 +20,24 @@ local NANOS_PER_MILLI = 1000000
 local LIMIT_ARGS = 5
 local HEADER_ARGS = 4
 
-local function read_now()
-  if ARGV[1] ~= '' then
-    Clock.set(ARGV[1])
+-- Sets the clock to a request's time: `now_text`, or the server's TIME when it is ''. Every
+-- request at the server's time is decided at one reading, the one the fast path took if it
+-- took one.
+local server_time = fast_time
+local function set_now(now_text)
+  if now_text ~= '' then
+    Clock.set(now_text)
     return
   end
-  -- Redis 3.2 to 4.0 reject a write after TIME unless the script replicates its effects
-  -- instead of its source; Redis 5 and later do that by default.
-  if redis.replicate_commands then
-    redis.replicate_commands()
+  if server_time == nil then
+    -- Redis 3.2 to 4.0 reject a write after TIME unless the script replicates its effects
+    -- instead of its source; Redis 5 and later do that by default.
+    if redis.replicate_commands then
+      redis.replicate_commands()
+    end
+    server_time = redis.call('TIME')
   end
-  -- Every request of a batch is decided at the time the fast path read, if it read one.
-  Clock.set_time(fast_time or redis.call('TIME'))
+  Clock.set_time(server_time)
 end
 
 local built_meters = {}
@@ -202,11 +209,12 @@ local function reply(decision, index)
           retry_after, value(decision.delay), index - 1}
 end
 
--- The requests of the call: the first one's cost and longest delay are ARGV[2] and ARGV[3],
--- and each further request adds its two after the limits' arguments.
-local requests = (#ARGV - HEADER_ARGS - LIMIT_ARGS * #KEYS) / 2 + 1
+-- The requests of the call: the first one's time, cost and longest delay are ARGV[1] to
+-- ARGV[3], and each further request adds its cost, longest delay and time after the limits'
+-- arguments.
+local requests = (#ARGV - HEADER_ARGS - LIMIT_ARGS * #KEYS) / 3 + 1
 if #KEYS == 0 or requests < 1 or requests % 1 ~= 0 then
-  error('expected ' .. HEADER_ARGS .. ' + ' .. LIMIT_ARGS .. ' arguments per key and 2 per '
+  error('expected ' .. HEADER_ARGS .. ' + ' .. LIMIT_ARGS .. ' arguments per key and 3 per '
       .. 'request after the first, got ' .. #ARGV .. ' arguments for ' .. #KEYS .. ' keys')
 end
 
@@ -235,12 +243,17 @@ local function decide_request(cost, max_delay, expire)
   return reply(decision, index)
 end
 
-read_now()
 local expire = ARGV[4] == '1'
 local replies = fast_replies or {}
 for j = fast_decided + 1, requests do
-  local cost_at = j == 1 and 2 or HEADER_ARGS + LIMIT_ARGS * #KEYS + 2 * j - 3
-  replies[j] = decide_request(Big.parse(ARGV[cost_at]), Big.parse(ARGV[cost_at + 1]), expire)
+  if j == 1 then
+    set_now(ARGV[1])
+    replies[j] = decide_request(Big.parse(ARGV[2]), Big.parse(ARGV[3]), expire)
+  else
+    local at = HEADER_ARGS + LIMIT_ARGS * #KEYS + 3 * j - 5
+    set_now(ARGV[at + 2])
+    replies[j] = decide_request(Big.parse(ARGV[at]), Big.parse(ARGV[at + 1]), expire)
+  end
 end
 if requests == 1 then
   return replies[1]

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Requests of one key that arrive while a call for that key is in flight go to Redis together,
- * in one call, and get the decisions they would get one by one at that time.
+ * in a few calls, and get the decisions they would get one by one.
  */
 class BatchedDecisionsTest {
 
@@ -111,11 +111,14 @@ class BatchedDecisionsTest {
       policyIndex++;
       long now = NOW;
       for (int step = 0; step < 60; step++) {
-        now += random.nextInt(400) * 1_000_000L + random.nextInt(1_000);
         int size = 1 + random.nextInt(8);
         long[] costs = new long[size];
         long[] maxDelays = new long[size];
+        long[] times = new long[size];
         for (int i = 0; i < size; i++) {
+          // Apart, at the same instant, and now and then from the past.
+          now += random.nextInt(4) == 0 ? 0 : random.nextInt(120) * 1_000_000L + 1;
+          times[i] = random.nextInt(10) == 0 ? now - SECOND / 2 : now;
           // Now and then a cost of 2^51, which the fast path leaves to the general path,
           // together with the requests after it.
           costs[i] = random.nextInt(20) == 0 ? 1L << 51 : random.nextInt(4);
@@ -123,13 +126,14 @@ class BatchedDecisionsTest {
         }
         List<Object> expected = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-          expected.addAll(call(single, policy, now, new long[] {costs[i]},
+          expected.addAll(call(single, policy, new long[] {times[i]}, new long[] {costs[i]},
               new long[] {maxDelays[i]}, false));
         }
-        List<Object> actual = call(batched, policy, now, costs, maxDelays, false);
+        List<Object> actual = call(batched, policy, times, costs, maxDelays, false);
 
-        String context = "policy " + Arrays.toString(policy) + " step " + step + " costs "
-            + Arrays.toString(costs) + " max delays " + Arrays.toString(maxDelays);
+        String context = "policy " + Arrays.toString(policy) + " step " + step + " times "
+            + Arrays.toString(times) + " costs " + Arrays.toString(costs) + " max delays "
+            + Arrays.toString(maxDelays);
         assertThat(actual).as(context).isEqualTo(expected);
         for (int i = 0; i < policy.length / 5; i++) {
           assertThat(stateOf(batched + ":" + i)).as(context + " limit " + i)
@@ -144,7 +148,7 @@ class BatchedDecisionsTest {
     String[] policy = limits("token_bucket", 5, SECOND, 5, false);
 
     List<Object> reply =
-        call("one:{k}", policy, NOW, new long[] {1}, new long[] {NO_MAX}, true);
+        call("one:{k}", policy, new long[] {NOW}, new long[] {1}, new long[] {NO_MAX}, true);
 
     assertThat(reply).containsExactly(1L, 4L, 200_000_000L, 0L, 0L, 0L);
   }
@@ -152,6 +156,7 @@ class BatchedDecisionsTest {
   @Test
   void script_batch_setsExpiry() {
     long now = System.currentTimeMillis() * 1_000_000L;
+    long[] times = {now, now, now};
     long[] ones = {1, 1, 1};
     long[] noMax = {NO_MAX, NO_MAX, NO_MAX};
     String[] bucket = limits("token_bucket", 5, SECOND, 5, false);
@@ -159,8 +164,8 @@ class BatchedDecisionsTest {
     String[] large = limits("token_bucket", 1L << 52, 86_400 * SECOND, 1L << 52, false);
     long[] quarters = {1L << 50, 1L << 50, 1L << 50};
 
-    call("expiry:{fast}", bucket, now, ones, noMax, true);
-    call("expiry:{general}", large, now, quarters, noMax, true);
+    call("expiry:{fast}", bucket, times, ones, noMax, true);
+    call("expiry:{general}", large, times, quarters, noMax, true);
 
     // Three tokens at 200 ms each; 3/4 of a day.
     assertThat(connection.sync().pttl("expiry:{fast}:0")).isBetween(1L, 600L);
@@ -231,34 +236,52 @@ class BatchedDecisionsTest {
   // The binding on commands that the test completes by hand.
 
   @Test
-  void tryAcquireAsync_duringCall_sentTogether() {
+  void tryAcquireAsync_duringCall_waitingSplitAmongCalls() throws Exception {
     RedisBinding binding = fakeBinding(Duration.ofSeconds(60));
+    int waitingCount = 2 * RedisBinding.MAX_CALLS;
 
     CompletableFuture<Decision> first = async(binding, 1, NO_MAX);
-    CompletableFuture<Decision> second = async(binding, 2, 7);
-    CompletableFuture<Decision> third = async(binding, 3, NO_MAX);
-    int callsWhileFirstInFlight = calls.size();
+    List<CompletableFuture<Decision>> waiting = new ArrayList<>();
+    waiting.add(async(binding, 2, 7));
+    for (int i = 1; i < waitingCount; i++) {
+      waiting.add(async(binding, 3, NO_MAX));
+    }
+    int callsBeforeAReply = calls.size();
     calls.get(0).complete(List.of(1L, 9L, 100L, 0L, 0L, 0L));
 
-    assertThat(callsWhileFirstInFlight).isEqualTo(1);
-    assertThat(first.join().remaining()).isEqualTo(9);
-    assertThat(calls).hasSize(2);
-    // The first request's cost and longest delay in their places, the second's after the
-    // limit's five values.
+    assertThat(callsBeforeAReply).isEqualTo(1);
+    assertThat(decided(first).remaining()).isEqualTo(9);
+    // Two requests in each call: the first's cost and longest delay in their places, the
+    // second's after the limit's five values, each with an empty time: the server's.
+    assertThat(calls).hasSize(1 + RedisBinding.MAX_CALLS);
     assertThat(callArgs.get(1)).containsExactly(
         "", "2", "7", "1", "token_bucket", "300", "86400000000000", "300", "0",
-        "3", Long.toString(NO_MAX));
-    assertThat(second.isDone()).isFalse();
+        "3", Long.toString(NO_MAX), "");
+    for (int call = 2; call <= RedisBinding.MAX_CALLS; call++) {
+      assertThat(callArgs.get(call)).as("call %d", call).containsExactly(
+          "", "3", Long.toString(NO_MAX), "1", "token_bucket", "300", "86400000000000", "300",
+          "0", "3", Long.toString(NO_MAX), "");
+    }
+    assertThat(waiting.get(0).isDone()).isFalse();
 
-    calls.get(1).complete(List.of(1L, 7L, 300L, 0L, 0L, 0L, 0L, 7L, 300L, 1_000L, 0L, 0L));
+    for (int call = 1; call <= RedisBinding.MAX_CALLS; call++) {
+      long remaining = 100 - 2L * call;
+      calls.get(call).complete(List.of(1L, remaining + 1, 300L, 0L, 0L, 0L,
+          0L, remaining, 300L, 1_000L, 0L, 0L));
+    }
 
-    assertThat(second.join().remaining()).isEqualTo(7);
-    assertThat(third.join().allowed()).isFalse();
-    assertThat(third.join().retryAfterNanos()).isEqualTo(1_000);
+    for (int i = 0; i < waitingCount; i++) {
+      Decision decision = decided(waiting.get(i));
+      long callRemaining = 100 - 2L * (i / 2 + 1);
+      assertThat(decision.allowed()).as("request %d", i).isEqualTo(i % 2 == 0);
+      assertThat(decision.remaining()).as("request %d", i)
+          .isEqualTo(i % 2 == 0 ? callRemaining + 1 : callRemaining);
+    }
+    assertThat(calls).hasSize(1 + RedisBinding.MAX_CALLS);
     // The key's calls are over: the next request goes at once, alone.
     async(binding, 1, NO_MAX);
-    assertThat(calls).hasSize(3);
-    assertThat(callArgs.get(2)).hasSize(9);
+    assertThat(calls).hasSize(2 + RedisBinding.MAX_CALLS);
+    assertThat(callArgs.get(1 + RedisBinding.MAX_CALLS)).hasSize(9);
   }
 
   @Test
@@ -270,14 +293,13 @@ class BatchedDecisionsTest {
     Thread.sleep(150);
     calls.get(0).complete(List.of(1L, 9L, 100L, 0L, 0L, 0L));
 
-    assertThat(first.join().source()).isEqualTo(Source.STORE);
-    assertThat(waiting.join().source()).isEqualTo(Source.FAILED_OPEN);
+    assertThat(decided(first).source()).isEqualTo(Source.STORE);
+    assertThat(decided(waiting).source()).isEqualTo(Source.FAILED_OPEN);
     assertThat(calls).hasSize(1);
   }
 
   @Test
-  void tryAcquireAsync_batchWithoutReply_failsAtDeadline()
-      throws Exception {
+  void tryAcquireAsync_batchWithoutReply_failsAtDeadline() throws Exception {
     // Long enough that the first call's reply comes in time, and that the batch's call is
     // failed by the binding's deadline long before a 60 s wait would end.
     RedisBinding binding = fakeBinding(Duration.ofMillis(400));
@@ -286,7 +308,7 @@ class BatchedDecisionsTest {
     Thread.sleep(100);
     calls.get(0).complete(List.of(1L, 9L, 100L, 0L, 0L, 0L));
 
-    Decision decision = waiting.get(60, TimeUnit.SECONDS);
+    Decision decision = decided(waiting);
 
     assertThat(decision.source()).isEqualTo(Source.FAILED_OPEN);
     assertThat(calls).hasSize(2);
@@ -295,6 +317,11 @@ class BatchedDecisionsTest {
     assertThat(calls.get(1)).failsWithin(Duration.ZERO)
         .withThrowableOfType(Exception.class)
         .withCauseInstanceOf(RedisCommandTimeoutException.class);
+  }
+
+  /** Waits for a decision, for at most a minute, so that a mistake fails instead of hanging. */
+  private static Decision decided(CompletableFuture<Decision> decision) throws Exception {
+    return decision.get(60, TimeUnit.SECONDS);
   }
 
   private static CompletableFuture<Decision> async(PolicyBinding binding, long cost, long max) {
@@ -356,8 +383,8 @@ class BatchedDecisionsTest {
     return both;
   }
 
-  /** Calls the script for one request of each cost at {@code now}, on the keys of a tag. */
-  private static List<Object> call(String tag, String[] policy, long now, long[] costs,
+  /** Calls the script for one request of each time and cost, on the keys of a tag. */
+  private static List<Object> call(String tag, String[] policy, long[] times, long[] costs,
       long[] maxDelays, boolean expire) {
     int limitCount = policy.length / 5;
     String[] keys = new String[limitCount];
@@ -365,12 +392,13 @@ class BatchedDecisionsTest {
       keys[i] = tag + ":" + i;
     }
     List<String> args = new ArrayList<>(List.of(
-        Long.toString(now), Long.toString(costs[0]), Long.toString(maxDelays[0]),
+        Long.toString(times[0]), Long.toString(costs[0]), Long.toString(maxDelays[0]),
         expire ? "1" : "0"));
     args.addAll(Arrays.asList(policy));
     for (int i = 1; i < costs.length; i++) {
       args.add(Long.toString(costs[i]));
       args.add(Long.toString(maxDelays[i]));
+      args.add(Long.toString(times[i]));
     }
     return connection.sync().evalsha(sha, ScriptOutputType.MULTI, keys,
         args.toArray(String[]::new));
