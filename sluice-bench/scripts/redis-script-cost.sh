@@ -11,19 +11,8 @@ set -eu
 
 dir=${1:-sluice-redis/src/main/resources/dev/sluice/redis}
 port=${2:-7391}
-script=$(mktemp)
-trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -f "$script"' EXIT
-
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
-  --logfile /dev/null
-until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
-
-# The same files, in the same order, as DecisionScript assembles.
-for part in bigint decision token_bucket fixed_window gcra sliding_window sliding_log decide; do
-  cat "$dir/$part.lua"
-  echo
-done > "$script"
-sha=$(redis-cli -p "$port" script load "$(cat "$script")")
+# shellcheck source=script-server.sh
+. "$(dirname "$0")/script-server.sh"
 
 # ARGV: server time, cost 1, max delay, expiry on, then per limit: algorithm, limit, period
 # in nanoseconds, burst, shape.

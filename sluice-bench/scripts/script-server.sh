@@ -1,0 +1,17 @@
+# Sourced by the redis-*-cost.sh scripts: starts a redis-server on 127.0.0.1:$port, stopped
+# when the sourcing script exits, and loads the Sluice decision script from $dir, assembled as
+# DecisionScript assembles it, into $sha. The caller sets dir and port first.
+
+script=$(mktemp)
+trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -f "$script"' EXIT
+
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  --logfile /dev/null
+until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
+
+# The same files, in the same order, as DecisionScript assembles.
+for part in bigint decision token_bucket fixed_window gcra sliding_window sliding_log decide; do
+  cat "$dir/$part.lua"
+  echo
+done > "$script"
+sha=$(redis-cli -p "$port" script load "$(cat "$script")")
