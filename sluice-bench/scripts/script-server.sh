@@ -4,6 +4,8 @@
 
 script=$(mktemp)
 trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -f "$script"' EXIT
+# A signal, such as SIGPIPE when the output is cut short, exits through the EXIT trap too.
+trap 'exit 1' HUP INT PIPE TERM
 
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
   --logfile /dev/null
