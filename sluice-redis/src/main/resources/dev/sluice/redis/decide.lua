@@ -114,8 +114,9 @@ local function write_fields(key, meter, state)
   redis.call('HSET', key, unpack(field_values))
 end
 
--- Writes a state as decimal strings, field by field, unless the meter writes its own layout. The expiry is the time until the state is back to its initial
--- state, rounded up to whole milliseconds and at least 1 ms.
+-- Writes a state as decimal strings, field by field, unless the meter writes its own layout. The
+-- expiry is the time until the state is back to its initial state, rounded up to whole milliseconds
+-- and at least 1 ms.
 local function write_state(key, meter, params, state, expire)
   if meter.write then
     meter.write(key, state)

@@ -2,15 +2,15 @@
 -- in a sorted set so that a decision reads a few entries instead of the whole log.
 --
 -- Layout. Each entry is a member named by its admission time (nanoseconds since the epoch, a
--- canonical decimal string) whose score is the running total of units admitted up to and
--- including it. The member `base` scores the running total before the first entry kept, and
--- the kept entries follow it in order of time and of total alike. Entries that an admission
--- dropped but did not remove yet precede it: their totals are at most the base, and at an
--- equal score a member of digits sorts before `base`. The units in the window are the newest total minus the total just before the
--- first live entry. Example, 10 per minute: admissions of 3 at 0:10 and 2 at 0:40 give
--- base 0, 0:10 at 3, 0:40 at 5. At 1:15 the entry of 0:10 has left the window, which then
--- contains 5 - 3 = 2 units. A request of cost 9 there needs 9 - (10 - 2) = 1 more unit to leave, so
--- it waits for the first entry whose total reaches 5 - (10 - 9) = 4: the one of 0:40, at 1:40.
+-- canonical decimal string) whose score is the running total of units admitted up to and including
+-- it. The member `base` scores the running total before the first entry kept, and the kept entries
+-- follow it in order of time and of total alike. Entries that an admission dropped but did not
+-- remove yet precede it: their totals are at most the base, and at an equal score a member of
+-- digits sorts before `base`. The units in the window are the newest total minus the total just
+-- before the first live entry. Example, 10 per minute: admissions of 3 at 0:10 and 2 at 0:40 give
+-- base 0, 0:10 at 3, 0:40 at 5. At 1:15 the entry of 0:10 has left the window, which then contains
+-- 5 - 3 = 2 units. A request of cost 9 there needs 9 - (10 - 2) = 1 more unit to leave, so it waits
+-- for the first entry whose total reaches 5 - (10 - 9) = 4: the one of 0:40, at 1:40.
 --
 -- Cost. A decision reads the base and the entry after it, the size and the newest entry. It
 -- finds the first live entry by probing the kept entries 1, 3, 7, ... and then bisecting, so
@@ -27,12 +27,12 @@
 -- time in proportion to the entries. Totals are at most the limit after that, and the limit is at
 -- most 2^52 (the script raises an error otherwise), so every score is an exact integer.
 --
--- The state read is a view: the stored entries from the base on, read on demand and cached,
--- then the entries admitted by this call (`tail`), and `first`, the first entry still kept.
--- Entries are numbered 0 (the base, at rank `offset`) to entry_count(s) across both parts. An admission changes
--- only the view, and write() applies the difference. A key in the hash layout of earlier
--- versions (fields times, totals and base) is read whole into the view, and the first
--- admission replaces it with a sorted set.
+-- The state read is a view: the stored entries from the base on, read on demand and cached, then
+-- the entries admitted by this call (`tail`), and `first`, the first entry still kept. Entries are
+-- numbered 0 (the base, at rank `offset`) to entry_count(s) across both parts. An admission changes
+-- only the view, and write() applies the difference. A key in the hash layout of earlier versions
+-- (fields times, totals and base) is read whole into the view, and the first admission replaces it
+-- with a sorted set.
 
 local function build_sliding_log()
   -- Times are relative to the request, as decide.lua computes for meters with `relative`.
