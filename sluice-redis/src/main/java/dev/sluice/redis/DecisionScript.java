@@ -17,6 +17,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The Lua script that decides a request, and how it is called.
@@ -54,8 +56,11 @@ final class DecisionScript {
   private final RedisScriptingAsyncCommands<String, String> commands;
   private final Duration loadTimeout;
   private final Timer deadlines;
-  /** The reload in progress after a {@code NOSCRIPT} reply, or null. */
-  private final AtomicReference<CompletableFuture<String>> reloading = new AtomicReference<>();
+  /**
+   * The retries that wait for the reload in progress after a {@code NOSCRIPT} reply, in order,
+   * or null when no reload is in progress. Guarded by this.
+   */
+  private List<Consumer<Throwable>> waitingForReload;
   private volatile String sha;
 
   /**
@@ -141,46 +146,72 @@ final class DecisionScript {
 
   private CompletableFuture<List<Object>> reloadAndRun(
       String[] keys, String[] args, long remainingNanos) {
+    CompletableFuture<List<Object>> reply = new CompletableFuture<>();
     AtomicReference<RedisFuture<?>> retry = new AtomicReference<>();
-    // orTimeout ends only this dependent stage, never the shared reload it waits for.
-    CompletableFuture<List<Object>> reply = reload()
-        .thenCompose(loaded -> evalsha(keys, args, retry))
-        .orTimeout(Math.max(0, remainingNanos), TimeUnit.NANOSECONDS);
-    reply.whenComplete((ignored, error) -> {
-      if (error instanceof TimeoutException && retry.get() != null) {
-        retry.get().cancel(false);
+    afterReload(reloadError -> {
+      if (reloadError != null) {
+        reply.completeExceptionally(reloadError);
+        return;
       }
+      if (reply.isDone()) {
+        // Timed out while the script was loading: the failure mode has decided already.
+        return;
+      }
+      RedisFuture<List<Object>> call;
+      try {
+        call = commands.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+      } catch (RuntimeException rejected) {
+        reply.completeExceptionally(rejected);
+        return;
+      }
+      retry.set(call);
+      if (reply.isDone()) {
+        call.cancel(false);
+        return;
+      }
+      call.whenComplete((values, error) -> {
+        if (error == null) {
+          reply.complete(values);
+        } else {
+          reply.completeExceptionally(error);
+        }
+      });
     });
+    // The timeout ends only this call's wait, never the shared reload.
+    reply.orTimeout(Math.max(0, remainingNanos), TimeUnit.NANOSECONDS)
+        .whenComplete((ignored, error) -> {
+          if (error instanceof TimeoutException && retry.get() != null) {
+            retry.get().cancel(false);
+          }
+        });
     return reply;
   }
 
-  private CompletableFuture<List<Object>> evalsha(
-      String[] keys, String[] args, AtomicReference<RedisFuture<?>> retry) {
-    RedisFuture<List<Object>> call = commands.evalsha(sha, ScriptOutputType.MULTI, keys, args);
-    retry.set(call);
-    return call.toCompletableFuture();
-  }
-
-  /** Returns the reload in progress, or starts one if none is. */
-  private CompletableFuture<String> reload() {
-    while (true) {
-      CompletableFuture<String> current = reloading.get();
-      if (current != null) {
-        return current;
+  /**
+   * Runs {@code retry} when the reload in progress completes, or starts one if none is, with
+   * the reload's failure or null. Retries run in the order they were added, which is the
+   * order of their {@code NOSCRIPT} replies and so of their first calls, so that the calls
+   * sent again reach Redis in their first order.
+   */
+  private void afterReload(Consumer<Throwable> retry) {
+    boolean start;
+    synchronized (this) {
+      start = waitingForReload == null;
+      if (start) {
+        waitingForReload = new ArrayList<>();
       }
-      CompletableFuture<String> started = new CompletableFuture<>();
-      if (reloading.compareAndSet(null, started)) {
-        load(started);
-        return started;
-      }
+      waitingForReload.add(retry);
+    }
+    if (start) {
+      load();
     }
   }
 
   /**
-   * Sends {@code SCRIPT LOAD} and completes {@code started} with the new SHA-1, or with the
-   * failure. The reload is forgotten first, so that a later {@code NOSCRIPT} starts another.
+   * Sends {@code SCRIPT LOAD}, then runs the retries that wait for it. The reload is forgotten
+   * first, so that a later {@code NOSCRIPT} starts another.
    */
-  private void load(CompletableFuture<String> started) {
+  private void load() {
     CompletableFuture<String> load;
     try {
       load = commands.scriptLoad(source).toCompletableFuture();
@@ -192,11 +223,13 @@ final class DecisionScript {
           if (error == null) {
             sha = loaded;
           }
-          reloading.set(null);
-          if (error == null) {
-            started.complete(loaded);
-          } else {
-            started.completeExceptionally(error);
+          List<Consumer<Throwable>> retries;
+          synchronized (this) {
+            retries = waitingForReload;
+            waitingForReload = null;
+          }
+          for (Consumer<Throwable> retry : retries) {
+            retry.accept(error);
           }
         });
   }

@@ -145,30 +145,42 @@ final class RedisBinding implements PolicyBinding {
     }
   }
 
-  /**
-   * Decides a call's requests when its reply comes. The key's next batch is sent first, so
-   * that callers' dependent stages do not delay it.
-   */
+  /** Decides a call's requests when its reply comes; see {@link #completed}. */
   private void awaitReply(String key, Lane lane, Call call) {
-    call.reply().whenComplete((values, error) -> {
-      sendNext(key, lane);
-      decide(key, call.batch(), values, error);
-    });
+    if (call.reply().isDone()) {
+      completed(key, lane, call);
+    } else {
+      call.reply().whenComplete((values, error) -> completed(key, lane, call));
+    }
   }
 
   /**
-   * Sends the requests that waited for the key's call that completed, or retires the lane.
+   * Sends the key's next batches in place of a completed call, then decides its requests, so
+   * that callers' dependent stages do not delay the next batches. A call that completed as it
+   * was sent, such as one Lettuce rejected while disconnected, is handled in this loop rather
+   * than by a nested call, so that a long queue of waiting requests cannot overflow the stack.
    * Requests whose timeout passed while they waited are decided by the failure mode.
    */
-  private void sendNext(String key, Lane lane) {
-    for (Call call : lane.next()) {
-      if (call.reply() != null) {
-        awaitReply(key, lane, call);
-      } else {
-        for (Request request : call.batch()) {
-          request.decision.complete(fallback(key, request.cost, request.maxDelayNanos));
+  private void completed(String key, Lane lane, Call first) {
+    ArrayDeque<Call> done = new ArrayDeque<>();
+    done.add(first);
+    while (!done.isEmpty()) {
+      Call call = done.poll();
+      for (Call next : lane.next()) {
+        if (next.reply() == null) {
+          for (Request request : next.batch()) {
+            request.decision.complete(fallback(key, request.cost, request.maxDelayNanos));
+          }
+        } else if (next.reply().isDone()) {
+          done.add(next);
+        } else {
+          next.reply().whenComplete((values, error) -> completed(key, lane, next));
         }
       }
+      call.reply().handle((values, error) -> {
+        decide(key, call.batch(), values, error);
+        return null;
+      });
     }
   }
 

@@ -10,6 +10,7 @@ import dev.sluice.Policy;
 import dev.sluice.store.PolicyBinding;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -57,6 +58,8 @@ class BatchedDecisionsTest {
 
   private final List<AsyncCommand<String, String, List<Object>>> calls = new ArrayList<>();
   private final List<String[]> callArgs = new ArrayList<>();
+  /** Whether EVALSHA fails at once, as Lettuce rejects commands while disconnected. */
+  private boolean rejectCalls;
   private final HashedWheelTimer timer = new HashedWheelTimer(10, TimeUnit.MILLISECONDS);
   private final List<RedisStore> stores = new ArrayList<>();
 
@@ -319,6 +322,29 @@ class BatchedDecisionsTest {
         .withCauseInstanceOf(RedisCommandTimeoutException.class);
   }
 
+  @Test
+  void tryAcquireAsync_longQueueRejectedAtOnce_allFallBack() throws Exception {
+    RedisBinding binding = fakeBinding(Duration.ofSeconds(60));
+    async(binding, 1, NO_MAX);
+    // Enough waiting requests that handling each call rejected at once by a nested call
+    // overflowed the stack.
+    List<CompletableFuture<Decision>> waiting = new ArrayList<>();
+    for (int i = 0; i < 300_000; i++) {
+      waiting.add(async(binding, 1, NO_MAX));
+    }
+    rejectCalls = true;
+
+    calls.get(0).completeExceptionally(new RedisConnectionException("connection lost"));
+
+    for (CompletableFuture<Decision> decision : waiting) {
+      assertThat(decided(decision).source()).isEqualTo(Source.FAILED_OPEN);
+    }
+    // The lane is retired: the next request goes at once, alone.
+    int callsBefore = calls.size();
+    async(binding, 1, NO_MAX);
+    assertThat(calls).hasSize(callsBefore + 1);
+  }
+
   /** Waits for a decision, for at most a minute, so that a mistake fails instead of hanging. */
   private static Decision decided(CompletableFuture<Decision> decision) throws Exception {
     return decision.get(60, TimeUnit.SECONDS);
@@ -352,6 +378,9 @@ class BatchedDecisionsTest {
             AsyncCommand<String, String, List<Object>> call = command(CommandType.EVALSHA);
             calls.add(call);
             callArgs.add((String[]) args[3]);
+            if (rejectCalls) {
+              call.completeExceptionally(new RedisConnectionException("disconnected"));
+            }
             yield call;
           }
           default -> throw new UnsupportedOperationException(method.getName());

@@ -31,6 +31,8 @@ class DecisionScriptTest {
 
   /** The SHA-1 each EVALSHA was sent with, in order. */
   private final List<String> evalshaDigests = new ArrayList<>();
+  /** The cost argument each EVALSHA was sent with, in order. */
+  private final List<String> evalshaCosts = new ArrayList<>();
   /** The loads sent after the first, which the test completes. */
   private final List<AsyncCommand<String, String, String>> reloads = new ArrayList<>();
   private int noScriptRepliesLeft;
@@ -52,6 +54,21 @@ class DecisionScriptTest {
     // Two calls with the first SHA-1 got NOSCRIPT; both retried with the reloaded one.
     assertThat(evalshaDigests)
         .containsExactly("sha-first", "sha-first", "sha-reloaded", "sha-reloaded");
+  }
+
+  @Test
+  void run_severalNoScript_retriesInFirstOrder() {
+    noScriptRepliesLeft = 3;
+
+    List<CompletableFuture<List<Object>>> calls = new ArrayList<>();
+    for (String cost : List.of("1", "2", "3")) {
+      calls.add(script.run(KEYS, new String[] {"", cost, "0", "1"}, GENEROUS));
+    }
+    reloads.get(0).complete("sha-reloaded");
+
+    calls.forEach(call -> assertThat(call.join()).isEqualTo(REPLY));
+    // A CompletableFuture runs the stages that wait on it newest first; the retries must not.
+    assertThat(evalshaCosts).containsExactly("1", "2", "3", "1", "2", "3");
   }
 
   @Test
@@ -106,7 +123,10 @@ class DecisionScriptTest {
             }
             yield load;
           }
-          case "evalsha" -> evalsha((String) args[0]);
+          case "evalsha" -> {
+            evalshaCosts.add(((String[]) args[3])[1]);
+            yield evalsha((String) args[0]);
+          }
           default -> throw new UnsupportedOperationException(method.getName());
         });
   }
