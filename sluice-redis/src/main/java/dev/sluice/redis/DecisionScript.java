@@ -93,11 +93,10 @@ final class DecisionScript {
    */
   CompletableFuture<List<Object>> run(String[] keys, String[] args, Duration timeout) {
     long startNanos = System.nanoTime();
-    return commands.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args)
-        .toCompletableFuture()
-        .exceptionallyCompose(error -> isNoScript(error)
-            ? reloadAndRun(keys, args, timeout.toNanos() - (System.nanoTime() - startNanos))
-            : CompletableFuture.failedFuture(error));
+    CompletableFuture<List<Object>> call =
+        commands.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args)
+            .toCompletableFuture();
+    return reloadIfMissing(call, keys, args, startNanos, timeout.toNanos());
   }
 
   /**
@@ -119,6 +118,15 @@ final class DecisionScript {
           Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);
       call.whenComplete((values, error) -> expiry.cancel());
     }
+    return reloadIfMissing(call, keys, args, startNanos, timeoutNanos);
+  }
+
+  /**
+   * Returns the call's reply, or, after a {@code NOSCRIPT} reply, the reply of the same call
+   * sent again once the script is loaded, within what is left of {@code timeoutNanos}.
+   */
+  private CompletableFuture<List<Object>> reloadIfMissing(CompletableFuture<List<Object>> call,
+      String[] keys, String[] args, long startNanos, long timeoutNanos) {
     return call.exceptionallyCompose(error -> isNoScript(error)
         ? reloadAndRun(keys, args, timeoutNanos - (System.nanoTime() - startNanos))
         : CompletableFuture.failedFuture(error));

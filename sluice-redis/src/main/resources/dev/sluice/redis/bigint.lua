@@ -304,9 +304,9 @@ do
     end
 
     -- Returns limit i's state after an admission as the three values that decide reads from
-    -- Redis: `ref`, relative to the request time `sec` s + `nsec` ns, which the caller made
-    -- sure is not before the epoch, as a decimal string of nanoseconds since the epoch; the
-    -- count; and the sliding window's count of the current window or the bucket's numbers.
+    -- Redis. The first is `ref`, given relative to the request time `sec` s + `nsec` ns and not
+    -- before the epoch, as a decimal string of nanoseconds since the epoch. The second is the
+    -- count, the third the sliding window's count of the current window or the bucket's numbers.
     local function stored(i, sec, nsec, ref, tokens, current)
       local argv, fmod, format = ARGV, math.fmod, string.format
       local nanos = nsec + ref

@@ -433,7 +433,7 @@ class BatchedDecisionsTest {
         args.toArray(String[]::new));
   }
 
-  /** A key's stored state, whatever its Redis type, without its expiry. */
+  /** Returns a key's stored state, whatever its Redis type, without its expiry. */
   private static Object stateOf(String key) {
     RedisCommands<String, String> commands = connection.sync();
     return switch (commands.type(key)) {
