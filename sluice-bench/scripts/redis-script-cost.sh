@@ -1,8 +1,10 @@
 #!/bin/sh
 # Prints the Redis CPU time per call of the Sluice decision script: the lowest
-# usec_per_call of EVALSHA in INFO commandstats over three runs of 20,000 calls per case,
-# sent by redis-benchmark from one connection. Starts its own redis-server on 127.0.0.1 and
-# stops it afterwards.
+# usec_per_call of EVALSHA in INFO commandstats over three runs of 100,000 calls per case,
+# sent by redis-benchmark from one connection, 50 at a time. Pipelined calls keep Redis
+# busy; one call at a time adds the cost of waking Redis up to each call, which varied by
+# half a microsecond from run to run. Starts its own redis-server on 127.0.0.1 and stops it
+# afterwards.
 #
 # Usage: redis-script-cost.sh [SCRIPT_DIR] [PORT]
 # Defaults: sluice-redis/src/main/resources/dev/sluice/redis 7391
@@ -22,7 +24,7 @@ run() {
   best=
   for _ in 1 2 3; do
     redis-cli -p "$port" config resetstat >/dev/null
-    redis-benchmark -p "$port" -q -n 20000 -c 1 "$@" >/dev/null
+    redis-benchmark -p "$port" -q -n 100000 -P 50 -c 1 "$@" >/dev/null
     micros=$(redis-cli -p "$port" info commandstats | grep '^cmdstat_evalsha' \
       | sed 's/.*usec_per_call=\([0-9.]*\).*/\1/')
     best=$(printf '%s\n%s\n' "$best" "$micros" | grep . | sort -g | head -1)
@@ -56,19 +58,17 @@ run 'six limits, one of each algorithm' EVALSHA "$sha" 6 x:a x:b x:c x:d x:e x:f
   token_bucket 1000000 $second 1000000 0 leaky_bucket 1000000 $second 1000000 1 \
   fixed_window 1000000 $second 1000000 0 gcra 1000000 $second 1000000 0 \
   sliding_window 1000000 $second 1000000 0 sliding_log 100 $second 100 0
-# Batches: one call for several requests of one key, each of cost 1, as a hot key's waiting
-# requests go.
+# Batches: one call for several requests of one key, each of cost 1 at the server's time, as
+# a hot key's waiting requests go. Each request after the first adds its cost, longest delay
+# and time ('' for the server's).
 for requests in 2 4 8 16; do
-  more=
+  set -- EVALSHA "$sha" 1 b1 '' 1 "$max" 1 token_bucket 1000000 $second 1000000 0
   i=1
   while [ "$i" -lt "$requests" ]; do
-    more="$more 1 $max"
+    set -- "$@" 1 "$max" ''
     i=$((i + 1))
   done
-  # $more is split into words on purpose: two arguments per request after the first.
-  # shellcheck disable=SC2086
-  run "token_bucket, one call for $requests requests" EVALSHA "$sha" 1 b1 '' 1 "$max" 1 \
-    token_bucket 1000000 $second 1000000 0 $more
+  run "token_bucket, one call for $requests requests" "$@"
 done
 floor=$(redis-cli -p "$port" script load 'return 1')
 run 'script returning 1 (floor of EVALSHA)' EVALSHA "$floor" 0

@@ -27,12 +27,13 @@ do
     -- five closures that captured this block's locals cost about a microsecond per call.
 
     -- Decides limit i for `cost` units at the request time `sec` s + `nsec` ns. Returns
-    -- nothing when the limit needs the general path. Otherwise it returns ten values: allowed,
-    -- remaining, reset after, retry after (-1 for never) and delay. Then the state to write
-    -- when admitted (its time relative to the request, its count, and the sliding window's
-    -- count of the current window) and the time until that state is back to its initial
-    -- state. Last, the stored values read, so that a second decision of the same limit need
-    -- not read them again.
+    -- nothing when the limit needs the general path. Otherwise it returns thirteen values:
+    -- allowed, remaining, reset after, retry after (-1 for never) and delay. Then the state to
+    -- write when admitted (its time relative to the request, its count, and the sliding
+    -- window's count of the current window) and the time until that state is back to its
+    -- initial state. Last, the four stored values it read as numbers (seconds, nanoseconds,
+    -- count, current count), or the `values` given in their place, so that a second decision
+    -- of the same limit need not read them again.
     local function decide(i, cost, max_delay, sec, nsec, values)
       local argv = ARGV
       local small, exact, second = 2251799813685248, 9007199254740992, 1000000000
@@ -54,47 +55,55 @@ do
         return
       end
       local shape = argv[base + 5] == '1'
-      -- The stored state: a time relative to the request (`ref`, `window_start` or `whole`)
-      -- and a count (`tokens`, `used` or `remainder`), both nil when there is no state.
-      if values == nil then
-        local key = KEYS[i]
+      -- The stored state: its time as whole seconds and nanoseconds since the epoch, its count
+      -- (`tokens`, `used` or `remainder`) and a sliding window's count of the current window,
+      -- all nil when there is no state. A batch keeps them as numbers from one request to the
+      -- next, which costs less than writing the time as text and reading it back.
+      local ref_sec, ref_nsec, tokens, current
+      if values then
+        ref_sec, ref_nsec, tokens, current = values[1], values[2], values[3], values[4]
+      else
+        local key, ref_text, count_text = KEYS[i]
         if sliding then
-          values = redis.call('HMGET', key, 'window_start', 'previous', 'current')
+          local fields = redis.call('HMGET', key, 'window_start', 'previous', 'current')
+          ref_text, count_text = fields[1], fields[2]
+          current = tonumber(fields[3])
+          if ref_text and not (current and current % 1 == 0) then return end
         elseif window then
-          values = redis.call('HMGET', key, 'window_start', 'used')
+          local fields = redis.call('HMGET', key, 'window_start', 'used')
+          ref_text, count_text = fields[1], fields[2]
         elseif gcra then
-          values = redis.call('HMGET', key, 'whole', 'remainder')
+          local fields = redis.call('HMGET', key, 'whole', 'remainder')
+          ref_text, count_text = fields[1], fields[2]
         else
           -- A bucket stores the numbers that wrote it; a state written under other numbers,
           -- before a rebinding, needs Bucket.adopt on the general path.
-          values = redis.call('HMGET', key, 'ref', 'tokens', 'numbers')
-          if values[3] and values[3] ~= argv[base + 2] .. ':' .. argv[base + 3] .. ':'
+          local fields = redis.call('HMGET', key, 'ref', 'tokens', 'numbers')
+          if fields[3] and fields[3] ~= argv[base + 2] .. ':' .. argv[base + 3] .. ':'
               .. argv[base + 4] then
             return
           end
+          ref_text, count_text = fields[1], fields[2]
+        end
+        if ref_text then
+          local n = #ref_text
+          if n > 19 or not find(ref_text, '^%d+$') then return end
+          ref_sec, ref_nsec = 0, tonumber(ref_text)
+          if n > 9 then
+            ref_sec, ref_nsec = tonumber(sub(ref_text, 1, n - 9)), tonumber(sub(ref_text, n - 8))
+          end
+          tokens = tonumber(count_text)
+          if not (tokens and tokens % 1 == 0) then return end
         end
       end
-      -- `current` is the count of the sliding window's current window.
-      local ref, tokens, current
-      local ref_text = values[1]
-      if ref_text then
-        local n = #ref_text
-        if n > 19 or not find(ref_text, '^%d+$') then return end
-        local ref_sec, ref_nsec = 0, tonumber(ref_text)
-        if n > 9 then
-          ref_sec, ref_nsec = tonumber(sub(ref_text, 1, n - 9)), tonumber(sub(ref_text, n - 8))
-        end
+      -- The stored time relative to the request.
+      local ref
+      if ref_sec then
         local seconds = ref_sec - sec
         if seconds >= 2251799 or seconds <= -2251799 then return end
         ref = seconds * second + (ref_nsec - nsec)
-        tokens = tonumber(values[2])
-        if not tokens or tokens % 1 ~= 0 or tokens >= small or tokens <= -small then return end
-        if sliding then
-          current = tonumber(values[3])
-          if not current or current % 1 ~= 0 or current >= small or current <= -small then
-            return
-          end
-        end
+        if tokens >= small or tokens <= -small then return end
+        if sliding and (current >= small or current <= -small) then return end
       end
       local allowed, remaining, reset_after, retry_after, delay = false, 0, 0, -1, 0
       -- The state to write when admitted, and the time until it is back to its initial state.
@@ -300,47 +309,40 @@ do
         end
       end
       return allowed, remaining, reset_after, retry_after, delay, new_ref, new_tokens,
-          new_current, left, values
+          new_current, left, ref_sec, ref_nsec, tokens, current
     end
 
-    -- Returns limit i's state after an admission as the three values that decide reads from
-    -- Redis. The first is `ref`, given relative to the request time `sec` s + `nsec` ns and not
-    -- before the epoch, as a decimal string of nanoseconds since the epoch. The second is the
-    -- count, the third the sliding window's count of the current window or the bucket's numbers.
-    local function stored(i, sec, nsec, ref, tokens, current)
-      local argv, fmod, format = ARGV, math.fmod, string.format
+    -- Returns a limit's state after an admission as the four values that decide reads from
+    -- Redis: the time `ref`, given relative to the request time `sec` s + `nsec` ns and not
+    -- before the epoch, as whole seconds and nanoseconds since the epoch, the count, and the
+    -- sliding window's count of the current window.
+    local function stored(sec, nsec, ref, tokens, current)
       local nanos = nsec + ref
-      local out_nsec = fmod(nanos, 1000000000)
+      local out_nsec = math.fmod(nanos, 1000000000)
       if out_nsec < 0 then out_nsec = out_nsec + 1000000000 end
-      local out_sec = sec + (nanos - out_nsec) / 1000000000
-      local ref_text = out_sec > 0 and format('%d%09d', out_sec, out_nsec)
-          or format('%d', out_nsec)
-      local base = 4 + (i - 1) * 5
-      local algorithm = argv[base + 1]
-      if algorithm == 'sliding_window' then
-        return ref_text, tokens, current
-      elseif algorithm == 'fixed_window' or algorithm == 'gcra' then
-        return ref_text, tokens
-      end
-      return ref_text, tokens, argv[base + 2] .. ':' .. argv[base + 3] .. ':' .. argv[base + 4]
+      return sec + (nanos - out_nsec) / 1000000000, out_nsec, tokens, current
     end
 
-    -- Writes limit i's state, the three values that `stored` returns, with an expiry of `left`
+    -- Writes limit i's state, the four values that `stored` returns, with an expiry of `left`
     -- rounded up to whole milliseconds, at least 1 ms, unless the request sets no expiry.
     -- Counts and the expiry go to Redis as numbers, which it writes as exact decimal integers
     -- below 2^53 (Redis 7 in shortest form, earlier versions with %.17g).
-    local function write(i, left, ref_text, tokens, third)
-      local argv, fmod = ARGV, math.fmod
-      local algorithm = argv[4 + (i - 1) * 5 + 1]
+    local function write(i, left, ref_sec, ref_nsec, tokens, current)
+      local argv, fmod, format = ARGV, math.fmod, string.format
+      local base = 4 + (i - 1) * 5
+      local algorithm = argv[base + 1]
       local key = KEYS[i]
+      local ref_text = ref_sec > 0 and format('%d%09d', ref_sec, ref_nsec)
+          or format('%d', ref_nsec)
       if algorithm == 'sliding_window' then
-        redis.call('HSET', key, 'window_start', ref_text, 'previous', tokens, 'current', third)
+        redis.call('HSET', key, 'window_start', ref_text, 'previous', tokens, 'current', current)
       elseif algorithm == 'fixed_window' then
         redis.call('HSET', key, 'window_start', ref_text, 'used', tokens)
       elseif algorithm == 'gcra' then
         redis.call('HSET', key, 'whole', ref_text, 'remainder', tokens)
       else
-        redis.call('HSET', key, 'ref', ref_text, 'tokens', tokens, 'numbers', third)
+        redis.call('HSET', key, 'ref', ref_text, 'tokens', tokens, 'numbers',
+            argv[base + 2] .. ':' .. argv[base + 3] .. ':' .. argv[base + 4])
       end
       if argv[4] == '1' then
         local rest = fmod(left, 1000000)
@@ -421,16 +423,18 @@ do
 
           if count == 1 then
             local allowed, remaining, reset_after, retry_after, delay, new_ref, new_tokens,
-                new_current, new_left, values =
+                new_current, new_left, ref_sec, ref_nsec, stored_count, current =
                 decide(1, cost, max_delay, sec, nsec, known and known[1])
             if allowed == nil then break end
-            if known then known[1] = values end
+            if known and not known[1] then
+              known[1] = {ref_sec, ref_nsec, stored_count, current}
+            end
             if allowed and cost > 0 then
               if new_ref < epoch then break end
               if requests == 1 then
-                write(1, new_left, stored(1, sec, nsec, new_ref, new_tokens, new_current))
+                write(1, new_left, stored(sec, nsec, new_ref, new_tokens, new_current))
               else
-                known[1] = {stored(1, sec, nsec, new_ref, new_tokens, new_current)}
+                known[1] = {stored(sec, nsec, new_ref, new_tokens, new_current)}
                 dirty[1], left[1] = true, new_left
               end
             end
@@ -451,7 +455,10 @@ do
               complete = false
               break
             end
-            known[i] = decisions[i][10]
+            if not known[i] then
+              local d = decisions[i]
+              known[i] = {d[10], d[11], d[12], d[13]}
+            end
             allowed = allowed and decisions[i][1]
           end
           if not complete then break end
@@ -460,8 +467,7 @@ do
           if not allowed then
             for i = 1, count do
               if decisions[i][1] then
-                decisions[i] = {decide(i, 0, 9223372036854775807, sec, nsec,
-                    decisions[i][10])}
+                decisions[i] = {decide(i, 0, 9223372036854775807, sec, nsec, known[i])}
                 if decisions[i][1] == nil then
                   complete = false
                   break
@@ -505,7 +511,7 @@ do
             if not complete then break end
             for i = 1, count do
               local d = decisions[i]
-              known[i] = {stored(i, sec, nsec, d[6], d[7], d[8])}
+              known[i] = {stored(sec, nsec, d[6], d[7], d[8])}
               dirty[i], left[i] = true, d[9]
             end
           end
@@ -519,7 +525,7 @@ do
       -- Also before the general path, which reads the states from Redis.
       for i = 1, dirty and count or 0 do
         if dirty[i] then
-          write(i, left[i], known[i][1], known[i][2], known[i][3])
+          write(i, left[i], known[i][1], known[i][2], known[i][3], known[i][4])
         end
       end
       if fast_decided == 1 and requests == 1 then
