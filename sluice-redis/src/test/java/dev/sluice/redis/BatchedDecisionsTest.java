@@ -8,12 +8,10 @@ import dev.sluice.Decision.Source;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.store.PolicyBinding;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.ScoredValue;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
@@ -34,10 +32,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Requests of one key that arrive while a call for that key is in flight go to Redis together,
@@ -51,9 +49,8 @@ class BatchedDecisionsTest {
   private static final Policy DAILY =
       Policy.of("daily", Limit.of(Algorithm.TOKEN_BUCKET, 300, Duration.ofDays(1)));
 
-  private static RedisServer server;
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> connection;
+  @RegisterExtension
+  static final StandaloneRedis REDIS = new StandaloneRedis();
   private static String sha;
 
   private final List<AsyncCommand<String, String, List<Object>>> calls = new ArrayList<>();
@@ -64,18 +61,8 @@ class BatchedDecisionsTest {
   private final List<RedisStore> stores = new ArrayList<>();
 
   @BeforeAll
-  static void startServer() {
-    server = RedisServer.start();
-    client = RedisClient.create(server.uri());
-    connection = client.connect();
-    sha = connection.sync().scriptLoad(DecisionScript.assemble());
-  }
-
-  @AfterAll
-  static void stopServer() {
-    connection.close();
-    client.shutdown();
-    server.close();
+  static void loadScript() {
+    sha = REDIS.commands().scriptLoad(DecisionScript.assemble());
   }
 
   @AfterEach
@@ -171,8 +158,8 @@ class BatchedDecisionsTest {
     call("expiry:{general}", large, times, quarters, noMax, true);
 
     // Three tokens at 200 ms each; 3/4 of a day.
-    assertThat(connection.sync().pttl("expiry:{fast}:0")).isBetween(1L, 600L);
-    assertThat(connection.sync().pttl("expiry:{general}:0")).isBetween(64_700_000L, 64_800_000L);
+    assertThat(REDIS.commands().pttl("expiry:{fast}:0")).isBetween(1L, 600L);
+    assertThat(REDIS.commands().pttl("expiry:{general}:0")).isBetween(64_700_000L, 64_800_000L);
   }
 
   // The store: requests queued behind a call in flight, against real Redis.
@@ -393,9 +380,9 @@ class BatchedDecisionsTest {
   }
 
   private RedisStore store(Duration timeout) {
-    RedisStore store = RedisStore.builder().uri(server.uri()).commandTimeout(timeout).build();
+    RedisStore store = RedisStore.builder().uri(REDIS.uri()).commandTimeout(timeout).build();
     stores.add(store);
-    connection.sync().flushall();
+    REDIS.commands().flushall();
     return store;
   }
 
@@ -429,13 +416,13 @@ class BatchedDecisionsTest {
       args.add(Long.toString(maxDelays[i]));
       args.add(Long.toString(times[i]));
     }
-    return connection.sync().evalsha(sha, ScriptOutputType.MULTI, keys,
+    return REDIS.commands().evalsha(sha, ScriptOutputType.MULTI, keys,
         args.toArray(String[]::new));
   }
 
   /** Returns a key's stored state, whatever its Redis type, without its expiry. */
   private static Object stateOf(String key) {
-    RedisCommands<String, String> commands = connection.sync();
+    RedisCommands<String, String> commands = REDIS.commands();
     return switch (commands.type(key)) {
       case "hash" -> commands.hgetall(key);
       case "zset" -> commands.zrangeWithScores(key, 0, -1).stream()
@@ -446,7 +433,7 @@ class BatchedDecisionsTest {
   }
 
   private static long evalshaCalls() {
-    for (String line : connection.sync().info("commandstats").split("\r?\n")) {
+    for (String line : REDIS.commands().info("commandstats").split("\r?\n")) {
       if (line.startsWith("cmdstat_evalsha:")) {
         return Long.parseLong(line.substring(line.indexOf("calls=") + 6, line.indexOf(',')));
       }

@@ -3,18 +3,16 @@ package dev.sluice.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.BinaryOperator;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Checks the Lua integer library against {@link BigInteger}, on operands of every size from
@@ -28,26 +26,15 @@ class BigIntScriptTest {
   // Values below 2^53 are Lua numbers and larger ones limbs, so operands cluster around it.
   private static final BigInteger EXACT = BigInteger.ONE.shiftLeft(53);
 
-  private static RedisServer server;
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> connection;
+  @RegisterExtension
+  static final StandaloneRedis REDIS = new StandaloneRedis();
   private static String sha;
 
   @BeforeAll
-  static void startServer() {
-    server = RedisServer.start();
-    client = RedisClient.create(server.uri());
-    connection = client.connect();
+  static void loadScript() {
     String script = DecisionScript.read("bigint.lua") + "\n"
         + DecisionScript.read("bigint_harness.lua");
-    sha = connection.sync().scriptLoad(script);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    connection.close();
-    client.shutdown();
-    server.close();
+    sha = REDIS.commands().scriptLoad(script);
   }
 
   @Test
@@ -130,7 +117,7 @@ class BigIntScriptTest {
   }
 
   private static List<String> runRaw(String operation, List<String> operands) {
-    RedisCommands<String, String> commands = connection.sync();
+    RedisCommands<String, String> commands = REDIS.commands();
     List<String> args = new ArrayList<>();
     args.add(operation);
     args.addAll(operands);

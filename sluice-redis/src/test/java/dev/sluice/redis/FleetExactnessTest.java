@@ -8,8 +8,6 @@ import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.store.PolicyBinding;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.io.BufferedReader;
 import java.io.File;
@@ -23,10 +21,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Several instances of a service, each a JVM with its own {@link RedisStore} and connection,
@@ -38,36 +35,20 @@ class FleetExactnessTest {
   private static final long SECOND = 1_000_000_000L;
   private static final Pattern RESULT = Pattern.compile("admitted=(\\d+) retry=(\\d+)");
 
-  private static RedisServer server;
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> admin;
+  @RegisterExtension
+  static final StandaloneRedis REDIS = new StandaloneRedis();
 
   private final List<Process> workers = new ArrayList<>();
-
-  @BeforeAll
-  static void startServer() {
-    server = RedisServer.start();
-    client = RedisClient.create(server.uri());
-    admin = client.connect();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    admin.close();
-    client.shutdown();
-    server.close();
-  }
 
   @AfterEach
   void stopWorkers() throws InterruptedException {
     for (Process worker : workers) {
       worker.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
-    redis().flushall();
   }
 
   private static RedisCommands<String, String> redis() {
-    return admin.sync();
+    return REDIS.commands();
   }
 
   /**
@@ -129,7 +110,7 @@ class FleetExactnessTest {
   }
 
   private RedisStore clientTimed(FakeClock clock) {
-    return RedisStore.builder().uri(server.uri()).commandTimeout(Duration.ofSeconds(30))
+    return RedisStore.builder().uri(REDIS.uri()).commandTimeout(Duration.ofSeconds(30))
         .timeMode(TimeMode.CLIENT).timeSource(clock).withoutExpiry().build();
   }
 
@@ -139,7 +120,7 @@ class FleetExactnessTest {
         + "java";
     Process worker = new ProcessBuilder(java, "-Xmx64m", "-XX:TieredStopAtLevel=1",
         "-cp", System.getProperty("java.class.path"), FleetWorker.class.getName(),
-        server.uri(), algorithm, Long.toString(limit), Long.toString(period.toMillis()), time,
+        REDIS.uri(), algorithm, Long.toString(limit), Long.toString(period.toMillis()), time,
         "shared", Integer.toString(threads), Integer.toString(requests),
         Long.toString(expectedRetryNanos))
         .redirectError(ProcessBuilder.Redirect.DISCARD)

@@ -9,10 +9,8 @@ import dev.sluice.Mode;
 import dev.sluice.Policy;
 import dev.sluice.store.PolicyBinding;
 import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -28,11 +26,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -45,30 +42,14 @@ class KeyExpiryTest {
   private static final long SECOND = 1_000_000_000L;
   private static final long MINUTE_MILLIS = 60_000;
 
-  private static RedisServer server;
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> admin;
+  @RegisterExtension
+  static final StandaloneRedis REDIS = new StandaloneRedis();
 
   private RedisStore store;
 
-  @BeforeAll
-  static void startServer() {
-    server = RedisServer.start();
-    client = RedisClient.create(server.uri());
-    admin = client.connect();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    admin.close();
-    client.shutdown();
-    server.close();
-  }
-
   @BeforeEach
   void openStore() {
-    redis().flushall();
-    store = RedisStore.builder().uri(server.uri()).commandTimeout(Duration.ofSeconds(30)).build();
+    store = RedisStore.builder().uri(REDIS.uri()).commandTimeout(Duration.ofSeconds(30)).build();
   }
 
   @AfterEach
@@ -77,7 +58,7 @@ class KeyExpiryTest {
   }
 
   private static RedisCommands<String, String> redis() {
-    return admin.sync();
+    return REDIS.commands();
   }
 
   /**
@@ -90,7 +71,7 @@ class KeyExpiryTest {
   @EnumSource(Algorithm.class)
   void concurrentFreshKey_keyExpires(Algorithm algorithm) throws Exception {
     FakeClock clock = new FakeClock(1_700_000_030L * SECOND);
-    try (RedisStore clientTimed = RedisStore.builder().uri(server.uri())
+    try (RedisStore clientTimed = RedisStore.builder().uri(REDIS.uri())
         .commandTimeout(Duration.ofSeconds(30))
         .timeMode(TimeMode.CLIENT).timeSource(clock).build()) {
       PolicyBinding binding = clientTimed.bind(Policy.of("fresh", limit(algorithm, 100, 60)));
@@ -240,7 +221,7 @@ class KeyExpiryTest {
     redis().configSet("notify-keyspace-events", "Ex");
     Set<String> seen = ConcurrentHashMap.newKeySet();
     CountDownLatch expired = new CountDownLatch(count);
-    try (StatefulRedisPubSubConnection<String, String> events = client.connectPubSub()) {
+    try (StatefulRedisPubSubConnection<String, String> events = REDIS.client().connectPubSub()) {
       events.addListener(new RedisPubSubAdapter<>() {
         @Override
         public void message(String channel, String key) {

@@ -7,11 +7,10 @@ import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.RateLimiter;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link RateLimiter#acquire} on the Redis store gives up by its deadline. The store runs on
@@ -25,27 +24,18 @@ class RedisAcquireTimeoutTest {
   private static final long MILLI = 1_000_000L;
   private static final long START = 1_700_000_000L * SECOND;
 
-  private static RedisServer server;
+  @RegisterExtension
+  static final StandaloneRedis REDIS = new StandaloneRedis();
 
   private FakeClock clock;
   private RedisStore store;
   private RateLimiter limiter;
 
-  @BeforeAll
-  static void startServer() {
-    server = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    server.close();
-  }
-
   /** Token bucket capacity 1, 1 per 5 s: the next unit comes 5 s after the last one is taken. */
   @BeforeEach
   void openStore() {
     clock = new FakeClock(START);
-    store = RedisStore.builder().uri(server.uri()).commandTimeout(Duration.ofSeconds(30))
+    store = RedisStore.builder().uri(REDIS.uri()).commandTimeout(Duration.ofSeconds(30))
         .timeMode(TimeMode.CLIENT).timeSource(clock).withoutExpiry().build();
     Policy policy = Policy.of("timeout",
         Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofSeconds(5)));

@@ -8,8 +8,6 @@ import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.store.InMemoryStore;
 import dev.sluice.store.PolicyBinding;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,11 +16,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link RedisStore.Builder#denyCache}: a flood on a denied key calls Redis about once per
@@ -37,31 +34,15 @@ class RedisDenyCacheTest {
   private static final Policy POLICY = Policy.of("attack",
       Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofSeconds(10)));
 
-  private static RedisServer server;
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> admin;
+  @RegisterExtension
+  static final StandaloneRedis REDIS = new StandaloneRedis();
 
   private FakeClock clock;
   private RedisStore store;
   private PolicyBinding reference;
 
-  @BeforeAll
-  static void startServer() {
-    server = RedisServer.start();
-    client = RedisClient.create(server.uri());
-    admin = client.connect();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    admin.close();
-    client.shutdown();
-    server.close();
-  }
-
   @BeforeEach
   void openStore() {
-    redis().flushall();
     clock = new FakeClock(1_700_000_000L * SECOND);
     store = open(true);
     // After build(), whose warm-up decision is one EVALSHA.
@@ -75,13 +56,13 @@ class RedisDenyCacheTest {
   }
 
   private RedisStore open(boolean denyCache) {
-    return RedisStore.builder().uri(server.uri()).commandTimeout(Duration.ofSeconds(30))
+    return RedisStore.builder().uri(REDIS.uri()).commandTimeout(Duration.ofSeconds(30))
         .timeMode(TimeMode.CLIENT).timeSource(clock).withoutExpiry().denyCache(denyCache)
         .build();
   }
 
   private static RedisCommands<String, String> redis() {
-    return admin.sync();
+    return REDIS.commands();
   }
 
   /**
@@ -183,7 +164,7 @@ class RedisDenyCacheTest {
   /** On the server's clock the countdown runs on {@link System#nanoTime}; 1 per hour. */
   @Test
   void serverTime_repeatedDenial_answeredLocally() {
-    try (RedisStore serverTimed = RedisStore.builder().uri(server.uri())
+    try (RedisStore serverTimed = RedisStore.builder().uri(REDIS.uri())
         .commandTimeout(Duration.ofSeconds(30)).denyCache(true).build()) {
       redis().configResetstat();
       PolicyBinding binding = serverTimed.bind(

@@ -8,9 +8,7 @@ import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.store.InMemoryStore;
 import dev.sluice.store.PolicyBinding;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScoredValue;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,11 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The sorted-set layout of {@code sliding_log} on Redis: large logs decided as the in-memory
@@ -39,32 +35,12 @@ class RedisSlidingLogTest {
   /** Dropped entries that one admission removes at most. */
   private static final int MAX_REMOVALS = 100;
 
-  private static RedisServer server;
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> admin;
+  @RegisterExtension
+  static final StandaloneRedis REDIS = new StandaloneRedis();
   private static int prefixes;
 
   private final FakeClock clock = new FakeClock(T0);
   private final List<RedisStore> opened = new ArrayList<>();
-
-  @BeforeAll
-  static void startServer() {
-    server = RedisServer.start();
-    client = RedisClient.create(server.uri());
-    admin = client.connect();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    admin.close();
-    client.shutdown();
-    server.close();
-  }
-
-  @BeforeEach
-  void flush() {
-    redis().flushall();
-  }
 
   @AfterEach
   void closeStores() {
@@ -72,12 +48,12 @@ class RedisSlidingLogTest {
   }
 
   private static RedisCommands<String, String> redis() {
-    return admin.sync();
+    return REDIS.commands();
   }
 
   /** Returns a store on the fake clock whose keys get no expiry, as in the contract suite. */
   private RedisStore clientTimedStore() {
-    RedisStore store = RedisStore.builder().uri(server.uri())
+    RedisStore store = RedisStore.builder().uri(REDIS.uri())
         .commandTimeout(Duration.ofSeconds(30))
         .onFailure(FailureMode.DENY)
         .keyPrefix("log" + prefixes++)
@@ -275,7 +251,7 @@ class RedisSlidingLogTest {
    */
   @Test
   void serverTime_keyExpiresAfterPeriod() throws Exception {
-    RedisStore store = RedisStore.builder().uri(server.uri())
+    RedisStore store = RedisStore.builder().uri(REDIS.uri())
         .commandTimeout(Duration.ofSeconds(30)).build();
     opened.add(store);
     PolicyBinding log = store.bind(Policy.of("expiring",

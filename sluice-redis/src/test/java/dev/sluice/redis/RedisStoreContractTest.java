@@ -5,9 +5,8 @@ import dev.sluice.store.RateLimitStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Runs the store contract on the Redis store in {@link TimeMode#CLIENT}, so that it reads the
@@ -16,19 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class RedisStoreContractTest extends StoreContract {
 
-  private static RedisServer server;
+  @RegisterExtension
+  static final StandaloneRedis REDIS = new StandaloneRedis();
   private static int stores;
   private final List<RedisStore> opened = new ArrayList<>();
-
-  @BeforeAll
-  static void startServer() {
-    server = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    server.close();
-  }
 
   @AfterEach
   void closeStores() {
@@ -38,7 +28,7 @@ class RedisStoreContractTest extends StoreContract {
   @Override
   protected RateLimitStore storeFor(TimeSource time) {
     RedisStore store = RedisStore.builder()
-        .uri(server.uri())
+        .uri(REDIS.uri())
         // A failure must fail the comparison, not turn into a fail-open decision.
         .commandTimeout(Duration.ofSeconds(30))
         .onFailure(FailureMode.DENY)

@@ -10,8 +10,6 @@ import dev.sluice.Mode;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -31,42 +29,25 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Redis-specific behaviour of {@link RedisStore}, on the server's clock. */
 class RedisStoreTest {
 
   private static final long MILLI = 1_000_000L;
 
-  private static RedisServer server;
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> admin;
+  @RegisterExtension
+  static final StandaloneRedis REDIS = new StandaloneRedis();
 
   private RedisStore store;
 
-  @BeforeAll
-  static void startServer() {
-    server = RedisServer.start();
-    client = RedisClient.create(server.uri());
-    admin = client.connect();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    admin.close();
-    client.shutdown();
-    server.close();
-  }
-
   @BeforeEach
   void openStore() {
-    redis().flushall();
     // Generous, so that a busy machine never turns a decision into a fail-open one.
-    store = RedisStore.builder().uri(server.uri()).commandTimeout(Duration.ofSeconds(30)).build();
+    store = RedisStore.builder().uri(REDIS.uri()).commandTimeout(Duration.ofSeconds(30)).build();
   }
 
   @AfterEach
@@ -75,7 +56,7 @@ class RedisStoreTest {
   }
 
   private static RedisCommands<String, String> redis() {
-    return admin.sync();
+    return REDIS.commands();
   }
 
   private static Limit limit(Algorithm algorithm, long limit, Duration period) {
@@ -182,7 +163,7 @@ class RedisStoreTest {
 
   @Test
   void tryAcquire_clientTime_ttlWithinReset() {
-    try (RedisStore clientTimed = RedisStore.builder().uri(server.uri())
+    try (RedisStore clientTimed = RedisStore.builder().uri(REDIS.uri())
         .commandTimeout(Duration.ofSeconds(30))
         .timeMode(TimeMode.CLIENT).timeSource(TimeSource.system()).build()) {
       Decision decision = clientTimed.bind(everyAlgorithm(Duration.ofSeconds(30)))
@@ -203,7 +184,7 @@ class RedisStoreTest {
     redis().configSet("notify-keyspace-events", "Ex");
     Set<String> expired = ConcurrentHashMap.newKeySet();
     CountDownLatch allExpired = new CountDownLatch(6);
-    try (StatefulRedisPubSubConnection<String, String> events = client.connectPubSub()) {
+    try (StatefulRedisPubSubConnection<String, String> events = REDIS.client().connectPubSub()) {
       events.addListener(new RedisPubSubAdapter<>() {
         @Override
         public void message(String channel, String key) {

@@ -12,9 +12,8 @@ import dev.sluice.store.PolicyBinding;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Compares Redis decisions with the in-memory store's at request times where the script's
@@ -36,18 +35,9 @@ class ScriptClockTest {
   private static final int REQUESTS = 60;
   private static final long LAST_INSTANT = TimeSource.MAX_NANOS;
 
-  private static RedisServer server;
+  @RegisterExtension
+  static final StandaloneRedis REDIS = new StandaloneRedis();
   private static int stores;
-
-  @BeforeAll
-  static void startServer() {
-    server = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    server.close();
-  }
 
   @Test
   void tryAcquire_edgeTimes_matchesInMemory() {
@@ -63,7 +53,7 @@ class ScriptClockTest {
   private static void assertMatchesInMemory(long start, Limit limit) {
     FakeClock time = new FakeClock(start);
     Policy policy = Policy.of("clock", limit);
-    try (RedisStore store = RedisStore.builder().uri(server.uri())
+    try (RedisStore store = RedisStore.builder().uri(REDIS.uri())
         .keyPrefix("clock" + stores++).timeMode(TimeMode.CLIENT).timeSource(time)
         // Generous, so that a busy machine never turns a decision into a fail-open one.
         .commandTimeout(Duration.ofSeconds(30))

@@ -9,9 +9,7 @@ import dev.sluice.Mode;
 import dev.sluice.Policy;
 import dev.sluice.store.InMemoryStore;
 import dev.sluice.store.PolicyBinding;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.assertj.core.api.InstanceOfAssertFactories;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Checks the fast path at the top of the decision script, with values just below and just
@@ -51,23 +49,19 @@ class ScriptFastPathTest {
   private static final int REQUESTS = 80;
   private static final int RANDOM_REQUESTS = 400;
 
-  private static RedisServer server;
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> connection;
+  @RegisterExtension
+  static final StandaloneRedis REDIS = new StandaloneRedis();
   private static String fullSha;
   private static String generalSha;
   private static String fastOnlySha;
   private static int keys;
 
   @BeforeAll
-  static void startServer() {
-    server = RedisServer.start();
-    client = RedisClient.create(server.uri());
-    connection = client.connect();
+  static void loadScripts() {
     String script = DecisionScript.assemble();
     int general = script.indexOf(GENERAL_MARKER);
     assertThat(general).as("position of '%s' in the script", GENERAL_MARKER).isPositive();
-    RedisCommands<String, String> commands = connection.sync();
+    RedisCommands<String, String> commands = REDIS.commands();
     fullSha = commands.scriptLoad(recordingExpiry(script));
     // The general path alone keeps the declarations before the fast path's block, which
     // the general path reads.
@@ -77,13 +71,6 @@ class ScriptFastPathTest {
         script.substring(0, fastPath) + "\n" + script.substring(general)));
     fastOnlySha = commands.scriptLoad(
         script.substring(0, general) + "\nreturn '" + FELL_THROUGH + "'\n");
-  }
-
-  @AfterAll
-  static void stopServer() {
-    connection.close();
-    client.shutdown();
-    server.close();
   }
 
   /**
@@ -155,7 +142,7 @@ class ScriptFastPathTest {
   }
 
   private static Object run(String sha, String key, Request request) {
-    RedisCommands<String, String> commands = connection.sync();
+    RedisCommands<String, String> commands = REDIS.commands();
     commands.del(key);
     if (request.ref() != null) {
       String[] fields = switch (request.algorithm()) {
@@ -274,10 +261,10 @@ class ScriptFastPathTest {
 
   private static void assertSameAsGeneralPath(Request request) {
     Object expected = run(generalSha, "general", request);
-    Map<String, String> expectedState = connection.sync().hgetall("general");
+    Map<String, String> expectedState = REDIS.commands().hgetall("general");
     assertThat(run(fullSha, "full", request)).as("reply and expiry for %s", request)
         .isEqualTo(expected);
-    assertThat(connection.sync().hgetall("full")).as("state after %s", request)
+    assertThat(REDIS.commands().hgetall("full")).as("state after %s", request)
         .isEqualTo(expectedState);
   }
 
@@ -365,7 +352,7 @@ class ScriptFastPathTest {
         "gcra", "1000", Long.toString(3_600 * SECOND), "3", "0"};
     // The first limit has 9 of 10 tokens left and refills one in 0.1 s. The second has 2 of a
     // burst of 3 left and is back to its initial state in 3.6 s, so it decides.
-    assertThat(connection.sync().<List<Object>>evalsha(fastOnlySha, ScriptOutputType.MULTI,
+    assertThat(REDIS.commands().<List<Object>>evalsha(fastOnlySha, ScriptOutputType.MULTI,
         new String[] {"two:a", "two:b"}, args))
         .isEqualTo(List.of(1L, 2L, 3_600 * SECOND / 1_000, 0L, 0L, 1L));
   }
@@ -375,7 +362,7 @@ class ScriptFastPathTest {
     String[] args = {Long.toString(NOW), "1", Long.toString(NO_MAX), "1",
         "token_bucket", "10", Long.toString(SECOND), "10", "0",
         "sliding_log", "10", Long.toString(SECOND), "10", "0"};
-    assertThat(connection.sync().<List<Object>>evalsha(fastOnlySha, ScriptOutputType.MULTI,
+    assertThat(REDIS.commands().<List<Object>>evalsha(fastOnlySha, ScriptOutputType.MULTI,
         new String[] {"log:a", "log:b"}, args)).isEqualTo(List.of(FELL_THROUGH));
   }
 
@@ -412,7 +399,7 @@ class ScriptFastPathTest {
     Limit limit = pace;
     FakeClock time = new FakeClock(NOW);
     // A generous timeout, so that a busy machine never turns a decision into a fallback.
-    try (RedisStore store = RedisStore.builder().uri(server.uri())
+    try (RedisStore store = RedisStore.builder().uri(REDIS.uri())
         .commandTimeout(Duration.ofSeconds(30))
         .keyPrefix("fast" + keys++).timeMode(TimeMode.CLIENT).timeSource(time)
         .withoutExpiry().build()) {
