@@ -27,10 +27,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -193,34 +189,10 @@ class BatchedDecisionsTest {
   @Test
   void tryAcquire_eightThreads_admitExactlyLimit() throws Exception {
     PolicyBinding binding = store(Duration.ofSeconds(5)).bind(DAILY);
-    int threads = 8;
-    int perThread = 100;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    CountDownLatch start = new CountDownLatch(1);
-    try {
-      List<Future<Integer>> admitted = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        admitted.add(pool.submit(() -> {
-          start.await();
-          int count = 0;
-          for (int i = 0; i < perThread; i++) {
-            Decision decision = binding.tryAcquire("hot", 1, NO_MAX);
-            assertThat(decision.source()).isEqualTo(Source.STORE);
-            count += decision.allowed() ? 1 : 0;
-          }
-          return count;
-        }));
-      }
-      start.countDown();
-      int total = 0;
-      for (Future<Integer> count : admitted) {
-        total += count.get(60, TimeUnit.SECONDS);
-      }
 
-      assertThat(total).isEqualTo(300);
-    } finally {
-      pool.shutdownNow();
-    }
+    long admitted = HotKeyLoad.admitted(binding, "hot", 8, 100);
+
+    assertThat(admitted).isEqualTo(300);
   }
 
   // The binding on commands that the test completes by hand.

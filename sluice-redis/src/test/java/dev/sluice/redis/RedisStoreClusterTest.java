@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,6 +33,10 @@ class RedisStoreClusterTest {
   /** A token bucket of 5 per 60 s: a fresh key admits 5 at once, then one per 12 s. */
   private static final Limit BUCKET = Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofSeconds(60));
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
+  /** 300 per day and 1,000 per hour: on one key the first 300 requests pass, 299 - i left. */
+  private static final Policy DAILY_AND_HOURLY = Policy.of("hot",
+      Limit.of(Algorithm.TOKEN_BUCKET, 300, Duration.ofDays(1)).withName("daily"),
+      Limit.of(Algorithm.FIXED_WINDOW, 1_000, Duration.ofHours(1)).withName("hourly"));
 
   private static RedisCluster cluster;
 
@@ -134,6 +140,50 @@ class RedisStoreClusterTest {
     assertThat(to.exists(key)).isEqualTo(1);
     assertThat(from.info("errorstats")).as("errors the old master replied")
         .contains("errorstat_MOVED:count=");
+  }
+
+  @Test
+  void tryAcquireAsync_hotKeyBurstAfterSlotMoved_decidesInOrderInFewCalls() {
+    RedisBinding binding = (RedisBinding) store(FailureMode.DENY).bind(DAILY_AND_HOURLY);
+    String[] keys = binding.keysOf("burst");
+    RedisCommands<String, String> from = cluster.masterOf(keys[0]);
+    RedisCommands<String, String> to = cluster.nodeCommands().stream()
+        .filter(node -> node != from).findFirst().orElseThrow();
+    moveEmptySlot(Math.toIntExact(from.clusterKeyslot(keys[0])), from, to);
+    to.configResetstat();
+    int requests = 1_000;
+
+    List<CompletableFuture<Decision>> decisions = new ArrayList<>();
+    for (int i = 0; i < requests; i++) {
+      decisions.add(binding.tryAcquireAsync("burst", 1, Long.MAX_VALUE).toCompletableFuture());
+    }
+
+    // The requests that waited for a call in flight go together, each batch redirected by
+    // the old master, and are decided in the order they were made.
+    for (int i = 0; i < requests; i++) {
+      Decision decision = decisions.get(i).join();
+      assertThat(decision.source()).as("request %d", i).isEqualTo(Source.STORE);
+      assertThat(decision.allowed()).as("request %d", i).isEqualTo(i < 300);
+      assertThat(decision.remaining()).as("request %d", i).isEqualTo(Math.max(0, 299 - i));
+    }
+    // At most 64 requests a call, so 16 calls at least.
+    assertThat(evalshaCalls(to)).isBetween(16L, (long) requests / 2);
+    assertThat(to.exists(keys)).isEqualTo(2);
+  }
+
+  @Test
+  void tryAcquire_eightThreadsOnHotKey_admitExactlyLimit() throws Exception {
+    PolicyBinding binding = store(FailureMode.DENY).bind(DAILY_AND_HOURLY);
+
+    long admitted = HotKeyLoad.admitted(binding, "threads", 8, 100);
+
+    assertThat(admitted).isEqualTo(300);
+  }
+
+  private static long evalshaCalls(RedisCommands<String, String> master) {
+    Matcher calls = Pattern.compile("cmdstat_evalsha:calls=(\\d+)")
+        .matcher(master.info("commandstats"));
+    return calls.find() ? Long.parseLong(calls.group(1)) : 0;
   }
 
   /**
