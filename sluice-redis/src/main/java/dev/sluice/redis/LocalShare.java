@@ -18,13 +18,20 @@ final class LocalShare {
    * Returns the share of one instance.
    *
    * @throws IllegalArgumentException if a divided limit breaks a rule of {@link Limit}, which
-   *     can happen only when rounding up raises the burst's recovery time past its bound
+   *     can happen only when rounding up raises the burst's recovery time past its bound. Its
+   *     cause is the exception of {@link Limit}.
    */
   static Policy of(Policy policy, int instances) {
     List<Limit> limits = policy.limits();
     Limit[] shares = new Limit[limits.size()];
     for (int i = 0; i < shares.length; i++) {
-      shares[i] = share(limits.get(i), instances);
+      try {
+        shares[i] = share(limits.get(i), instances);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("limit '" + limits.get(i).name() + "' of policy '"
+            + policy.name() + "' cannot be divided among " + instances + " instances: "
+            + e.getMessage() + ", or lower the number of instances", e);
+      }
     }
     return Policy.of(policy.name(), shares);
   }

@@ -326,7 +326,29 @@ public final class RedisStore implements RateLimitStore {
     return new Builder();
   }
 
-  /** Binds a policy that fails by the store's failure mode; see {@link Builder#onFailure}. */
+  /**
+   * Returns the policy that each of {@code instances} instances enforces on its own in
+   * {@link FailureMode#LOCAL} while Redis fails: every limit and burst divided by
+   * {@code instances}, rounded up, at least 1 (see {@link Builder#localShare}). A config
+   * loader can call it to reject a policy before any store starts.
+   *
+   * @throws IllegalArgumentException if {@code instances} is less than 1, or if a divided
+   *     limit breaks a rule of {@link dev.sluice.Limit}: rounding up can raise the time the
+   *     burst takes to recover past its bound. Its cause is then the exception of the limit.
+   */
+  public static Policy localShareOf(Policy policy, int instances) {
+    Objects.requireNonNull(policy, "policy");
+    if (instances < 1) {
+      throw new IllegalArgumentException("instances must be at least 1, got " + instances);
+    }
+    return LocalShare.of(policy, instances);
+  }
+
+  /**
+   * Binds a policy that fails by the store's failure mode; see {@link Builder#onFailure}.
+   *
+   * @throws IllegalArgumentException as {@link #bind(Policy, FailureMode)} does
+   */
   @Override
   public PolicyBinding bind(Policy policy) {
     return bind(policy, failures.mode());
@@ -336,6 +358,9 @@ public final class RedisStore implements RateLimitStore {
    * Binds a policy with its own failure mode, so that, for example, a login policy fails
    * closed while the others of the same store fail open. The timeout, the probe interval and
    * the circuit breaker stay the store's: one Redis outage opens the breaker for every policy.
+   *
+   * @throws IllegalArgumentException if {@code onFailure} is {@link FailureMode#LOCAL} and the
+   *     policy's share of one instance is not a valid policy; see {@link #localShareOf}
    */
   public PolicyBinding bind(Policy policy, FailureMode onFailure) {
     Objects.requireNonNull(policy, "policy");

@@ -140,4 +140,28 @@ class RedisStoreOptionsTest {
     assertThat(share.limits().get(1).limit()).isEqualTo(1);
     assertThat(share.limits().get(1).burst()).isEqualTo(1);
   }
+
+  @Test
+  void localShareOf_burstTooSlowToRecover_throwsNamingLimitAndInstances() {
+    // 3 per 3532d with burst 31 recovers in 36,497d; its third, 1 with burst 11, in 38,852d.
+    Policy policy = Policy.of("quota",
+        Limit.of(Algorithm.TOKEN_BUCKET, 3, Duration.ofDays(3532)).withBurst(31));
+
+    assertThatThrownBy(() -> RedisStore.localShareOf(policy, 3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("limit '3/3532d' of policy 'quota' cannot be divided among 3 instances:"
+            + " burst 11 at 1 per 3532d takes longer than 36500d to recover; lower the burst or"
+            + " raise the limit, or lower the number of instances")
+        .cause().hasMessageStartingWith("burst 11 at 1 per 3532d");
+    assertThat(RedisStore.localShareOf(policy, 1)).isEqualTo(policy);
+  }
+
+  @Test
+  void localShareOf_noInstances_throws() {
+    Policy policy = Policy.of("api", Limit.of(Algorithm.TOKEN_BUCKET, 3, Duration.ofSeconds(1)));
+
+    assertThatThrownBy(() -> RedisStore.localShareOf(policy, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("instances must be at least 1, got 0");
+  }
 }

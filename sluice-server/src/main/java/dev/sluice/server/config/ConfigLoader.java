@@ -5,6 +5,7 @@ import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
 import dev.sluice.redis.FailureMode;
+import dev.sluice.redis.RedisStore;
 import dev.sluice.store.AtCapacity;
 import java.io.IOException;
 import java.io.InputStream;
@@ -273,8 +274,31 @@ public final class ConfigLoader {
         : StoreConfig.DEFAULT;
     StoreConfig store = storeOverride.apply(fromFile);
     Node policies = reader.required(fields, "policies", root, "the config");
-    return new SluiceConfig(
-        store, readPolicies(policies), readFailureModes(policies, store.type()));
+    Map<String, Policy> byName = readPolicies(policies);
+    Map<String, FailureMode> failureModes = readFailureModes(policies, store.type());
+    store.redis().ifPresent(redis -> checkLocalShares(policies, byName, failureModes, redis));
+    return new SluiceConfig(store, byName, failureModes);
+  }
+
+  /**
+   * Rejects a policy that falls back to local limits whose share of one instance is not a
+   * valid policy, so that the store does not fail to bind it after the server started.
+   */
+  private void checkLocalShares(Node policies, Map<String, Policy> byName,
+      Map<String, FailureMode> failureModes, RedisConfig redis) {
+    reader.fields(policies, "policies", ANY_KEY).forEach((name, node) -> {
+      if (failureModes.getOrDefault(name, redis.onFailure()) != FailureMode.LOCAL) {
+        return;
+      }
+      try {
+        RedisStore.localShareOf(byName.get(name), redis.localShare());
+      } catch (IllegalArgumentException e) {
+        String problem = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
+        throw reader.error(node, "policy '" + name + "' falls back to local limits divided by"
+            + " local_share " + redis.localShare() + ", and its share is invalid: " + problem
+            + ", or lower local_share");
+      }
+    });
   }
 
   private Map<String, Policy> readPoliciesOnly(Node root) {
