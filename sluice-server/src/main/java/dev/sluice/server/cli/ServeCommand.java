@@ -16,6 +16,8 @@ import dev.sluice.server.config.StoreConfig;
 import dev.sluice.server.http.SluiceServer;
 import dev.sluice.store.RateLimitStore;
 import io.lettuce.core.RedisURI;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -84,6 +86,10 @@ public final class ServeCommand implements Callable<Integer> {
       return 2;
     } catch (ParameterException e) {
       throw e;
+    } catch (StoreStartException e) {
+      spec.commandLine().getErr().println("sluice serve failed to start its store: "
+          + describe(e.getCause()));
+      return 1;
     } catch (Exception e) {
       spec.commandLine().getErr().println("sluice serve failed to start on " + host + ":" + port
           + ": " + describe(e));
@@ -104,6 +110,7 @@ public final class ServeCommand implements Callable<Integer> {
    *
    * @throws ConfigException if the config is invalid
    * @throws ParameterException if an option is out of range
+   * @throws StoreStartException if the store cannot start, such as when Redis is unreachable
    * @throws Exception if the server cannot start, such as when the port is taken
    */
   public SluiceService start() throws Exception {
@@ -114,7 +121,12 @@ public final class ServeCommand implements Callable<Integer> {
         : ConfigLoader.load(config, storeOverride);
     StoreConfig storeConfig = loaded.store();
     List<Policy> policies = List.copyOf(loaded.policies().values());
-    RateLimitStore store = storeConfig.newStore(TimeSource.system());
+    RateLimitStore store;
+    try {
+      store = storeConfig.newStore(TimeSource.system());
+    } catch (RuntimeException e) {
+      throw new StoreStartException(e);
+    }
     SluiceServer server;
     try {
       server = SluiceServer.start(policies, loaded.failureModes(), store, host, port);
@@ -136,6 +148,13 @@ public final class ServeCommand implements Callable<Integer> {
     if (port < 0 || port > 65_535) {
       throw new ParameterException(spec.commandLine(),
           "Invalid value for option '--port': must be 0 to 65535, got " + port);
+    }
+    try {
+      InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      throw new ParameterException(spec.commandLine(), "Invalid value for option '--host': must"
+          + " be an IP address or a host name that resolves, such as 127.0.0.1 or 0.0.0.0, got '"
+          + host + "'");
     }
     if (redis != null && redisCluster != null) {
       throw new ParameterException(spec.commandLine(), "Options '--redis' and '--redis-cluster'"
@@ -278,5 +297,18 @@ public final class ServeCommand implements Callable<Integer> {
       }
     }
     return text.toString();
+  }
+
+  /**
+   * A failure to start the store, such as a Redis that cannot be reached, told apart from a
+   * failure of the HTTP server so that the message does not blame the address it listens on.
+   */
+  public static final class StoreStartException extends Exception {
+
+    private static final long serialVersionUID = 1L;
+
+    StoreStartException(RuntimeException cause) {
+      super(cause.getMessage(), cause);
+    }
   }
 }

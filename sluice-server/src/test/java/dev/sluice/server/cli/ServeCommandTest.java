@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -135,6 +137,32 @@ class ServeCommandTest {
     assertThat(exitCode).isEqualTo(2);
     assertThat(err.toString())
         .contains("Invalid value for option '--port': must be 0 to 65535, got 70000");
+  }
+
+  @Test
+  void execute_unresolvableHost_exits2NamingHost() {
+    int exitCode = execute("serve", "--host", "999.1.1.1", "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid value for option '--host': must be an IP"
+        + " address or a host name that resolves, such as 127.0.0.1 or 0.0.0.0, got"
+        + " '999.1.1.1'");
+  }
+
+  @Test
+  void execute_unreachableRedis_exits1BlamingStore() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+
+    int exitCode = execute("serve", "--redis", "redis://127.0.0.1:" + closedPort, "--port", "0");
+
+    assertThat(exitCode).isEqualTo(1);
+    assertThat(err.toString())
+        .startsWith("sluice serve failed to start its store: failed to connect to"
+            + " redis://127.0.0.1:" + closedPort)
+        .doesNotContain("127.0.0.1:0");
   }
 
   @Test
