@@ -300,8 +300,8 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * A failure to start the store, such as a Redis that cannot be reached, told apart from a
-   * failure of the HTTP server so that the message does not blame the address it listens on.
+   * A failure to start the store, such as a Redis that cannot be reached. It has a type of its
+   * own so that the message does not blame the address the HTTP server listens on.
    */
   public static final class StoreStartException extends Exception {
 
