@@ -84,9 +84,9 @@ final class DecisionScript {
    * Runs the script, loading it again if the server no longer has it. The connection's
    * {@link #decisionTimeouts} fail the {@code EVALSHA} with a
    * {@link RedisCommandTimeoutException} when no reply came within {@code timeout}. After a
-   * {@code NOSCRIPT} reply, the wait for the reload and the second call get what is left of
-   * {@code timeout}, and a second call still in flight then is cancelled, so that Lettuce does
-   * not send it again after a reconnect. The reload itself is shared by every call that needs
+   * {@code NOSCRIPT} reply, the waits for reloads and the calls sent again, once more for each
+   * {@code NOSCRIPT}, get what is left of {@code timeout}, and a call still in flight then is
+   * cancelled, so that Lettuce does not send it again after a reconnect. The reload itself is shared by every call that needs
    * it, and runs on for up to the load timeout when they time out, so that the calls after
    * them find the script. Loading the 60 KB script took 2 to 7 ms from a client in five runs
    * on two shared cores, more than a command timeout of a few ms leaves.
@@ -156,34 +156,41 @@ final class DecisionScript {
       String[] keys, String[] args, long remainingNanos) {
     CompletableFuture<List<Object>> reply = new CompletableFuture<>();
     AtomicReference<RedisFuture<?>> retry = new AtomicReference<>();
-    afterReload(reloadError -> {
-      if (reloadError != null) {
-        reply.completeExceptionally(reloadError);
-        return;
-      }
-      if (reply.isDone()) {
-        // Timed out while the script was loading: the failure mode has decided already.
-        return;
-      }
-      RedisFuture<List<Object>> call;
-      try {
-        call = commands.evalsha(sha, ScriptOutputType.MULTI, keys, args);
-      } catch (RuntimeException rejected) {
-        reply.completeExceptionally(rejected);
-        return;
-      }
-      retry.set(call);
-      if (reply.isDone()) {
-        call.cancel(false);
-        return;
-      }
-      call.whenComplete((values, error) -> {
-        if (error == null) {
-          reply.complete(values);
-        } else {
-          reply.completeExceptionally(error);
+    afterReload(new Consumer<>() {
+      @Override
+      public void accept(Throwable reloadError) {
+        if (reloadError != null) {
+          reply.completeExceptionally(reloadError);
+          return;
         }
-      });
+        if (reply.isDone()) {
+          // Timed out while the script was loading: the failure mode has decided already.
+          return;
+        }
+        RedisFuture<List<Object>> call;
+        try {
+          call = commands.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+        } catch (RuntimeException rejected) {
+          reply.completeExceptionally(rejected);
+          return;
+        }
+        retry.set(call);
+        if (reply.isDone()) {
+          call.cancel(false);
+          return;
+        }
+        call.whenComplete((values, error) -> {
+          if (error == null) {
+            reply.complete(values);
+          } else if (isNoScript(error) && !reply.isDone()) {
+            // The script was flushed again between the reload and this call. NOSCRIPT means
+            // nothing ran, so waiting for the next reload cannot charge the request twice.
+            afterReload(this);
+          } else {
+            reply.completeExceptionally(error);
+          }
+        });
+      }
     });
     // The timeout ends only this call's wait, never the shared reload.
     reply.orTimeout(Math.max(0, remainingNanos), TimeUnit.NANOSECONDS)

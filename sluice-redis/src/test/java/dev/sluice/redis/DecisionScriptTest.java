@@ -72,6 +72,22 @@ class DecisionScriptTest {
   }
 
   @Test
+  void run_flushedAgainBeforeRetry_reloadsAgain() {
+    // The first call and its retry after the reload both find the script gone.
+    noScriptRepliesLeft = 2;
+
+    CompletableFuture<List<Object>> call = script.run(KEYS, ARGS, GENEROUS);
+    reloads.get(0).complete("sha-reloaded");
+    int reloadsAfterRetry = reloads.size();
+    reloads.get(reloads.size() - 1).complete("sha-reloaded-again");
+
+    assertThat(reloadsAfterRetry).isEqualTo(2);
+    assertThat(call.join()).isEqualTo(REPLY);
+    assertThat(evalshaDigests)
+        .containsExactly("sha-first", "sha-reloaded", "sha-reloaded-again");
+  }
+
+  @Test
   void run_timeoutDuringReload_reloadStillCompletes() {
     noScriptRepliesLeft = 1;
 
