@@ -86,10 +86,11 @@ final class DecisionScript {
    * {@link RedisCommandTimeoutException} when no reply came within {@code timeout}. After a
    * {@code NOSCRIPT} reply, the waits for reloads and the calls sent again, once more for each
    * {@code NOSCRIPT}, get what is left of {@code timeout}, and a call still in flight then is
-   * cancelled, so that Lettuce does not send it again after a reconnect. The reload itself is shared by every call that needs
-   * it, and runs on for up to the load timeout when they time out, so that the calls after
-   * them find the script. Loading the 60 KB script took 2 to 7 ms from a client in five runs
-   * on two shared cores, more than a command timeout of a few ms leaves.
+   * cancelled, so that Lettuce does not send it again after a reconnect. The reload itself is
+   * shared by every call that needs it, and runs on for up to the load timeout when they time
+   * out, so that the calls after them find the script. Loading the 60 KB script took 2 to 7 ms
+   * from a client in five runs on two shared cores, more than a command timeout of a few ms
+   * leaves.
    */
   CompletableFuture<List<Object>> run(String[] keys, String[] args, Duration timeout) {
     long startNanos = System.nanoTime();
