@@ -108,16 +108,18 @@ do
       local allowed, remaining, reset_after, retry_after, delay = false, 0, 0, -1, 0
       -- The state to write when admitted, and the time until it is back to its initial state.
       local new_ref, new_tokens, left, new_current
-      if sliding then
-        -- SlidingWindowMeter: the state as seen from the window containing the request.
-        local offset
+      -- How far the request is into its epoch-aligned window, whose period divides a second
+      -- or is whole seconds, as checked above.
+      local offset
+      if window or sliding then
         if fmod(period, second) == 0 then
           offset = fmod(sec, period / second) * second + nsec
-        elseif fmod(second, period) == 0 then
-          offset = fmod(nsec, period)
         else
-          return
+          offset = fmod(nsec, period)
         end
+      end
+      if sliding then
+        -- SlidingWindowMeter: the state as seen from the window containing the request.
         local start, previous, counted = -offset, 0, 0
         if ref and ref >= start then
           start, previous, counted = ref, tokens, current
@@ -163,14 +165,6 @@ do
         end
       elseif window then
         -- FixedWindowMeter: the window containing the request, or the stored one if later.
-        local offset
-        if fmod(period, second) == 0 then
-          offset = fmod(sec, period / second) * second + nsec
-        elseif fmod(second, period) == 0 then
-          offset = fmod(nsec, period)
-        else
-          return
-        end
         local start = -offset
         if ref and ref > start then
           start = ref
