@@ -3,9 +3,7 @@ package dev.sluice.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -69,17 +67,13 @@ class ServeCommandTest {
 
   @Test
   void start_portZero_logsBoundPortAndPolicies() throws Exception {
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream originalErr = System.err;
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    StderrCapture stderr = new StderrCapture();
     int port;
-    try (SluiceService service = parse("serve", "--port", "0").start()) {
+    try (stderr; SluiceService service = parse("serve", "--port", "0").start()) {
       port = service.port();
-    } finally {
-      System.setErr(originalErr);
     }
 
-    String log = captured.toString(StandardCharsets.UTF_8);
+    String log = stderr.text();
     assertThat(log).contains("started address=127.0.0.1:" + port + " store=memory"
         + " max_keys=1000000 at_capacity=evict_soonest_reset config=default-config.yaml");
     assertThat(log).contains("login: gcra 5/1m burst 5",
@@ -276,19 +270,23 @@ class ServeCommandTest {
     Path config = Files.createTempFile("sluice-reload", ".yaml");
     Files.writeString(config, tinyPolicy("tiny"));
     ServeCommand command = parse("serve", "--config", config.toString(), "--port", "0");
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream originalErr = System.err;
+    String log;
 
     try (SluiceService service = command.start()) {
       String before = get(service.port(), "/v1/policies");
-      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      // "policies:" is 9 bytes, so the Latin-1 byte 0xe9 after it is at offset 9.
-      rewrite(config, new byte[] {'p', 'o', 'l', 'i', 'c', 'i', 'e', 's', ':', (byte) 0xe9});
-      boolean notUtf8 = service.reloadIfChanged();
-      rewrite(config, new byte[1024 * 1024 + 1]);
-      boolean tooLarge = service.reloadIfChanged();
-      Files.delete(config);
-      boolean missing = service.reloadIfChanged();
+      boolean notUtf8;
+      boolean tooLarge;
+      boolean missing;
+      try (StderrCapture stderr = new StderrCapture()) {
+        // "policies:" is 9 bytes, so the Latin-1 byte 0xe9 after it is at offset 9.
+        rewrite(config, new byte[] {'p', 'o', 'l', 'i', 'c', 'i', 'e', 's', ':', (byte) 0xe9});
+        notUtf8 = service.reloadIfChanged();
+        rewrite(config, new byte[1024 * 1024 + 1]);
+        tooLarge = service.reloadIfChanged();
+        Files.delete(config);
+        missing = service.reloadIfChanged();
+        log = stderr.text();
+      }
       String after = get(service.port(), "/v1/policies");
 
       assertThat(notUtf8).isFalse();
@@ -296,10 +294,8 @@ class ServeCommandTest {
       assertThat(missing).isFalse();
       assertThat(after).isEqualTo(before);
     } finally {
-      System.setErr(originalErr);
       Files.deleteIfExists(config);
     }
-    String log = captured.toString(StandardCharsets.UTF_8);
     String failed = "config reload failed, keeping the running config: " + config;
     assertThat(log).contains(failed + ":1: not valid UTF-8 at byte offset 9");
     assertThat(log).contains(failed + ": 1048577 bytes, expected at most 1048576");

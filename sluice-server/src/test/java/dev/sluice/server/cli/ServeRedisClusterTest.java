@@ -8,12 +8,9 @@ import dev.sluice.redis.RedisCluster;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,18 +59,14 @@ class ServeRedisClusterTest {
           on_failure: deny
         """.formatted(String.join(", ", seeds)) + windowPolicy());
     List<String> keys = keys("config-key-", 12);
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream originalErr = System.err;
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try (SluiceService service = start("--config", config.toString())) {
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", config.toString())) {
       for (String key : keys) {
         assertThat(admitted(service.port(), key)).as("admitted for " + key).isEqualTo(LIMIT);
       }
-    } finally {
-      System.setErr(originalErr);
     }
 
-    assertThat(captured.toString(StandardCharsets.UTF_8))
+    assertThat(stderr.text())
         .contains("store=redis cluster=" + String.join(",", seeds) + " key_prefix=config");
     for (String seed : seeds) {
       assertThat(keysOn(seed, "config:*")).as("keys on " + seed).isPositive();
@@ -113,19 +106,15 @@ class ServeRedisClusterTest {
           .collect(Collectors.joining());
       Files.writeString(config, "store:\n  type: redis\n  cluster:\n" + seedLines
           + "  command_timeout: 500ms\n  on_failure: deny\n" + windowPolicy());
-      ByteArrayOutputStream captured = new ByteArrayOutputStream();
-      PrintStream originalErr = System.err;
-      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      try (SluiceService service = start("--config", config.toString())) {
+      StderrCapture stderr = new StderrCapture();
+      try (stderr; SluiceService service = start("--config", config.toString())) {
         for (String key : keys("ipv6-key-", 6)) {
           assertThat(admitted(service.port(), key)).as("admitted for " + key).isEqualTo(LIMIT);
         }
-      } finally {
-        System.setErr(originalErr);
       }
 
       assertThat(seeds).allSatisfy(seed -> assertThat(seed).startsWith("redis://[::1]:"));
-      assertThat(captured.toString(StandardCharsets.UTF_8))
+      assertThat(stderr.text())
           .contains("store=redis cluster=" + String.join(",", seeds) + " key_prefix=sluice");
     }
   }

@@ -7,8 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.redis.RedisServer;
 import dev.sluice.redis.TestCertificates;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -16,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -137,16 +134,12 @@ class ServeRedisTest {
           uri: %s
           tls_ca_file: %s
         """.formatted(redis.uri(), ca));
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream originalErr = System.err;
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try (SluiceService service = start("--config", config.toString())) {
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", config.toString())) {
       assertThat(service.port()).isPositive();
-    } finally {
-      System.setErr(originalErr);
     }
 
-    String log = captured.toString(StandardCharsets.UTF_8);
+    String log = stderr.text();
     assertThat(log).contains("tls_ca_file=" + ca + " config=");
     assertThat(log).contains("WARN ServeCommand - tls_ca_file is set but the store connects"
         + " without TLS; use a rediss:// URI to connect over TLS uri=redis://127.0.0.1:"
@@ -172,17 +165,13 @@ class ServeRedisTest {
 
   @Test
   void start_redisOption_logsStoreSettings(@TempDir Path dir) throws Exception {
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream originalErr = System.err;
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try (SluiceService service = start("--config", tinyPolicy(dir, "").toString(),
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", tinyPolicy(dir, "").toString(),
         "--redis", redis.uri())) {
       assertThat(service.port()).isPositive();
-    } finally {
-      System.setErr(originalErr);
     }
 
-    String log = captured.toString(StandardCharsets.UTF_8);
+    String log = stderr.text();
     assertThat(log).contains("store=redis uri=redis://127.0.0.1:" + redis.port() + "/0"
         + " key_prefix=sluice command_timeout_ms=20 on_failure=allow local_share=1"
         + " time=server");
@@ -272,16 +261,12 @@ class ServeRedisTest {
             on_failure: allow
             limits: [{algorithm: gcra, limit: 10, period: 1s}]
         """.formatted(redis.uri()));
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream originalErr = System.err;
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try (SluiceService service = start("--config", config.toString())) {
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", config.toString())) {
       assertThat(service.port()).isPositive();
-    } finally {
-      System.setErr(originalErr);
     }
 
-    String log = captured.toString(StandardCharsets.UTF_8);
+    String log = stderr.text();
     assertThat(log).contains(" on_failure=allow ", "policies=\"login: gcra 5/1m burst 5,"
         + " on_failure deny; search: gcra 10/1s burst 10\"");
   }
