@@ -2,9 +2,9 @@
 # Prints the Redis CPU time per call of the Sluice decision script: the lowest
 # usec_per_call of EVALSHA in INFO commandstats over three runs of 100,000 calls per case,
 # sent by redis-benchmark from one connection, 50 at a time. Pipelined calls keep Redis
-# busy; one call at a time adds the cost of waking Redis up to each call, which varied by
-# half a microsecond from run to run. Starts its own redis-server on 127.0.0.1 and stops it
-# afterwards.
+# busy. Sent one at a time, each call also carries the cost of waking Redis up, which varied
+# by half a microsecond from run to run. Starts its own redis-server on 127.0.0.1 and stops
+# it afterwards.
 #
 # Usage: redis-script-cost.sh [SCRIPT_DIR] [PORT]
 # Defaults: sluice-redis/src/main/resources/dev/sluice/redis 7391
