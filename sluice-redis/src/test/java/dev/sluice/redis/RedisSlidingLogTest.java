@@ -64,6 +64,11 @@ class RedisSlidingLogTest {
     return store;
   }
 
+  /** Binds a policy in memory on the same clock, for the decisions Redis must match. */
+  private PolicyBinding inMemory(Policy policy) {
+    return InMemoryStore.builder().timeSource(clock).build().bind(policy);
+  }
+
   private static String keyOf(PolicyBinding binding, String userKey, int limitIndex) {
     return ((RedisBinding) binding).keysOf(userKey)[limitIndex];
   }
@@ -79,7 +84,7 @@ class RedisSlidingLogTest {
     Policy policy = Policy.of("big",
         Limit.of(Algorithm.SLIDING_LOG, Limit.MAX_SLIDING_LOG_LIMIT, Duration.ofHours(1)));
     PolicyBinding tested = clientTimedStore().bind(policy);
-    PolicyBinding reference = InMemoryStore.builder().timeSource(clock).build().bind(policy);
+    PolicyBinding reference = inMemory(policy);
     Random random = new Random(42);
     int[] outcomes = new int[3];
     long maxEntries = 0;
@@ -139,7 +144,7 @@ class RedisSlidingLogTest {
     Policy policy = Policy.of("upgrade",
         Limit.of(Algorithm.SLIDING_LOG, 10, Duration.ofSeconds(10)));
     PolicyBinding tested = clientTimedStore().bind(policy);
-    PolicyBinding reference = InMemoryStore.builder().timeSource(clock).build().bind(policy);
+    PolicyBinding reference = inMemory(policy);
     // 3 units at T0, 4 at T0 + 2 s and 2 at T0 + 5 s, as the earlier layout stored them
     // after a first entry of 1 unit had left the window (base 1).
     assertThat(reference.tryAcquire("k", 3, Long.MAX_VALUE).allowed()).isTrue();
@@ -192,7 +197,7 @@ class RedisSlidingLogTest {
     Policy policy = Policy.of("rebase",
         Limit.of(Algorithm.SLIDING_LOG, 50, Duration.ofSeconds(10)));
     PolicyBinding tested = clientTimedStore().bind(policy);
-    PolicyBinding reference = InMemoryStore.builder().timeSource(clock).build().bind(policy);
+    PolicyBinding reference = inMemory(policy);
     Random random = new Random(11);
     assertMatchesInMemory(tested, reference, random, 100);
     String key = keyOf(tested, "k", 0);
@@ -223,7 +228,7 @@ class RedisSlidingLogTest {
     Policy policy = Policy.of("drain",
         Limit.of(Algorithm.SLIDING_LOG, 1_000, Duration.ofSeconds(10)));
     PolicyBinding tested = clientTimedStore().bind(policy);
-    PolicyBinding reference = InMemoryStore.builder().timeSource(clock).build().bind(policy);
+    PolicyBinding reference = inMemory(policy);
     for (int i = 0; i < 300; i++) {
       clock.advance(MILLI);
       assertThat(tested.tryAcquire("k", 1, Long.MAX_VALUE))
@@ -282,7 +287,7 @@ class RedisSlidingLogTest {
         Limit.of(Algorithm.SLIDING_LOG, 5, Duration.ofSeconds(10)),
         Limit.of(Algorithm.TOKEN_BUCKET, 3, Duration.ofSeconds(1)));
     PolicyBinding tested = clientTimedStore().bind(policy);
-    PolicyBinding reference = InMemoryStore.builder().timeSource(clock).build().bind(policy);
+    PolicyBinding reference = inMemory(policy);
     String logKey = keyOf(tested, "k", 0);
 
     // The bucket holds 3: cost 3 empties it, so the log holds 3 units.

@@ -32,15 +32,7 @@ class ServeCommandTest {
 
   @Test
   void start_configFileAndPortZero_servesItsPolicies(@TempDir Path dir) throws Exception {
-    Path config = dir.resolve("config.yaml");
-    Files.writeString(config, """
-        policies:
-          tiny:
-            limits:
-              - algorithm: fixed_window
-                limit: 1
-                period: 1h
-        """);
+    Path config = ServeFixture.tinyPolicy(dir, "");
     ServeCommand command = parse("serve", "--config", config.toString(), "--port", "0");
 
     try (SluiceService service = command.start()) {
