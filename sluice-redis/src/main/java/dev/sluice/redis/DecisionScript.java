@@ -84,8 +84,8 @@ final class DecisionScript {
    * Runs the script, loading it again if the server no longer has it. The connection's
    * {@link #decisionTimeouts} fail the {@code EVALSHA} with a
    * {@link RedisCommandTimeoutException} when no reply came within {@code timeout}. After a
-   * {@code NOSCRIPT} reply, the waits for reloads and the calls sent again, once more for each
-   * {@code NOSCRIPT}, get what is left of {@code timeout}, and a call still in flight then is
+   * {@code NOSCRIPT} reply, the call waits for a reload and is sent again, once more for each
+   * {@code NOSCRIPT}, within what is left of {@code timeout}. A call still in flight then is
    * cancelled, so that Lettuce does not send it again after a reconnect. The reload itself is
    * shared by every call that needs it, and runs on for up to the load timeout when they time
    * out, so that the calls after them find the script. Loading the 60 KB script took 2 to 7 ms

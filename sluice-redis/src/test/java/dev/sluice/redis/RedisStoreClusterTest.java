@@ -33,7 +33,7 @@ class RedisStoreClusterTest {
   /** A token bucket of 5 per 60 s: a fresh key admits 5 at once, then one per 12 s. */
   private static final Limit BUCKET = Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofSeconds(60));
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
-  /** 300 per day and 1,000 per hour: on one key the first 300 requests pass, 299 - i left. */
+  /** 300 per day and 1,000 per hour: on one key, request i < 300 passes and leaves 299 - i. */
   private static final Policy DAILY_AND_HOURLY = Policy.of("hot",
       Limit.of(Algorithm.TOKEN_BUCKET, 300, Duration.ofDays(1)).withName("daily"),
       Limit.of(Algorithm.FIXED_WINDOW, 1_000, Duration.ofHours(1)).withName("hourly"));
@@ -143,7 +143,7 @@ class RedisStoreClusterTest {
   }
 
   @Test
-  void tryAcquireAsync_hotKeyBurstAfterSlotMoved_decidesInOrderInFewCalls() {
+  void tryAcquireAsync_burstAfterSlotMove_inOrder() {
     RedisBinding binding = (RedisBinding) store(FailureMode.DENY).bind(DAILY_AND_HOURLY);
     String[] keys = binding.keysOf("burst");
     RedisCommands<String, String> from = cluster.masterOf(keys[0]);
@@ -172,7 +172,7 @@ class RedisStoreClusterTest {
   }
 
   @Test
-  void tryAcquire_eightThreadsOnHotKey_admitExactlyLimit() throws Exception {
+  void tryAcquire_eightThreadsOneKey_exact() throws Exception {
     PolicyBinding binding = store(FailureMode.DENY).bind(DAILY_AND_HOURLY);
 
     long admitted = HotKeyLoad.admitted(binding, "threads", 8, 100);

@@ -142,8 +142,8 @@ class RedisStoreOptionsTest {
   }
 
   @Test
-  void localShareOf_burstTooSlowToRecover_throwsNamingLimitAndInstances() {
-    // 3 per 3532d with burst 31 recovers in 36,497d; its third, 1 with burst 11, in 38,852d.
+  void localShareOf_unrecoverableBurst_throws() {
+    // 3 per 3532d with burst 31 recovers in 36,497d. Its third, 1 with burst 11, takes 38,852d.
     Policy policy = Policy.of("quota",
         Limit.of(Algorithm.TOKEN_BUCKET, 3, Duration.ofDays(3532)).withBurst(31));
 

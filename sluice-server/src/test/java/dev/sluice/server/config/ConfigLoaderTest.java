@@ -166,7 +166,7 @@ class ConfigLoaderTest {
         Arguments.of("bad-at-capacity.yaml", 2,
             "unknown at_capacity 'drop_oldest', expected evict_soonest_reset or deny_new_keys"),
         Arguments.of("max-keys-zero.yaml", 2, "max_keys must be at least 1, got 0"),
-        // 3 per 3532d with burst 31 recovers in 36,497d; its third, 1 with burst 11, in 38,852d.
+        // 3 per 3532d with burst 31 recovers in 36,497d. Its third, 1 with burst 11, takes 38,852d.
         Arguments.of("local-share-unrecoverable.yaml", 8, "policy 'quota' falls back to local"
             + " limits divided by local_share 3, and its share is invalid: burst 11 at 1 per"
             + " 3532d takes longer than 36500d to recover; lower the burst or raise the limit,"
