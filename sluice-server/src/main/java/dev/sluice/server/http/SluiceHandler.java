@@ -118,7 +118,7 @@ public final class SluiceHandler extends Handler.Abstract {
     try {
       route(request, response, callback);
     } catch (ApiException e) {
-      reject(request, response, callback, e);
+      reject(request, response, callback, e, false);
     } catch (RuntimeException e) {
       fail(request, response, callback, e);
     }
@@ -151,7 +151,9 @@ public final class SluiceHandler extends Handler.Abstract {
   /**
    * Reads the body without holding a thread while it arrives, so that clients sending slowly
    * cannot exhaust the thread pool, then decides. A body that declares a length above
-   * {@link #MAX_BODY_BYTES} is rejected unread, and a chunked one as soon as it passes that size.
+   * {@link #MAX_BODY_BYTES} is rejected before it is read, and a chunked one as soon as it
+   * passes that size. The rest of either is read and dropped before the response (see
+   * {@link RequestBody}).
    */
   private void readBodyThenCheck(Request request, Response response, Callback callback)
       throws ApiException {
@@ -160,18 +162,14 @@ public final class SluiceHandler extends Handler.Abstract {
     if (declared > MAX_BODY_BYTES) {
       throw tooLarge(declared + " bytes");
     }
-    // One byte of headroom, because Jetty fails a read that reaches its maximum size exactly.
-    Content.Source.asByteArrayAsync(request, MAX_BODY_BYTES + 1).whenComplete((body, failure) -> {
+    RequestBody.readAtMost(request, MAX_BODY_BYTES).whenComplete((body, failure) -> {
       try {
         if (failure != null) {
           throw unreadable(failure);
         }
-        if (body.length > MAX_BODY_BYTES) {
-          throw tooLarge("more than " + MAX_BODY_BYTES + " bytes");
-        }
         check(body, response, callback);
       } catch (ApiException e) {
-        reject(request, response, callback, e);
+        reject(request, response, callback, e, true);
       } catch (RuntimeException e) {
         fail(request, response, callback, e);
       }
@@ -222,8 +220,7 @@ public final class SluiceHandler extends Handler.Abstract {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause()
         : failure;
-    // Jetty reports a body beyond the maximum size as an IllegalStateException.
-    if (cause instanceof IllegalStateException) {
+    if (cause instanceof RequestBody.TooLargeException) {
       return tooLarge("more than " + MAX_BODY_BYTES + " bytes");
     }
     if (cause instanceof TimeoutException) {
@@ -238,8 +235,14 @@ public final class SluiceHandler extends Handler.Abstract {
         "request body must be at most " + MAX_BODY_BYTES + " bytes, got " + size);
   }
 
-  private static void reject(
-      Request request, Response response, Callback callback, ApiException e) {
+  /**
+   * Responds to a request with the error, once the rest of its body has been read (see
+   * {@link RequestBody}).
+   *
+   * @param bodyStarted whether the handler had started reading the body
+   */
+  private static void reject(Request request, Response response, Callback callback,
+      ApiException e, boolean bodyStarted) {
     LOG.debug("rejected {} {}: {}", request.getMethod(), request.getHttpURI().getPath(),
         e.getMessage());
     if (e.status() == 405) {
@@ -249,7 +252,8 @@ public final class SluiceHandler extends Handler.Abstract {
       // The codings the server accepts in a request body (RFC 9110, 12.5.3).
       response.getHeaders().put(HttpHeader.ACCEPT_ENCODING, "identity");
     }
-    send(response, callback, e.status(), JsonBodies.error(e.getMessage(), e.field()));
+    RequestBody.thenRespond(request, response, bodyStarted, () ->
+        send(response, callback, e.status(), JsonBodies.error(e.getMessage(), e.field())));
   }
 
   private static void fail(
