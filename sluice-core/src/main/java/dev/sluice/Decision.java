@@ -26,7 +26,10 @@ public final class Decision {
   public enum Source {
     /** The store decided by the state of the key. The default. */
     STORE,
-    /** The store failed and admits every request; remaining, reset after and delay are 0. */
+    /**
+     * The store failed and admits every request, with remaining, reset after and delay 0,
+     * except one whose cost no limit could ever admit, which it denies with {@link #NEVER}.
+     */
     FAILED_OPEN,
     /** The store failed and denies every request. */
     FAILED_CLOSED,
@@ -93,15 +96,16 @@ public final class Decision {
    * Returns this decision as made by {@code source}.
    *
    * @throws IllegalArgumentException if {@code source} is {@link Source#FAILED_OPEN} and this
-   *     decision is a denial or has remaining, reset after or delay other than 0, or if it is
-   *     {@link Source#FAILED_CLOSED} and this decision is an admission
+   *     decision is a denial other than {@link #costExceedsLimit()} or has remaining, reset
+   *     after or delay other than 0, or if it is {@link Source#FAILED_CLOSED} and this decision
+   *     is an admission
    */
   public Decision withSource(Source source) {
     Objects.requireNonNull(source, "source");
-    if (source == Source.FAILED_OPEN
-        && (!allowed || remaining != 0 || resetAfterNanos != 0 || delayNanos != 0)) {
-      throw new IllegalArgumentException("a FAILED_OPEN decision must be allowed with remaining,"
-          + " reset after and delay 0, got " + this);
+    if (source == Source.FAILED_OPEN && ((!allowed && !costExceedsLimit())
+        || remaining != 0 || resetAfterNanos != 0 || delayNanos != 0)) {
+      throw new IllegalArgumentException("a FAILED_OPEN decision must be allowed, or denied"
+          + " with NEVER, with remaining, reset after and delay 0, got " + this);
     }
     if (source == Source.FAILED_CLOSED && allowed) {
       throw new IllegalArgumentException("a FAILED_CLOSED decision must be a denial, got " + this);

@@ -30,8 +30,19 @@ class DecisionTest {
 
     assertThatThrownBy(() -> normal.withSource(Source.FAILED_OPEN))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("a FAILED_OPEN decision must be allowed with remaining, reset"
-            + " after and delay 0, got allowed[limit=a (10), remaining=9");
+        .hasMessageStartingWith("a FAILED_OPEN decision must be allowed, or denied with NEVER,"
+            + " with remaining, reset after and delay 0, got allowed[limit=a (10), remaining=9");
+  }
+
+  @Test
+  void withSource_failedOpenOnNever_keepsDenial() {
+    Decision never = Decision.deny("a", 10, 0, 0, Decision.NEVER);
+
+    Decision failedOpen = never.withSource(Source.FAILED_OPEN);
+
+    assertThat(failedOpen.allowed()).isFalse();
+    assertThat(failedOpen.costExceedsLimit()).isTrue();
+    assertThat(failedOpen.source()).isEqualTo(Source.FAILED_OPEN);
   }
 
   @Test

@@ -7,15 +7,18 @@ package dev.sluice.redis;
  */
 public enum FailureMode {
   /**
-   * Fail closed: deny every request, with a retry after of one probe interval, the time until
-   * the store tries Redis again. No request passes that Redis would have denied, at the price of
-   * denying all traffic during an outage.
+   * Fail closed: deny every request, with a retry after and a reset after of one probe
+   * interval, the time until the store tries Redis again. No request passes that Redis would
+   * have denied, at the price of denying all traffic during an outage. A request whose cost
+   * exceeds what a limit can ever admit is denied with {@link dev.sluice.Decision#NEVER}, as
+   * Redis would deny it.
    */
   DENY,
 
   /**
    * Fail open: admit every request, with remaining, reset after and delay 0. Traffic flows
-   * unlimited during an outage. The default.
+   * unlimited during an outage. The default. A request whose cost exceeds what a limit can
+   * ever admit is still denied with {@link dev.sluice.Decision#NEVER}, as Redis would deny it.
    */
   ALLOW,
 

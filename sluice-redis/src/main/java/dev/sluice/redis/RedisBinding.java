@@ -295,18 +295,34 @@ final class RedisBinding implements PolicyBinding {
     return byFailureMode(key, cost, maxDelayNanos);
   }
 
-  /** Decides by the failure mode; see {@link FailureMode}. */
+  /**
+   * Decides by the failure mode; see {@link FailureMode}. In {@code DENY} and {@code ALLOW}, a
+   * request whose cost exceeds what a limit can ever admit is denied with
+   * {@link Decision#NEVER}, as Redis would have denied it, because that decision does not
+   * depend on the key's state. The local store of {@code LOCAL} decides such requests itself.
+   */
   private Decision byFailureMode(String key, long cost, long maxDelayNanos) {
-    Limit first = policy.limits().get(0);
-    return switch (failures.mode()) {
-      case ALLOW -> Decision.allow(first.name(), first.limit(), 0, 0, 0)
-          .withSource(Decision.Source.FAILED_OPEN);
-      case DENY -> Decision.deny(first.name(), first.limit(), 0, 0,
-              failures.probeInterval().toNanos())
-          .withSource(Decision.Source.FAILED_CLOSED);
-      case LOCAL -> local.tryAcquire(key, cost, maxDelayNanos)
+    if (failures.mode() == FailureMode.LOCAL) {
+      return local.tryAcquire(key, cost, maxDelayNanos)
           .withSource(Decision.Source.LOCAL_FALLBACK);
-    };
+    }
+    Decision.Source source = failures.mode() == FailureMode.ALLOW
+        ? Decision.Source.FAILED_OPEN
+        : Decision.Source.FAILED_CLOSED;
+    for (Limit limit : policy.limits()) {
+      if (cost > limit.burst()) {
+        return Decision.deny(limit.name(), limit.limit(), 0, 0, Decision.NEVER)
+            .withSource(source);
+      }
+    }
+    Limit first = policy.limits().get(0);
+    if (source == Decision.Source.FAILED_OPEN) {
+      return Decision.allow(first.name(), first.limit(), 0, 0, 0).withSource(source);
+    }
+    // The reset after is the retry after, so that a client reading either waits for the probe.
+    long untilProbe = failures.probeInterval().toNanos();
+    return Decision.deny(first.name(), first.limit(), 0, untilProbe, untilProbe)
+        .withSource(source);
   }
 
   /** Returns the Redis key of every limit for a user key, in the policy's order. */

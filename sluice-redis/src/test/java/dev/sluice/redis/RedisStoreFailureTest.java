@@ -20,6 +20,8 @@ import java.util.logging.LogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Failures of a real Redis: killed and restarted on the same port, paused past the timeout.
@@ -103,7 +105,30 @@ class RedisStoreFailureTest {
     assertThat(decision.source()).isEqualTo(Source.FAILED_CLOSED);
     assertThat(decision.allowed()).isFalse();
     assertThat(decision.retryAfterNanos()).isEqualTo(PROBE_INTERVAL.toNanos());
+    assertThat(decision.resetAfterNanos()).isEqualTo(PROBE_INTERVAL.toNanos());
     assertThat(decision.remaining()).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = FailureMode.class, names = {"ALLOW", "DENY"})
+  void tryAcquire_costAboveBurstRedisKilled_deniesNever(FailureMode mode) {
+    Policy twoLimits = Policy.of("login",
+        Limit.of(Algorithm.GCRA, 5, Duration.ofMinutes(1)).withName("per-minute"),
+        Limit.of(Algorithm.FIXED_WINDOW, 100, Duration.ofHours(1)).withName("per-hour"));
+    PolicyBinding binding = store(mode).bind(twoLimits);
+    server.kill();
+
+    Decision aboveMinute = binding.tryAcquire("k", 6, Long.MAX_VALUE);
+    Decision aboveHour = binding.tryAcquire("k", 101, Long.MAX_VALUE);
+    Decision withinBoth = binding.tryAcquire("k", 5, Long.MAX_VALUE);
+
+    Source source = mode == FailureMode.ALLOW ? Source.FAILED_OPEN : Source.FAILED_CLOSED;
+    assertThat(aboveMinute)
+        .isEqualTo(Decision.deny("per-minute", 5, 0, 0, Decision.NEVER).withSource(source));
+    assertThat(aboveHour.limitName()).isEqualTo("per-minute");
+    assertThat(aboveHour.costExceedsLimit()).isTrue();
+    assertThat(withinBoth.allowed()).isEqualTo(mode == FailureMode.ALLOW);
+    assertThat(withinBoth.costExceedsLimit()).isFalse();
   }
 
   @Test

@@ -157,9 +157,13 @@ class ServeRedisTest {
     try (SluiceService service = start("--config", config.toString(), "--redis", redis.uri())) {
       redis.kill();
 
-      String body = check(service.port());
+      HttpResponse<String> response = ServeFixture.checkResponse(service.port(), "tiny", "k");
 
-      assertThat(body).contains("\"allowed\":false", "\"fallback\":\"failed_closed\"");
+      // Both headers tell the client to come back after the probe interval of 1 s.
+      assertThat(response.body())
+          .contains("\"allowed\":false", "\"fallback\":\"failed_closed\"");
+      assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+      assertThat(response.headers().firstValue("RateLimit")).hasValue("\"1/1h\";r=0;t=1");
     }
   }
 
