@@ -99,15 +99,15 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(
       names = "--burst",
       paramLabel = "B",
-      description = "Requests admissible at once, for token_bucket, leaky_bucket and gcra;"
-          + " default the limit.")
+      description = "Requests admissible at once, for token_bucket, leaky_bucket and gcra"
+          + " only; default the limit.")
   private String burst;
 
   @Option(
       names = "--mode",
       paramLabel = "shape|police",
-      description = "For leaky_bucket: shape delays admitted requests, police does not;"
-          + " default police.")
+      description = "For leaky_bucket only: shape delays admitted requests, police does"
+          + " not; default police.")
   private String mode;
 
   @Option(
@@ -203,6 +203,7 @@ public final class ReplayCommand implements Callable<Integer> {
   private Limit flagLimit() {
     Algorithm chosen =
         algorithm == null ? Algorithm.TOKEN_BUCKET : Algorithm.fromConfigName(algorithm);
+    rejectFlagsForOtherAlgorithms(chosen);
     Duration parsedPeriod = DurationParser.parse(period, "--period", Limit.MAX_PERIOD);
     if (parsedPeriod.toMillis() < 1) {
       throw new IllegalArgumentException("--period must be at least 1ms, got '" + period + "'");
@@ -213,6 +214,23 @@ public final class ReplayCommand implements Callable<Integer> {
     return Limit.of(chosen, parsedLimit, parsedPeriod)
         .withBurst(parsedBurst)
         .withMode(chosenMode);
+  }
+
+  /**
+   * Rejects {@code --burst} on a window algorithm and {@code --mode} on any algorithm but
+   * leaky_bucket, whatever their values, as a config file rejects its {@code burst} and
+   * {@code mode} keys there.
+   */
+  private void rejectFlagsForOtherAlgorithms(Algorithm chosen) {
+    String chosenName = algorithm == null ? chosen + " (the default)" : chosen.toString();
+    if (burst != null && !chosen.hasBurst()) {
+      throw new IllegalArgumentException("--burst applies only to token_bucket, leaky_bucket"
+          + " and gcra, but the algorithm is " + chosenName);
+    }
+    if (mode != null && chosen != Algorithm.LEAKY_BUCKET) {
+      throw new IllegalArgumentException(
+          "--mode applies only to leaky_bucket, but the algorithm is " + chosenName);
+    }
   }
 
   /**

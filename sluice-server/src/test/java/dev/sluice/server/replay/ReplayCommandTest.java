@@ -179,11 +179,30 @@ class ReplayCommandTest {
                 + " sliding_log, sliding_window, token_bucket, leaky_bucket, gcra"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--key", "ip"),
             "sluice replay: unknown key mode 'ip', expected client, path or client+path"),
-        Arguments.of(List.of("--limit", "10", "--period", "60s", "--mode", "smooth"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--algorithm", "leaky_bucket",
+            "--mode", "smooth"),
             "sluice replay: unknown mode 'smooth', expected police or shape"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--mode", "shape"),
-            "sluice replay: mode shape applies only to leaky_bucket, but the algorithm is"
-                + " token_bucket"),
+            "sluice replay: --mode applies only to leaky_bucket, but the algorithm is"
+                + " token_bucket (the default)"),
+        Arguments.of(List.of("--limit", "1", "--period", "1s", "--mode", "police"),
+            "sluice replay: --mode applies only to leaky_bucket, but the algorithm is"
+                + " token_bucket (the default)"),
+        Arguments.of(List.of("--limit", "1", "--period", "1s", "--algorithm", "gcra",
+            "--mode", "police"),
+            "sluice replay: --mode applies only to leaky_bucket, but the algorithm is gcra"),
+        Arguments.of(List.of("--limit", "1", "--period", "1s", "--algorithm", "fixed_window",
+            "--burst", "1"),
+            "sluice replay: --burst applies only to token_bucket, leaky_bucket and gcra, but"
+                + " the algorithm is fixed_window"),
+        Arguments.of(List.of("--limit", "3", "--period", "1s", "--algorithm", "sliding_window",
+            "--burst", "3"),
+            "sluice replay: --burst applies only to token_bucket, leaky_bucket and gcra, but"
+                + " the algorithm is sliding_window"),
+        Arguments.of(List.of("--limit", "5", "--period", "1m", "--algorithm", "sliding_log",
+            "--burst", "9"),
+            "sluice replay: --burst applies only to token_bucket, leaky_bucket and gcra, but"
+                + " the algorithm is sliding_log"),
         Arguments.of(List.of("--limit", "ten", "--period", "60s"),
             "sluice replay: --limit must be a whole number, got 'ten'"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--burst", "1.5"),
