@@ -9,10 +9,12 @@ import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.DurationParser;
 import dev.sluice.server.config.MessageText;
 import dev.sluice.server.config.WholeNumberParser;
+import dev.sluice.server.replay.CompressedFormat;
 import dev.sluice.server.replay.KeyMode;
 import dev.sluice.server.replay.LogReplayer;
 import dev.sluice.server.replay.ReplayResult;
 import dev.sluice.server.replay.ReplaySummary;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,8 +60,8 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:the replay finished",
       "1:writing the decisions file or the summary failed",
-      "2:invalid arguments, the log or config cannot be read, or the decisions file is in a"
-          + " missing directory, is a directory, or is the log or config"
+      "2:invalid arguments, the log or config cannot be read, the log is compressed, or the"
+          + " decisions file is in a missing directory, is a directory, or is the log or config"
     })
 public final class ReplayCommand implements Callable<Integer> {
 
@@ -364,7 +367,30 @@ public final class ReplayCommand implements Callable<Integer> {
    * may hold bytes of any encoding and only the client and path are read from them.
    */
   private Reader openLog() throws IOException {
-    return new InputStreamReader(Files.newInputStream(log), StandardCharsets.UTF_8);
+    BufferedInputStream in = new BufferedInputStream(Files.newInputStream(log));
+    try {
+      rejectCompressed(in);
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw e;
+    }
+    return new InputStreamReader(in, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Rejects a compressed log, whose lines would all count as malformed, by its first bytes. The
+   * stream is then reset to its start, so the replay still reads the whole log as a stream.
+   */
+  private void rejectCompressed(BufferedInputStream in) throws IOException {
+    in.mark(CompressedFormat.SIGNATURE_BYTES);
+    byte[] head = in.readNBytes(CompressedFormat.SIGNATURE_BYTES);
+    in.reset();
+    Optional<CompressedFormat> format = CompressedFormat.detect(head);
+    if (format.isPresent()) {
+      throw new InvalidInputException("log " + log + " is " + format.get().displayName()
+          + "-compressed, expected a text file; decompress it first, such as with "
+          + format.get().decompressCommand(log.toString()));
+    }
   }
 
   private boolean writeDecisions(ReplayResult result, PrintWriter err) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.server.cli.Main;
 import dev.sluice.server.cli.ReplayCommand;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
@@ -14,8 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -369,6 +372,47 @@ class ReplayCommandTest {
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(lines(run.err()))
         .containsExactly("sluice replay: log " + dir + " is a directory, expected a file");
+  }
+
+  @Test
+  void replay_gzipLog_exits2WithZcatCommand() throws IOException {
+    Path gzipped = dir.resolve("access.log.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gzipped))) {
+      Files.copy(log, out);
+    }
+
+    CommandRun run = CommandRun.replay(gzipped.toString(), "--limit", "1", "--period", "1s");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(lines(run.err())).containsExactly("sluice replay: log " + gzipped
+        + " is gzip-compressed, expected a text file; decompress it first, such as with zcat "
+        + gzipped + " > " + log);
+  }
+
+  @Test
+  void replay_xzLogWithoutSuffix_exits2WithXzcatCommand() throws IOException {
+    // The first 12 bytes of a log compressed by xz 5.4.1: enough to recognize the format.
+    Path compressed = dir.resolve("compressed.log");
+    Files.write(compressed, HexFormat.of().parseHex("fd377a585a000004e6d6b446"));
+
+    CommandRun run = CommandRun.replay(compressed.toString(), "--limit", "1", "--period", "1s");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly("sluice replay: log " + compressed
+        + " is xz-compressed, expected a text file; decompress it first, such as with xzcat "
+        + compressed + " > " + compressed + ".txt");
+  }
+
+  @Test
+  void replay_logShorterThanSignature_replays() throws IOException {
+    Path tiny = dir.resolve("tiny.log");
+    Files.write(tiny, new byte[] {0x1f});
+
+    CommandRun run = CommandRun.replay(tiny.toString(), "--limit", "1", "--period", "1s");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(lines(run.out())).contains("lines          1", "malformed      1 (lines 1)");
   }
 
   @Test
