@@ -28,23 +28,9 @@ public final class Main implements Runnable {
   private CommandSpec spec;
 
   public static void main(String[] args) {
-    useOneLineLibraryLogs();
     CommandLine sluice = commandLine();
     sluice.setOut(stdoutWriter());
     System.exit(sluice.execute(args));
-  }
-
-  /**
-   * Formats the lines that libraries log through {@code System.Logger}, such as the Redis
-   * store's outage and recovery lines, on one line like the service's own: time, level, logger
-   * and message. The JDK's default puts the time and the logger on a line of their own. Set
-   * before anything logs, and only when the operator has not chosen a format.
-   */
-  private static void useOneLineLibraryLogs() {
-    String property = "java.util.logging.SimpleFormatter.format";
-    if (System.getProperty(property) == null) {
-      System.setProperty(property, "%1$tFT%1$tT.%1$tL%1$tz %4$s %3$s - %5$s%6$s%n");
-    }
   }
 
   /**

@@ -9,10 +9,12 @@ import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.DurationParser;
 import dev.sluice.server.config.MessageText;
 import dev.sluice.server.config.WholeNumberParser;
+import dev.sluice.server.replay.CompressedFormat;
 import dev.sluice.server.replay.KeyMode;
 import dev.sluice.server.replay.LogReplayer;
 import dev.sluice.server.replay.ReplayResult;
 import dev.sluice.server.replay.ReplaySummary;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,8 +60,8 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:the replay finished",
       "1:writing the decisions file or the summary failed",
-      "2:invalid arguments, the log or config cannot be read, or the decisions file is in a"
-          + " missing directory, is a directory, or is the log or config"
+      "2:invalid arguments, the log or config cannot be read, the log is compressed, or the"
+          + " decisions file is in a missing directory, is a directory, or is the log or config"
     })
 public final class ReplayCommand implements Callable<Integer> {
 
@@ -99,15 +102,15 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(
       names = "--burst",
       paramLabel = "B",
-      description = "Requests admissible at once, for token_bucket, leaky_bucket and gcra;"
-          + " default the limit.")
+      description = "Requests admissible at once, for token_bucket, leaky_bucket and gcra"
+          + " only; default the limit.")
   private String burst;
 
   @Option(
       names = "--mode",
       paramLabel = "shape|police",
-      description = "For leaky_bucket: shape delays admitted requests, police does not;"
-          + " default police.")
+      description = "For leaky_bucket only: shape delays admitted requests, police does"
+          + " not; default police.")
   private String mode;
 
   @Option(
@@ -203,6 +206,7 @@ public final class ReplayCommand implements Callable<Integer> {
   private Limit flagLimit() {
     Algorithm chosen =
         algorithm == null ? Algorithm.TOKEN_BUCKET : Algorithm.fromConfigName(algorithm);
+    rejectFlagsForOtherAlgorithms(chosen);
     Duration parsedPeriod = DurationParser.parse(period, "--period", Limit.MAX_PERIOD);
     if (parsedPeriod.toMillis() < 1) {
       throw new IllegalArgumentException("--period must be at least 1ms, got '" + period + "'");
@@ -213,6 +217,23 @@ public final class ReplayCommand implements Callable<Integer> {
     return Limit.of(chosen, parsedLimit, parsedPeriod)
         .withBurst(parsedBurst)
         .withMode(chosenMode);
+  }
+
+  /**
+   * Rejects {@code --burst} on a window algorithm and {@code --mode} on any algorithm but
+   * leaky_bucket, whatever their values, as a config file rejects its {@code burst} and
+   * {@code mode} keys there.
+   */
+  private void rejectFlagsForOtherAlgorithms(Algorithm chosen) {
+    String chosenName = algorithm == null ? chosen + " (the default)" : chosen.toString();
+    if (burst != null && !chosen.hasBurst()) {
+      throw new IllegalArgumentException("--burst applies only to token_bucket, leaky_bucket"
+          + " and gcra, but the algorithm is " + chosenName);
+    }
+    if (mode != null && chosen != Algorithm.LEAKY_BUCKET) {
+      throw new IllegalArgumentException(
+          "--mode applies only to leaky_bucket, but the algorithm is " + chosenName);
+    }
   }
 
   /**
@@ -346,7 +367,30 @@ public final class ReplayCommand implements Callable<Integer> {
    * may hold bytes of any encoding and only the client and path are read from them.
    */
   private Reader openLog() throws IOException {
-    return new InputStreamReader(Files.newInputStream(log), StandardCharsets.UTF_8);
+    BufferedInputStream in = new BufferedInputStream(Files.newInputStream(log));
+    try {
+      rejectCompressed(in);
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw e;
+    }
+    return new InputStreamReader(in, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Rejects a compressed log, whose lines would all count as malformed, by its first bytes. The
+   * stream is then reset to its start, so the replay still reads the whole log as a stream.
+   */
+  private void rejectCompressed(BufferedInputStream in) throws IOException {
+    in.mark(CompressedFormat.SIGNATURE_BYTES);
+    byte[] head = in.readNBytes(CompressedFormat.SIGNATURE_BYTES);
+    in.reset();
+    Optional<CompressedFormat> format = CompressedFormat.detect(head);
+    if (format.isPresent()) {
+      throw new InvalidInputException("log " + log + " is " + format.get().displayName()
+          + "-compressed, expected a text file; decompress it first, such as with "
+          + format.get().decompressCommand(log.toString()));
+    }
   }
 
   private boolean writeDecisions(ReplayResult result, PrintWriter err) {

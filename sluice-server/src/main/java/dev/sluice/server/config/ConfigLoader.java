@@ -475,9 +475,18 @@ public final class ConfigLoader {
     return period;
   }
 
+  /**
+   * Applies {@code burst}, which only token_bucket, leaky_bucket and gcra accept. The key is
+   * rejected on a window algorithm even when it equals the limit, which the core accepts,
+   * because there it changes nothing and its writer probably expected a burst.
+   */
   private Limit withBurst(Limit limit, Node node) {
     if (node == null) {
       return limit;
+    }
+    if (!limit.algorithm().hasBurst()) {
+      throw reader.error(node, "burst applies only to token_bucket, leaky_bucket and gcra, but"
+          + " the algorithm is " + limit.algorithm());
     }
     long burst = reader.wholeNumber(node, "burst", 1, Limit.MAX_UNITS);
     return check(node, () -> limit.withBurst(burst));

@@ -86,8 +86,18 @@ class ConfigLoaderTest {
             "limit must be at most 2305843009213693951, got 99999999999999999999"),
         Arguments.of("burst-zero.yaml", 7, "burst must be at least 1, got 0"),
         Arguments.of("burst-on-window.yaml", 7,
-            "burst applies only to token_bucket, leaky_bucket and gcra, but fixed_window was"
-                + " given burst 20 with limit 10"),
+            "burst applies only to token_bucket, leaky_bucket and gcra, but the algorithm is"
+                + " fixed_window"),
+        // A window algorithm's burst equal to its limit changes nothing, but is rejected too.
+        Arguments.of("burst-equal-limit-on-window.yaml", 7,
+            "burst applies only to token_bucket, leaky_bucket and gcra, but the algorithm is"
+                + " fixed_window"),
+        Arguments.of("burst-on-sliding-window.yaml", 7,
+            "burst applies only to token_bucket, leaky_bucket and gcra, but the algorithm is"
+                + " sliding_window"),
+        Arguments.of("burst-on-sliding-log.yaml", 7,
+            "burst applies only to token_bucket, leaky_bucket and gcra, but the algorithm is"
+                + " sliding_log"),
         // 11 units at 1 per 3650 days take 40150 days to recover, above the 36500-day bound.
         Arguments.of("burst-unrecoverable.yaml", 7,
             "burst 11 at 1 per 3650d takes longer than 36500d to recover; lower the burst or"

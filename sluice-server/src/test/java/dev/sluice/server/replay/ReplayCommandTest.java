@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.server.cli.Main;
 import dev.sluice.server.cli.ReplayCommand;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
@@ -14,8 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -179,11 +182,30 @@ class ReplayCommandTest {
                 + " sliding_log, sliding_window, token_bucket, leaky_bucket, gcra"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--key", "ip"),
             "sluice replay: unknown key mode 'ip', expected client, path or client+path"),
-        Arguments.of(List.of("--limit", "10", "--period", "60s", "--mode", "smooth"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--algorithm", "leaky_bucket",
+            "--mode", "smooth"),
             "sluice replay: unknown mode 'smooth', expected police or shape"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--mode", "shape"),
-            "sluice replay: mode shape applies only to leaky_bucket, but the algorithm is"
-                + " token_bucket"),
+            "sluice replay: --mode applies only to leaky_bucket, but the algorithm is"
+                + " token_bucket (the default)"),
+        Arguments.of(List.of("--limit", "1", "--period", "1s", "--mode", "police"),
+            "sluice replay: --mode applies only to leaky_bucket, but the algorithm is"
+                + " token_bucket (the default)"),
+        Arguments.of(List.of("--limit", "1", "--period", "1s", "--algorithm", "gcra",
+            "--mode", "police"),
+            "sluice replay: --mode applies only to leaky_bucket, but the algorithm is gcra"),
+        Arguments.of(List.of("--limit", "1", "--period", "1s", "--algorithm", "fixed_window",
+            "--burst", "1"),
+            "sluice replay: --burst applies only to token_bucket, leaky_bucket and gcra, but"
+                + " the algorithm is fixed_window"),
+        Arguments.of(List.of("--limit", "3", "--period", "1s", "--algorithm", "sliding_window",
+            "--burst", "3"),
+            "sluice replay: --burst applies only to token_bucket, leaky_bucket and gcra, but"
+                + " the algorithm is sliding_window"),
+        Arguments.of(List.of("--limit", "5", "--period", "1m", "--algorithm", "sliding_log",
+            "--burst", "9"),
+            "sluice replay: --burst applies only to token_bucket, leaky_bucket and gcra, but"
+                + " the algorithm is sliding_log"),
         Arguments.of(List.of("--limit", "ten", "--period", "60s"),
             "sluice replay: --limit must be a whole number, got 'ten'"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--burst", "1.5"),
@@ -350,6 +372,47 @@ class ReplayCommandTest {
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(lines(run.err()))
         .containsExactly("sluice replay: log " + dir + " is a directory, expected a file");
+  }
+
+  @Test
+  void replay_gzipLog_exits2WithZcatCommand() throws IOException {
+    Path gzipped = dir.resolve("access.log.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gzipped))) {
+      Files.copy(log, out);
+    }
+
+    CommandRun run = CommandRun.replay(gzipped.toString(), "--limit", "1", "--period", "1s");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(lines(run.err())).containsExactly("sluice replay: log " + gzipped
+        + " is gzip-compressed, expected a text file; decompress it first, such as with zcat "
+        + gzipped + " > " + log);
+  }
+
+  @Test
+  void replay_xzLogWithoutSuffix_exits2WithXzcatCommand() throws IOException {
+    // The first 12 bytes of a log compressed by xz 5.4.1: enough to recognize the format.
+    Path compressed = dir.resolve("compressed.log");
+    Files.write(compressed, HexFormat.of().parseHex("fd377a585a000004e6d6b446"));
+
+    CommandRun run = CommandRun.replay(compressed.toString(), "--limit", "1", "--period", "1s");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly("sluice replay: log " + compressed
+        + " is xz-compressed, expected a text file; decompress it first, such as with xzcat "
+        + compressed + " > " + compressed + ".txt");
+  }
+
+  @Test
+  void replay_logShorterThanSignature_replays() throws IOException {
+    Path tiny = dir.resolve("tiny.log");
+    Files.write(tiny, new byte[] {0x1f});
+
+    CommandRun run = CommandRun.replay(tiny.toString(), "--limit", "1", "--period", "1s");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(lines(run.out())).contains("lines          1", "malformed      1 (lines 1)");
   }
 
   @Test
