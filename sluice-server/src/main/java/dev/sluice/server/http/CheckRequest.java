@@ -324,7 +324,7 @@ record CheckRequest(String policy, String key, long cost) {
       case OBJECT -> "an object";
       case NULL -> "null";
       case BOOLEAN -> value.asText();
-      case STRING -> "the string " + MessageText.truncate(value.toString());
+      case STRING -> "the string \"" + MessageText.truncate(value.textValue()) + "\"";
       default -> MessageText.truncate(value.toString());
     };
   }
