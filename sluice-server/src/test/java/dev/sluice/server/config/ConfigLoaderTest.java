@@ -44,6 +44,8 @@ class ConfigLoaderTest {
             "limit must be a whole number, got the quoted text '10'"),
         Arguments.of("fractional-limit.yaml", 5, "limit must be a whole number, got '2.5'"),
         Arguments.of("octal-limit.yaml", 5, "limit must be a whole number, got '010'"),
+        Arguments.of("float-tagged-limit.yaml", 6,
+            "limit must be a whole number, got '5' tagged !!float"),
         // Line breaks, escape sequences and backslashes in values come out escaped, on one line.
         Arguments.of("algorithm-control-characters.yaml", 4,
             "unknown algorithm 'gcra\\x1b[31mX\\x0aY', expected one of fixed_window,"

@@ -240,11 +240,11 @@ class SluiceServerTest {
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 99999999999999999999}", "cost",
             "cost must be at most 2305843009213693951, got 99999999999999999999"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1e999999999}", "cost",
-            "cost must be at most 2305843009213693951, got 1E+999999999"},
+            "cost must be at most 2305843009213693951, got 1e999999999"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": -1e999999999}", "cost",
-            "cost must be at least 0, got -1E+999999999"},
+            "cost must be at least 0, got -1e999999999"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 3e18}", "cost",
-            "cost must be at most 2305843009213693951, got 3E+18"},
+            "cost must be at most 2305843009213693951, got 3e18"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1.0}", "cost",
             "cost must be a whole number from 0 to 2305843009213693951, got 1.0"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1e99999999999}", "body",
@@ -259,6 +259,30 @@ class SluiceServerTest {
       assertThat(response.statusCode()).as("status for %s", c[0]).isEqualTo(400);
       assertThat(body.get("field").textValue()).as("field for %s", c[0]).isEqualTo(c[1]);
       assertThat(body.get("error").textValue()).as("error for %s", c[0]).isEqualTo(c[2]);
+    }
+  }
+
+  @Test
+  void check_costWithExponentOrFraction_quotesItAsWritten() throws Exception {
+    String longCost = "1" + "0".repeat(150) + ".0";
+    String[][] cases = {
+        {"1E0", "cost must be a whole number from 0 to 2305843009213693951, got 1E0"},
+        {"0.5e1", "cost must be a whole number from 0 to 2305843009213693951, got 0.5e1"},
+        {"-0.0", "cost must be a whole number from 0 to 2305843009213693951, got -0.0"},
+        {"2E-0", "cost must be a whole number from 0 to 2305843009213693951, got 2E-0"},
+        {"-1.0", "cost must be at least 0, got -1.0"},
+        // The first 100 characters, then the length of the whole number.
+        {longCost, "cost must be at most 2305843009213693951, got 1" + "0".repeat(99)
+            + "\u2026 (153 characters)"},
+    };
+    for (String[] c : cases) {
+      HttpResponse<String> response =
+          check("{\"policy\": \"window\", \"key\": \"a\", \"cost\": " + c[0] + "}");
+
+      JsonNode body = JSON.readTree(response.body());
+      assertThat(response.statusCode()).as("status for %s", c[0]).isEqualTo(400);
+      assertThat(body.get("field").textValue()).as("field for %s", c[0]).isEqualTo("cost");
+      assertThat(body.get("error").textValue()).as("error for %s", c[0]).isEqualTo(c[1]);
     }
   }
 
