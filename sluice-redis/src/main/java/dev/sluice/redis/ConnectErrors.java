@@ -1,7 +1,11 @@
 package dev.sluice.redis;
 
+import dev.sluice.internal.Durations;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,8 +41,12 @@ final class ConnectErrors {
    * Returns a {@link RedisConnectionException} that explains {@code failure}, with
    * {@code failure} as its cause, or {@code failure} itself when it is neither a TLS nor an
    * authentication failure nor a failure to connect.
+   *
+   * @param uriTimeout the timeout of the URI (of the first seed for a Redis Cluster), which
+   *     bounds connecting and the handshake
    */
-  static RuntimeException describe(RuntimeException failure, String maskedUri) {
+  static RuntimeException describe(
+      RuntimeException failure, String maskedUri, Duration uriTimeout) {
     SSLException tls = find(failure, SSLException.class);
     if (tls != null) {
       return new RedisConnectionException("TLS handshake with " + maskedUri + " failed: "
@@ -66,9 +74,27 @@ final class ConnectErrors {
     }
     if (failure instanceof RedisConnectionException) {
       return new RedisConnectionException("failed to connect to " + maskedUri + ": "
-          + rootMessage(failure), failure);
+          + chainMessages(failure) + timeoutAdvice(failure, uriTimeout), failure);
     }
     return failure;
+  }
+
+  /**
+   * Returns advice for a handshake that the URI's timeout cut short, else nothing. Lettuce 6.8
+   * then reports a {@link RedisCommandTimeoutException} ("Connection initialization timed
+   * out"), or, when the timeout closes the channel before the handshake starts, a
+   * {@link ClosedChannelException} without a message, as with {@code ?timeout=1ms} against a
+   * Redis on the same host. A server that closes the connection by itself gives the latter too,
+   * hence the second half of the advice.
+   */
+  private static String timeoutAdvice(Throwable failure, Duration uriTimeout) {
+    if (find(failure, RedisCommandTimeoutException.class) == null
+        && find(failure, ClosedChannelException.class) == null) {
+      return "";
+    }
+    return "; connecting and the handshake must finish within the URI's timeout of "
+        + Durations.format(uriTimeout) + ", so raise it with timeout= in the URI, such as"
+        + " timeout=1s, or check that the server at this address is Redis and responds";
   }
 
   /**
@@ -126,11 +152,35 @@ final class ConnectErrors {
     return null;
   }
 
+  /**
+   * Returns the message of the innermost cause that has one, because Lettuce's outer messages
+   * only repeat that it could not connect, or the type of the innermost cause when none has one.
+   */
   private static String rootMessage(Throwable failure) {
+    String message = null;
     Throwable root = failure;
-    while (root.getCause() != null) {
-      root = root.getCause();
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      root = cause;
+      message = cause.getMessage() != null ? cause.getMessage() : message;
     }
-    return String.valueOf(root.getMessage());
+    return message != null ? message : root.getClass().getSimpleName();
+  }
+
+  /**
+   * Returns the messages of {@code failure} and its causes joined by colons, without those the
+   * text already contains, and the type of any cause without a message, such as
+   * {@code Unable to connect to 127.0.0.1/<unresolved>:6379: ClosedChannelException}.
+   */
+  private static String chainMessages(Throwable failure) {
+    StringBuilder text = new StringBuilder();
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      String part = cause.getMessage() != null
+          ? cause.getMessage()
+          : cause.getClass().getSimpleName();
+      if (text.indexOf(part) < 0) {
+        text.append(text.length() == 0 ? "" : ": ").append(part);
+      }
+    }
+    return text.toString();
   }
 }

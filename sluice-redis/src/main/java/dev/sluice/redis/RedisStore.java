@@ -187,7 +187,7 @@ public final class RedisStore implements RateLimitStore {
       client.shutdown();
       resources.shutdown();
       timer.stop();
-      throw ConnectErrors.describe(e, maskedUri);
+      throw ConnectErrors.describe(e, maskedUri, uriTimeout(builder));
     }
     warmUp(builder.probeInterval);
     evalshaTimeoutNanos.set(builder.commandTimeout.toNanos());
@@ -401,6 +401,15 @@ public final class RedisStore implements RateLimitStore {
   /** Whether the circuit breaker is open, so that decisions skip Redis; for tests. */
   boolean breakerOpen() {
     return failures.breaker().isOpen();
+  }
+
+  /**
+   * Returns the URI's timeout, which bounds connecting and the handshake; a Redis Cluster client
+   * uses the first seed's for every node.
+   */
+  private static Duration uriTimeout(Builder builder) {
+    RedisURI uri = builder.clusterSeeds == null ? builder.uri : builder.clusterSeeds.get(0);
+    return uri.getTimeout();
   }
 
   /**

@@ -12,6 +12,8 @@ import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -184,6 +186,26 @@ class RedisConnectionOptionsTest {
       assertThatThrownBy(() -> store(server.uri()))
           .isInstanceOf(RedisConnectionException.class)
           .hasMessageContaining("redis://127.0.0.1:" + server.port() + "/0");
+    }
+  }
+
+  /**
+   * A listener that accepts connections (the kernel completes the TCP handshake) but never
+   * replies, so Lettuce's handshake always outlasts the URI's timeout.
+   */
+  @Test
+  void build_handshakeBeyondUriTimeout_saysToRaiseTimeout() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      String uri = "redis://127.0.0.1:" + silent.getLocalPort() + "?timeout=200ms";
+
+      assertThatThrownBy(() -> store(uri))
+          .isInstanceOf(RedisConnectionException.class)
+          .hasMessageStartingWith("failed to connect to redis://127.0.0.1:"
+              + silent.getLocalPort() + "/0: ")
+          .hasMessageContaining("Connection initialization timed out after 200 millisecond(s)")
+          .hasMessageEndingWith("; connecting and the handshake must finish within the URI's"
+              + " timeout of 200ms, so raise it with timeout= in the URI, such as timeout=1s,"
+              + " or check that the server at this address is Redis and responds");
     }
   }
 

@@ -5,7 +5,9 @@ import java.util.Objects;
 /**
  * A config file that cannot be used: unreadable, not valid YAML, or with a field that breaks a
  * rule. The message starts with the file and the line, such as
- * {@code config.yaml:7: limit must be at least 1, got 0}.
+ * {@code config.yaml:7: limit must be at least 1, got 0}. The problem is escaped by
+ * {@link MessageText#escape(String)}, so that a value with line breaks or terminal escape
+ * sequences gives a message of one line, whether it is printed or logged.
  */
 public final class ConfigException extends RuntimeException {
 
@@ -20,13 +22,13 @@ public final class ConfigException extends RuntimeException {
    *
    * @param file the config file as the operator named it
    * @param line the 1-based line of the bad value, or 0 when no line applies (unreadable file)
-   * @param problem what is wrong, naming the field, the rule and the bad value
+   * @param problem what is wrong, naming the field, the rule and the bad value, unescaped
    */
   public ConfigException(String file, int line, String problem) {
-    super(format(file, line, problem));
+    super(format(file, line, MessageText.escape(Objects.requireNonNull(problem, "problem"))));
     this.file = Objects.requireNonNull(file, "file");
     this.line = line;
-    this.problem = Objects.requireNonNull(problem, "problem");
+    this.problem = MessageText.escape(problem);
   }
 
   /** The config file as the operator named it. */
@@ -39,7 +41,7 @@ public final class ConfigException extends RuntimeException {
     return line;
   }
 
-  /** What is wrong, without the file and line. */
+  /** The problem without the file and line, escaped as in the message. */
   public String problem() {
     return problem;
   }

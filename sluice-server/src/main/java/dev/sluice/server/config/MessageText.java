@@ -1,11 +1,13 @@
 package dev.sluice.server.config;
 
 import java.util.Collection;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * Shortens user-supplied text quoted in error messages, so that a value of a million characters
- * gives an error of a few hundred, whether in a config error or an HTTP response.
+ * Shortens and escapes user-supplied text quoted in error messages, whether in a config error,
+ * an HTTP response or a log. A value of a million characters gives an error of a few hundred,
+ * and a value with line breaks or terminal escape sequences gives one line of plain text.
  */
 public final class MessageText {
 
@@ -42,5 +44,38 @@ public final class MessageText {
         .collect(Collectors.joining(", "));
     int rest = names.size() - MAX_LISTED_NAMES;
     return rest > 0 ? listed + " and " + rest + " more" : listed;
+  }
+
+  /**
+   * Escapes what a terminal would not show as text, so that a message or a line of output
+   * stays one line and cannot forge log lines or recolour a terminal. A backslash becomes
+   * {@code \\}, a non-printable ASCII character {@code \xNN}, and any other control, format,
+   * separator, surrogate, private-use or unassigned code point <code>&#92;u{XXXX}</code> in
+   * hexadecimal. {@link ConfigException} and the HTTP API's errors apply it to their whole
+   * message, and {@code sluice replay} to the names it prints.
+   */
+  public static String escape(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    text.codePoints().forEach(c -> {
+      if (c == '\\') {
+        out.append("\\\\");
+      } else if (c < 0x80 && (c < 0x20 || c == 0x7f)) {
+        out.append(String.format(Locale.ROOT, "\\x%02x", c));
+      } else if (!isPrintable(c)) {
+        out.append(String.format(Locale.ROOT, "\\u{%04x}", c));
+      } else {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.toString();
+  }
+
+  private static boolean isPrintable(int codePoint) {
+    return switch (Character.getType(codePoint)) {
+      case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR,
+          Character.PARAGRAPH_SEPARATOR, Character.SURROGATE, Character.PRIVATE_USE,
+          Character.UNASSIGNED -> false;
+      default -> true;
+    };
   }
 }

@@ -11,10 +11,12 @@ import java.util.regex.Pattern;
 import org.yaml.snakeyaml.DumperOptions.ScalarStyle;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Reads typed values out of a composed YAML node tree, and turns every mismatch into a
@@ -30,6 +32,9 @@ final class NodeReader {
    * is far beyond a {@code long}, and JDK 17 takes about 15 s to parse a million digits.
    */
   private static final int MAX_NUMBER_LENGTH = 40;
+
+  /** SnakeYAML's default resolver, as the loader's {@code Yaml} instance uses it. */
+  private static final Resolver RESOLVER = new Resolver();
 
   private final String file;
 
@@ -183,7 +188,11 @@ final class NodeReader {
     }
   }
 
-  /** Describes a node for messages, such as {@code a list} or {@code 'ten'}. */
+  /**
+   * Describes a node for messages, such as {@code a list}, {@code 'ten'} or
+   * {@code '5' tagged !!float}. The tag is named when the file gives one that differs from the
+   * tag the text would get without it, because the tag, not the text, is then what is wrong.
+   */
   static String describe(Node node) {
     if (node instanceof MappingNode) {
       return "a mapping";
@@ -195,9 +204,26 @@ final class NodeReader {
     if (scalar.getTag().equals(Tag.NULL)) {
       return "an empty value";
     }
+    String quoted = "'" + MessageText.truncate(scalar.getValue()) + "'";
     if (scalar.getScalarStyle() != ScalarStyle.PLAIN) {
-      return "the quoted text '" + MessageText.truncate(scalar.getValue()) + "'";
+      quoted = "the quoted text " + quoted;
     }
-    return "'" + MessageText.truncate(scalar.getValue()) + "'";
+    return quoted + explicitTag(scalar);
+  }
+
+  /**
+   * Returns {@code " tagged !!float"} for a scalar whose tag differs from the one its text
+   * resolves to, else nothing.
+   */
+  private static String explicitTag(ScalarNode scalar) {
+    boolean plain = scalar.getScalarStyle() == ScalarStyle.PLAIN;
+    Tag implicit = RESOLVER.resolve(NodeId.scalar, scalar.getValue(), plain);
+    if (scalar.getTag().equals(implicit)) {
+      return "";
+    }
+    String tag = scalar.getTag().getValue();
+    return " tagged " + (tag.startsWith(Tag.PREFIX)
+        ? "!!" + tag.substring(Tag.PREFIX.length())
+        : tag);
   }
 }

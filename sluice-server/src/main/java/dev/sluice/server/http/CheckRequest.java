@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -107,7 +108,7 @@ record CheckRequest(String policy, String key, long cost) {
       throw ApiException.badRequest("key", "key must be at most " + MAX_KEY_LENGTH
           + " characters, got " + keyLength + "; hash longer identifiers first");
     }
-    return new CheckRequest(policy, key, cost(root.get("cost")));
+    return new CheckRequest(policy, key, cost(root.get("cost"), body));
   }
 
   /**
@@ -292,30 +293,53 @@ record CheckRequest(String policy, String key, long cost) {
    * The range is checked before the form, so that {@code 1e999999999} is reported as too large.
    * Comparing a {@link BigDecimal} looks at its exponent first, so a huge exponent costs nothing.
    */
-  private static long cost(JsonNode value) throws ApiException {
+  private static long cost(JsonNode value, byte[] body) throws ApiException {
     if (value == null) {
       return 1;
     }
     if (!value.isNumber()) {
-      throw notWholeNumber(value);
+      throw notWholeNumber(describe(value));
     }
     BigDecimal number = value.decimalValue();
     if (number.signum() < 0) {
-      throw ApiException.badRequest("cost", "cost must be at least 0, got " + describe(value));
+      throw ApiException.badRequest("cost", "cost must be at least 0, got " + costText(body));
     }
     if (number.compareTo(MAX_COST) > 0) {
       throw ApiException.badRequest("cost",
-          "cost must be at most " + Limit.MAX_UNITS + ", got " + describe(value));
+          "cost must be at most " + Limit.MAX_UNITS + ", got " + costText(body));
     }
     if (!value.isIntegralNumber()) {
-      throw notWholeNumber(value);
+      throw notWholeNumber(costText(body));
     }
     return value.longValue();
   }
 
-  private static ApiException notWholeNumber(JsonNode value) {
+  private static ApiException notWholeNumber(String described) {
     return ApiException.badRequest("cost",
-        "cost must be a whole number from 0 to " + Limit.MAX_UNITS + ", got " + describe(value));
+        "cost must be a whole number from 0 to " + Limit.MAX_UNITS + ", got " + described);
+  }
+
+  /**
+   * Returns the number of the top-level {@code cost} field as the body writes it, truncated, so
+   * that an error quotes {@code 1E0} or {@code -0.0} rather than the value {@code 1} or
+   * {@code 0.0} that the tree keeps. Parses the body again, which {@link #readTree} already
+   * accepted, with no duplicate fields, so the first {@code cost} at depth 1 is the one.
+   */
+  private static String costText(byte[] body) {
+    try (JsonParser parser = MAPPER.createParser(body)) {
+      parser.nextToken();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        parser.nextToken();
+        if (name.equals("cost")) {
+          return MessageText.truncate(parser.getText());
+        }
+        parser.skipChildren();
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("a body that parsed once failed to parse again", e);
+    }
+    throw new IllegalStateException("a body with a numeric cost has no top-level cost field");
   }
 
   private static String describe(JsonNode value) {
@@ -324,7 +348,7 @@ record CheckRequest(String policy, String key, long cost) {
       case OBJECT -> "an object";
       case NULL -> "null";
       case BOOLEAN -> value.asText();
-      case STRING -> "the string " + MessageText.truncate(value.toString());
+      case STRING -> "the string \"" + MessageText.truncate(value.textValue()) + "\"";
       default -> MessageText.truncate(value.toString());
     };
   }

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
+import dev.sluice.server.config.MessageText;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -28,9 +28,9 @@ final class SummaryFormat {
 
   static String text(ReplaySummary summary) {
     StringBuilder out = new StringBuilder();
-    row(out, "policy", printable(summary.policy().name()));
+    row(out, "policy", MessageText.escape(summary.policy().name()));
     for (Limit limit : summary.policy().limits()) {
-      row(out, "limit", printable(describe(limit)));
+      row(out, "limit", MessageText.escape(describe(limit)));
     }
     row(out, "key", summary.keyMode().configName());
     row(out, "lines", Long.toString(summary.lines()));
@@ -126,39 +126,8 @@ final class SummaryFormat {
     for (ReplaySummary.KeyDenials key : keys) {
       String count = Long.toString(key.denied());
       out.append("  ").append(" ".repeat(width - count.length())).append(count)
-          .append("  ").append(printable(key.key())).append('\n');
+          .append("  ").append(MessageText.escape(key.key())).append('\n');
     }
-  }
-
-  /**
-   * Escapes what a terminal would not show as text, because keys come from the log and may
-   * contain control bytes or terminal escape sequences. A backslash becomes {@code \\}, a
-   * non-printable ASCII character {@code \xNN}, and any other control, format, separator,
-   * surrogate, private-use or unassigned code point <code>&#92;u{XXXX}</code> in hexadecimal.
-   */
-  static String printable(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    text.codePoints().forEach(c -> {
-      if (c == '\\') {
-        out.append("\\\\");
-      } else if (c < 0x80 && (c < 0x20 || c == 0x7f)) {
-        out.append(String.format(Locale.ROOT, "\\x%02x", c));
-      } else if (!isPrintable(c)) {
-        out.append(String.format(Locale.ROOT, "\\u{%04x}", c));
-      } else {
-        out.appendCodePoint(c);
-      }
-    });
-    return out.toString();
-  }
-
-  private static boolean isPrintable(int codePoint) {
-    return switch (Character.getType(codePoint)) {
-      case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR,
-          Character.PARAGRAPH_SEPARATOR, Character.SURROGATE, Character.PRIVATE_USE,
-          Character.UNASSIGNED -> false;
-      default -> true;
-    };
   }
 
   private static void row(StringBuilder out, String label, String value) {

@@ -44,6 +44,19 @@ class ConfigLoaderTest {
             "limit must be a whole number, got the quoted text '10'"),
         Arguments.of("fractional-limit.yaml", 5, "limit must be a whole number, got '2.5'"),
         Arguments.of("octal-limit.yaml", 5, "limit must be a whole number, got '010'"),
+        Arguments.of("float-tagged-limit.yaml", 6,
+            "limit must be a whole number, got '5' tagged !!float"),
+        // Line breaks, escape sequences and backslashes in values come out escaped, on one line.
+        Arguments.of("algorithm-control-characters.yaml", 4,
+            "unknown algorithm 'gcra\\x1b[31mX\\x0aY', expected one of fixed_window,"
+                + " sliding_log, sliding_window, token_bucket, leaky_bucket, gcra"),
+        Arguments.of("policy-name-line-break.yaml", 2, "policy name must be 1 to 64 letters,"
+            + " digits, '.', '_' or '-', got 'a\\x0ab\\u{2028}c'"),
+        Arguments.of("block-scalar-limit.yaml", 6,
+            "limit must be a whole number, got the quoted text '5\\x0a'"),
+        Arguments.of("limit-name-control-character.yaml", 7,
+            "limit name must be printable ASCII without spaces, quotes, backslashes, commas or"
+                + " semicolons, got 'ok\\x0d\\\\forged'"),
         Arguments.of("two-documents.yaml", 7,
             "invalid YAML: expected a single document in the stream, but found another document"),
         Arguments.of("empty-value.yaml", 5, "limit must be a whole number, got an empty value"),

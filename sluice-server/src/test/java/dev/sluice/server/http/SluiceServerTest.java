@@ -240,11 +240,11 @@ class SluiceServerTest {
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 99999999999999999999}", "cost",
             "cost must be at most 2305843009213693951, got 99999999999999999999"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1e999999999}", "cost",
-            "cost must be at most 2305843009213693951, got 1E+999999999"},
+            "cost must be at most 2305843009213693951, got 1e999999999"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": -1e999999999}", "cost",
-            "cost must be at least 0, got -1E+999999999"},
+            "cost must be at least 0, got -1e999999999"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 3e18}", "cost",
-            "cost must be at most 2305843009213693951, got 3E+18"},
+            "cost must be at most 2305843009213693951, got 3e18"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1.0}", "cost",
             "cost must be a whole number from 0 to 2305843009213693951, got 1.0"},
         {"{\"policy\": \"window\", \"key\": \"a\", \"cost\": 1e99999999999}", "body",
@@ -260,6 +260,70 @@ class SluiceServerTest {
       assertThat(body.get("field").textValue()).as("field for %s", c[0]).isEqualTo(c[1]);
       assertThat(body.get("error").textValue()).as("error for %s", c[0]).isEqualTo(c[2]);
     }
+  }
+
+  @Test
+  void check_costWithExponentOrFraction_quotesItAsWritten() throws Exception {
+    String longCost = "1" + "0".repeat(150) + ".0";
+    String[][] cases = {
+        {"1E0", "cost must be a whole number from 0 to 2305843009213693951, got 1E0"},
+        {"0.5e1", "cost must be a whole number from 0 to 2305843009213693951, got 0.5e1"},
+        {"-0.0", "cost must be a whole number from 0 to 2305843009213693951, got -0.0"},
+        {"2E-0", "cost must be a whole number from 0 to 2305843009213693951, got 2E-0"},
+        {"-1.0", "cost must be at least 0, got -1.0"},
+        // The first 100 characters, then the length of the whole number.
+        {longCost, "cost must be at most 2305843009213693951, got 1" + "0".repeat(99)
+            + "\u2026 (153 characters)"},
+    };
+    for (String[] c : cases) {
+      HttpResponse<String> response =
+          check("{\"policy\": \"window\", \"key\": \"a\", \"cost\": " + c[0] + "}");
+
+      JsonNode body = JSON.readTree(response.body());
+      assertThat(response.statusCode()).as("status for %s", c[0]).isEqualTo(400);
+      assertThat(body.get("field").textValue()).as("field for %s", c[0]).isEqualTo("cost");
+      assertThat(body.get("error").textValue()).as("error for %s", c[0]).isEqualTo(c[1]);
+    }
+  }
+
+  @Test
+  void check_controlCharactersInBody_areEscapedInErrors() throws Exception {
+    String unknownField = "{\"policy\": \"window\", \"key\": \"a\", \"a\\nb\\u001b[31m\": 1}";
+    String unknownPolicy = "{\"policy\": \"x\\u001by\\u2028\", \"key\": \"a\"}";
+    String stringCost = "{\"policy\": \"window\", \"key\": \"a\", \"cost\": \"3\\r\\\\\"}";
+    String rawEscape = "{\"policy\": \"window\", \"key\": \"a\", \"cost\": tru\u001b}";
+    Object[][] cases = {
+        // body, status, field, error
+        {unknownField, 400, "a\\x0ab\\x1b[31m",
+            "unknown field 'a\\x0ab\\x1b[31m'; expected policy, key and optionally cost"},
+        {unknownPolicy, 404, "policy", "policy 'x\\x1by\\u{2028}' not found; the loaded"
+            + " policies are window, bucket, shaped, hourly, api"},
+        {stringCost, 400, "cost", "cost must be a whole number from 0 to 2305843009213693951,"
+            + " got the string \"3\\x0d\\\\\""},
+        // The token starts after the 41 characters of {"policy": ... "cost": .
+        {rawEscape, 400, "body", "request body is not valid JSON at line 1, column 42:"
+            + " Unrecognized token 'tru\\x1b'; expected a JSON object such as {\"policy\":"
+            + " \"default\", \"key\": \"user-42\"}"},
+    };
+    for (Object[] c : cases) {
+      HttpResponse<String> response = check((String) c[0]);
+
+      JsonNode body = JSON.readTree(response.body());
+      assertThat(response.statusCode()).as("status for %s", c[0]).isEqualTo(c[1]);
+      assertThat(body.get("field").textValue()).as("field for %s", c[0]).isEqualTo(c[2]);
+      assertThat(body.get("error").textValue()).as("error for %s", c[0]).isEqualTo(c[3]);
+    }
+  }
+
+  @Test
+  void unknownPath_controlCharacters_escapedInError() throws Exception {
+    // Jetty itself rejects %0A and %1B in a path, but lets a C1 control and U+2028 through.
+    HttpResponse<String> response = send(get("/a%C2%9Bb%E2%80%A8c"));
+
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(response.body()).get("error").textValue()).isEqualTo(
+        "no endpoint at /a\\u{009b}b\\u{2028}c; the endpoints are POST /v1/check,"
+            + " GET /v1/policies and GET /healthz");
   }
 
   @Test

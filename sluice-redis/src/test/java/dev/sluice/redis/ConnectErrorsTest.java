@@ -1,0 +1,55 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisConnectionException;
+import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The messages of {@link ConnectErrors} for failures whose shape a real server produces only
+ * by chance, built here as Lettuce 6.8.1 reports them.
+ */
+class ConnectErrorsTest {
+
+  private static final String URI = "redis://127.0.0.1:7612/0";
+
+  /**
+   * With {@code ?timeout=1ms} against a Redis on the same host, the timeout often closes the
+   * channel before the handshake starts, and the innermost cause has no message.
+   */
+  @Test
+  void describe_closedChannelWithoutMessage_namesTypeAndTimeout() {
+    RuntimeException failure = new RedisConnectionException(
+        "Unable to connect to 127.0.0.1/<unresolved>:7612", new ClosedChannelException());
+
+    RuntimeException described = ConnectErrors.describe(failure, URI, Duration.ofMillis(1));
+
+    assertThat(described).isInstanceOf(RedisConnectionException.class).hasCause(failure);
+    assertThat(described.getMessage())
+        .isEqualTo("failed to connect to redis://127.0.0.1:7612/0: Unable to connect to"
+            + " 127.0.0.1/<unresolved>:7612: ClosedChannelException; connecting and the"
+            + " handshake must finish within the URI's timeout of 1ms, so raise it with"
+            + " timeout= in the URI, such as timeout=1s, or check that the server at this"
+            + " address is Redis and responds")
+        .doesNotContain("null");
+  }
+
+  @Test
+  void describe_connectionRefused_givesNoTimeoutAdvice() {
+    // Netty's exception names the address and has the JDK's as its cause.
+    ConnectException refused = new ConnectException("Connection refused: /127.0.0.1:7612");
+    refused.initCause(new ConnectException("Connection refused"));
+    RuntimeException failure = new RedisConnectionException(
+        "Unable to connect to 127.0.0.1/<unresolved>:7612", refused);
+
+    RuntimeException described = ConnectErrors.describe(failure, URI, Duration.ofSeconds(60));
+
+    // "Connection refused" alone is left out, because the text already contains it.
+    assertThat(described.getMessage()).isEqualTo("failed to connect to"
+        + " redis://127.0.0.1:7612/0: Unable to connect to 127.0.0.1/<unresolved>:7612:"
+        + " Connection refused: /127.0.0.1:7612");
+  }
+}
