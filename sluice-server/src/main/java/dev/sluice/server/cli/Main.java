@@ -1,5 +1,6 @@
 package dev.sluice.server.cli;
 
+import dev.sluice.server.config.MessageText;
 import java.io.BufferedWriter;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -60,7 +61,8 @@ public final class Main implements Runnable {
   private static int usageError(ParameterException error, String[] args) {
     CommandLine command = error.getCommandLine();
     String name = command.getCommandSpec().qualifiedName();
-    command.getErr().println(name + ": " + error.getMessage());
+    // Picocli quotes the bad value as given, so a value with a line break would print two lines.
+    command.getErr().println(name + ": " + MessageText.escape(error.getMessage()));
     command.getErr().println("Run '" + name + " --help' for usage.");
     return 2;
   }

@@ -263,7 +263,7 @@ public final class ReplayCommand implements Callable<Integer> {
       // A replay uses no store, so the config's store settings do not apply.
       loaded = ConfigLoader.loadPolicies(config);
     } catch (ConfigException e) {
-      throw new InvalidInputException(e.getMessage());
+      throw InvalidInputException.of(e);
     }
     Policy policy = loaded.get(policyName);
     if (policy == null) {
@@ -398,7 +398,8 @@ public final class ReplayCommand implements Callable<Integer> {
       result.writeDecisionsCsv(out);
       return true;
     } catch (IOException e) {
-      err.println("sluice replay: failed to write decisions to " + decisions + ": " + e);
+      err.println(MessageText.escape(
+          "sluice replay: failed to write decisions to " + decisions + ": " + e));
       err.flush();
       return false;
     }
@@ -418,8 +419,21 @@ public final class ReplayCommand implements Callable<Integer> {
   private static final class InvalidInputException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the error, escaping the message with {@link MessageText#escape}, so that a flag
+     * value or a file name with line breaks or terminal escape sequences prints as one line.
+     */
     InvalidInputException(String message) {
-      super(message);
+      super(MessageText.escape(message));
+    }
+
+    private InvalidInputException(ConfigException configError) {
+      super(configError.getMessage(), configError);
+    }
+
+    /** Reports a config error, whose message {@link ConfigException} has already escaped. */
+    static InvalidInputException of(ConfigException configError) {
+      return new InvalidInputException(configError);
     }
   }
 }

@@ -117,6 +117,16 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_unknownOptionWithLineBreak_printsItEscaped() {
+    int exitCode = execute("serve", "--po\nrt", "8080");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "sluice serve: Unknown options: '--po\\x0art', '8080'",
+        "Run 'sluice serve --help' for usage.");
+  }
+
+  @Test
   void execute_portOutOfRange_exits2() {
     int exitCode = execute("serve", "--port", "70000");
 

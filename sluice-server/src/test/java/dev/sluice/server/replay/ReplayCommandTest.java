@@ -224,7 +224,10 @@ class ReplayCommandTest {
             "sluice replay: --limit and --period are required unless --config and --policy"
                 + " are given"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--policy", "api"),
-            "sluice replay: --policy api needs --config FILE"));
+            "sluice replay: --policy api needs --config FILE"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--key", "client\n\u001b[2J"),
+            "sluice replay: unknown key mode 'client\\x0a\\x1b[2J', expected client, path or"
+                + " client+path"));
   }
 
   @ParameterizedTest
