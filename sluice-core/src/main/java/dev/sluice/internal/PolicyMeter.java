@@ -156,6 +156,33 @@ public final class PolicyMeter {
     return resetAt;
   }
 
+  /**
+   * Returns how much of its limits the key of {@code state} has taken at {@code now}: the
+   * limit with the largest share of its capacity in use, and when the key resets.
+   */
+  public Usage usage(KeyState state, long now) {
+    if (meters.length == 1) {
+      return new Usage(used(meters[0], state, now), meters[0].burst, meters[0].resetAt(state));
+    }
+    KeyState[] states = limitStates(state);
+    long used = 0;
+    long capacity = 1;
+    for (int i = 0; i < meters.length; i++) {
+      long limitUsed = used(meters[i], states[i], now);
+      if (new Usage(limitUsed, meters[i].burst, 0).exceeds(used, capacity)) {
+        used = limitUsed;
+        capacity = meters[i].burst;
+      }
+    }
+    return new Usage(used, capacity, resetAt(state));
+  }
+
+  /** Returns the units of one limit in use at {@code now}: its burst less what remains. */
+  private static long used(Meter meter, KeyState state, long now) {
+    long remaining = meter.check(state, now, 0, Long.MAX_VALUE).remaining();
+    return Math.max(0, meter.burst - remaining);
+  }
+
   /** Returns the per-limit states of a multi-limit policy, or null for the initial state. */
   private static KeyState[] limitStates(KeyState state) {
     return state == null ? null : ((Combined) state).states;

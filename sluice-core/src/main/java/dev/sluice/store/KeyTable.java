@@ -2,6 +2,7 @@ package dev.sluice.store;
 
 import dev.sluice.internal.KeyState;
 import dev.sluice.internal.PolicyMeter;
+import dev.sluice.internal.Usage;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -109,7 +110,7 @@ final class KeyTable {
 
   /**
    * Frees one slot: removes an expired key from a sample, or, when none has expired and the
-   * policy allows it, evicts the sampled key closest to its reset.
+   * policy allows it, evicts the sampled key with the least usage (see {@link Usage}).
    */
   Room makeRoom(long now) {
     if (!sweeping.compareAndSet(false, true)) {
@@ -129,16 +130,17 @@ final class KeyTable {
 
   /**
    * Samples keys and returns, with its lock held, the first expired one, or else, when the
-   * policy evicts, the one closest to its reset. Returns null when there is none. The closest key
-   * so far stays locked while the rest of the sample is read, so each key is locked once and the
-   * key returned is still in the state that was compared. Meanwhile a decision on that key
-   * waits. Keys that a decision holds are passed over, and only {@link KeyState#tryLock()} is
-   * called, so this thread never waits for a key's lock while it holds one.
+   * policy evicts, the one with the least usage. Returns null when there is none. The least
+   * used key so far stays locked while the rest of the sample is read, so each key is locked
+   * once and the key returned is still in the state that was compared. Meanwhile a decision on
+   * that key waits. Keys that a decision holds are passed over, and only
+   * {@link KeyState#tryLock()} is called, so this thread never waits for a key's lock while it
+   * holds one.
    */
   private Map.Entry<String, KeyState> takeVictim(long now) {
     boolean evicts = store.atCapacity() == AtCapacity.EVICT_SOONEST_RESET;
-    Map.Entry<String, KeyState> soonest = null;
-    long soonestResetAt = Long.MAX_VALUE;
+    Map.Entry<String, KeyState> least = null;
+    Usage leastUsage = null;
     for (int i = 0; i < EVICTION_SAMPLE; i++) {
       Map.Entry<String, KeyState> next = nextInCursor();
       if (next == null) {
@@ -147,12 +149,12 @@ final class KeyTable {
       if (!next.getValue().tryLock()) {
         continue;
       }
-      long resetAt = resetAtLocked(next.getValue(), soonest);
-      boolean expired = resetAt <= now;
-      if (expired || (evicts && resetAt < soonestResetAt)) {
-        unlockIfHeld(soonest);
-        soonest = next;
-        soonestResetAt = resetAt;
+      Usage usage = usageLocked(next.getValue(), least, now);
+      boolean expired = usage.resetAt() <= now;
+      if (expired || (evicts && (leastUsage == null || usage.compareTo(leastUsage) < 0))) {
+        unlockIfHeld(least);
+        least = next;
+        leastUsage = usage;
         if (expired) {
           break;
         }
@@ -160,16 +162,21 @@ final class KeyTable {
         next.getValue().unlock();
       }
     }
-    return soonest;
+    return least;
   }
 
   /**
-   * Returns when the locked entry's state is back to its initial state. If that fails, unlocks
-   * the entry and the sample's locked candidate before the failure propagates.
+   * Returns the usage of the locked entry's key. If that fails, unlocks the entry and the
+   * sample's locked candidate before the failure propagates.
    */
-  private long resetAtLocked(KeyState entry, Map.Entry<String, KeyState> candidate) {
+  private Usage usageLocked(
+      KeyState entry, Map.Entry<String, KeyState> candidate, long now) {
     try {
-      return meter.resetAt(entry);
+      // As the next decision would, so that a rebinding's new numbers rank the key.
+      if (meter.needsConversion(entry)) {
+        meter.convert(entry, now);
+      }
+      return meter.usage(entry, now);
     } catch (RuntimeException | Error e) {
       entry.unlock();
       unlockIfHeld(candidate);

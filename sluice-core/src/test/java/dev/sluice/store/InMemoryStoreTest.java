@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class InMemoryStoreTest {
@@ -194,6 +195,43 @@ class InMemoryStoreTest {
     assertThat(store.trackedKeys()).isEqualTo(2);
     assertThat(take(binding, "b", 0).remaining()).isZero();
     assertThat(take(binding, "a", 0).remaining()).isEqualTo(1);
+  }
+
+  /**
+   * A key at its limit keeps its history while new keys churn through a full store. In a
+   * window, every key used in it resets at its end, so ordering by reset alone evicted the
+   * key at its limit as often as any other, and it was admitted anew each time.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Algorithm.class,
+      names = {"FIXED_WINDOW", "SLIDING_WINDOW", "SLIDING_LOG", "TOKEN_BUCKET", "GCRA"})
+  void tryAcquire_hotKeyAmidNewKeysAtCapacity_admitsOnlyTheLimit(Algorithm algorithm) {
+    InMemoryStore store = store(10, AtCapacity.EVICT_SOONEST_RESET);
+    PolicyBinding binding = store.bind(policy(algorithm, 5, Duration.ofHours(1)));
+
+    int admitted = 0;
+    for (int i = 0; i < 1_000; i++) {
+      time.advance(Duration.ofMillis(1));
+      admitted += take(binding, "hot", 1).allowed() ? 1 : 0;
+      take(binding, "new-" + i, 1);
+    }
+
+    assertThat(admitted).isEqualTo(5);
+    assertThat(store.trackedKeys()).isEqualTo(10);
+  }
+
+  @Test
+  void tryAcquire_evictAtCapacity_forgetsLeastUsedKey() {
+    InMemoryStore store = store(2, AtCapacity.EVICT_SOONEST_RESET);
+    PolicyBinding binding = store.bind(policy(Algorithm.FIXED_WINDOW, 5, Duration.ofHours(1)));
+    take(binding, "three", 3);
+    take(binding, "one", 1);
+
+    take(binding, "new", 1);
+
+    // Both reset at the end of the hour; "one" has fewer units to give back.
+    assertThat(take(binding, "three", 0).remaining()).isEqualTo(2);
+    assertThat(take(binding, "one", 0).remaining()).isEqualTo(5);
   }
 
   @Test
