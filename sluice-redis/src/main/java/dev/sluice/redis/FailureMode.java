@@ -27,7 +27,9 @@ public enum FailureMode {
    * expected number of instances ({@link RedisStore.Builder#localShare(int)}), rounded up. The
    * instances together then admit about the limit, as long as the traffic is spread evenly
    * over them. The local state starts empty at the first outage, so each instance can admit up
-   * to its share of the burst at once.
+   * to its share of the burst at once. A cost above the share's burst but within the full
+   * burst is denied with a retry after of one probe interval, not {@link
+   * dev.sluice.Decision#NEVER}, because Redis may admit it once it is back.
    */
   LOCAL
 }

@@ -299,30 +299,45 @@ final class RedisBinding implements PolicyBinding {
    * Decides by the failure mode; see {@link FailureMode}. In {@code DENY} and {@code ALLOW}, a
    * request whose cost exceeds what a limit can ever admit is denied with
    * {@link Decision#NEVER}, as Redis would have denied it, because that decision does not
-   * depend on the key's state. The local store of {@code LOCAL} decides such requests itself.
+   * depend on the key's state. In {@code LOCAL}, such a request is denied with
+   * {@link Decision#NEVER} only if it exceeds the full limit: one that exceeds only this
+   * instance's share may retry once Redis is back, so its retry after is the probe interval.
    */
   private Decision byFailureMode(String key, long cost, long maxDelayNanos) {
+    Limit exceeded = firstLimitBelow(cost);
+    long untilProbe = failures.probeInterval().toNanos();
     if (failures.mode() == FailureMode.LOCAL) {
-      return local.tryAcquire(key, cost, maxDelayNanos)
-          .withSource(Decision.Source.LOCAL_FALLBACK);
+      Decision decision = local.tryAcquire(key, cost, maxDelayNanos);
+      if (decision.costExceedsLimit() && exceeded == null) {
+        decision = Decision.deny(decision.limitName(), decision.limit(), decision.remaining(),
+            decision.resetAfterNanos(), untilProbe);
+      }
+      return decision.withSource(Decision.Source.LOCAL_FALLBACK);
     }
     Decision.Source source = failures.mode() == FailureMode.ALLOW
         ? Decision.Source.FAILED_OPEN
         : Decision.Source.FAILED_CLOSED;
-    for (Limit limit : policy.limits()) {
-      if (cost > limit.burst()) {
-        return Decision.deny(limit.name(), limit.limit(), 0, 0, Decision.NEVER)
-            .withSource(source);
-      }
+    if (exceeded != null) {
+      return Decision.deny(exceeded.name(), exceeded.limit(), 0, 0, Decision.NEVER)
+          .withSource(source);
     }
     Limit first = policy.limits().get(0);
     if (source == Decision.Source.FAILED_OPEN) {
       return Decision.allow(first.name(), first.limit(), 0, 0, 0).withSource(source);
     }
     // The reset after is the retry after, so that a client reading either waits for the probe.
-    long untilProbe = failures.probeInterval().toNanos();
     return Decision.deny(first.name(), first.limit(), 0, untilProbe, untilProbe)
         .withSource(source);
+  }
+
+  /** Returns the first limit of the policy that can never admit {@code cost}, or null. */
+  private Limit firstLimitBelow(long cost) {
+    for (Limit limit : policy.limits()) {
+      if (cost > limit.burst()) {
+        return limit;
+      }
+    }
+    return null;
   }
 
   /** Returns the Redis key of every limit for a user key, in the policy's order. */

@@ -144,6 +144,22 @@ class RedisStoreFailureTest {
   }
 
   @Test
+  void tryAcquire_costAboveShareOnlyRedisKilled_retriesAfterProbe() {
+    PolicyBinding binding = store(FailureMode.LOCAL).bind(POLICY);
+    server.kill();
+
+    // The share is 5 of the burst of 10: 6 fits the full limit, 11 never does.
+    Decision aboveShare = binding.tryAcquire("k", 6, Long.MAX_VALUE);
+    Decision aboveLimit = binding.tryAcquire("k", 11, Long.MAX_VALUE);
+
+    assertThat(aboveShare.allowed()).isFalse();
+    assertThat(aboveShare.costExceedsLimit()).isFalse();
+    assertThat(aboveShare.retryAfterNanos()).isEqualTo(PROBE_INTERVAL.toNanos());
+    assertThat(aboveShare.source()).isEqualTo(Source.LOCAL_FALLBACK);
+    assertThat(aboveLimit.costExceedsLimit()).isTrue();
+  }
+
+  @Test
   void tryAcquire_redisKilledAndLocal_decidesOnTheLocalShare() {
     PolicyBinding binding = store(FailureMode.LOCAL).bind(POLICY);
     server.kill();

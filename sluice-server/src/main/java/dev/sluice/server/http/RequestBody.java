@@ -22,7 +22,10 @@ import org.eclipse.jetty.server.Response;
  */
 final class RequestBody {
 
-  /** The maximum bytes of a rejected body that the server reads before responding: 1 MiB. */
+  /**
+   * The maximum bytes of a rejected body that the server reads before responding, beyond what
+   * it had read when it rejected the body: 1 MiB.
+   */
   static final long MAX_DRAINED_BYTES = 1024 * 1024;
 
   private RequestBody() {}
@@ -113,10 +116,12 @@ final class RequestBody {
         request.demand(() -> drain(request, response, remaining, respond));
         return;
       }
-      boolean end = chunk.isLast() || Content.Chunk.isFailure(chunk);
+      boolean failed = Content.Chunk.isFailure(chunk);
+      boolean end = chunk.isLast() || failed;
       left -= chunk.remaining();
       chunk.release();
-      if (!end && left < 0) {
+      // After a failure, such as the idle timeout, the connection cannot carry another request.
+      if (failed || (!end && left < 0)) {
         closeAfter(response);
       }
       if (end || left < 0) {
