@@ -26,15 +26,9 @@ public record Usage(long used, long capacity, long resetAt) implements Comparabl
 
   /**
    * Compares {@code a / b} with {@code c / d} for non-negative numerators and positive
-   * denominators, as {@code a · d} against {@code c · b} in 128 bits, so that no product
-   * overflows and no share is rounded.
+   * denominators, as {@code a · d} against {@code c · b}, so that no share is rounded.
    */
   private static int compareShares(long a, long b, long c, long d) {
-    long leftHigh = Math.multiplyHigh(a, d);
-    long rightHigh = Math.multiplyHigh(c, b);
-    if (leftHigh != rightHigh) {
-      return Long.compare(leftHigh, rightHigh);
-    }
-    return Long.compareUnsigned(a * d, c * b);
+    return Exact.compareProducts(a, d, c, b);
   }
 }
