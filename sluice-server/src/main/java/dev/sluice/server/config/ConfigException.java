@@ -1,6 +1,7 @@
 package dev.sluice.server.config;
 
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * A config file that cannot be used: unreadable, not valid YAML, or with a field that breaks a
@@ -25,11 +26,25 @@ public final class ConfigException extends RuntimeException {
    * @param problem what is wrong, naming the field, the rule and the bad value, unescaped
    */
   public ConfigException(String file, int line, String problem) {
+    this(file, line, problem, MessageText::escape);
+  }
+
+  private ConfigException(
+      String file, int line, String problem, UnaryOperator<String> escapeProblem) {
     super(format(MessageText.escape(Objects.requireNonNull(file, "file")), line,
-        MessageText.escape(Objects.requireNonNull(problem, "problem"))));
-    this.file = Objects.requireNonNull(file, "file");
+        escapeProblem.apply(Objects.requireNonNull(problem, "problem"))));
+    this.file = file;
     this.line = line;
-    this.problem = MessageText.escape(problem);
+    this.problem = escapeProblem.apply(problem);
+  }
+
+  /**
+   * Creates the exception for a problem that quotes values already escaped as by
+   * {@link MessageText#escape(String)}, such as the error of {@code Limit.withName}, so that
+   * they are not escaped twice.
+   */
+  static ConfigException ofEscapedProblem(String file, int line, String problem) {
+    return new ConfigException(file, line, problem, UnaryOperator.identity());
   }
 
   /** The config file as the operator named it, unescaped. */
