@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -30,6 +31,7 @@ public record Policy(String name, List<Limit> limits) {
     if (limits.isEmpty()) {
       throw new IllegalArgumentException("policy '" + name + "' must have at least one limit");
     }
+    requireNoNullLimit(limits);
     limits = List.copyOf(limits);
     Set<String> names = new HashSet<>();
     for (Limit limit : limits) {
@@ -43,6 +45,15 @@ public record Policy(String name, List<Limit> limits) {
 
   /** Creates a policy of the given limits. */
   public static Policy of(String name, Limit... limits) {
-    return new Policy(name, List.of(limits));
+    return new Policy(name, Arrays.asList(Objects.requireNonNull(limits, "limits")));
+  }
+
+  private static void requireNoNullLimit(List<Limit> limits) {
+    for (int i = 0; i < limits.size(); i++) {
+      if (limits.get(i) == null) {
+        throw new NullPointerException(
+            "limits must not contain null, got null at index " + i);
+      }
+    }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class LimitTest {
@@ -129,6 +130,25 @@ class LimitTest {
   }
 
   @Test
+  void withName_controlCharacters_quotedEscaped() {
+    Limit limit = Limit.of(Algorithm.GCRA, 10, SECOND);
+
+    assertThatThrownBy(() -> limit.withName("a\nb\u001b[31m\\c\u2028d"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("limit name must be printable ASCII without spaces, quotes, backslashes,"
+            + " commas or semicolons, got 'a\\x0ab\\x1b[31m\\\\c\\u{2028}d'");
+  }
+
+  @Test
+  void withName_tooLongWithLineBreak_quotedEscaped() {
+    Limit limit = Limit.of(Algorithm.GCRA, 10, SECOND);
+
+    assertThatThrownBy(() -> limit.withName("x".repeat(64) + "\n"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("limit name must be 1 to 64 characters, got '" + "x".repeat(64) + "\\x0a'");
+  }
+
+  @Test
   void withName_empty_rejected() {
     Limit limit = Limit.of(Algorithm.GCRA, 10, SECOND);
 
@@ -149,6 +169,28 @@ class LimitTest {
 
     assertThatThrownBy(() -> Policy.of("api", limit, limit))
         .hasMessage("policy 'api' has two limits named '10/1s'; give each limit its own name");
+  }
+
+  @Test
+  void policyOf_nullLimit_namesIndex() {
+    Limit limit = Limit.of(Algorithm.GCRA, 10, SECOND);
+
+    assertThatThrownBy(() -> Policy.of("api", (Limit) null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("limits must not contain null, got null at index 0");
+    assertThatThrownBy(() -> Policy.of("api", limit, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("limits must not contain null, got null at index 1");
+    assertThatThrownBy(() -> new Policy("api", Arrays.asList(limit, null)))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("limits must not contain null, got null at index 1");
+  }
+
+  @Test
+  void policyOf_nullArray_namesLimits() {
+    assertThatThrownBy(() -> Policy.of("api", (Limit[]) null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("limits");
   }
 
   @Test

@@ -15,7 +15,9 @@ import dev.sluice.server.replay.LogReplayer;
 import dev.sluice.server.replay.ReplayResult;
 import dev.sluice.server.replay.ReplaySummary;
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.Reader;
@@ -72,13 +74,17 @@ public final class ReplayCommand implements Callable<Integer> {
   private static final int EXIT_WRITE_FAILED = 1;
   private static final int EXIT_USAGE = 2;
 
+  /** The LOG argument that names standard input. */
+  private static final String STANDARD_INPUT = "-";
+
   @Spec private CommandSpec spec;
 
   @Parameters(
       paramLabel = "LOG",
       arity = "1..*",
       hideParamSyntax = true,
-      description = "The access log to replay.")
+      description = "The access log to replay: a file, a named pipe, or - for standard"
+          + " input.")
   private List<Path> logs;
 
   private Path log;
@@ -316,7 +322,9 @@ public final class ReplayCommand implements Callable<Integer> {
       throw new InvalidInputException(
           "--decisions " + decisions + ": directory " + directory + " not found");
     }
-    rejectSameFile(log, "log");
+    if (!readsStandardInput()) {
+      rejectSameFile(log, "log");
+    }
     if (config != null) {
       rejectSameFile(config, "--config file");
     }
@@ -345,20 +353,26 @@ public final class ReplayCommand implements Callable<Integer> {
     }
   }
 
+  private boolean readsStandardInput() {
+    return log.toString().equals(STANDARD_INPUT);
+  }
+
   private ReplayResult replay(Policy policy, KeyMode keyMode) {
-    if (Files.isDirectory(log)) {
+    if (!readsStandardInput() && Files.isDirectory(log)) {
       throw new InvalidInputException("log " + log + " is a directory, expected a file");
     }
+    String source = readsStandardInput() ? "standard input" : "log file " + log;
     try (Reader reader = openLog()) {
       return new LogReplayer(policy, keyMode).replay(reader);
     } catch (NoSuchFileException e) {
       throw new InvalidInputException("log file not found: " + log);
     } catch (AccessDeniedException e) {
-      throw new InvalidInputException("cannot read log file " + log + ": permission denied");
+      throw new InvalidInputException("cannot read " + source + ": permission denied");
     } catch (IOException e) {
-      throw new InvalidInputException("cannot read log file " + log + ": " + e.getMessage());
+      throw new InvalidInputException("cannot read " + source + ": " + e.getMessage());
     } catch (IllegalArgumentException e) {
-      throw new InvalidInputException(log + ": " + e.getMessage());
+      throw new InvalidInputException(
+          (readsStandardInput() ? "standard input" : log) + ": " + e.getMessage());
     }
   }
 
@@ -367,7 +381,7 @@ public final class ReplayCommand implements Callable<Integer> {
    * may hold bytes of any encoding and only the client and path are read from them.
    */
   private Reader openLog() throws IOException {
-    BufferedInputStream in = new BufferedInputStream(Files.newInputStream(log));
+    BufferedInputStream in = new BufferedInputStream(openLogBytes());
     try {
       rejectCompressed(in);
     } catch (IOException | RuntimeException e) {
@@ -375,6 +389,20 @@ public final class ReplayCommand implements Callable<Integer> {
       throw e;
     }
     return new InputStreamReader(in, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Opens standard input, which the replay leaves open because the JVM owns it, or the log
+   * file, also when it is a named pipe.
+   */
+  private InputStream openLogBytes() throws IOException {
+    if (readsStandardInput()) {
+      return new FilterInputStream(System.in) {
+        @Override
+        public void close() {}
+      };
+    }
+    return new PipeSafeInputStream(Files.newInputStream(log));
   }
 
   /**
@@ -386,10 +414,33 @@ public final class ReplayCommand implements Callable<Integer> {
     byte[] head = in.readNBytes(CompressedFormat.SIGNATURE_BYTES);
     in.reset();
     Optional<CompressedFormat> format = CompressedFormat.detect(head);
-    if (format.isPresent()) {
-      throw new InvalidInputException("log " + log + " is " + format.get().displayName()
-          + "-compressed, expected a text file; decompress it first, such as with "
-          + format.get().decompressCommand(log.toString()));
+    if (format.isEmpty()) {
+      return;
+    }
+    if (readsStandardInput()) {
+      throw new InvalidInputException("standard input is " + format.get().displayName()
+          + "-compressed, expected text; pipe it through " + format.get().decompressProgram()
+          + " first");
+    }
+    throw new InvalidInputException("log " + log + " is " + format.get().displayName()
+        + "-compressed, expected a text file; decompress it first, such as with "
+        + format.get().decompressCommand(log.toString()));
+  }
+
+  /**
+   * A file's input stream whose {@code available()} returns 0. In JDK 17 the stream of
+   * {@code Files.newInputStream} computes {@code available()} from the file channel's position,
+   * which fails with "Illegal seek" on a named pipe or {@code /dev/stdin}, and
+   * {@link BufferedInputStream} calls it while reading.
+   */
+  private static final class PipeSafeInputStream extends FilterInputStream {
+    PipeSafeInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int available() {
+      return 0;
     }
   }
 

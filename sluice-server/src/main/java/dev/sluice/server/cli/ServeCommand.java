@@ -10,6 +10,7 @@ import dev.sluice.redis.RedisStore;
 import dev.sluice.server.config.ClusterSeeds;
 import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
+import dev.sluice.server.config.MessageText;
 import dev.sluice.server.config.RedisConfig;
 import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.server.config.StoreConfig;
@@ -87,12 +88,10 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (ParameterException e) {
       throw e;
     } catch (StoreStartException e) {
-      spec.commandLine().getErr().println("sluice serve failed to start its store: "
-          + describe(e.getCause()));
+      printError("sluice serve failed to start its store: " + describe(e.getCause()));
       return 1;
     } catch (Exception e) {
-      spec.commandLine().getErr().println("sluice serve failed to start on " + host + ":" + port
-          + ": " + describe(e));
+      printError("sluice serve failed to start on " + host + ":" + port + ": " + describe(e));
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -102,6 +101,14 @@ public final class ServeCommand implements Callable<Integer> {
     }, "sluice-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Prints a start-up failure as one line, escaped because it quotes option values and messages
+   * of other libraries, such as a Redis URI.
+   */
+  private void printError(String message) {
+    spec.commandLine().getErr().println(MessageText.escape(message));
   }
 
   /**

@@ -1,13 +1,14 @@
 package dev.sluice.server.config;
 
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * A config file that cannot be used: unreadable, not valid YAML, or with a field that breaks a
  * rule. The message starts with the file and the line, such as
- * {@code config.yaml:7: limit must be at least 1, got 0}. The problem is escaped by
- * {@link MessageText#escape(String)}, so that a value with line breaks or terminal escape
- * sequences gives a message of one line, whether it is printed or logged.
+ * {@code config.yaml:7: limit must be at least 1, got 0}. The file name and the problem are
+ * escaped by {@link MessageText#escape(String)}, so that a name or a value with line breaks or
+ * terminal escape sequences gives a message of one line, whether it is printed or logged.
  */
 public final class ConfigException extends RuntimeException {
 
@@ -25,13 +26,28 @@ public final class ConfigException extends RuntimeException {
    * @param problem what is wrong, naming the field, the rule and the bad value, unescaped
    */
   public ConfigException(String file, int line, String problem) {
-    super(format(file, line, MessageText.escape(Objects.requireNonNull(problem, "problem"))));
-    this.file = Objects.requireNonNull(file, "file");
-    this.line = line;
-    this.problem = MessageText.escape(problem);
+    this(file, line, problem, MessageText::escape);
   }
 
-  /** The config file as the operator named it. */
+  private ConfigException(
+      String file, int line, String problem, UnaryOperator<String> escapeProblem) {
+    super(format(MessageText.escape(Objects.requireNonNull(file, "file")), line,
+        escapeProblem.apply(Objects.requireNonNull(problem, "problem"))));
+    this.file = file;
+    this.line = line;
+    this.problem = escapeProblem.apply(problem);
+  }
+
+  /**
+   * Creates the exception for a problem that quotes values already escaped as by
+   * {@link MessageText#escape(String)}, such as the error of {@code Limit.withName}, so that
+   * they are not escaped twice.
+   */
+  static ConfigException ofEscapedProblem(String file, int line, String problem) {
+    return new ConfigException(file, line, problem, UnaryOperator.identity());
+  }
+
+  /** The config file as the operator named it, unescaped. */
   public String file() {
     return file;
   }

@@ -454,8 +454,12 @@ public final class ConfigLoader {
         throw reader.error(nameNode, "limit name must be 1 to " + MAX_NAME_LENGTH
             + " characters, got " + length + ": '" + MessageText.truncate(name) + "'");
       }
-      Limit unnamed = limit;
-      limit = check(nameNode, () -> unnamed.withName(name));
+      try {
+        limit = limit.withName(name);
+      } catch (IllegalArgumentException e) {
+        // Limit escapes the name it quotes by the rules of MessageText.
+        throw reader.escapedError(nameNode, e.getMessage());
+      }
     }
     return limit;
   }

@@ -56,6 +56,11 @@ final class NodeReader {
     return new ConfigException(file, line(node), problem);
   }
 
+  /** Returns the error for a problem whose quoted values are already escaped, as it is. */
+  ConfigException escapedError(Node node, String problem) {
+    return ConfigException.ofEscapedProblem(file, line(node), problem);
+  }
+
   static int line(Node node) {
     return node.getStartMark().getLine() + 1;
   }

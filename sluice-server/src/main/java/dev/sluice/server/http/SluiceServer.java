@@ -70,6 +70,12 @@ public final class SluiceServer {
    */
   public static SluiceServer start(List<Policy> policies, Map<String, FailureMode> failureModes,
       RateLimitStore store, String host, int port) throws Exception {
+    return start(policies, failureModes, store, host, port, IDLE_TIMEOUT);
+  }
+
+  /** Starts like the public overload, with another idle timeout, so tests need not wait 10 s. */
+  static SluiceServer start(List<Policy> policies, Map<String, FailureMode> failureModes,
+      RateLimitStore store, String host, int port, Duration idleTimeout) throws Exception {
     SluiceHandler handler = new SluiceHandler(policies, failureModes, store);
     Server server = new Server();
     HttpConfiguration http = new HttpConfiguration();
@@ -78,12 +84,12 @@ public final class SluiceServer {
     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost(host);
     connector.setPort(port);
-    connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+    connector.setIdleTimeout(idleTimeout.toMillis());
     // InFlightIdleTimeouts sets the timeouts of a stop per connection instead.
     connector.setShutdownIdleTimeout(-1);
     server.addConnector(connector);
     InFlightIdleTimeouts idleTimeouts = new InFlightIdleTimeouts(
-        handler, IDLE_TIMEOUT.toMillis(), SHUTDOWN_IDLE_TIMEOUT.toMillis());
+        handler, idleTimeout.toMillis(), SHUTDOWN_IDLE_TIMEOUT.toMillis());
     GracefulHandler graceful = new GracefulHandler(idleTimeouts);
     server.setHandler(graceful);
     server.setErrorHandler(new JsonErrorHandler());

@@ -86,6 +86,11 @@ public enum CompressedFormat {
     return displayName;
   }
 
+  /** Returns the program that writes the decompressed input to stdout, such as {@code zcat}. */
+  public String decompressProgram() {
+    return decompressCommand;
+  }
+
   /**
    * Returns a shell command that decompresses {@code file} next to itself, such as
    * {@code zcat access.log.gz > access.log}. The output drops the format's usual suffix, or adds

@@ -107,6 +107,74 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_configNameWithEscape_printsItEscaped(@TempDir Path dir) {
+    Path config = dir.resolve("c\u001b[31m.yaml");
+
+    int exitCode = execute("serve", "--config", config.toString(), "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().lines().toList())
+        .containsExactly(dir + "/c\\x1b[31m.yaml: not found");
+  }
+
+  @Test
+  void execute_hostWithEscape_printsItEscaped() {
+    int exitCode = execute("serve", "--host", "h\u001b[31m", "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("got 'h\\x1b[31m'");
+    assertThat(err.toString()).doesNotContain("\u001b");
+  }
+
+  @Test
+  void execute_portWithEscape_printsItEscaped() {
+    int exitCode = execute("serve", "--port", "1\u001b");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("'1\\x1b' is not an int");
+    assertThat(err.toString()).doesNotContain("\u001b");
+  }
+
+  @Test
+  void execute_redisUriWithEscape_printsItEscaped() {
+    int exitCode = execute("serve", "--port", "0", "--redis", "redis://h\u001b[31m:1");
+
+    assertThat(exitCode).isEqualTo(2);
+    // Both the quoted URI and the URISyntaxException text after it quote the value.
+    assertThat(err.toString()).contains("got 'redis://h\\x1b[31m:1': ");
+    assertThat(err.toString()).endsWith("redis://h\\x1b[31m:1\nRun 'sluice serve --help'"
+        + " for usage.\n");
+    assertThat(err.toString()).doesNotContain("\u001b");
+  }
+
+  @Test
+  void execute_redisClusterSeedWithEscape_printsItEscaped() {
+    int exitCode = execute("serve", "--port", "0",
+        "--redis-cluster", "redis://a\u001b:1,redis://b:2");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("got 'redis://a\\x1b:1': ");
+    assertThat(err.toString()).doesNotContain("\u001b");
+  }
+
+  @Test
+  void execute_sentinelMasterIdWithEscape_storeErrorEscaped() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    // Lettuce decodes the master id, so %1b reaches the store's error as a raw ESC.
+    String uri = "redis-sentinel://127.0.0.1:" + closedPort + "?sentinelMasterId=a%1bb";
+
+    int exitCode = execute("serve", "--port", "0", "--redis", uri);
+
+    assertThat(exitCode).isEqualTo(1);
+    assertThat(err.toString()).startsWith("sluice serve failed to start its store: ");
+    assertThat(err.toString()).contains("#a\\x1bb");
+    assertThat(err.toString()).doesNotContain("\u001b");
+  }
+
+  @Test
   void execute_unknownOption_exits2WithOneLineAndHint() {
     int exitCode = execute("serve", "--prot", "8080");
 

@@ -509,6 +509,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void load_controlCharactersInFileName_escapesPrefix(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("bad\u001b[31m\n.yaml"), "policies: [");
+    String escapedName = dir + "/bad\\x1b[31m\\x0a.yaml";
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(escapedName + ":1: invalid YAML: ");
+    assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("absent\u001b.yaml")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(dir + "/absent\\x1b.yaml: not found");
+  }
+
+  @Test
   void load_directory_saysExpectedAFile(@TempDir Path dir) {
     assertThatThrownBy(() -> ConfigLoader.load(dir))
         .isInstanceOf(ConfigException.class)

@@ -6,10 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.server.cli.Main;
 import dev.sluice.server.cli.ReplayCommand;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +21,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -405,6 +411,63 @@ class ReplayCommandTest {
     assertThat(lines(run.err())).containsExactly("sluice replay: log " + compressed
         + " is xz-compressed, expected a text file; decompress it first, such as with xzcat "
         + compressed + " > " + compressed + ".txt");
+  }
+
+  @Test
+  void replay_namedPipe_replays() throws Exception {
+    Path fifo = dir.resolve("access.fifo");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assertThat(mkfifo.waitFor()).isZero();
+    // Opening a pipe for writing blocks until the replay opens it for reading.
+    CompletableFuture<Void> written = CompletableFuture.runAsync(() -> copy(log, fifo));
+
+    CommandRun run = CommandRun.replay(fifo.toString(), "--limit", "1", "--period", "60s");
+
+    assertThat(run.err()).isEmpty();
+    assertThat(run.exitCode()).isZero();
+    assertThat(lines(run.out())).contains("lines          4", "denied         1");
+    written.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void replay_dashLog_readsStandardInput() throws IOException {
+    CommandRun run = replayStandardInput(Files.readAllBytes(log));
+
+    assertThat(run.err()).isEmpty();
+    assertThat(run.exitCode()).isZero();
+    assertThat(lines(run.out())).contains("lines          4", "denied         1");
+  }
+
+  @Test
+  void replay_gzipStandardInput_exits2WithZcat() throws IOException {
+    ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+    try (OutputStream out = new GZIPOutputStream(gzipped)) {
+      Files.copy(log, out);
+    }
+
+    CommandRun run = replayStandardInput(gzipped.toByteArray());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly("sluice replay: standard input is"
+        + " gzip-compressed, expected text; pipe it through zcat first");
+  }
+
+  private static CommandRun replayStandardInput(byte[] input) {
+    InputStream original = System.in;
+    System.setIn(new ByteArrayInputStream(input));
+    try {
+      return CommandRun.replay("-", "--limit", "1", "--period", "60s");
+    } finally {
+      System.setIn(original);
+    }
+  }
+
+  private static void copy(Path from, Path to) {
+    try (OutputStream out = Files.newOutputStream(to)) {
+      Files.copy(from, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Test
