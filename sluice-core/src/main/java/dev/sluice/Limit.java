@@ -2,8 +2,8 @@ package dev.sluice;
 
 import dev.sluice.internal.Durations;
 import dev.sluice.internal.Exact;
+import dev.sluice.internal.Printable;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -143,47 +143,15 @@ public record Limit(
   private static void requireName(String name) {
     if (name.isEmpty() || name.length() > 64) {
       throw new IllegalArgumentException(
-          "limit name must be 1 to 64 characters, got '" + escape(name) + "'");
+          "limit name must be 1 to 64 characters, got '" + Printable.escape(name) + "'");
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       if (c < 0x21 || c > 0x7e || c == '"' || c == '\\' || c == ',' || c == ';') {
         throw new IllegalArgumentException(
             "limit name must be printable ASCII without spaces, quotes, backslashes, commas or"
-                + " semicolons, got '" + escape(name) + "'");
+                + " semicolons, got '" + Printable.escape(name) + "'");
       }
     }
-  }
-
-  /**
-   * Escapes a name quoted in an error, so that the message stays one line of plain text. A
-   * backslash becomes {@code \\}, an ASCII control character {@code \xNN}, and a control,
-   * format, separator, surrogate, private-use or unassigned code point above ASCII
-   * <code>&#92;u{XXXX}</code>. The server escapes its messages with the same rules, so it can
-   * pass this one on unchanged.
-   */
-  private static String escape(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    text.codePoints().forEach(c -> {
-      if (c == '\\') {
-        out.append("\\\\");
-      } else if (c < 0x80 && (c < 0x20 || c == 0x7f)) {
-        out.append(String.format(Locale.ROOT, "\\x%02x", c));
-      } else if (!isPrintable(c)) {
-        out.append(String.format(Locale.ROOT, "\\u{%04x}", c));
-      } else {
-        out.appendCodePoint(c);
-      }
-    });
-    return out.toString();
-  }
-
-  private static boolean isPrintable(int codePoint) {
-    return switch (Character.getType(codePoint)) {
-      case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR,
-          Character.PARAGRAPH_SEPARATOR, Character.SURROGATE, Character.PRIVATE_USE,
-          Character.UNASSIGNED -> false;
-      default -> true;
-    };
   }
 }
