@@ -296,30 +296,33 @@ final class RedisBinding implements PolicyBinding {
   }
 
   /**
-   * Decides by the failure mode; see {@link FailureMode}. In {@code DENY} and {@code ALLOW}, a
-   * request whose cost exceeds what a limit can ever admit is denied with
-   * {@link Decision#NEVER}, as Redis would have denied it, because that decision does not
-   * depend on the key's state. In {@code LOCAL}, such a request is denied with
-   * {@link Decision#NEVER} only if it exceeds the full limit: one that exceeds only this
-   * instance's share may retry once Redis is back, so its retry after is the probe interval.
+   * Decides by the failure mode; see {@link FailureMode}. In every mode, a request whose cost
+   * exceeds what a limit of the policy can ever admit is denied with {@link Decision#NEVER},
+   * naming that limit, as Redis would have denied it, because that decision does not depend on
+   * the key's state. In {@code LOCAL}, a cost that exceeds only this instance's share may pass
+   * once Redis is back, so it is denied with a retry after of the probe interval.
    */
   private Decision byFailureMode(String key, long cost, long maxDelayNanos) {
     Limit exceeded = firstLimitBelow(cost);
     long untilProbe = failures.probeInterval().toNanos();
-    if (failures.mode() == FailureMode.LOCAL) {
+    Decision.Source source = switch (failures.mode()) {
+      case ALLOW -> Decision.Source.FAILED_OPEN;
+      case DENY -> Decision.Source.FAILED_CLOSED;
+      case LOCAL -> Decision.Source.LOCAL_FALLBACK;
+    };
+    if (exceeded != null) {
+      // A failed-open decision reports no reset after; the others wait for the probe.
+      long resetAfter = source == Decision.Source.FAILED_OPEN ? 0 : untilProbe;
+      return Decision.deny(exceeded.name(), exceeded.limit(), 0, resetAfter, Decision.NEVER)
+          .withSource(source);
+    }
+    if (source == Decision.Source.LOCAL_FALLBACK) {
       Decision decision = local.tryAcquire(key, cost, maxDelayNanos);
-      if (decision.costExceedsLimit() && exceeded == null) {
+      if (decision.costExceedsLimit()) {
         decision = Decision.deny(decision.limitName(), decision.limit(), decision.remaining(),
             decision.resetAfterNanos(), untilProbe);
       }
-      return decision.withSource(Decision.Source.LOCAL_FALLBACK);
-    }
-    Decision.Source source = failures.mode() == FailureMode.ALLOW
-        ? Decision.Source.FAILED_OPEN
-        : Decision.Source.FAILED_CLOSED;
-    if (exceeded != null) {
-      return Decision.deny(exceeded.name(), exceeded.limit(), 0, 0, Decision.NEVER)
-          .withSource(source);
+      return decision.withSource(source);
     }
     Limit first = policy.limits().get(0);
     if (source == Decision.Source.FAILED_OPEN) {

@@ -123,8 +123,9 @@ class RedisStoreFailureTest {
     Decision withinBoth = binding.tryAcquire("k", 5, Long.MAX_VALUE);
 
     Source source = mode == FailureMode.ALLOW ? Source.FAILED_OPEN : Source.FAILED_CLOSED;
-    assertThat(aboveMinute)
-        .isEqualTo(Decision.deny("per-minute", 5, 0, 0, Decision.NEVER).withSource(source));
+    long resetAfter = mode == FailureMode.ALLOW ? 0 : PROBE_INTERVAL.toNanos();
+    assertThat(aboveMinute).isEqualTo(
+        Decision.deny("per-minute", 5, 0, resetAfter, Decision.NEVER).withSource(source));
     assertThat(aboveHour.limitName()).isEqualTo("per-minute");
     assertThat(aboveHour.costExceedsLimit()).isTrue();
     assertThat(withinBoth.allowed()).isEqualTo(mode == FailureMode.ALLOW);
@@ -157,6 +158,23 @@ class RedisStoreFailureTest {
     assertThat(aboveShare.retryAfterNanos()).isEqualTo(PROBE_INTERVAL.toNanos());
     assertThat(aboveShare.source()).isEqualTo(Source.LOCAL_FALLBACK);
     assertThat(aboveLimit.costExceedsLimit()).isTrue();
+  }
+
+  @Test
+  void tryAcquire_costAboveSecondLimitLocal_namesThatLimit() {
+    Policy twoLimits = Policy.of("m",
+        Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1)).withBurst(20).withName("sec"),
+        Limit.of(Algorithm.FIXED_WINDOW, 15, Duration.ofHours(1)).withName("hour"));
+    PolicyBinding binding = store(FailureMode.LOCAL).bind(twoLimits);
+    server.kill();
+
+    // 16 fits the burst of "sec" (20) but never the hour's 15; the local share is irrelevant.
+    Decision decision = binding.tryAcquire("k", 16, Long.MAX_VALUE);
+
+    assertThat(decision.costExceedsLimit()).isTrue();
+    assertThat(decision.limitName()).isEqualTo("hour");
+    assertThat(decision.limit()).isEqualTo(15);
+    assertThat(decision.source()).isEqualTo(Source.LOCAL_FALLBACK);
   }
 
   @Test
