@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The keys of one policy in an {@link InMemoryStore}, with their states.
@@ -63,9 +64,21 @@ final class KeyTable {
     entries.remove(key, entry);
   }
 
-  /** Tracks a new key with its first state, making room first if the store is at its cap. */
+  /**
+   * Tracks a new key with its first state, making room first if the store is at its cap. The
+   * slot is counted before the key is inserted, so that threads inserting at once cannot
+   * together pass the cap, as they could by each checking the count and then inserting.
+   */
   Insertion insert(String key, KeyState state, long now) {
-    if (store.trackedKeyCount().get() >= store.maxKeys()) {
+    AtomicLong tracked = store.trackedKeyCount();
+    while (true) {
+      long count = tracked.get();
+      if (count < store.maxKeys()) {
+        if (tracked.compareAndSet(count, count + 1)) {
+          break;
+        }
+        continue;
+      }
       Room room = store.makeRoom(this, now);
       if (room == Room.NONE) {
         return Insertion.NO_ROOM;
@@ -76,9 +89,9 @@ final class KeyTable {
       }
     }
     if (entries.putIfAbsent(key, state) != null) {
+      tracked.decrementAndGet();
       return Insertion.RACED;
     }
-    store.trackedKeyCount().incrementAndGet();
     sweep(now, 2);
     return Insertion.INSERTED;
   }

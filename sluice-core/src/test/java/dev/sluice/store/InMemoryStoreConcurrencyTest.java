@@ -18,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -194,9 +195,41 @@ class InMemoryStoreConcurrencyTest {
       future.get(AWAIT_MINUTES, TimeUnit.MINUTES);
     }
 
-    // No key expires, so only the first keys up to the cap (plus the overshoot) get in.
-    assertThat(admitted.get()).isBetween(50, 50 + THREADS);
-    assertThat(store.trackedKeys()).isEqualTo(admitted.get());
+    // No key expires, so only the first keys up to the cap get in.
+    assertThat(admitted.get()).isEqualTo(50);
+    assertThat(store.trackedKeys()).isEqualTo(50);
+  }
+
+  /**
+   * Threads inserting new keys at once into a store at its cap never pass it. When each
+   * thread checked the count and then inserted, several passed the check together, and each
+   * later insertion evicted only one key, so the store stayed above its cap for good.
+   */
+  @Test
+  void tryAcquire_racingNewKeysAtEvictCap_neverPassesCap() throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).maxKeys(4).build();
+    PolicyBinding binding = store.bind(Policy.of("test",
+        Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofHours(1))));
+    AtomicInteger nextKey = new AtomicInteger();
+    AtomicLong mostTracked = new AtomicLong();
+    CyclicBarrier start = new CyclicBarrier(THREADS);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      done.add(pool.submit(() -> {
+        start.await();
+        while (nextKey.getAndIncrement() < 200_000) {
+          binding.tryAcquire("new-" + nextKey.get(), 1, Long.MAX_VALUE);
+          mostTracked.accumulateAndGet(store.trackedKeys(), Math::max);
+        }
+        return null;
+      }));
+    }
+    for (Future<?> future : done) {
+      future.get(AWAIT_MINUTES, TimeUnit.MINUTES);
+    }
+
+    assertThat(mostTracked.get()).isLessThanOrEqualTo(4);
+    assertThat(store.trackedKeys()).isEqualTo(4);
   }
 
   @Test
