@@ -422,6 +422,12 @@ public final class ReplayCommand implements Callable<Integer> {
           + "-compressed, expected text; pipe it through " + format.get().decompressProgram()
           + " first");
     }
+    // A pipe, such as /dev/stdin or <(cat log.gz), cannot be decompressed into a file by name.
+    if (!Files.isRegularFile(log)) {
+      throw new InvalidInputException("log " + log + " is " + format.get().displayName()
+          + "-compressed, expected text; pipe it through " + format.get().decompressProgram()
+          + " first");
+    }
     throw new InvalidInputException("log " + log + " is " + format.get().displayName()
         + "-compressed, expected a text file; decompress it first, such as with "
         + format.get().decompressCommand(log.toString()));

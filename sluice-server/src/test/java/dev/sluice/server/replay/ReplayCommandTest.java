@@ -452,6 +452,26 @@ class ReplayCommandTest {
         + " gzip-compressed, expected text; pipe it through zcat first");
   }
 
+  @Test
+  void replay_gzipNamedPipe_exits2WithZcatPipe() throws Exception {
+    Path gzipped = dir.resolve("access.log.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gzipped))) {
+      Files.copy(log, out);
+    }
+    Path fifo = dir.resolve("access.fifo");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assertThat(mkfifo.waitFor()).isZero();
+    // The compressed log is smaller than a pipe's buffer, so the writer never blocks on it.
+    CompletableFuture<Void> written = CompletableFuture.runAsync(() -> copy(gzipped, fifo));
+
+    CommandRun run = CommandRun.replay(fifo.toString(), "--limit", "10", "--period", "60s");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly("sluice replay: log " + fifo + " is"
+        + " gzip-compressed, expected text; pipe it through zcat first");
+    written.get(30, TimeUnit.SECONDS);
+  }
+
   private static CommandRun replayStandardInput(byte[] input) {
     InputStream original = System.in;
     System.setIn(new ByteArrayInputStream(input));
