@@ -137,7 +137,7 @@ public final class RateLimiter {
   /** Options of a {@link RateLimiter}. */
   public static final class Builder {
     private final Policy policy;
-    private TimeSource timeSource = TimeSource.system();
+    private TimeSource timeSource;
     private RateLimitStore store;
 
     private Builder(Policy policy) {
@@ -145,8 +145,9 @@ public final class RateLimiter {
     }
 
     /**
-     * Sets where time is read and how {@link #acquire} waits; by default
-     * {@link TimeSource#system()}. It also drives the default in-memory store.
+     * Sets where time is read and how {@link #acquire} waits. It also drives the default
+     * in-memory store. By default, the time source of the {@link InMemoryStore} given to
+     * {@link #store}, else {@link TimeSource#system()}.
      */
     public Builder timeSource(TimeSource timeSource) {
       this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
@@ -162,11 +163,28 @@ public final class RateLimiter {
       return this;
     }
 
+    /**
+     * Builds the limiter.
+     *
+     * @throws IllegalArgumentException if the store is an {@link InMemoryStore} that reads
+     *     another time source than the one set here, because its decisions would then ignore
+     *     this one while {@link RateLimiter#acquire} waits on it
+     */
     public RateLimiter build() {
+      if (store instanceof InMemoryStore memory) {
+        if (timeSource != null && timeSource != memory.timeSource()) {
+          throw new IllegalArgumentException("the in-memory store reads another time source"
+              + " than the one given to this builder, so its decisions would ignore it; pass"
+              + " the same one to InMemoryStore.builder().timeSource(...), or set it only on"
+              + " the store");
+        }
+        return new RateLimiter(memory.bind(policy), memory.timeSource());
+      }
+      TimeSource chosenTime = timeSource != null ? timeSource : TimeSource.system();
       RateLimitStore chosen = store != null
           ? store
-          : InMemoryStore.builder().timeSource(timeSource).build();
-      return new RateLimiter(chosen.bind(policy), timeSource);
+          : InMemoryStore.builder().timeSource(chosenTime).build();
+      return new RateLimiter(chosen.bind(policy), chosenTime);
     }
   }
 }

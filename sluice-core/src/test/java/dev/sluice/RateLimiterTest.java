@@ -24,6 +24,32 @@ class RateLimiterTest {
   }
 
   @Test
+  void build_storeOnAnotherTimeSource_throws() {
+    InMemoryStore systemStore = InMemoryStore.create();
+    RateLimiter.Builder builder =
+        RateLimiter.builder(POLICY).timeSource(new FakeTimeSource()).store(systemStore);
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("the in-memory store reads another time source");
+  }
+
+  @Test
+  void build_storeWithoutBuilderTimeSource_waitsOnStoreTime() throws Exception {
+    FakeTimeSource time = new FakeTimeSource();
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).build();
+    Policy perSecond = Policy.of("s", Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofSeconds(1)));
+    RateLimiter limiter = RateLimiter.builder(perSecond).store(store).build();
+    limiter.tryAcquire("k");
+
+    // Waiting on the system clock would never move the store's time, and would time out.
+    boolean acquired = limiter.acquire("k", 1, Duration.ofSeconds(2));
+
+    assertThat(acquired).isTrue();
+    assertThat(time.nanos() - FakeTimeSource.START_NANOS).isEqualTo(1_000_000_000L);
+  }
+
+  @Test
   void builder_sharedStore_sharesStateBetweenLimiters() {
     FakeTimeSource time = new FakeTimeSource();
     InMemoryStore store = InMemoryStore.builder().timeSource(time).build();

@@ -53,6 +53,11 @@ public final class InMemoryStore implements RateLimitStore {
     this.atCapacity = builder.atCapacity;
   }
 
+  /** Returns the time source that this store's decisions read. */
+  public TimeSource timeSource() {
+    return timeSource;
+  }
+
   /** Returns a store on the system time source with the default cap. */
   public static InMemoryStore create() {
     return builder().build();
