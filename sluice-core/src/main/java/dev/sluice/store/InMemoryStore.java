@@ -102,47 +102,25 @@ public final class InMemoryStore implements RateLimitStore {
   }
 
   /**
-   * Frees one slot under the cap, which counts the keys of all policies. A sample of each
-   * policy's keys is read, the policy that needs the slot first: the first expired key found is
-   * removed, or else, when the store evicts, the sampled key with the least usage of all
-   * policies. Returns {@link KeyTable.Room#BUSY} when no slot was freed but one may be on a
-   * second try, because another thread was sampling a policy.
+   * Frees one slot under the cap, which counts the keys of all policies: first among the keys of
+   * the policy that needs the slot, then among those of the others. Returns
+   * {@link KeyTable.Room#BUSY} when no slot was freed but one may be on a second try.
    */
   KeyTable.Room makeRoom(KeyTable first, long now) {
-    KeyTable.Candidate least = null;
-    boolean busy = false;
-    List<KeyTable> order = new ArrayList<>(tables.size() + 1);
-    order.add(first);
+    KeyTable.Room room = first.makeRoom(now);
     for (KeyTable table : tables.values()) {
-      if (table != first) {
-        order.add(table);
+      if (room == KeyTable.Room.FREED) {
+        break;
+      }
+      if (table == first) {
+        continue;
+      }
+      KeyTable.Room other = table.makeRoom(now);
+      if (other != KeyTable.Room.NONE) {
+        room = other;
       }
     }
-    for (KeyTable table : order) {
-      KeyTable.Candidate candidate = table.sample(now);
-      if (candidate == KeyTable.Candidate.BUSY) {
-        busy = true;
-      } else if (candidate != null && candidate.expired(now)) {
-        if (least != null) {
-          least.release();
-        }
-        candidate.evict();
-        return KeyTable.Room.FREED;
-      } else if (candidate != null
-          && (least == null || candidate.usage().compareTo(least.usage()) < 0)) {
-        if (least != null) {
-          least.release();
-        }
-        least = candidate;
-      } else if (candidate != null) {
-        candidate.release();
-      }
-    }
-    if (least != null) {
-      least.evict();
-      return KeyTable.Room.FREED;
-    }
-    return busy ? KeyTable.Room.BUSY : KeyTable.Room.NONE;
+    return room;
   }
 
   long maxKeys() {

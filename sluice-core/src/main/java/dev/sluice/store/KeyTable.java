@@ -122,82 +122,60 @@ final class KeyTable {
   }
 
   /**
-   * A sampled key that is held locked as the choice to evict, with its usage. The caller
-   * either evicts it or releases it.
+   * Frees one slot: removes an expired key from a sample, or, when none has expired and the
+   * policy allows it, evicts the sampled key with the least usage (see {@link Usage}).
    */
-  static final class Candidate {
-    /** The result of a sample of a table that another thread was sampling. */
-    static final Candidate BUSY = new Candidate(null, null, null);
-
-    private final KeyTable table;
-    private final Map.Entry<String, KeyState> entry;
-    private final Usage usage;
-
-    private Candidate(KeyTable table, Map.Entry<String, KeyState> entry, Usage usage) {
-      this.table = table;
-      this.entry = entry;
-      this.usage = usage;
+  Room makeRoom(long now) {
+    if (!sweeping.compareAndSet(false, true)) {
+      return Room.BUSY;
     }
-
-    Usage usage() {
-      return usage;
-    }
-
-    boolean expired(long now) {
-      return usage.resetAt() <= now;
-    }
-
-    void evict() {
-      table.remove(entry.getKey(), entry.getValue());
-    }
-
-    void release() {
-      entry.getValue().unlock();
+    try {
+      Map.Entry<String, KeyState> victim = takeVictim(now);
+      if (victim == null) {
+        return Room.NONE;
+      }
+      remove(victim.getKey(), victim.getValue());
+      return Room.FREED;
+    } finally {
+      sweeping.set(false);
     }
   }
 
   /**
    * Samples keys and returns, with its lock held, the first expired one, or else, when the
-   * policy evicts, the one with the least usage (see {@link Usage}). Returns null when there is
-   * none, and {@link Candidate#BUSY} when another thread is sampling this table. The least used
-   * key so far stays locked while the rest of the sample is read, so each key is locked once
-   * and the key returned is still in the state that was compared. Meanwhile a decision on that
-   * key waits. Keys that a decision holds are passed over, and only {@link KeyState#tryLock()}
-   * is called, so this thread never waits for a key's lock while it holds one.
+   * policy evicts, the one with the least usage. Returns null when there is none. The least
+   * used key so far stays locked while the rest of the sample is read, so each key is locked
+   * once and the key returned is still in the state that was compared. Meanwhile a decision on
+   * that key waits. Keys that a decision holds are passed over, and only
+   * {@link KeyState#tryLock()} is called, so this thread never waits for a key's lock while it
+   * holds one.
    */
-  Candidate sample(long now) {
-    if (!sweeping.compareAndSet(false, true)) {
-      return Candidate.BUSY;
-    }
-    try {
-      boolean evicts = store.atCapacity() == AtCapacity.EVICT_SOONEST_RESET;
-      Map.Entry<String, KeyState> least = null;
-      Usage leastUsage = null;
-      for (int i = 0; i < EVICTION_SAMPLE; i++) {
-        Map.Entry<String, KeyState> next = nextInCursor();
-        if (next == null) {
+  private Map.Entry<String, KeyState> takeVictim(long now) {
+    boolean evicts = store.atCapacity() == AtCapacity.EVICT_SOONEST_RESET;
+    Map.Entry<String, KeyState> least = null;
+    Usage leastUsage = null;
+    for (int i = 0; i < EVICTION_SAMPLE; i++) {
+      Map.Entry<String, KeyState> next = nextInCursor();
+      if (next == null) {
+        break;
+      }
+      if (!next.getValue().tryLock()) {
+        continue;
+      }
+      Usage usage = usageLocked(next.getValue(), least, now);
+      boolean expired = usage.resetAt() <= now;
+      if (expired || (evicts && (leastUsage == null || usage.compareTo(leastUsage) < 0))) {
+        unlockIfHeld(least);
+        least = next;
+        leastUsage = usage;
+        if (expired) {
           break;
         }
-        if (!next.getValue().tryLock()) {
-          continue;
-        }
-        Usage usage = usageLocked(next.getValue(), least, now);
-        boolean expired = usage.resetAt() <= now;
-        if (expired || (evicts && (leastUsage == null || usage.compareTo(leastUsage) < 0))) {
-          unlockIfHeld(least);
-          least = next;
-          leastUsage = usage;
-          if (expired) {
-            break;
-          }
-        } else {
-          next.getValue().unlock();
-        }
+      } else {
+        next.getValue().unlock();
       }
-      return least == null ? null : new Candidate(this, least, leastUsage);
-    } finally {
-      sweeping.set(false);
     }
+    return least;
   }
 
   /**

@@ -221,24 +221,6 @@ class InMemoryStoreTest {
   }
 
   @Test
-  void tryAcquire_otherPolicyHasLessInUse_evictsItsKey() {
-    InMemoryStore store = store(2, AtCapacity.EVICT_SOONEST_RESET);
-    PolicyBinding idle = store.bind(Policy.of("idle",
-        Limit.of(Algorithm.FIXED_WINDOW, 5, Duration.ofMinutes(1))));
-    PolicyBinding busy = store.bind(Policy.of("busy",
-        Limit.of(Algorithm.FIXED_WINDOW, 5, Duration.ofMinutes(1))));
-    take(idle, "light", 1);
-    take(busy, "hot", 4);
-
-    take(busy, "new", 5);
-
-    // "light" has a fifth of its limit in use, "hot" four fifths: "light" is forgotten.
-    assertThat(take(busy, "hot", 0).remaining()).isEqualTo(1);
-    assertThat(take(idle, "light", 0).remaining()).isEqualTo(5);
-    assertThat(store.trackedKeys()).isEqualTo(2);
-  }
-
-  @Test
   void tryAcquire_evictAtCapacity_forgetsLeastUsedKey() {
     InMemoryStore store = store(2, AtCapacity.EVICT_SOONEST_RESET);
     PolicyBinding binding = store.bind(policy(Algorithm.FIXED_WINDOW, 5, Duration.ofHours(1)));
