@@ -10,9 +10,12 @@ public enum AtCapacity {
    * share of its limits in use, so that it gives back the fewest units, and among equal shares
    * the one back to its initial state soonest. For the bucket algorithms and GCRA the two
    * orders agree; in a window, where every key used in it resets at its end, the share decides,
-   * so a key at its limit is not forgotten while a sampled key has less in use. The forgotten
-   * key starts afresh when it comes back, so it can be admitted up to one more burst than its
-   * limit allows. The default: it keeps serving new clients during a flood of one-off keys.
+   * so a key at its limit is not forgotten while a sampled key has less in use. The sample
+   * comes from the policy that needs room first, and from other policies only when it has no
+   * key to give. The forgotten key starts afresh when it comes back, so each time it is
+   * forgotten it can be admitted up to one more burst than its limit allows, and a client that
+   * fills the store with new keys can have one key forgotten again and again. The default: it
+   * keeps serving new clients during a flood of one-off keys.
    */
   EVICT_SOONEST_RESET,
 

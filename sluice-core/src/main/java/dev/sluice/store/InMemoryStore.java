@@ -29,12 +29,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * expired, and {@link #cleanUp()} examines all of them; neither stops other threads. At most
  * {@link Builder#maxKeys(long)} keys are tracked; what happens beyond that is set by
  * {@link AtCapacity}. At the cap, one thread at a time looks for a key to remove, and a new key
- * that finds another thread looking spins until it can look itself. The cap may be overshot by
- * the number of threads inserting new keys at the same instant.
+ * that finds another thread looking spins until it can look itself. A new key's slot is
+ * counted before the key is inserted, so threads inserting at once never pass the cap.
  *
  * <p><b>Rebinding.</b> Binding a policy with other limits under the same name forgets the keys of
- * the old limits. A binding obtained before that still works, but on keys that neither the cap
- * nor {@link #cleanUp()} sees any more, so callers should switch to the new binding.
+ * the old limits. A binding obtained before that still decides, but keeps no state: each of its
+ * requests is decided as if its key were new, so callers should switch to the new binding. A
+ * request in flight during the rebinding may thus be admitted once more than the old limits
+ * allowed. Keeping that state would hold slots of the cap that nothing could free.
  */
 public final class InMemoryStore implements RateLimitStore {
 
@@ -119,6 +121,11 @@ public final class InMemoryStore implements RateLimitStore {
       if (other != KeyTable.Room.NONE) {
         room = other;
       }
+    }
+    // Denying new keys never evicts, so looking again could only find a key that expired just
+    // now, while threads that all retry on a busy table could keep each other from progress.
+    if (room == KeyTable.Room.BUSY && atCapacity == AtCapacity.DENY_NEW_KEYS) {
+      return KeyTable.Room.NONE;
     }
     return room;
   }

@@ -30,6 +30,9 @@ final class KeyTable {
   private final AtomicBoolean sweeping = new AtomicBoolean();
   private volatile PolicyMeter meter;
 
+  /** Set when a rebinding with other limits replaced this table; see {@link #removeAll}. */
+  private volatile boolean retired;
+
   /** The position where the incremental sweep resumes; used only while {@link #sweeping}. */
   private Iterator<Map.Entry<String, KeyState>> cursor;
 
@@ -91,6 +94,11 @@ final class KeyTable {
     if (entries.putIfAbsent(key, state) != null) {
       tracked.decrementAndGet();
       return Insertion.RACED;
+    }
+    if (retired && state.lock()) {
+      // A binding from before the rebinding decided this key. Its state is dropped at once,
+      // because a table that no binding of the store reaches would hold the slot for good.
+      remove(key, state);
     }
     sweep(now, 2);
     return Insertion.INSERTED;
@@ -203,8 +211,14 @@ final class KeyTable {
     }
   }
 
-  /** Removes every key, for a table that a rebinding with other limits has replaced. */
+  /**
+   * Removes every key, for a table that a rebinding with other limits has replaced. A key that
+   * a binding obtained before the rebinding inserts later is removed by {@link #insert} itself,
+   * which sees the table retired, or else by this loop, which then sees the key: the flag is
+   * set before the loop reads the entries, and {@link #insert} reads it after adding one.
+   */
   void removeAll() {
+    retired = true;
     for (Map.Entry<String, KeyState> next : entries.entrySet()) {
       KeyState entry = next.getValue();
       if (entry.lock()) {

@@ -220,6 +220,25 @@ class InMemoryStoreTest {
     assertThat(store.trackedKeys()).isEqualTo(10);
   }
 
+  /**
+   * A binding from before a rebinding with other limits still decides, but the keys it adds
+   * are not kept: nothing could ever remove them, and at the cap they would lock out new keys.
+   */
+  @Test
+  void tryAcquire_bindingFromBeforeRebinding_holdsNoSlot() {
+    InMemoryStore store = store(3, AtCapacity.DENY_NEW_KEYS);
+    PolicyBinding stale = store.bind(policy(Algorithm.FIXED_WINDOW, 5, Duration.ofHours(1)));
+    PolicyBinding current = store.bind(policy(Algorithm.TOKEN_BUCKET, 5, Duration.ofHours(1)));
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(take(stale, "old-" + i, 1).allowed()).isTrue();
+    }
+    Decision newKey = take(current, "new", 1);
+
+    assertThat(newKey.allowed()).isTrue();
+    assertThat(store.trackedKeys()).isEqualTo(1);
+  }
+
   @Test
   void tryAcquire_evictAtCapacity_forgetsLeastUsedKey() {
     InMemoryStore store = store(2, AtCapacity.EVICT_SOONEST_RESET);
