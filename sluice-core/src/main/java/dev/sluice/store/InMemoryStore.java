@@ -110,6 +110,11 @@ public final class InMemoryStore implements RateLimitStore {
    */
   KeyTable.Room makeRoom(KeyTable first, long now) {
     KeyTable.Room room = first.makeRoom(now);
+    // While another thread samples the policy's own keys, the other policies' keys are not
+    // sampled: their least used key could be one at its limit, with lighter keys in this one.
+    if (room == KeyTable.Room.BUSY) {
+      return atCapacity == AtCapacity.DENY_NEW_KEYS ? KeyTable.Room.NONE : room;
+    }
     for (KeyTable table : tables.values()) {
       if (room == KeyTable.Room.FREED) {
         break;

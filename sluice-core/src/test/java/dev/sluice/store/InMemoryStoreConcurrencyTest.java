@@ -221,6 +221,34 @@ class InMemoryStoreConcurrencyTest {
     assertThat(store.trackedKeys()).isEqualTo(4);
   }
 
+  /**
+   * A key at its limit keeps its state while another policy floods the full store with new
+   * keys. When the flooding policy's keys were being sampled by another thread, the store used
+   * to evict from the other policies instead, and so forgot the key at its limit again and
+   * again.
+   */
+  @Test
+  void tryAcquire_otherPolicyFloodsAtCap_hotKeyKeepsItsLimit() throws Exception {
+    InMemoryStore store = InMemoryStore.builder().timeSource(time).maxKeys(50).build();
+    PolicyBinding hot = store.bind(Policy.of("hot",
+        Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofHours(1))));
+    PolicyBinding flood = store.bind(Policy.of("flood",
+        Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofHours(1))));
+    AtomicInteger admitted = new AtomicInteger();
+
+    onAllThreads(100_000, ticket -> {
+      if (ticket % 10 == 0) {
+        if (hot.tryAcquire("hot", 1, Long.MAX_VALUE).allowed()) {
+          admitted.incrementAndGet();
+        }
+      } else {
+        flood.tryAcquire("flood-" + ticket, 1, Long.MAX_VALUE);
+      }
+    });
+
+    assertThat(admitted.get()).isEqualTo(10);
+  }
+
   @Test
   void tryAcquire_racingOneOffKeys_stayNearMaxKeys() throws Exception {
     InMemoryStore store = InMemoryStore.builder().timeSource(time).maxKeys(100).build();
