@@ -169,7 +169,8 @@ public final class PolicyMeter {
     long capacity = 1;
     for (int i = 0; i < meters.length; i++) {
       long limitUsed = used(meters[i], states[i], now);
-      if (new Usage(limitUsed, meters[i].burst, 0).exceeds(used, capacity)) {
+      // A larger share: limitUsed / burst > used / capacity, compared without rounding.
+      if (Exact.compareProducts(limitUsed, capacity, used, meters[i].burst) > 0) {
         used = limitUsed;
         capacity = meters[i].burst;
       }

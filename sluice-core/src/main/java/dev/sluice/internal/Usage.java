@@ -13,11 +13,6 @@ package dev.sluice.internal;
  */
 public record Usage(long used, long capacity, long resetAt) implements Comparable<Usage> {
 
-  /** Returns whether this usage is a larger share than {@code otherUsed / otherCapacity}. */
-  boolean exceeds(long otherUsed, long otherCapacity) {
-    return compareShares(used, capacity, otherUsed, otherCapacity) > 0;
-  }
-
   @Override
   public int compareTo(Usage other) {
     int byShare = compareShares(used, capacity, other.used, other.capacity);

@@ -7,8 +7,8 @@ package dev.sluice.store;
 public enum AtCapacity {
   /**
    * Forget one tracked key to make room: of a small sample of keys, the one with the smallest
-   * share of its limits in use, so that it gives back the fewest units, and among equal shares
-   * the one back to its initial state soonest. For the bucket algorithms and GCRA the two
+   * share of its limits in use, so that it gives back the fewest units. Among equal shares, it
+   * is the one back to its initial state soonest. For the bucket algorithms and GCRA the two
    * orders agree; in a window, where every key used in it resets at its end, the share decides,
    * so a key at its limit is not forgotten while a sampled key has less in use. The sample
    * comes from the policy that needs room first, and from other policies only when it has no

@@ -212,10 +212,10 @@ final class KeyTable {
   }
 
   /**
-   * Removes every key, for a table that a rebinding with other limits has replaced. A key that
-   * a binding obtained before the rebinding inserts later is removed by {@link #insert} itself,
-   * which sees the table retired, or else by this loop, which then sees the key: the flag is
-   * set before the loop reads the entries, and {@link #insert} reads it after adding one.
+   * Removes every key, for a table that a rebinding with other limits has replaced. A key
+   * that an older binding inserts later is removed either by {@link #insert}, which then finds
+   * the table retired, or by this loop, which then finds the key. The flag is set before the
+   * loop reads the entries, and {@link #insert} reads it after adding its entry.
    */
   void removeAll() {
     retired = true;

@@ -82,19 +82,31 @@ final class RequestBody {
     }
   }
 
+  /** How much of a request body the handler had read when it rejected the request. */
+  enum Read {
+    /**
+     * Nothing. A client that waits for {@code 100 Continue} has then sent nothing, and reading
+     * now would request the whole body.
+     */
+    NONE,
+    /** Part of the body, or all of it. */
+    PART,
+    /**
+     * A read failed, as at the idle timeout. Jetty 12 returns such a failure from one read
+     * only, so reading on would wait for a second idle timeout.
+     */
+    FAILED
+  }
+
   /**
    * Runs {@code respond} once the rest of the body has been read, at once when there is none,
-   * or when the body is too long to read.
-   *
-   * @param bodyStarted whether the handler has already read part of the body; if not, and the
-   *     client waits for {@code 100 Continue}, it has sent nothing, and reading now would
-   *     request the whole body
+   * or when the body is too long to read or can no longer be read. In the last two cases the
+   * response closes the connection.
    */
-  static void thenRespond(
-      Request request, Response response, boolean bodyStarted, Runnable respond) {
-    boolean awaitsContinue = !bodyStarted
+  static void thenRespond(Request request, Response response, Read read, Runnable respond) {
+    boolean awaitsContinue = read == Read.NONE
         && request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString());
-    if (awaitsContinue || request.getLength() > MAX_DRAINED_BYTES) {
+    if (read == Read.FAILED || awaitsContinue || request.getLength() > MAX_DRAINED_BYTES) {
       closeAfter(response);
       respond.run();
       return;

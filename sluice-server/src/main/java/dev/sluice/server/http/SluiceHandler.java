@@ -15,7 +15,6 @@ import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -119,7 +118,7 @@ public final class SluiceHandler extends Handler.Abstract {
     try {
       route(request, response, callback);
     } catch (ApiException e) {
-      reject(request, response, callback, e, false);
+      reject(request, response, callback, e, RequestBody.Read.NONE);
     } catch (RuntimeException e) {
       fail(request, response, callback, e);
     }
@@ -171,7 +170,7 @@ public final class SluiceHandler extends Handler.Abstract {
         }
         check(body, response, callback);
       } catch (ApiException e) {
-        reject(request, response, callback, e, true);
+        reject(request, response, callback, e, RequestBody.Read.PART);
       } catch (RuntimeException e) {
         fail(request, response, callback, e);
       }
@@ -219,23 +218,18 @@ public final class SluiceHandler extends Handler.Abstract {
 
   /**
    * Rejects a body that could not be read. The rest of a body that is too large is read and
-   * dropped as for any rejection. After a failed read, such as the idle timeout, the response
-   * closes the connection instead, because Jetty 12 reports an idle timeout as a failure chunk
-   * that only one read returns. Reading on would delay the 408 by a second idle timeout.
+   * dropped as for any rejection, and after a failed read the response closes the connection
+   * (see {@link RequestBody.Read#FAILED}).
    */
   private static void rejectUnreadable(
       Request request, Response response, Callback callback, Throwable failure) {
     Throwable cause = unwrap(failure);
-    ApiException e = unreadable(cause);
-    if (cause instanceof RequestBody.TooLargeException) {
-      reject(request, response, callback, e, true);
-      return;
-    }
-    LOG.debug("rejected {} {}: {}", request.getMethod(), request.getHttpURI().getPath(),
-        e.getMessage());
-    response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-    send(response, callback, e.status(), JsonBodies.error(e.getMessage(), e.field()));
+    RequestBody.Read read = cause instanceof RequestBody.TooLargeException
+        ? RequestBody.Read.PART
+        : RequestBody.Read.FAILED;
+    reject(request, response, callback, unreadable(cause), read);
   }
+
 
   private static Throwable unwrap(Throwable failure) {
     return failure instanceof CompletionException && failure.getCause() != null
@@ -264,10 +258,10 @@ public final class SluiceHandler extends Handler.Abstract {
    * Responds to a request with the error, once the rest of its body has been read (see
    * {@link RequestBody}).
    *
-   * @param bodyStarted whether the handler had started reading the body
+   * @param read how much of the body the handler had read
    */
   private static void reject(Request request, Response response, Callback callback,
-      ApiException e, boolean bodyStarted) {
+      ApiException e, RequestBody.Read read) {
     LOG.debug("rejected {} {}: {}", request.getMethod(), request.getHttpURI().getPath(),
         e.getMessage());
     if (e.status() == 405) {
@@ -277,7 +271,7 @@ public final class SluiceHandler extends Handler.Abstract {
       // The codings the server accepts in a request body (RFC 9110, 12.5.3).
       response.getHeaders().put(HttpHeader.ACCEPT_ENCODING, "identity");
     }
-    RequestBody.thenRespond(request, response, bodyStarted, () ->
+    RequestBody.thenRespond(request, response, read, () ->
         send(response, callback, e.status(), JsonBodies.error(e.getMessage(), e.field())));
   }
 
