@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.internal.Printable;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -47,7 +48,7 @@ public enum Algorithm {
       }
     }
     throw new IllegalArgumentException(
-        "unknown algorithm '" + name + "', expected one of " + configNames());
+        "unknown algorithm '" + Printable.escape(name) + "', expected one of " + configNames());
   }
 
   static String configNames() {

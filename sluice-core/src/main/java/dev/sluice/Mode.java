@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.internal.Printable;
 import java.util.Locale;
 
 /**
@@ -32,7 +33,8 @@ public enum Mode {
         return mode;
       }
     }
-    throw new IllegalArgumentException("unknown mode '" + name + "', expected police or shape");
+    throw new IllegalArgumentException(
+        "unknown mode '" + Printable.escape(name) + "', expected police or shape");
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.internal.Printable;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -29,7 +30,8 @@ public record Policy(String name, List<Limit> limits) {
       throw new IllegalArgumentException("policy name must not be blank");
     }
     if (limits.isEmpty()) {
-      throw new IllegalArgumentException("policy '" + name + "' must have at least one limit");
+      throw new IllegalArgumentException(
+          "policy '" + Printable.escape(name) + "' must have at least one limit");
     }
     requireNoNullLimit(limits);
     limits = List.copyOf(limits);
@@ -37,7 +39,7 @@ public record Policy(String name, List<Limit> limits) {
     for (Limit limit : limits) {
       if (!names.add(limit.name())) {
         throw new IllegalArgumentException(
-            "policy '" + name + "' has two limits named '" + limit.name()
+            "policy '" + Printable.escape(name) + "' has two limits named '" + limit.name()
                 + "'; give each limit its own name");
       }
     }

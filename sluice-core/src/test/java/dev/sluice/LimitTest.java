@@ -164,6 +164,16 @@ class LimitTest {
   }
 
   @Test
+  void fromConfigName_controlCharacters_escapedInMessage() {
+    assertThatThrownBy(() -> Algorithm.fromConfigName("gcra\r\n"))
+        .hasMessageStartingWith("unknown algorithm 'gcra\\x0d\\x0a', expected one of ");
+    assertThatThrownBy(() -> Mode.fromConfigName("shape\u0000"))
+        .hasMessage("unknown mode 'shape\\x00', expected police or shape");
+    assertThatThrownBy(() -> Mode.fromConfigName(null))
+        .hasMessage("unknown mode 'null', expected police or shape");
+  }
+
+  @Test
   void policyOf_twoLimitsSameName_rejected() {
     Limit limit = Limit.of(Algorithm.GCRA, 10, SECOND);
 
@@ -197,5 +207,16 @@ class LimitTest {
   void policyOf_noLimits_rejected() {
     assertThatThrownBy(() -> Policy.of("api"))
         .hasMessage("policy 'api' must have at least one limit");
+  }
+
+  @Test
+  void policyOf_nameWithControlCharacters_escapedInMessage() {
+    Limit limit = Limit.of(Algorithm.GCRA, 10, SECOND);
+
+    assertThatThrownBy(() -> Policy.of("api\nWARN forged"))
+        .hasMessage("policy 'api\\x0aWARN forged' must have at least one limit");
+    assertThatThrownBy(() -> Policy.of("a\u001b[31mpi", limit, limit))
+        .hasMessage("policy 'a\\x1b[31mpi' has two limits named '10/1s';"
+            + " give each limit its own name");
   }
 }

@@ -12,9 +12,12 @@ public final class Printable {
    * stays one line and cannot forge log lines or recolour a terminal. A backslash becomes
    * {@code \\}, a non-printable ASCII character {@code \xNN}, and any other control, format,
    * separator, surrogate, private-use or unassigned code point <code>&#92;u{XXXX}</code> in
-   * hexadecimal.
+   * hexadecimal. A null text gives {@code null}, as string concatenation would.
    */
   public static String escape(String text) {
+    if (text == null) {
+      return "null";
+    }
     StringBuilder out = new StringBuilder(text.length());
     text.codePoints().forEach(c -> {
       if (c == '\\') {
