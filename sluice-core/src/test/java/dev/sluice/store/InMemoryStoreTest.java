@@ -9,13 +9,18 @@ import dev.sluice.FakeTimeSource;
 import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
+import java.lang.reflect.Field;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class InMemoryStoreTest {
 
@@ -268,6 +273,45 @@ class InMemoryStoreTest {
     assertThat(take(binding, "a", 1).allowed()).isTrue();
     assertThat(take(binding, "a", 1).allowed()).isFalse();
     assertThat(store.trackedKeys()).isEqualTo(2);
+  }
+
+  /**
+   * Denying a new key at the cap must not wait for a thread that samples keys. At best the
+   * sample finds a key that expired a moment ago, and threads that all retried on a busy table
+   * kept each other spinning. The test sets the flag that another thread's sample sets. A
+   * retry would then spin for good, and the timeout turns that hang into a failure.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"test", "other"})
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void tryAcquire_denyNewKeysWhileKeysAreSampled_deniesAtOnce(String sampledPolicy)
+      throws ReflectiveOperationException {
+    InMemoryStore store = store(2, AtCapacity.DENY_NEW_KEYS);
+    PolicyBinding binding = store.bind(policy(Algorithm.TOKEN_BUCKET, 2, Duration.ofSeconds(10)));
+    PolicyBinding other = store.bind(Policy.of("other",
+        Limit.of(Algorithm.TOKEN_BUCKET, 2, Duration.ofSeconds(10))));
+    take(binding, "a", 1);
+    take(other, "b", 1);
+    AtomicBoolean sampling = samplingFlag(store, sampledPolicy);
+    sampling.set(true);
+
+    Decision newKey = take(binding, "c", 1);
+
+    sampling.set(false);
+    assertThat(newKey.allowed()).isFalse();
+    assertThat(newKey.limitName()).isEqualTo("max_keys");
+    assertThat(store.trackedKeys()).isEqualTo(2);
+  }
+
+  /** Returns the flag that is set while a thread samples the keys of {@code policyName}. */
+  private static AtomicBoolean samplingFlag(InMemoryStore store, String policyName)
+      throws ReflectiveOperationException {
+    Field tables = InMemoryStore.class.getDeclaredField("tables");
+    tables.setAccessible(true);
+    KeyTable table = ((Map<?, KeyTable>) tables.get(store)).get(policyName);
+    Field sweeping = KeyTable.class.getDeclaredField("sweeping");
+    sweeping.setAccessible(true);
+    return (AtomicBoolean) sweeping.get(table);
   }
 
   @Test
