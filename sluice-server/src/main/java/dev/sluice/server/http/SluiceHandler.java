@@ -16,6 +16,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -245,6 +246,12 @@ public final class SluiceHandler extends Handler.Abstract {
     if (cause instanceof TimeoutException) {
       return new ApiException(408, "body",
           "request body did not arrive within the idle timeout; send the whole body at once");
+    }
+    if (cause instanceof EofException) {
+      // Jetty reports a cut-off body and a bad chunk size alike, as "Early EOF".
+      return ApiException.badRequest("body", "request body ended before it was complete: the"
+          + " connection closed before Content-Length bytes arrived, or the chunked encoding is"
+          + " invalid; expected a complete body");
     }
     return ApiException.badRequest("body", "request body cannot be read: " + cause.getMessage());
   }

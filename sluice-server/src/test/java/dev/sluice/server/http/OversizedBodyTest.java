@@ -24,7 +24,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Sends bodies above the maximum size over raw sockets, in pieces, as a client on a slow link
  * does. The client must be able to send its whole body and read the 400 that explains the
- * rejection, and its connection must stay open for the next request.
+ * rejection, and its connection must stay open for the next request. Bodies cut off or badly
+ * framed get a 400 that says so.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OversizedBodyTest {
@@ -121,6 +122,36 @@ class OversizedBodyTest {
 
       assertThat(rejected.status()).isEqualTo(400);
       assertThat(rejected.headers()).containsEntry("connection", "close");
+    }
+  }
+
+  @Test
+  void check_invalidChunkSize_namesFraming() throws Exception {
+    try (Socket socket = connect()) {
+      OutputStream out = socket.getOutputStream();
+      out.write(headers("Transfer-Encoding: chunked"));
+      String chunks = "ZZ\r\n" + SMALL_CHECK + "\r\n0\r\n\r\n";
+      out.write(chunks.getBytes(StandardCharsets.US_ASCII));
+
+      RawResponse rejected = RawResponse.read(socket.getInputStream());
+
+      assertThat(rejected.status()).isEqualTo(400);
+      assertThat(rejected.body()).contains("request body ended before it was complete");
+    }
+  }
+
+  @Test
+  void check_bodyShorterThanDeclared_namesLength() throws Exception {
+    try (Socket socket = connect()) {
+      OutputStream out = socket.getOutputStream();
+      out.write(headers("Content-Length: " + (SMALL_CHECK.length() + 10)));
+      out.write(SMALL_CHECK.getBytes(StandardCharsets.UTF_8));
+      socket.shutdownOutput();
+
+      RawResponse rejected = RawResponse.read(socket.getInputStream());
+
+      assertThat(rejected.status()).isEqualTo(400);
+      assertThat(rejected.body()).contains("request body ended before it was complete");
     }
   }
 
