@@ -49,6 +49,12 @@ public record Limit(
   /** The largest limit of a {@code sliding_log}, which stores one entry per admitted instant. */
   public static final long MAX_SLIDING_LOG_LIMIT = 100_000;
 
+  /**
+   * The limit name that an {@link dev.sluice.store.InMemoryStore} gives its denials of new keys
+   * at its key cap. No limit may take it, so that a client can tell those denials apart.
+   */
+  public static final String KEY_CAP_NAME = "max_keys";
+
   /** Checks every component; see the class documentation for the bounds. */
   public Limit {
     Objects.requireNonNull(algorithm, "algorithm");
@@ -142,8 +148,12 @@ public record Limit(
 
   private static void requireName(String name) {
     if (name.isEmpty() || name.length() > 64) {
-      throw new IllegalArgumentException(
-          "limit name must be 1 to 64 characters, got '" + Printable.escape(name) + "'");
+      throw new IllegalArgumentException("limit name must be 1 to 64 characters, got "
+          + name.length() + ": '" + Printable.escape(name) + "'");
+    }
+    if (name.equals(KEY_CAP_NAME)) {
+      throw new IllegalArgumentException("limit name '" + KEY_CAP_NAME + "' is reserved for"
+          + " denials at the in-memory store's key cap; choose another name");
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);

@@ -145,7 +145,8 @@ class LimitTest {
 
     assertThatThrownBy(() -> limit.withName("x".repeat(64) + "\n"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("limit name must be 1 to 64 characters, got '" + "x".repeat(64) + "\\x0a'");
+        .hasMessage("limit name must be 1 to 64 characters, got 65: '" + "x".repeat(64)
+            + "\\x0a'");
   }
 
   @Test
@@ -153,7 +154,16 @@ class LimitTest {
     Limit limit = Limit.of(Algorithm.GCRA, 10, SECOND);
 
     assertThatThrownBy(() -> limit.withName(""))
-        .hasMessage("limit name must be 1 to 64 characters, got ''");
+        .hasMessage("limit name must be 1 to 64 characters, got 0: ''");
+  }
+
+  @Test
+  void withName_keyCapName_rejected() {
+    Limit limit = Limit.of(Algorithm.GCRA, 10, SECOND);
+
+    assertThatThrownBy(() -> limit.withName("max_keys"))
+        .hasMessage("limit name 'max_keys' is reserved for denials at the in-memory store's key"
+            + " cap; choose another name");
   }
 
   @Test

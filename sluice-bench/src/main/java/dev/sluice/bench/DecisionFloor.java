@@ -3,6 +3,7 @@ package dev.sluice.bench;
 import dev.sluice.TimeSource;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -15,7 +16,10 @@ import org.openjdk.jmh.annotations.Threads;
 /**
  * The work every library's hot-key decision shares, measured alone: one clock reading, and one
  * clock reading plus one map lookup. No limiter can decide faster than this floor, so it shows
- * how much of a decision the limiter's own arithmetic and synchronization take.
+ * how much of a decision the limiter's own arithmetic and synchronization take. A limiter that
+ * is safe for several threads must also change a key's state atomically when it admits a
+ * request: {@code lookupClockAndCompareAndSet} adds the cheapest such change, one
+ * compare-and-set of one number.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -25,12 +29,14 @@ public class DecisionFloor {
 
   private final TimeSource clock = TimeSource.system();
   private final ConcurrentHashMap<String, Object> map = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicLong> states = new ConcurrentHashMap<>();
   private String key;
 
   @Setup
   public void setUp() {
     key = Workload.keys(1)[0];
     map.put(key, new Object());
+    states.put(key, new AtomicLong());
   }
 
   @Benchmark
@@ -41,5 +47,12 @@ public class DecisionFloor {
   @Benchmark
   public long lookupAndClock() {
     return map.get(key).hashCode() + clock.nanos();
+  }
+
+  @Benchmark
+  public boolean lookupClockAndCompareAndSet() {
+    AtomicLong state = states.get(key);
+    long seen = state.get();
+    return state.compareAndSet(seen, clock.nanos());
   }
 }

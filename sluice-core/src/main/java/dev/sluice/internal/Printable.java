@@ -35,6 +35,8 @@ public final class Printable {
 
   private static boolean isPrintable(int codePoint) {
     return switch (Character.getType(codePoint)) {
+      // A space other than U+0020, such as a no-break space, looks like one and is not.
+      case Character.SPACE_SEPARATOR -> codePoint == ' ';
       case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR,
           Character.PARAGRAPH_SEPARATOR, Character.SURROGATE, Character.PRIVATE_USE,
           Character.UNASSIGNED -> false;

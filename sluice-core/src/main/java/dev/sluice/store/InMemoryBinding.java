@@ -1,6 +1,7 @@
 package dev.sluice.store;
 
 import dev.sluice.Decision;
+import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
 import dev.sluice.internal.KeyState;
@@ -157,6 +158,6 @@ final class InMemoryBinding implements PolicyBinding {
   /** Denies a new key that found the store full; it may retry once a second. */
   private static Decision noRoom(Decision wouldHaveBeen) {
     return Decision.deny(
-        "max_keys", wouldHaveBeen.limit(), 0, 0, 1_000_000_000L);
+        Limit.KEY_CAP_NAME, wouldHaveBeen.limit(), 0, 0, 1_000_000_000L);
   }
 }

@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -210,19 +211,32 @@ public final class ReplayCommand implements Callable<Integer> {
   }
 
   private Limit flagLimit() {
-    Algorithm chosen =
-        algorithm == null ? Algorithm.TOKEN_BUCKET : Algorithm.fromConfigName(algorithm);
+    Algorithm chosen = algorithm == null
+        ? Algorithm.TOKEN_BUCKET
+        : parsedByCore(() -> Algorithm.fromConfigName(algorithm));
     rejectFlagsForOtherAlgorithms(chosen);
     Duration parsedPeriod = DurationParser.parse(period, "--period", Limit.MAX_PERIOD);
     if (parsedPeriod.toMillis() < 1) {
-      throw new IllegalArgumentException("--period must be at least 1ms, got '" + period + "'");
+      throw new IllegalArgumentException("--period must be at least 1ms, got " + period);
     }
-    Mode chosenMode = mode == null ? Mode.POLICE : Mode.fromConfigName(mode);
+    Mode chosenMode = mode == null ? Mode.POLICE : parsedByCore(() -> Mode.fromConfigName(mode));
     long parsedLimit = wholeNumber(limit, "--limit");
     long parsedBurst = burst == null ? parsedLimit : wholeNumber(burst, "--burst");
     return Limit.of(chosen, parsedLimit, parsedPeriod)
         .withBurst(parsedBurst)
         .withMode(chosenMode);
+  }
+
+  /**
+   * Runs a parser of the core, whose error escapes the value it quotes, and reports that error
+   * without escaping it twice.
+   */
+  private static <T> T parsedByCore(Supplier<T> parse) {
+    try {
+      return parse.get();
+    } catch (IllegalArgumentException e) {
+      throw InvalidInputException.of(e);
+    }
   }
 
   /**
@@ -313,6 +327,10 @@ public final class ReplayCommand implements Callable<Integer> {
     if (decisions == null) {
       return;
     }
+    if (decisions.toString().isEmpty()) {
+      throw new InvalidInputException(
+          "--decisions must name a file to write, got an empty value");
+    }
     if (Files.isDirectory(decisions)) {
       throw new InvalidInputException(
           "--decisions " + decisions + " is a directory, expected a file to write");
@@ -358,6 +376,10 @@ public final class ReplayCommand implements Callable<Integer> {
   }
 
   private ReplayResult replay(Policy policy, KeyMode keyMode) {
+    if (log.toString().isEmpty()) {
+      throw new InvalidInputException(
+          "log must name a file, or - for standard input, got an empty value");
+    }
     if (!readsStandardInput() && Files.isDirectory(log)) {
       throw new InvalidInputException("log " + log + " is a directory, expected a file");
     }
@@ -486,6 +508,15 @@ public final class ReplayCommand implements Callable<Integer> {
 
     private InvalidInputException(ConfigException configError) {
       super(configError.getMessage(), configError);
+    }
+
+    private InvalidInputException(IllegalArgumentException coreError) {
+      super(coreError.getMessage(), coreError);
+    }
+
+    /** Reports an error of the core, whose message already escapes the values it quotes. */
+    static InvalidInputException of(IllegalArgumentException coreError) {
+      return new InvalidInputException(coreError);
     }
 
     /** Reports a config error, whose message {@link ConfigException} has already escaped. */

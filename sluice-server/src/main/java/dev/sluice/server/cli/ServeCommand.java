@@ -47,6 +47,9 @@ public final class ServeCommand implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
+  /** How many policies the start-up and reload lines describe; GET /v1/policies lists all. */
+  static final int MAX_DESCRIBED_POLICIES = 20;
+
   @Spec
   private CommandSpec spec;
 
@@ -156,6 +159,10 @@ public final class ServeCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "Invalid value for option '--port': must be 0 to 65535, got " + port);
     }
+    if (host.isBlank()) {
+      throw new ParameterException(spec.commandLine(), "Invalid value for option '--host': must"
+          + " be an IP address or a host name, such as 127.0.0.1 or 0.0.0.0, got an empty value");
+    }
     try {
       InetAddress.getByName(host);
     } catch (UnknownHostException e) {
@@ -256,14 +263,19 @@ public final class ServeCommand implements Callable<Integer> {
   /**
    * Describes policies for the start-up line, such as {@code login: gcra 5/1m burst 5}, adding
    * the failure mode of a policy whose mode differs from the store's, such as
-   * {@code login: gcra 5/1m burst 5, on_failure deny}.
+   * {@code login: gcra 5/1m burst 5, on_failure deny}. Only the first
+   * {@value #MAX_DESCRIBED_POLICIES} are described, followed by {@code and N more}, because log
+   * shippers split or cut long lines.
    */
   static String describe(
       List<Policy> policies, Map<String, FailureMode> failureModes, StoreConfig store) {
     FailureMode storeMode = store.redis().map(RedisConfig::onFailure).orElse(null);
-    return policies.stream()
+    String described = policies.stream()
+        .limit(MAX_DESCRIBED_POLICIES)
         .map(p -> describe(p, failureModes.getOrDefault(p.name(), storeMode), storeMode))
         .collect(Collectors.joining("; "));
+    int more = policies.size() - MAX_DESCRIBED_POLICIES;
+    return more > 0 ? described + "; and " + more + " more" : described;
   }
 
   private static String describe(Policy policy, FailureMode failureMode, FailureMode storeMode) {

@@ -80,9 +80,6 @@ public final class ConfigLoader {
   /** The maximum length of a policy or limit name, in characters. */
   private static final int MAX_NAME_LENGTH = 64;
 
-  /** The limit name of the in-memory store's denials at its key cap, which clients may read. */
-  private static final String KEY_CAP_LIMIT_NAME = "max_keys";
-
   private final NodeReader reader;
   private final UnaryOperator<StoreConfig> storeOverride;
 
@@ -445,8 +442,8 @@ public final class ConfigLoader {
     Node nameNode = fields.get("name");
     if (nameNode != null) {
       String name = reader.text(nameNode, "name");
-      if (name.equals(KEY_CAP_LIMIT_NAME)) {
-        throw reader.error(nameNode, "limit name '" + KEY_CAP_LIMIT_NAME + "' is reserved for"
+      if (name.equals(Limit.KEY_CAP_NAME)) {
+        throw reader.error(nameNode, "limit name '" + Limit.KEY_CAP_NAME + "' is reserved for"
             + " denials at the memory store's key cap; choose another name");
       }
       int length = name.codePointCount(0, name.length());
@@ -510,12 +507,15 @@ public final class ConfigLoader {
     return limit.withMode(mode);
   }
 
-  /** Runs a core constructor and reports its rejection at the line of {@code node}. */
+  /**
+   * Runs a core constructor and reports its rejection at the line of {@code node}. The core
+   * escapes the names it quotes by the rules of MessageText, so its message is not escaped again.
+   */
   private <T> T check(Node node, Supplier<T> build) {
     try {
       return build.get();
     } catch (IllegalArgumentException e) {
-      throw reader.error(node, e.getMessage());
+      throw reader.escapedError(node, e.getMessage());
     }
   }
 }

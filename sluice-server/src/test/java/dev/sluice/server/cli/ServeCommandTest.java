@@ -74,6 +74,27 @@ class ServeCommandTest {
   }
 
   @Test
+  void start_manyPolicies_logsTheFirstTwentyAndCount(@TempDir Path dir) throws Exception {
+    StringBuilder yaml = new StringBuilder("policies:\n");
+    for (int i = 1; i <= 25; i++) {
+      yaml.append("  p").append(i).append(":\n    limits:\n      - algorithm: gcra\n")
+          .append("        limit: 5\n        period: 1m\n");
+    }
+    Path config = dir.resolve("many.yaml");
+    Files.writeString(config, yaml);
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service =
+        parse("serve", "--config", config.toString(), "--port", "0").start()) {
+      assertThat(service.port()).isPositive();
+    }
+
+    String log = stderr.text();
+    assertThat(log).contains("policies=\"p1: gcra 5/1m burst 5; p2: gcra 5/1m burst 5;");
+    assertThat(log).contains("p20: gcra 5/1m burst 5; and 5 more\"");
+    assertThat(log).doesNotContain("p21:");
+  }
+
+  @Test
   void close_calledTwice_stopsListening() throws Exception {
     SluiceService service = parse("serve", "--port", "0").start();
     int port = service.port();
@@ -211,6 +232,15 @@ class ServeCommandTest {
     assertThat(err.toString()).contains("Invalid value for option '--host': must be an IP"
         + " address or a host name that resolves, such as 127.0.0.1 or 0.0.0.0, got"
         + " '999.1.1.1'");
+  }
+
+  @Test
+  void execute_emptyHost_exits2() {
+    int exitCode = execute("serve", "--host", "", "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid value for option '--host': must be an IP"
+        + " address or a host name, such as 127.0.0.1 or 0.0.0.0, got an empty value");
   }
 
   @Test

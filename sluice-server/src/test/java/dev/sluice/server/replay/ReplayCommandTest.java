@@ -179,7 +179,7 @@ class ReplayCommandTest {
         Arguments.of(List.of("--limit", "0", "--period", "60s"),
             "sluice replay: --limit must be at least 1, got 0"),
         Arguments.of(List.of("--limit", "10", "--period", "0s"),
-            "sluice replay: --period must be at least 1ms, got '0s'"),
+            "sluice replay: --period must be at least 1ms, got 0s"),
         Arguments.of(List.of("--limit", "10", "--period", "abc"),
             "sluice replay: --period must be a whole number followed by ms, s, m, h or d"
                 + " (such as 500ms or 60s), got 'abc'"),
@@ -233,7 +233,24 @@ class ReplayCommandTest {
             "sluice replay: --policy api needs --config FILE"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--key", "client\n\u001b[2J"),
             "sluice replay: unknown key mode 'client\\x0a\\x1b[2J', expected client, path or"
-                + " client+path"));
+                + " client+path"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--algorithm", "gc\u001bra"),
+            "sluice replay: unknown algorithm 'gc\\x1bra', expected one of fixed_window,"
+                + " sliding_log, sliding_window, token_bucket, leaky_bucket, gcra"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--algorithm", "leaky_bucket",
+            "--mode", "shape\n"),
+            "sluice replay: unknown mode 'shape\\x0a', expected police or shape"),
+        Arguments.of(List.of("--limit", "10", "--period", "60s", "--decisions", ""),
+            "sluice replay: --decisions must name a file to write, got an empty value"));
+  }
+
+  @Test
+  void replay_emptyLogArgument_namesWhatWasExpected() {
+    CommandRun run = CommandRun.replay("", "--limit", "1", "--period", "60s");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly(
+        "sluice replay: log must name a file, or - for standard input, got an empty value");
   }
 
   @ParameterizedTest
