@@ -96,7 +96,7 @@ record CheckRequest(String policy, String key, long cost) {
               + " \"user-42\"}, got " + describe(root));
     }
     rejectUnknownFields(root);
-    String policy = requiredText(root, "policy", "the name of a loaded policy");
+    String policy = requiredText(root, "policy", "a string, the name of a loaded policy");
     int policyLength = policy.codePointCount(0, policy.length());
     if (policyLength > MAX_POLICY_NAME_LENGTH) {
       throw ApiException.badRequest("policy", "policy must be at most " + MAX_POLICY_NAME_LENGTH
@@ -280,7 +280,7 @@ record CheckRequest(String policy, String key, long cost) {
     }
     if (!value.isTextual()) {
       throw ApiException.badRequest(field,
-          field + " must be a string, " + expected + ", got " + describe(value));
+          field + " must be " + expected + ", got " + describe(value));
     }
     if (value.textValue().isEmpty()) {
       throw ApiException.badRequest(field, field + " must not be empty; expected " + expected);
