@@ -92,12 +92,18 @@ final class RedisBinding implements PolicyBinding {
    * Decides on Redis and waits for the reply. Never throws for a Redis failure: the failure
    * mode decides instead, as {@link #tryAcquireAsync} does.
    *
-   * <p>NOTE: called on a Lettuce I/O thread, such as inside a dependent stage of
-   * {@link #tryAcquireAsync}, it blocks the thread that would read the reply, so it always
-   * times out and the failure mode decides. Use {@link #tryAcquireAsync} there.
+   * @throws IllegalStateException when called on a thread of a Redis store, such as inside a
+   *     dependent stage of {@link #tryAcquireAsync}: waiting there would block the thread that
+   *     reads the reply, so every such decision would time out and fall to the failure mode
    */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
+    if (StoreThreads.isStoreThread()) {
+      throw new IllegalStateException("tryAcquire waits for Redis, but was called on "
+          + Thread.currentThread().getName() + ", a thread of a Redis store that reads its"
+          + " replies; use tryAcquireAsync there, or run the blocking call in a stage with an"
+          + " executor, such as thenApplyAsync");
+    }
     return tryAcquireAsync(key, cost, maxDelayNanos).toCompletableFuture().join();
   }
 

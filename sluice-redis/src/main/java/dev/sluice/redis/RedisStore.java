@@ -28,7 +28,6 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.HashedWheelTimer;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -169,6 +168,7 @@ public final class RedisStore implements RateLimitStore {
 
     this.timer = timeoutTimer(builder.commandTimeout);
     this.resources = DefaultClientResources.builder()
+        .threadFactoryProvider(new StoreThreads())
         .timer(timer)
         .reconnectDelay(Delay.exponential(
             Duration.ofMillis(1), builder.probeInterval, 2, TimeUnit.MILLISECONDS))
@@ -251,7 +251,7 @@ public final class RedisStore implements RateLimitStore {
    */
   private static HashedWheelTimer timeoutTimer(Duration commandTimeout) {
     long tickMillis = Math.max(1, Math.min(100, commandTimeout.toMillis() / 5));
-    return new HashedWheelTimer(new DefaultThreadFactory("sluice-redis-timeout", true),
+    return new HashedWheelTimer(StoreThreads.factory("sluice-redis-timeout"),
         tickMillis, TimeUnit.MILLISECONDS);
   }
 

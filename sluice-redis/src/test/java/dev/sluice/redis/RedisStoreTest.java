@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,6 +73,32 @@ class RedisStoreTest {
         limit(Algorithm.GCRA, 10, period),
         limit(Algorithm.SLIDING_WINDOW, 10, period),
         limit(Algorithm.SLIDING_LOG, 10, period));
+  }
+
+  @Test
+  void tryAcquire_inStageOfAsyncDecision_throwsInsteadOfTimingOut() {
+    PolicyBinding binding = store.bind(Policy.of("nested",
+        Limit.of(Algorithm.TOKEN_BUCKET, 1_000, Duration.ofHours(1))));
+    AtomicReference<Thread> stageThread = new AtomicReference<>();
+    AtomicReference<Throwable> stageError = new AtomicReference<>();
+    // A stage attached after the reply runs on this thread instead; such runs are tried again.
+    Thread caller = Thread.currentThread();
+    for (int run = 0; run < 100 && (stageThread.get() == null || stageThread.get() == caller);
+        run++) {
+      binding.tryAcquireAsync("outer", 1, 0).thenApply(outer -> {
+        stageThread.set(Thread.currentThread());
+        return binding.tryAcquire("inner", 1, 0);
+      }).handle((inner, error) -> {
+        stageError.set(error);
+        return null;
+      }).toCompletableFuture().join();
+    }
+
+    assertThat(stageThread.get()).isNotSameAs(caller);
+    assertThat(stageError.get()).hasCauseInstanceOf(IllegalStateException.class);
+    assertThat(stageError.get().getCause()).hasMessageContaining(
+        "tryAcquire waits for Redis, but was called on " + stageThread.get().getName());
+    assertThat(binding.tryAcquire("inner", 1, 0).source()).isEqualTo(Decision.Source.STORE);
   }
 
   @Test
