@@ -8,6 +8,7 @@ import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -170,9 +171,12 @@ final class RedisBinding implements PolicyBinding {
   private void completed(String key, Lane lane, Call first) {
     ArrayDeque<Call> done = new ArrayDeque<>();
     done.add(first);
+    List<Request> repeated = new ArrayList<>();
     while (!done.isEmpty()) {
       Call call = done.poll();
-      for (Call next : lane.next()) {
+      noteLastDenial(lane, call);
+      repeated.clear();
+      for (Call next : lane.next(repeated)) {
         if (next.reply() == null) {
           for (Request request : next.batch()) {
             request.decision.complete(fallback(key, request.cost, request.maxDelayNanos));
@@ -187,6 +191,35 @@ final class RedisBinding implements PolicyBinding {
         decide(key, call.batch(), values, error);
         return null;
       });
+      for (Request request : repeated) {
+        request.decision.complete(request.repeatedDenial);
+      }
+    }
+  }
+
+  /**
+   * Gives the lane the last denial in a call's reply that waiting requests may repeat: one made
+   * by Redis with a retry after above 0 and not {@link Decision#NEVER}, of a request with a cost
+   * above 0.
+   */
+  private void noteLastDenial(Lane lane, Call call) {
+    List<Object> values = call.reply().isCompletedExceptionally()
+        ? null
+        : call.reply().getNow(null);
+    List<Request> batch = call.batch();
+    if (values == null || values.size() != REPLY_VALUES * batch.size()) {
+      return;
+    }
+    for (int i = batch.size() - 1; i >= 0; i--) {
+      int at = i * REPLY_VALUES;
+      Request request = batch.get(i);
+      if (number(values, at) == 0) {
+        long retryAfter = number(values, at + 3);
+        if (request.cost > 0 && retryAfter > 0 && retryAfter != Decision.NEVER) {
+          lane.denied(request, toDecision(values, at));
+        }
+        return;
+      }
     }
   }
 
@@ -390,6 +423,8 @@ final class RedisBinding implements PolicyBinding {
     /** The client clock's reading at arrival, sent as the request's time in client mode. */
     final long clientNanos;
     final CompletableFuture<Decision> decision = new CompletableFuture<>();
+    /** The denial that {@link Lane#next} repeated for this request, instead of sending it. */
+    Decision repeatedDenial;
 
     Request(long cost, long maxDelayNanos, Breaker.Attempt attempt, long arrivalNanos,
         long clientNanos) {
@@ -426,6 +461,9 @@ final class RedisBinding implements PolicyBinding {
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private int calls;
     private boolean retired;
+    /** The request of the last denial that waiting requests may repeat, or null. */
+    private Request deniedRequest;
+    private Decision denial;
 
     Lane(String key) {
       this.key = key;
@@ -445,13 +483,29 @@ final class RedisBinding implements PolicyBinding {
       return new Call(batch, dispatch(key, batch, -1));
     }
 
+    /** Remembers a denial by Redis of one of the lane's requests; see {@link #next}. */
+    synchronized void denied(Request request, Decision decision) {
+      deniedRequest = request;
+      denial = decision;
+    }
+
     /**
      * After a call completed, sends the waiting requests in up to {@link #MAX_CALLS} calls in
      * flight, split evenly, each of at most {@link #MAX_BATCH}. The lane is retired and
      * removed from the map when no call is left in flight.
+     *
+     * <p>A waiting request like the last one Redis denied, with the same cost and maximum delay,
+     * is not sent while that denial's retry after lasts: it gets the denial, counted down by
+     * the time since the denied request arrived (by the client clock, in its time mode), and
+     * is added to {@code repeated}, for the caller to complete outside the lock. The rule is
+     * the deny cache's (see {@link DenyCache}), and it holds for the same reason: the waiting
+     * request arrived later, and what other requests did meanwhile can only lengthen the wait.
+     * So a flood of requests on one key, which would otherwise wait in line past the command
+     * timeout and be decided by the failure mode, is denied as soon as Redis denies one of them.
      */
-    synchronized List<Call> next() {
+    synchronized List<Call> next(List<Request> repeated) {
       calls--;
+      repeatDenial(repeated);
       if (waiting.isEmpty()) {
         if (calls == 0) {
           retired = true;
@@ -481,6 +535,35 @@ final class RedisBinding implements PolicyBinding {
         lanes.remove(key, this);
       }
       return sent;
+    }
+
+    /** Takes the waiting requests that repeat the last denial out of the line. */
+    private void repeatDenial(List<Request> repeated) {
+      if (denial == null) {
+        return;
+      }
+      long now = System.nanoTime();
+      for (Iterator<Request> it = waiting.iterator(); it.hasNext(); ) {
+        Request request = it.next();
+        long elapsed = clientClock == null
+            ? now - deniedRequest.arrivalNanos
+            : request.clientNanos - deniedRequest.clientNanos;
+        if (elapsed >= denial.retryAfterNanos()) {
+          denial = null;
+          deniedRequest = null;
+          return;
+        }
+        if (request.cost == deniedRequest.cost
+            && request.maxDelayNanos == deniedRequest.maxDelayNanos
+            && request.attempt != Breaker.Attempt.PROBE) {
+          long counted = Math.max(0, elapsed);
+          request.repeatedDenial = Decision.deny(denial.limitName(), denial.limit(),
+              denial.remaining(), Math.max(0, denial.resetAfterNanos() - counted),
+              denial.retryAfterNanos() - counted);
+          repeated.add(request);
+          it.remove();
+        }
+      }
     }
   }
 }
