@@ -256,6 +256,7 @@ public final class ServeCommand implements Callable<Integer> {
         + " on_failure=" + redis.onFailure().name().toLowerCase(Locale.ROOT)
         + " local_share=" + redis.localShare()
         + " time=" + redis.timeMode().name().toLowerCase(Locale.ROOT)
+        + (redis.denyCache() ? " deny_cache=true" : "")
         + redis.tlsCaFile().map(file -> " tls_ca_file=" + file).orElse("")
         + redis.sentinelPassword().map(password -> " sentinel_password=***").orElse("");
   }

@@ -67,10 +67,10 @@ public final class ConfigLoader {
   private static final List<String> MEMORY_FIELDS = List.of("max_keys", "at_capacity");
   private static final List<String> REDIS_FIELDS = List.of(
       "uri", "cluster", "key_prefix", "command_timeout", "on_failure", "local_share", "time",
-      "tls_ca_file", "sentinel_password");
+      "tls_ca_file", "sentinel_password", "deny_cache");
   private static final List<String> STORE_FIELDS = List.of("type", "max_keys", "at_capacity",
       "uri", "cluster", "key_prefix", "command_timeout", "on_failure", "local_share", "time",
-      "tls_ca_file", "sentinel_password");
+      "tls_ca_file", "sentinel_password", "deny_cache");
   private static final List<String> POLICY_FIELDS = List.of("limits", "on_failure");
   private static final List<String> LIMIT_FIELDS =
       List.of("name", "algorithm", "limit", "period", "burst", "mode");

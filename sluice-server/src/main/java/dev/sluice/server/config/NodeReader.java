@@ -118,6 +118,18 @@ final class NodeReader {
   }
 
   /**
+   * Returns {@code true} or {@code false}, written plainly; YAML's other spellings of a
+   * boolean, such as {@code yes} or {@code on}, and quoted text are rejected.
+   */
+  boolean bool(Node node, String field) {
+    if (node instanceof ScalarNode scalar && scalar.getScalarStyle() == ScalarStyle.PLAIN
+        && (scalar.getValue().equals("true") || scalar.getValue().equals("false"))) {
+      return scalar.getValue().equals("true");
+    }
+    throw error(node, field + " must be true or false, got " + describe(node));
+  }
+
+  /**
    * Returns a whole number between {@code min} and {@code max} written as a plain decimal
    * integer; quoted numbers, fractions and YAML's octal or hexadecimal forms are rejected.
    */

@@ -28,11 +28,12 @@ import java.util.stream.Collectors;
  *     instead of the JDK's default trust store; empty for the default
  * @param sentinelPassword the password sent to each sentinel of a Sentinel {@code uri}, for
  *     sentinels with {@code requirepass}; empty for sentinels without one
+ * @param denyCache whether each instance repeats a key's recent denial without calling Redis
  */
 public record RedisConfig(
     Optional<String> uri, List<String> cluster, String keyPrefix, Duration commandTimeout,
     FailureMode onFailure, int localShare, TimeMode timeMode, Optional<Path> tlsCaFile,
-    Optional<String> sentinelPassword) {
+    Optional<String> sentinelPassword, boolean denyCache) {
 
   /** The settings of {@code --redis URI} without a redis store in the config. */
   public static RedisConfig defaults(String uri) {
@@ -66,14 +67,14 @@ public record RedisConfig(
   }
 
   /**
-   * Creates the settings of a store that trusts the JDK's default CA certificates and sends no
-   * password to sentinels.
+   * Creates the settings of a store that trusts the JDK's default CA certificates, sends no
+   * password to sentinels and has no deny cache.
    */
   public RedisConfig(
       Optional<String> uri, List<String> cluster, String keyPrefix, Duration commandTimeout,
       FailureMode onFailure, int localShare, TimeMode timeMode) {
     this(uri, cluster, keyPrefix, commandTimeout, onFailure, localShare, timeMode,
-        Optional.empty(), Optional.empty());
+        Optional.empty(), Optional.empty(), false);
   }
 
   /** Creates the settings of a store on one server or Sentinel-managed master. */
@@ -91,25 +92,26 @@ public record RedisConfig(
         + ", keyPrefix=" + keyPrefix + ", commandTimeout=" + commandTimeout
         + ", onFailure=" + onFailure + ", localShare=" + localShare + ", timeMode=" + timeMode
         + ", tlsCaFile=" + tlsCaFile
-        + ", sentinelPassword=" + sentinelPassword.map(password -> "***") + "]";
+        + ", sentinelPassword=" + sentinelPassword.map(password -> "***")
+        + ", denyCache=" + denyCache + "]";
   }
 
   /** Returns these settings with another server instead of the server or cluster. */
   public RedisConfig withUri(String otherUri) {
     return new RedisConfig(Optional.of(otherUri), List.of(), keyPrefix, commandTimeout,
-        onFailure, localShare, timeMode, tlsCaFile, sentinelPassword);
+        onFailure, localShare, timeMode, tlsCaFile, sentinelPassword, denyCache);
   }
 
   /** Returns these settings with a Redis Cluster instead of the server or cluster. */
   public RedisConfig withCluster(List<String> seeds) {
     return new RedisConfig(Optional.empty(), seeds, keyPrefix, commandTimeout, onFailure,
-        localShare, timeMode, tlsCaFile, sentinelPassword);
+        localShare, timeMode, tlsCaFile, sentinelPassword, denyCache);
   }
 
   /** Returns these settings with connections over TLS trusting the CA certificates in a file. */
   public RedisConfig withTlsCaFile(Path caFile) {
     return new RedisConfig(uri, cluster, keyPrefix, commandTimeout, onFailure, localShare,
-        timeMode, Optional.of(caFile), sentinelPassword);
+        timeMode, Optional.of(caFile), sentinelPassword, denyCache);
   }
 
   /**
@@ -143,6 +145,7 @@ public record RedisConfig(
         .localShare(localShare)
         .timeMode(timeMode)
         .timeSource(timeSource)
+        .denyCache(denyCache)
         .build();
   }
 }

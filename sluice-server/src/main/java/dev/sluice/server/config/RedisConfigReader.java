@@ -51,8 +51,11 @@ final class RedisConfigReader {
     Optional<String> sentinelPassword = fields.containsKey("sentinel_password")
         ? Optional.of(readSentinelPassword(fields.get("sentinel_password"), defaults))
         : defaults.sentinelPassword();
+    boolean denyCache = fields.containsKey("deny_cache")
+        ? reader.bool(fields.get("deny_cache"), "deny_cache")
+        : defaults.denyCache();
     return new RedisConfig(defaults.uri(), defaults.cluster(), keyPrefix, timeout, onFailure,
-        localShare, time, tlsCaFile, sentinelPassword);
+        localShare, time, tlsCaFile, sentinelPassword, denyCache);
   }
 
   /**

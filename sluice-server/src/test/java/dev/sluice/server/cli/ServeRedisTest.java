@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.redis.RedisServer;
 import dev.sluice.redis.TestCertificates;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -182,6 +184,28 @@ class ServeRedisTest {
   }
 
   @Test
+  void check_denyCache_repeatsDenialsWithoutRedis(@TempDir Path dir) throws Exception {
+    Path config = tinyPolicy(dir, "store:\n  type: redis\n  uri: " + redis.uri()
+        + "\n  command_timeout: 30s\n  deny_cache: true\n");
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", config.toString());
+        RedisClient admin = RedisClient.create(redis.uri())) {
+      RedisCommands<String, String> commands = admin.connect().sync();
+      String admitted = check(service.port());
+      long callsAfterAdmission = evalshaCalls(commands);
+      for (int i = 0; i < 20; i++) {
+        assertThat(check(service.port())).contains("\"allowed\":false")
+            .doesNotContain("fallback");
+      }
+
+      assertThat(admitted).contains("\"allowed\":true");
+      // The first denial calls Redis; the deny cache repeats it for the other 19.
+      assertThat(evalshaCalls(commands) - callsAfterAdmission).isEqualTo(1);
+    }
+    assertThat(stderr.text()).contains(" time=server deny_cache=true ");
+  }
+
+  @Test
   void check_policyModesRedisDown_reportEachFallback(@TempDir Path dir)
       throws Exception {
     Path config = dir.resolve("config.yaml");
@@ -337,5 +361,14 @@ class ServeRedisTest {
         .timeout(Duration.ofSeconds(30))
         .build();
     return client.send(request, BodyHandlers.ofString()).body();
+  }
+
+  private static long evalshaCalls(RedisCommands<String, String> commands) {
+    for (String line : commands.info("commandstats").split("\r?\n")) {
+      if (line.startsWith("cmdstat_evalsha:")) {
+        return Long.parseLong(line.substring(line.indexOf("calls=") + 6, line.indexOf(',')));
+      }
+    }
+    return 0;
   }
 }

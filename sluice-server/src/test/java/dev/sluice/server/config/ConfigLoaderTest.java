@@ -279,7 +279,31 @@ class ConfigLoaderTest {
     assertThat(config.store().redis()).contains(new RedisConfig(
         Optional.of("redis-sentinel://:data-secret@127.0.0.1:26379/0#mymaster"), List.of(),
         "sluice", Duration.ofMillis(20), FailureMode.ALLOW, 1, TimeMode.SERVER,
-        Optional.empty(), Optional.of("sentinel-secret")));
+        Optional.empty(), Optional.of("sentinel-secret"), false));
+  }
+
+  @Test
+  void parse_denyCache_readsTrueAndFalseOnly() {
+    String yaml = """
+        store:
+          type: redis
+          uri: redis://127.0.0.1:6379
+          deny_cache: %s
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+
+    SluiceConfig on = ConfigLoader.parse(yaml.formatted("true"), "on.yaml");
+    SluiceConfig off = ConfigLoader.parse(yaml.formatted("false"), "off.yaml");
+
+    assertThat(on.store().redis().orElseThrow().denyCache()).isTrue();
+    assertThat(off.store().redis().orElseThrow().denyCache()).isFalse();
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml.formatted("yes"), "yes.yaml"))
+        .hasMessage("yes.yaml:4: deny_cache must be true or false, got 'yes'");
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml.formatted("'true'"), "quoted.yaml"))
+        .hasMessage("quoted.yaml:4: deny_cache must be true or false, got the quoted text"
+            + " 'true'");
   }
 
   @Test

@@ -16,7 +16,7 @@ class RedisConfigTest {
     RedisConfig config = new RedisConfig(
         Optional.of("redis-sentinel://alice:uri-secret@127.0.0.1:26379#main"), List.of(),
         "sluice", Duration.ofMillis(50), FailureMode.ALLOW, 1, TimeMode.SERVER,
-        Optional.empty(), Optional.of("sentinel-secret"));
+        Optional.empty(), Optional.of("sentinel-secret"), false);
 
     assertThat(config.toString())
         .contains("redis-sentinel://***@127.0.0.1:26379#main", "sentinelPassword=Optional[***]")
