@@ -28,12 +28,6 @@ final class RateLimitHeaders {
 
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
-  /**
-   * The limit name of a denial of a new key at the key cap of an in-memory store set to
-   * {@code deny_new_keys}.
-   */
-  static final String KEY_CAP_LIMIT_NAME = "max_keys";
-
   private RateLimitHeaders() {}
 
   /** Renders {@code RateLimit-Policy}: one item per limit of the policy, in policy order. */
@@ -68,7 +62,7 @@ final class RateLimitHeaders {
    * refers to a listed limit and a client that waits {@code t} seconds retries in time.
    */
   static String rateLimit(Policy policy, Decision decision) {
-    if (isKeyCapDenial(policy, decision)) {
+    if (isKeyCapDenial(decision)) {
       return rateLimit(keyCapItemName(policy, decision), 0, decision.retryAfterNanos());
     }
     return rateLimit(decision.limitName(), decision.remaining(), decision.resetAfterNanos());
@@ -76,12 +70,10 @@ final class RateLimitHeaders {
 
   /**
    * Returns whether the decision is a denial at the key cap rather than by a limit of the
-   * policy. A policy built in code may name a limit {@code max_keys}, and then it is that limit.
+   * policy, which no limit can be, because no limit may take the name {@code max_keys}.
    */
-  private static boolean isKeyCapDenial(Policy policy, Decision decision) {
-    return !decision.allowed()
-        && decision.limitName().equals(KEY_CAP_LIMIT_NAME)
-        && policy.limits().stream().noneMatch(limit -> limit.name().equals(KEY_CAP_LIMIT_NAME));
+  private static boolean isKeyCapDenial(Decision decision) {
+    return !decision.allowed() && decision.limitName().equals(Limit.KEY_CAP_NAME);
   }
 
   /** Returns the first limit of the policy with the decision's limit, else the first limit. */

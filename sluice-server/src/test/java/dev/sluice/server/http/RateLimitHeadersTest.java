@@ -51,16 +51,6 @@ class RateLimitHeadersTest {
   }
 
   @Test
-  void rateLimit_policyLimitNamedMaxKeys_isRenderedAsThatLimit() {
-    Policy policy = Policy.of("api",
-        Limit.of(Algorithm.FIXED_WINDOW, 5, Duration.ofSeconds(10)).withName("max_keys"));
-    // A 10 s window denied 4 s into it resets in 6 s.
-    Decision denied = Decision.deny("max_keys", 5, 0, 6_000_000_000L, 6_000_000_000L);
-
-    assertThat(RateLimitHeaders.rateLimit(policy, denied)).isEqualTo("\"max_keys\";r=0;t=6");
-  }
-
-  @Test
   void policy_limitFiveAtTenSeconds_writesQuotaAndWindow() {
     Policy policy = Policy.of("p", Limit.of(Algorithm.FIXED_WINDOW, 5, Duration.ofSeconds(10)));
 
