@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * and not a whole probe interval of them. A dead or unreachable Redis
  * fails every call, so the run lasts. The failure that opens it logs one WARNING that names
  * the store's failure mode, how many bound policies use each mode, the threshold, how long
- * calls have failed, and the error's class and message. Other failed calls log only at DEBUG.
+ * calls have failed, and the error's class and message. Other failed calls log each at DEBUG.
  * The
  * WARNING carries the stack trace only for an unexpected error (see {@link #isExpected}), so
  * an outage logs at most one. Open, it lets one decision per probe interval call Redis as a
@@ -40,6 +40,15 @@ import java.util.stream.Collectors;
  * closes it and logs one INFO line with the length of the outage, counted from the first
  * failed call of the run, and the number of decisions made by each failure mode. Only a probe
  * can close it: a reply to a call sent before it opened proves nothing about the server now.
+ *
+ * <p>Failures that never open it, such as calls to one dead master of a Redis Cluster among
+ * calls to live ones, or a burst of timeouts under load, log one WARNING summary at most once
+ * per {@value #SUMMARY_INTERVAL_SECONDS} s: the decisions that failure modes made in runs of
+ * failed calls that ended without opening the breaker, counted by mode, and the last error.
+ * A run's decisions join the summary when a successful call ends the run. The line is written
+ * by the first successful call after the interval has passed, so with no traffic it waits for
+ * the next request. Nothing is logged when no such decision was made. The decisions of a run
+ * that opened the breaker are counted in its recovery line instead.
  *
  * <p>With a threshold of 3 and a duration of 500 ms, a dead Redis costs the calls that fail in
  * its first 500 ms, at least 3, then one probe per interval. Calls complete concurrently on
@@ -91,7 +100,15 @@ final class Breaker {
     final AtomicReference<State> state = new AtomicReference<>(CLOSED);
     final AtomicLong attempts = new AtomicLong();
     final AtomicLong nextKeyErrorLogNanos;
+    /** The failure-mode decisions of the run of failed calls in progress, or of the outage. */
     final Map<FailureMode, AtomicLong> fallbacks = new EnumMap<>(FailureMode.class);
+    /** The failure-mode decisions of ended runs that did not open the breaker, not yet logged. */
+    final Map<FailureMode, AtomicLong> unreported = new EnumMap<>(FailureMode.class);
+    /** The sum of {@link #unreported}, read by every successful call. */
+    final AtomicLong unreportedTotal = new AtomicLong();
+    /** The error of the last failed call that left the breaker closed, for the summary. */
+    final AtomicReference<Throwable> lastClosedError = new AtomicReference<>();
+    final AtomicLong nextSummaryLogNanos;
     final Map<String, FailureMode> policyModes = new ConcurrentHashMap<>();
     final LongSupplier clock;
     final long probeIntervalNanos;
@@ -106,14 +123,19 @@ final class Breaker {
       this.failureThreshold = failureThreshold;
       this.failureDurationNanos = failureDurationNanos;
       this.nextKeyErrorLogNanos = new AtomicLong(clock.getAsLong());
+      this.nextSummaryLogNanos = new AtomicLong(clock.getAsLong());
       this.description = description;
       for (FailureMode mode : FailureMode.values()) {
         fallbacks.put(mode, new AtomicLong());
+        unreported.put(mode, new AtomicLong());
       }
     }
   }
 
   private static final State CLOSED = new State(false, 0, 0, 0);
+  /** The minimum time between two summaries of failures that left the breaker closed. */
+  static final int SUMMARY_INTERVAL_SECONDS = 10;
+  private static final long SUMMARY_INTERVAL_NANOS = SUMMARY_INTERVAL_SECONDS * 1_000_000_000L;
   private static final int MAX_CAUSE_DEPTH = 16;
   private static final Set<String> DISCONNECTION_MESSAGES = Set.of(
       "Connection closed",
@@ -193,6 +215,9 @@ final class Breaker {
     while (true) {
       State current = shared.state.get();
       if (current.open() ? attempt != Attempt.PROBE : current.failedCalls() == 0) {
+        if (shared.unreportedTotal.get() > 0) {
+          logSummaryIfDue();
+        }
         return;
       }
       if (shared.state.compareAndSet(current, CLOSED)) {
@@ -219,6 +244,9 @@ final class Breaker {
           && now - failed.failingSinceNanos() >= shared.failureDurationNanos;
       State next = opens ? failed.opened(now + shared.probeIntervalNanos) : failed;
       if (shared.state.compareAndSet(current, next)) {
+        if (!opens) {
+          shared.lastClosedError.set(error);
+        }
         logFailure(next, error);
         return;
       }
@@ -233,13 +261,42 @@ final class Breaker {
       return;
     }
     // The failed calls of a run that ended below the threshold are no outage: their fallbacks
-    // are not carried into the count of the next one.
-    String fallbacks = takeFallbackCounts();
+    // go to the summary instead of the count of the next outage.
+    Map<FailureMode, Long> fallbacks = take(shared.fallbacks);
+    long total = 0;
+    for (Map.Entry<FailureMode, Long> entry : fallbacks.entrySet()) {
+      shared.unreported.get(entry.getKey()).addAndGet(entry.getValue());
+      total += entry.getValue();
+    }
+    shared.unreportedTotal.addAndGet(total);
     if (LOG.isLoggable(Level.DEBUG)) {
       LOG.log(Level.DEBUG, "Redis store call succeeded " + shared.description + " failed_calls="
           + failing.failedCalls() + " failure_threshold=" + shared.failureThreshold
-          + " failing_ms=" + outageNanos / 1_000_000 + " " + fallbacks);
+          + " failing_ms=" + outageNanos / 1_000_000 + " " + formatCounts(fallbacks));
     }
+    logSummaryIfDue();
+  }
+
+  /**
+   * Logs the failure-mode decisions of runs that ended without opening the breaker, and resets
+   * their count, unless a summary was logged less than the summary interval ago.
+   */
+  private void logSummaryIfDue() {
+    long now = shared.clock.getAsLong();
+    long next = shared.nextSummaryLogNanos.get();
+    if (now - next < 0 || shared.unreportedTotal.get() == 0
+        || !shared.nextSummaryLogNanos.compareAndSet(next, now + SUMMARY_INTERVAL_NANOS)) {
+      return;
+    }
+    Map<FailureMode, Long> counts = take(shared.unreported);
+    long total = counts.values().stream().mapToLong(Long::longValue).sum();
+    shared.unreportedTotal.addAndGet(-total);
+    Throwable error = shared.lastClosedError.getAndSet(null);
+    LOG.log(Level.WARNING, "Redis store calls failed while the breaker stayed closed "
+        + shared.description + " " + formatCounts(counts) + " last_error=\""
+        + (error == null ? "none" : describe(error)) + "\"; the failure mode decided these"
+        + " requests since the last such line, which is logged at most once per "
+        + SUMMARY_INTERVAL_SECONDS + " s");
   }
 
   private void logFailure(State failed, Throwable error) {
@@ -382,15 +439,24 @@ final class Breaker {
    * {@code failure_mode_decisions=12 by_mode=deny:2,allow:10}, listing only modes that decided.
    */
   private String takeFallbackCounts() {
+    return formatCounts(take(shared.fallbacks));
+  }
+
+  /** Resets the counters and returns the counts that were not 0, by mode. */
+  private static Map<FailureMode, Long> take(Map<FailureMode, AtomicLong> counters) {
     Map<FailureMode, Long> counts = new EnumMap<>(FailureMode.class);
-    long total = 0;
-    for (Map.Entry<FailureMode, AtomicLong> entry : shared.fallbacks.entrySet()) {
+    for (Map.Entry<FailureMode, AtomicLong> entry : counters.entrySet()) {
       long count = entry.getValue().getAndSet(0);
-      total += count;
       if (count > 0) {
         counts.put(entry.getKey(), count);
       }
     }
+    return counts;
+  }
+
+  /** Writes counts by mode, such as {@code failure_mode_decisions=12 by_mode=deny:2,allow:10}. */
+  private static String formatCounts(Map<FailureMode, Long> counts) {
+    long total = counts.values().stream().mapToLong(Long::longValue).sum();
     return "failure_mode_decisions=" + total + " by_mode=" + byMode(counts);
   }
 

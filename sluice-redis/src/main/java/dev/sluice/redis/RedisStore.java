@@ -94,7 +94,9 @@ import java.util.function.LongSupplier;
  * A successful call before that ends the run of failures. The store logs one WARNING when
  * the breaker opens, naming its failure mode and how many bound policies use each mode, and
  * one INFO line when it recovers, with the number of decisions each mode made, through
- * {@link System.Logger} under the name of this class. The decision's
+ * {@link System.Logger} under the name of this class. Failed calls that leave the breaker
+ * closed log one WARNING summary at most once per 10 s, with the decisions each mode made
+ * since the last summary and the last error. The decision's
  * {@link dev.sluice.Decision#source()} tells which decisions the failure mode made.
  *
  * <p><b>Limitations.</b> A decision that timed out may still run on Redis later and charge

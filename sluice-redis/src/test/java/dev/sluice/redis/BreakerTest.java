@@ -451,6 +451,31 @@ class BreakerTest {
         .asString().endsWith(" failure_mode_decisions=4 by_mode=allow:4");
   }
 
+  @Test
+  void recordSuccess_runWithoutFallbacks_logsNoSummary() {
+    breaker.recordFailure(new IllegalStateException("blip"));
+
+    breaker.recordSuccess(breaker.tryAttempt());
+
+    assertThat(records(Level.WARNING)).isEmpty();
+  }
+
+  @Test
+  void recordSuccess_runThatOpened_notInSummary() {
+    failCalls(THRESHOLD, new IllegalStateException("down"));
+    breaker.countFallback();
+    now.addAndGet(INTERVAL);
+    breaker.recordSuccess(breaker.tryAttempt());
+
+    breaker.recordSuccess(breaker.tryAttempt());
+
+    // The outage's decision is counted in the recovery line, and no summary follows.
+    assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
+        .asString().endsWith(" failure_mode_decisions=1 by_mode=allow:1");
+    assertThat(records(Level.WARNING)).singleElement().extracting(LogRecord::getMessage)
+        .asString().startsWith("Redis store failed uri=test ");
+  }
+
   private void failCalls(int calls, Throwable error) {
     for (int i = 0; i < calls; i++) {
       breaker.recordFailure(error);
