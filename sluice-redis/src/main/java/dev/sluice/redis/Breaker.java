@@ -108,6 +108,8 @@ final class Breaker {
     final AtomicLong unreportedTotal = new AtomicLong();
     /** The error of the last failed call that left the breaker closed, for the summary. */
     final AtomicReference<Throwable> lastClosedError = new AtomicReference<>();
+    /** The error of the last failed call or key error, whatever the state. */
+    final AtomicReference<Throwable> lastError = new AtomicReference<>();
     final AtomicLong nextSummaryLogNanos;
     final Map<String, FailureMode> policyModes = new ConcurrentHashMap<>();
     final LongSupplier clock;
@@ -143,6 +145,11 @@ final class Breaker {
       "Currently not connected. Commands are rejected.");
   private static final Logger LOG = System.getLogger(RedisStore.class.getName());
   // Error codes of replies about the server, which a script error can carry from a command.
+  /**
+   * The start of the error of a command that the script called but the ACL user may not run,
+   * or whose keys it may not use, as Redis 7.0.15 writes it.
+   */
+  private static final String SCRIPT_ACL_DENIAL = "The user executing the script can't";
   private static final List<String> SERVER_ERRORS = List.of("READONLY", "OOM", "NOPERM",
       "LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "NOREPLICAS", "MISCONF");
 
@@ -233,6 +240,7 @@ final class Breaker {
    * nothing: the next probe is already due one interval after the last.
    */
   void recordFailure(Throwable error) {
+    shared.lastError.set(error);
     while (true) {
       State current = shared.state.get();
       if (current.open()) {
@@ -330,6 +338,7 @@ final class Breaker {
    * at most once per probe interval for all keys, so that an operator can find and delete it.
    */
   void recordKeyError(Attempt attempt, String keys, Throwable error) {
+    shared.lastError.set(error);
     recordSuccess(attempt);
     long now = shared.clock.getAsLong();
     long next = shared.nextKeyErrorLogNanos.get();
@@ -362,6 +371,41 @@ final class Breaker {
       cause = cause.getCause();
     }
     return false;
+  }
+
+  /**
+   * Returns whether an error is Redis's reply that the ACL user may not run a command or use a
+   * key: {@code NOPERM} for the {@code EVALSHA} itself, or the error of a command that the
+   * script called, such as Redis 7.0's {@code ERR The user executing the script can't run this
+   * command or subcommand script: ...}.
+   */
+  static boolean isPermissionError(Throwable error) {
+    String message = replyOf(error);
+    return message != null
+        && (message.contains("NOPERM") || message.contains(SCRIPT_ACL_DENIAL));
+  }
+
+  /** Returns whether an error is Redis's {@code READONLY} reply of a read-only replica. */
+  static boolean isReadOnlyError(Throwable error) {
+    String message = replyOf(error);
+    return message != null && message.contains("READONLY");
+  }
+
+  /** Returns the message of the first error reply among the error and its causes, or null. */
+  private static String replyOf(Throwable error) {
+    Throwable cause = error;
+    for (int depth = 0; cause != null && depth < MAX_CAUSE_DEPTH; depth++) {
+      if (cause instanceof RedisCommandExecutionException) {
+        return String.valueOf(cause.getMessage());
+      }
+      cause = cause.getCause();
+    }
+    return null;
+  }
+
+  /** Returns the error of the last failed call or key error, or null; for the warm-up. */
+  Throwable lastError() {
+    return shared.lastError.get();
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.sluice.redis;
 
 import dev.sluice.Algorithm;
+import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
@@ -10,8 +11,10 @@ import dev.sluice.store.RateLimitStore;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SslOptions;
+import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -130,6 +133,13 @@ public final class RedisStore implements RateLimitStore {
   /** The policy name and user key of the warm-up decisions, which write nothing. */
   private static final String WARM_UP = "sluice-warm-up";
 
+  /**
+   * The ACL rules of every command that the store sends ({@code EVALSHA}, {@code SCRIPT LOAD})
+   * or that its script calls, so that an ACL user with only these rules can decide.
+   */
+  private static final String ACL_COMMANDS = "+evalsha +script|load +time +hmget +hset"
+      + " +pexpire +del +type +zadd +zcard +zrange +zrangebyscore +zrank +zremrangebyrank";
+
   /** The maximum number of user keys tried to find one for each master of a cluster. */
   private static final int MAX_WARM_UP_TRIES = 10_000;
 
@@ -191,8 +201,33 @@ public final class RedisStore implements RateLimitStore {
       timer.stop();
       throw ConnectErrors.describe(e, maskedUri, uriTimeout(builder));
     }
-    warmUp(builder.probeInterval);
+    try {
+      rejectReplica();
+      warmUp(builder.probeInterval);
+    } catch (RuntimeException e) {
+      connection.close();
+      client.shutdown();
+      resources.shutdown();
+      timer.stop();
+      throw e;
+    }
     evalshaTimeoutNanos.set(builder.commandTimeout.toNanos());
+  }
+
+  /**
+   * Throws when the server reported itself as a replica in the {@code HELLO} reply of the
+   * handshake. The warm-up decision writes nothing, so a read-only replica would pass it, and
+   * then fail every admission with {@code READONLY}. Lettuce 6.8 keeps the role only for a
+   * connection to one server that negotiated RESP3, so a Redis Cluster and a server that
+   * replied to RESP2 only are not checked here.
+   */
+  private void rejectReplica() {
+    if (connection instanceof StatefulRedisConnectionImpl<?, ?> single
+        && "replica".equals(single.getConnectionState().getRole())) {
+      throw new RedisException("Redis at " + maskedUri + " is a read-only replica, and the"
+          + " store must write every admission; use the URI of the master, or a"
+          + " redis-sentinel:// URI, which follows the master through failovers");
+    }
   }
 
   /**
@@ -215,8 +250,41 @@ public final class RedisStore implements RateLimitStore {
     RedisBinding binding =
         new RedisBinding(policy, script, keyPrefix, clock(), expireKeys, patient, null);
     for (String userKey : warmUpKeys(binding)) {
-      binding.tryAcquire(userKey, 0, 0);
+      if (binding.tryAcquire(userKey, 0, 0).source() != Decision.Source.STORE) {
+        rejectUnusable(own.lastError());
+      }
     }
+  }
+
+  /**
+   * Throws when the warm-up decision failed for a reason that would fail every decision: the
+   * ACL user lacks a permission, or the server is a read-only replica. Any other failure, such
+   * as a timeout, a lost connection or a server still loading its data, may pass, so the store
+   * starts and its breaker handles it, as it does when Redis fails later.
+   */
+  private void rejectUnusable(Throwable error) {
+    if (error == null) {
+      return;
+    }
+    String reply = Breaker.describe(error);
+    if (Breaker.isPermissionError(error)) {
+      throw new RedisException("the warm-up decision on " + maskedUri + " failed: " + reply
+          + "; grant the Redis ACL user of the URI the keys and commands that the store needs,"
+          + " such as with ACL SETUSER <user> ~" + keyPrefix + ":* " + aclCommands(), error);
+    }
+    if (Breaker.isReadOnlyError(error)) {
+      throw new RedisException("the warm-up decision on " + maskedUri + " failed: " + reply
+          + "; the server is a read-only replica, so use the URI of the master, or a"
+          + " redis-sentinel:// URI", error);
+    }
+  }
+
+  /**
+   * Returns the ACL rules of the commands that the store sends and that its script calls, as
+   * {@code ACL SETUSER} writes them.
+   */
+  static String aclCommands() {
+    return ACL_COMMANDS;
   }
 
   /**
@@ -778,6 +846,10 @@ public final class RedisStore implements RateLimitStore {
      *     names the URI with its credentials masked.
      * @throws IllegalStateException if a {@link #sentinelPassword} is set but the store does
      *     not connect through sentinels
+     * @throws io.lettuce.core.RedisException if {@code SCRIPT LOAD} fails, if the server is a
+     *     read-only replica, or if the warm-up decision fails because the ACL user lacks a
+     *     permission. The message names what to change. A warm-up decision that times out or
+     *     fails otherwise does not fail the build.
      */
     public RedisStore build() {
       applySentinelPassword();
