@@ -304,7 +304,15 @@ final class Breaker {
         + shared.description + " " + formatCounts(counts) + " last_error=\""
         + (error == null ? "none" : describe(error)) + "\"; the failure mode decided these"
         + " requests since the last such line, which is logged at most once per "
-        + SUMMARY_INTERVAL_SECONDS + " s");
+        + SUMMARY_INTERVAL_SECONDS + " s" + (error == null ? "" : permissionAdvice(error)));
+  }
+
+  /** Returns what to grant when the error is an ACL denial, or an empty string. */
+  private static String permissionAdvice(Throwable error) {
+    return isPermissionError(error)
+        ? "; the Redis ACL user of the URI lacks a permission that the store needs, so grant"
+            + " it the store's keys and the commands " + RedisStore.aclCommands()
+        : "";
   }
 
   private void logFailure(State failed, Throwable error) {
@@ -322,7 +330,8 @@ final class Breaker {
         + shared.failureThreshold + " failing_ms="
         + (shared.clock.getAsLong() - failed.failingSinceNanos()) / 1_000_000
         + " error=\"" + describe(error) + "\";"
-        + " each policy decides by its failure mode until a probe succeeds";
+        + " each policy decides by its failure mode until a probe succeeds"
+        + permissionAdvice(error);
     if (isExpected(error)) {
       LOG.log(Level.WARNING, message);
     } else {
@@ -356,14 +365,16 @@ final class Breaker {
    * Returns whether an error is a reply about one key's stored data rather than about Redis:
    * a key of the wrong type, or the decision script failing on a stored value that it cannot
    * read. Replies meaning that the server cannot serve writes now (a replica, out of memory,
-   * loading, busy, cluster down, missing permission) are not.
+   * loading, busy, cluster down) are not, nor is an ACL denial of a command or key, which
+   * Redis 7 reports from inside the script.
    */
   static boolean isKeyError(Throwable error) {
     Throwable cause = error;
     for (int depth = 0; cause != null && depth < MAX_CAUSE_DEPTH; depth++) {
       if (cause instanceof RedisCommandExecutionException) {
         String message = String.valueOf(cause.getMessage());
-        if (SERVER_ERRORS.stream().anyMatch(message::contains)) {
+        if (SERVER_ERRORS.stream().anyMatch(message::contains)
+            || message.contains(SCRIPT_ACL_DENIAL)) {
           return false;
         }
         return message.contains("WRONGTYPE") || message.contains("user_script");

@@ -258,6 +258,12 @@ class BreakerTest {
             + " @user_script:80."))).isFalse();
     assertThat(Breaker.isKeyError(new RedisCommandExecutionException(
         "OOM command not allowed when used memory > 'maxmemory'. script: 1f2"))).isFalse();
+    assertThat(Breaker.isKeyError(new RedisCommandExecutionException(
+        "ERR The user executing the script can't run this command or subcommand script: 1f2,"
+            + " on @user_script:38."))).isFalse();
+    assertThat(Breaker.isKeyError(new RedisCommandExecutionException(
+        "NOPERM this user has no permissions to access one of the keys used as arguments")))
+        .isFalse();
     assertThat(Breaker.isKeyError(new RedisCommandTimeoutException("Command timed out")))
         .isFalse();
   }
