@@ -111,6 +111,8 @@ final class Breaker {
     /** The error of the last failed call or key error, whatever the state. */
     final AtomicReference<Throwable> lastError = new AtomicReference<>();
     final AtomicLong nextSummaryLogNanos;
+    /** The message of the exception that decisions throw once the store is closed, or null. */
+    volatile String closedMessage;
     final Map<String, FailureMode> policyModes = new ConcurrentHashMap<>();
     final LongSupplier clock;
     final long probeIntervalNanos;
@@ -194,8 +196,16 @@ final class Breaker {
     return new Breaker(shared, policyMode);
   }
 
-  /** Decides whether this decision calls Redis, and counts the calls. */
+  /**
+   * Decides whether this decision calls Redis, and counts the calls.
+   *
+   * @throws IllegalStateException if the store is closed
+   */
   Attempt tryAttempt() {
+    String closed = shared.closedMessage;
+    if (closed != null) {
+      throw new IllegalStateException(closed);
+    }
     while (true) {
       State current = shared.state.get();
       if (!current.open()) {
@@ -462,6 +472,11 @@ final class Breaker {
   /** Counts a decision made by this view's failure mode, reported on recovery. */
   void countFallback() {
     shared.fallbacks.get(mode).incrementAndGet();
+  }
+
+  /** Makes every later {@link #tryAttempt} throw, with {@code message}, in all views. */
+  void closeStore(String message) {
+    shared.closedMessage = message;
   }
 
   boolean isOpen() {

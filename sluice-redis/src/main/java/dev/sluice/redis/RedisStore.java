@@ -47,6 +47,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -157,6 +158,7 @@ public final class RedisStore implements RateLimitStore {
   private final int localShare;
   private final InMemoryStore local;
   private final boolean denyCache;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private RedisStore(Builder builder) {
     this.keyPrefix = builder.keyPrefix;
@@ -431,10 +433,12 @@ public final class RedisStore implements RateLimitStore {
    *
    * @throws IllegalArgumentException if {@code onFailure} is {@link FailureMode#LOCAL} and the
    *     policy's share of one instance is not a valid policy; see {@link #localShareOf}
+   * @throws IllegalStateException if the store is closed
    */
   public PolicyBinding bind(Policy policy, FailureMode onFailure) {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(onFailure, "onFailure");
+    requireOpen();
     PolicyBinding localBinding = onFailure == FailureMode.LOCAL
         ? local.bind(LocalShare.of(policy, localShare))
         : null;
@@ -446,7 +450,7 @@ public final class RedisStore implements RateLimitStore {
       return binding;
     }
     LongSupplier denyClock = timeMode == TimeMode.CLIENT ? timeSource::nanos : System::nanoTime;
-    return new DenyCache(binding, denyClock, DenyCache.DEFAULT_MAX_ENTRIES);
+    return new DenyCache(binding, denyClock, DenyCache.DEFAULT_MAX_ENTRIES, this::requireOpen);
   }
 
   /** The server's URI, with any user name and password replaced by {@code ***}. */
@@ -454,13 +458,32 @@ public final class RedisStore implements RateLimitStore {
     return maskedUri;
   }
 
-  /** Closes the connection and releases the client's threads. */
+  /**
+   * Closes the connection and releases the client's threads. Decisions started before are
+   * still completed: a call without a reply fails, and the failure mode decides it. Later
+   * decisions and {@code bind} throw {@link IllegalStateException}. Calling it again does
+   * nothing.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    failures.breaker().closeStore(closedMessage());
     connection.close();
     client.shutdown();
     resources.shutdown();
     timer.stop();
+  }
+
+  private void requireOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException(closedMessage());
+    }
+  }
+
+  private String closedMessage() {
+    return "Redis store is closed: uri=" + maskedUri;
   }
 
   /** The number of decisions that called Redis, counted by the circuit breaker; for tests. */
