@@ -128,6 +128,9 @@ public final class RedisStore implements RateLimitStore {
   /** The default time between two probes while Redis fails. */
   public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
 
+  private static final Duration MIN_COMMAND_TIMEOUT = Duration.ofMillis(1);
+  private static final Duration MAX_COMMAND_TIMEOUT = Duration.ofDays(106_751);
+
   /** The maximum wait for {@code SCRIPT LOAD} and each warm-up decision in {@code build()}. */
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
 
@@ -584,7 +587,8 @@ public final class RedisStore implements RateLimitStore {
      * {@link #clusterSeeds(List) cluster seeds}.
      */
     public Builder uri(RedisURI uri) {
-      this.uri = Objects.requireNonNull(uri, "uri");
+      UriChecks.check(Objects.requireNonNull(uri, "uri"), "uri");
+      this.uri = uri;
       this.clusterSeeds = null;
       return this;
     }
@@ -595,11 +599,14 @@ public final class RedisStore implements RateLimitStore {
      * connects to the master that the sentinels name for {@code mymaster} and follows it
      * through failovers. Replaces any {@link #clusterSeeds(List) cluster seeds}.
      *
-     * @throws IllegalArgumentException if the URI is invalid, or is a {@code redis://} URI with
-     *     several hosts, which only {@link #clusterSeeds(List)} accepts
+     * @throws IllegalArgumentException if the URI is invalid, has port 0 or a {@code timeout}
+     *     option other than a positive whole number with an optional unit (ns, us, ms, s, m,
+     *     h or d), or is a {@code redis://} URI with several hosts, which only
+     *     {@link #clusterSeeds(List)} accepts
      */
     public Builder uri(String uri) {
       RedisURI parsed = RedisURI.create(Objects.requireNonNull(uri, "uri"));
+      UriChecks.check(uri, "uri");
       if (parsed.getHost() != null && parsed.getHost().contains(",")) {
         throw new IllegalArgumentException("uri must name one server or use redis-sentinel://,"
             + " got '" + maskUserInfo(uri) + "'; for a Redis Cluster use clusterSeeds");
@@ -678,10 +685,19 @@ public final class RedisStore implements RateLimitStore {
      * decision times out up to one tick late. Connecting and loading the script in
      * {@link #build()} do not use this timeout.
      *
-     * @throws IllegalArgumentException if the timeout is not positive
+     * @throws IllegalArgumentException if the timeout is shorter than 1 ms, the shortest that
+     *     {@code command_timeout} of {@code sluice serve} accepts and the shortest tick of the
+     *     timer, or longer than 106,751 days, about the longest time in nanoseconds that a
+     *     {@code long} counts
      */
     public Builder commandTimeout(Duration commandTimeout) {
-      this.commandTimeout = positive(commandTimeout, "commandTimeout");
+      Objects.requireNonNull(commandTimeout, "commandTimeout");
+      if (commandTimeout.compareTo(MIN_COMMAND_TIMEOUT) < 0
+          || commandTimeout.compareTo(MAX_COMMAND_TIMEOUT) > 0) {
+        throw new IllegalArgumentException("commandTimeout must be from 1ms to 106751d, got "
+            + commandTimeout);
+      }
+      this.commandTimeout = commandTimeout;
       return this;
     }
 
