@@ -19,6 +19,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.api.async.RedisServerAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -44,9 +45,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -134,6 +138,9 @@ public final class RedisStore implements RateLimitStore {
   /** The maximum wait for {@code SCRIPT LOAD} and each warm-up decision in {@code build()}. */
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
 
+  private static final String MAXMEMORY_POLICY = "maxmemory-policy";
+  private static final System.Logger LOG = System.getLogger(RedisStore.class.getName());
+
   /** The policy name and user key of the warm-up decisions, which write nothing. */
   private static final String WARM_UP = "sluice-warm-up";
 
@@ -217,6 +224,44 @@ public final class RedisStore implements RateLimitStore {
       throw e;
     }
     evalshaTimeoutNanos.set(builder.commandTimeout.toNanos());
+    warnIfEvicting();
+  }
+
+  /**
+   * Logs one WARNING when the server's {@code maxmemory-policy} is not {@code noeviction}. Every
+   * key of the store has an expiry, so both the {@code allkeys-*} and the {@code volatile-*}
+   * policies may evict keys when memory is full, which resets their limits. Any error, such
+   * as an ACL user without {@code CONFIG GET}, skips the check, logged at DEBUG. On a Redis
+   * Cluster, Lettuce sends the command to one node only.
+   */
+  private void warnIfEvicting() {
+    String policy;
+    try {
+      Map<String, String> config = server(connection).configGet(MAXMEMORY_POLICY)
+          .get(LOAD_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+      policy = config.get(MAXMEMORY_POLICY);
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Redis store skipped the maxmemory-policy check uri="
+          + maskedUri + " error=\"" + Breaker.describe(e) + "\"");
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (policy != null && !policy.equals("noeviction")) {
+      LOG.log(System.Logger.Level.WARNING, "Redis store uri=" + maskedUri + " has "
+          + MAXMEMORY_POLICY + "=" + policy + ", so Redis may evict the store's keys when"
+          + " memory is full, which resets their limits; set " + MAXMEMORY_POLICY
+          + " noeviction, under which writes fail when memory is full and the failure mode"
+          + " decides");
+    }
+  }
+
+  private static RedisServerAsyncCommands<String, String> server(
+      StatefulConnection<String, String> connection) {
+    return connection instanceof StatefulRedisClusterConnection<String, String> cluster
+        ? cluster.async()
+        : ((StatefulRedisConnection<String, String>) connection).async();
   }
 
   /**

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,6 +53,28 @@ class RedisStoreStartupTest {
               + " replica, and the store must write every admission; use the URI of the"
               + " master, or a redis-sentinel:// URI, which follows the master through"
               + " failovers");
+    }
+  }
+
+  @Test
+  void build_evictionPolicy_warnsOnce() {
+    try (RedisServer server = RedisServer.start("--maxmemory-policy", "volatile-lru");
+        StoreLog log = StoreLog.open();
+        RedisStore store = store(server.uri())) {
+      assertThat(log.records(Level.WARNING)).singleElement().extracting(LogRecord::getMessage)
+          .isEqualTo("Redis store uri=" + server.uri() + "/0 has maxmemory-policy=volatile-lru,"
+              + " so Redis may evict the store's keys when memory is full, which resets their"
+              + " limits; set maxmemory-policy noeviction, under which writes fail when memory"
+              + " is full and the failure mode decides");
+    }
+  }
+
+  @Test
+  void build_noEviction_logsNothing() {
+    try (RedisServer server = RedisServer.start("--maxmemory-policy", "noeviction");
+        StoreLog log = StoreLog.open();
+        RedisStore store = store(server.uri())) {
+      assertThat(log.records(Level.WARNING)).isEmpty();
     }
   }
 
