@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * and not a whole probe interval of them. A dead or unreachable Redis
  * fails every call, so the run lasts. The failure that opens it logs one WARNING that names
  * the store's failure mode, how many bound policies use each mode, the threshold, how long
- * calls have failed, and the error's class and message. Other failed calls log only at DEBUG.
+ * calls have failed, and the error's class and message. Other failed calls log each at DEBUG.
  * The
  * WARNING carries the stack trace only for an unexpected error (see {@link #isExpected}), so
  * an outage logs at most one. Open, it lets one decision per probe interval call Redis as a
@@ -40,6 +40,15 @@ import java.util.stream.Collectors;
  * closes it and logs one INFO line with the length of the outage, counted from the first
  * failed call of the run, and the number of decisions made by each failure mode. Only a probe
  * can close it: a reply to a call sent before it opened proves nothing about the server now.
+ *
+ * <p>Failures that never open it, such as calls to one dead master of a Redis Cluster among
+ * calls to live ones, or a burst of timeouts under load, log one WARNING summary at most once
+ * per {@value #SUMMARY_INTERVAL_SECONDS} s: the decisions that failure modes made in runs of
+ * failed calls that ended without opening the breaker, counted by mode, and the last error.
+ * A run's decisions join the summary when a successful call ends the run. The line is written
+ * by the first successful call after the interval has passed, so with no traffic it waits for
+ * the next request. Nothing is logged when no such decision was made. The decisions of a run
+ * that opened the breaker are counted in its recovery line instead.
  *
  * <p>With a threshold of 3 and a duration of 500 ms, a dead Redis costs the calls that fail in
  * its first 500 ms, at least 3, then one probe per interval. Calls complete concurrently on
@@ -91,7 +100,19 @@ final class Breaker {
     final AtomicReference<State> state = new AtomicReference<>(CLOSED);
     final AtomicLong attempts = new AtomicLong();
     final AtomicLong nextKeyErrorLogNanos;
+    /** The failure-mode decisions of the run of failed calls in progress, or of the outage. */
     final Map<FailureMode, AtomicLong> fallbacks = new EnumMap<>(FailureMode.class);
+    /** The failure-mode decisions of ended runs that did not open the breaker, not yet logged. */
+    final Map<FailureMode, AtomicLong> unreported = new EnumMap<>(FailureMode.class);
+    /** The sum of {@link #unreported}, read by every successful call. */
+    final AtomicLong unreportedTotal = new AtomicLong();
+    /** The error of the last failed call that left the breaker closed, for the summary. */
+    final AtomicReference<Throwable> lastClosedError = new AtomicReference<>();
+    /** The error of the last failed call or key error, whatever the state. */
+    final AtomicReference<Throwable> lastError = new AtomicReference<>();
+    final AtomicLong nextSummaryLogNanos;
+    /** The message of the exception that decisions throw once the store is closed, or null. */
+    volatile String closedMessage;
     final Map<String, FailureMode> policyModes = new ConcurrentHashMap<>();
     final LongSupplier clock;
     final long probeIntervalNanos;
@@ -106,14 +127,19 @@ final class Breaker {
       this.failureThreshold = failureThreshold;
       this.failureDurationNanos = failureDurationNanos;
       this.nextKeyErrorLogNanos = new AtomicLong(clock.getAsLong());
+      this.nextSummaryLogNanos = new AtomicLong(clock.getAsLong());
       this.description = description;
       for (FailureMode mode : FailureMode.values()) {
         fallbacks.put(mode, new AtomicLong());
+        unreported.put(mode, new AtomicLong());
       }
     }
   }
 
   private static final State CLOSED = new State(false, 0, 0, 0);
+  /** The minimum time between two summaries of failures that left the breaker closed. */
+  static final int SUMMARY_INTERVAL_SECONDS = 10;
+  private static final long SUMMARY_INTERVAL_NANOS = SUMMARY_INTERVAL_SECONDS * 1_000_000_000L;
   private static final int MAX_CAUSE_DEPTH = 16;
   private static final Set<String> DISCONNECTION_MESSAGES = Set.of(
       "Connection closed",
@@ -121,6 +147,11 @@ final class Breaker {
       "Currently not connected. Commands are rejected.");
   private static final Logger LOG = System.getLogger(RedisStore.class.getName());
   // Error codes of replies about the server, which a script error can carry from a command.
+  /**
+   * The start of the error of a command that the script called but the ACL user may not run,
+   * or whose keys it may not use, as Redis 7.0.15 writes it.
+   */
+  private static final String SCRIPT_ACL_DENIAL = "The user executing the script can't";
   private static final List<String> SERVER_ERRORS = List.of("READONLY", "OOM", "NOPERM",
       "LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "NOREPLICAS", "MISCONF");
 
@@ -165,8 +196,16 @@ final class Breaker {
     return new Breaker(shared, policyMode);
   }
 
-  /** Decides whether this decision calls Redis, and counts the calls. */
+  /**
+   * Decides whether this decision calls Redis, and counts the calls.
+   *
+   * @throws IllegalStateException if the store is closed
+   */
   Attempt tryAttempt() {
+    String closed = shared.closedMessage;
+    if (closed != null) {
+      throw new IllegalStateException(closed);
+    }
     while (true) {
       State current = shared.state.get();
       if (!current.open()) {
@@ -193,6 +232,9 @@ final class Breaker {
     while (true) {
       State current = shared.state.get();
       if (current.open() ? attempt != Attempt.PROBE : current.failedCalls() == 0) {
+        if (shared.unreportedTotal.get() > 0) {
+          logSummaryIfDue();
+        }
         return;
       }
       if (shared.state.compareAndSet(current, CLOSED)) {
@@ -208,6 +250,7 @@ final class Breaker {
    * nothing: the next probe is already due one interval after the last.
    */
   void recordFailure(Throwable error) {
+    shared.lastError.set(error);
     while (true) {
       State current = shared.state.get();
       if (current.open()) {
@@ -219,6 +262,9 @@ final class Breaker {
           && now - failed.failingSinceNanos() >= shared.failureDurationNanos;
       State next = opens ? failed.opened(now + shared.probeIntervalNanos) : failed;
       if (shared.state.compareAndSet(current, next)) {
+        if (!opens) {
+          shared.lastClosedError.set(error);
+        }
         logFailure(next, error);
         return;
       }
@@ -233,13 +279,50 @@ final class Breaker {
       return;
     }
     // The failed calls of a run that ended below the threshold are no outage: their fallbacks
-    // are not carried into the count of the next one.
-    String fallbacks = takeFallbackCounts();
+    // go to the summary instead of the count of the next outage.
+    Map<FailureMode, Long> fallbacks = take(shared.fallbacks);
+    long total = 0;
+    for (Map.Entry<FailureMode, Long> entry : fallbacks.entrySet()) {
+      shared.unreported.get(entry.getKey()).addAndGet(entry.getValue());
+      total += entry.getValue();
+    }
+    shared.unreportedTotal.addAndGet(total);
     if (LOG.isLoggable(Level.DEBUG)) {
       LOG.log(Level.DEBUG, "Redis store call succeeded " + shared.description + " failed_calls="
           + failing.failedCalls() + " failure_threshold=" + shared.failureThreshold
-          + " failing_ms=" + outageNanos / 1_000_000 + " " + fallbacks);
+          + " failing_ms=" + outageNanos / 1_000_000 + " " + formatCounts(fallbacks));
     }
+    logSummaryIfDue();
+  }
+
+  /**
+   * Logs the failure-mode decisions of runs that ended without opening the breaker, and resets
+   * their count, unless a summary was logged less than the summary interval ago.
+   */
+  private void logSummaryIfDue() {
+    long now = shared.clock.getAsLong();
+    long next = shared.nextSummaryLogNanos.get();
+    if (now - next < 0 || shared.unreportedTotal.get() == 0
+        || !shared.nextSummaryLogNanos.compareAndSet(next, now + SUMMARY_INTERVAL_NANOS)) {
+      return;
+    }
+    Map<FailureMode, Long> counts = take(shared.unreported);
+    long total = counts.values().stream().mapToLong(Long::longValue).sum();
+    shared.unreportedTotal.addAndGet(-total);
+    Throwable error = shared.lastClosedError.getAndSet(null);
+    LOG.log(Level.WARNING, "Redis store calls failed while the breaker stayed closed "
+        + shared.description + " " + formatCounts(counts) + " last_error=\""
+        + (error == null ? "none" : describe(error)) + "\"; the failure mode decided these"
+        + " requests since the last such line, which is logged at most once per "
+        + SUMMARY_INTERVAL_SECONDS + " s" + (error == null ? "" : permissionAdvice(error)));
+  }
+
+  /** Returns what to grant when the error is an ACL denial, or an empty string. */
+  private static String permissionAdvice(Throwable error) {
+    return isPermissionError(error)
+        ? "; the Redis ACL user of the URI lacks a permission that the store needs, so grant"
+            + " it the store's keys and the commands " + RedisStore.aclCommands()
+        : "";
   }
 
   private void logFailure(State failed, Throwable error) {
@@ -257,7 +340,8 @@ final class Breaker {
         + shared.failureThreshold + " failing_ms="
         + (shared.clock.getAsLong() - failed.failingSinceNanos()) / 1_000_000
         + " error=\"" + describe(error) + "\";"
-        + " each policy decides by its failure mode until a probe succeeds";
+        + " each policy decides by its failure mode until a probe succeeds"
+        + permissionAdvice(error);
     if (isExpected(error)) {
       LOG.log(Level.WARNING, message);
     } else {
@@ -273,6 +357,7 @@ final class Breaker {
    * at most once per probe interval for all keys, so that an operator can find and delete it.
    */
   void recordKeyError(Attempt attempt, String keys, Throwable error) {
+    shared.lastError.set(error);
     recordSuccess(attempt);
     long now = shared.clock.getAsLong();
     long next = shared.nextKeyErrorLogNanos.get();
@@ -290,14 +375,16 @@ final class Breaker {
    * Returns whether an error is a reply about one key's stored data rather than about Redis:
    * a key of the wrong type, or the decision script failing on a stored value that it cannot
    * read. Replies meaning that the server cannot serve writes now (a replica, out of memory,
-   * loading, busy, cluster down, missing permission) are not.
+   * loading, busy, cluster down) are not, nor is an ACL denial of a command or key, which
+   * Redis 7 reports from inside the script.
    */
   static boolean isKeyError(Throwable error) {
     Throwable cause = error;
     for (int depth = 0; cause != null && depth < MAX_CAUSE_DEPTH; depth++) {
       if (cause instanceof RedisCommandExecutionException) {
         String message = String.valueOf(cause.getMessage());
-        if (SERVER_ERRORS.stream().anyMatch(message::contains)) {
+        if (SERVER_ERRORS.stream().anyMatch(message::contains)
+            || message.contains(SCRIPT_ACL_DENIAL)) {
           return false;
         }
         return message.contains("WRONGTYPE") || message.contains("user_script");
@@ -305,6 +392,41 @@ final class Breaker {
       cause = cause.getCause();
     }
     return false;
+  }
+
+  /**
+   * Returns whether an error is Redis's reply that the ACL user may not run a command or use a
+   * key: {@code NOPERM} for the {@code EVALSHA} itself, or the error of a command that the
+   * script called, such as Redis 7.0's {@code ERR The user executing the script can't run this
+   * command or subcommand script: ...}.
+   */
+  static boolean isPermissionError(Throwable error) {
+    String message = replyOf(error);
+    return message != null
+        && (message.contains("NOPERM") || message.contains(SCRIPT_ACL_DENIAL));
+  }
+
+  /** Returns whether an error is Redis's {@code READONLY} reply of a read-only replica. */
+  static boolean isReadOnlyError(Throwable error) {
+    String message = replyOf(error);
+    return message != null && message.contains("READONLY");
+  }
+
+  /** Returns the message of the first error reply among the error and its causes, or null. */
+  private static String replyOf(Throwable error) {
+    Throwable cause = error;
+    for (int depth = 0; cause != null && depth < MAX_CAUSE_DEPTH; depth++) {
+      if (cause instanceof RedisCommandExecutionException) {
+        return String.valueOf(cause.getMessage());
+      }
+      cause = cause.getCause();
+    }
+    return null;
+  }
+
+  /** Returns the error of the last failed call or key error, or null; for the warm-up. */
+  Throwable lastError() {
+    return shared.lastError.get();
   }
 
   /**
@@ -352,6 +474,11 @@ final class Breaker {
     shared.fallbacks.get(mode).incrementAndGet();
   }
 
+  /** Makes every later {@link #tryAttempt} throw, with {@code message}, in all views. */
+  void closeStore(String message) {
+    shared.closedMessage = message;
+  }
+
   boolean isOpen() {
     return shared.state.get().open();
   }
@@ -382,15 +509,24 @@ final class Breaker {
    * {@code failure_mode_decisions=12 by_mode=deny:2,allow:10}, listing only modes that decided.
    */
   private String takeFallbackCounts() {
+    return formatCounts(take(shared.fallbacks));
+  }
+
+  /** Resets the counters and returns the counts that were not 0, by mode. */
+  private static Map<FailureMode, Long> take(Map<FailureMode, AtomicLong> counters) {
     Map<FailureMode, Long> counts = new EnumMap<>(FailureMode.class);
-    long total = 0;
-    for (Map.Entry<FailureMode, AtomicLong> entry : shared.fallbacks.entrySet()) {
+    for (Map.Entry<FailureMode, AtomicLong> entry : counters.entrySet()) {
       long count = entry.getValue().getAndSet(0);
-      total += count;
       if (count > 0) {
         counts.put(entry.getKey(), count);
       }
     }
+    return counts;
+  }
+
+  /** Writes counts by mode, such as {@code failure_mode_decisions=12 by_mode=deny:2,allow:10}. */
+  private static String formatCounts(Map<FailureMode, Long> counts) {
+    long total = counts.values().stream().mapToLong(Long::longValue).sum();
     return "failure_mode_decisions=" + total + " by_mode=" + byMode(counts);
   }
 

@@ -46,6 +46,8 @@ final class DenyCache implements PolicyBinding {
   private final PolicyBinding store;
   private final LongSupplier clock;
   private final int maxEntries;
+  /** Throws {@link IllegalStateException} once the store is closed. */
+  private final Runnable requireOpen;
   private final Map<String, Denial> denials = new ConcurrentHashMap<>();
   private long nextSweepNanos;
 
@@ -68,6 +70,15 @@ final class DenyCache implements PolicyBinding {
    *     or the time source of {@link TimeMode#CLIENT}
    */
   DenyCache(PolicyBinding store, LongSupplier clock, int maxEntries) {
+    this(store, clock, maxEntries, () -> { });
+  }
+
+  /**
+   * Wraps a binding, and calls {@code requireOpen} before each decision, so that a closed
+   * store throws also for a request whose denial is remembered.
+   */
+  DenyCache(PolicyBinding store, LongSupplier clock, int maxEntries, Runnable requireOpen) {
+    this.requireOpen = Objects.requireNonNull(requireOpen, "requireOpen");
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     if (maxEntries < 1) {
@@ -85,6 +96,7 @@ final class DenyCache implements PolicyBinding {
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
     PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
+    requireOpen.run();
     long now = clock.getAsLong();
     Decision repeated = repeat(key, cost, maxDelayNanos, now);
     if (repeated != null) {
@@ -98,6 +110,7 @@ final class DenyCache implements PolicyBinding {
   @Override
   public CompletionStage<Decision> tryAcquireAsync(String key, long cost, long maxDelayNanos) {
     PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
+    requireOpen.run();
     long now = clock.getAsLong();
     Decision repeated = repeat(key, cost, maxDelayNanos, now);
     if (repeated != null) {

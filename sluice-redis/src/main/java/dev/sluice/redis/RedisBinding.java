@@ -522,7 +522,8 @@ final class RedisBinding implements PolicyBinding {
         while (batch.size() < size) {
           batch.add(waiting.poll());
         }
-        long leftNanos = batch.get(0).arrivalNanos + timeoutNanos - System.nanoTime();
+        // Written so that a timeout near Long.MAX_VALUE nanoseconds cannot overflow.
+        long leftNanos = timeoutNanos - (System.nanoTime() - batch.get(0).arrivalNanos);
         if (leftNanos <= 0) {
           sent.add(new Call(batch, null));
           continue;

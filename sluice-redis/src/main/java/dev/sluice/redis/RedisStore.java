@@ -1,6 +1,7 @@
 package dev.sluice.redis;
 
 import dev.sluice.Algorithm;
+import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
@@ -10,12 +11,15 @@ import dev.sluice.store.RateLimitStore;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SslOptions;
+import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.api.async.RedisServerAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -40,9 +44,13 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -93,7 +101,9 @@ import java.util.function.LongSupplier;
  * A successful call before that ends the run of failures. The store logs one WARNING when
  * the breaker opens, naming its failure mode and how many bound policies use each mode, and
  * one INFO line when it recovers, with the number of decisions each mode made, through
- * {@link System.Logger} under the name of this class. The decision's
+ * {@link System.Logger} under the name of this class. Failed calls that leave the breaker
+ * closed log one WARNING summary at most once per 10 s, with the decisions each mode made
+ * since the last summary and the last error. The decision's
  * {@link dev.sluice.Decision#source()} tells which decisions the failure mode made.
  *
  * <p><b>Limitations.</b> A decision that timed out may still run on Redis later and charge
@@ -121,11 +131,24 @@ public final class RedisStore implements RateLimitStore {
   /** The default time between two probes while Redis fails. */
   public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
 
+  private static final Duration MIN_COMMAND_TIMEOUT = Duration.ofMillis(1);
+  private static final Duration MAX_COMMAND_TIMEOUT = Duration.ofDays(106_751);
+
   /** The maximum wait for {@code SCRIPT LOAD} and each warm-up decision in {@code build()}. */
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
 
+  private static final String MAXMEMORY_POLICY = "maxmemory-policy";
+  private static final System.Logger LOG = System.getLogger(RedisStore.class.getName());
+
   /** The policy name and user key of the warm-up decisions, which write nothing. */
   private static final String WARM_UP = "sluice-warm-up";
+
+  /**
+   * The ACL rules of every command that the store sends ({@code EVALSHA}, {@code SCRIPT LOAD})
+   * or that its script calls, so that an ACL user with only these rules can decide.
+   */
+  private static final String ACL_COMMANDS = "+evalsha +script|load +time +hmget +hset"
+      + " +pexpire +del +type +zadd +zcard +zrange +zrangebyscore +zrank +zremrangebyrank";
 
   /** The maximum number of user keys tried to find one for each master of a cluster. */
   private static final int MAX_WARM_UP_TRIES = 10_000;
@@ -144,6 +167,7 @@ public final class RedisStore implements RateLimitStore {
   private final int localShare;
   private final InMemoryStore local;
   private final boolean denyCache;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private RedisStore(Builder builder) {
     this.keyPrefix = builder.keyPrefix;
@@ -189,8 +213,71 @@ public final class RedisStore implements RateLimitStore {
       timer.stop();
       throw ConnectErrors.describe(e, maskedUri, uriTimeout(builder));
     }
-    warmUp(builder.probeInterval);
+    try {
+      rejectReplica();
+      warmUp(builder.probeInterval);
+    } catch (RuntimeException e) {
+      connection.close();
+      client.shutdown();
+      resources.shutdown();
+      timer.stop();
+      throw e;
+    }
     evalshaTimeoutNanos.set(builder.commandTimeout.toNanos());
+    warnIfEvicting();
+  }
+
+  /**
+   * Logs one WARNING when the server's {@code maxmemory-policy} is not {@code noeviction}. Every
+   * key of the store has an expiry, so both the {@code allkeys-*} and the {@code volatile-*}
+   * policies may evict keys when memory is full, which resets their limits. Any error, such
+   * as an ACL user without {@code CONFIG GET}, skips the check, logged at DEBUG. On a Redis
+   * Cluster, Lettuce sends the command to one node only.
+   */
+  private void warnIfEvicting() {
+    String policy;
+    try {
+      Map<String, String> config = server(connection).configGet(MAXMEMORY_POLICY)
+          .get(LOAD_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+      policy = config.get(MAXMEMORY_POLICY);
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Redis store skipped the maxmemory-policy check uri="
+          + maskedUri + " error=\"" + Breaker.describe(e) + "\"");
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (policy != null && !policy.equals("noeviction")) {
+      LOG.log(System.Logger.Level.WARNING, "Redis store uri=" + maskedUri + " has "
+          + MAXMEMORY_POLICY + "=" + policy + ", so Redis may evict the store's keys when"
+          + " memory is full, which resets their limits; set " + MAXMEMORY_POLICY
+          + " noeviction, under which writes fail when memory is full and the failure mode"
+          + " decides");
+    }
+  }
+
+  private static RedisServerAsyncCommands<String, String> server(
+      StatefulConnection<String, String> connection) {
+    return connection instanceof StatefulRedisClusterConnection<String, String> cluster
+        ? cluster.async()
+        : ((StatefulRedisConnection<String, String>) connection).async();
+  }
+
+  /**
+   * Throws when the server reported itself as a replica in the {@code HELLO} reply of the
+   * handshake. The warm-up decision writes nothing, so a read-only replica would pass it, and
+   * then fail every admission with {@code READONLY}. Lettuce 6.8 keeps the role only for a
+   * connection to one server that negotiated RESP3, so a Redis Cluster and a server that
+   * replied to RESP2 only are not checked here.
+   */
+  private void rejectReplica() {
+    if (connection instanceof StatefulRedisConnectionImpl<?, ?> single
+        && "replica".equals(single.getConnectionState().getRole())) {
+      throw new RedisException("Redis at " + maskedUri + " is a read-only replica, and the"
+          + " store must write every admission; use the URI of the master, or a"
+          + " redis-sentinel:// URI, which follows the master through failovers");
+    }
   }
 
   /**
@@ -213,8 +300,41 @@ public final class RedisStore implements RateLimitStore {
     RedisBinding binding =
         new RedisBinding(policy, script, keyPrefix, clock(), expireKeys, patient, null);
     for (String userKey : warmUpKeys(binding)) {
-      binding.tryAcquire(userKey, 0, 0);
+      if (binding.tryAcquire(userKey, 0, 0).source() != Decision.Source.STORE) {
+        rejectUnusable(own.lastError());
+      }
     }
+  }
+
+  /**
+   * Throws when the warm-up decision failed for a reason that would fail every decision: the
+   * ACL user lacks a permission, or the server is a read-only replica. Any other failure, such
+   * as a timeout, a lost connection or a server still loading its data, may pass, so the store
+   * starts and its breaker handles it, as it does when Redis fails later.
+   */
+  private void rejectUnusable(Throwable error) {
+    if (error == null) {
+      return;
+    }
+    String reply = Breaker.describe(error);
+    if (Breaker.isPermissionError(error)) {
+      throw new RedisException("the warm-up decision on " + maskedUri + " failed: " + reply
+          + "; grant the Redis ACL user of the URI the keys and commands that the store needs,"
+          + " such as with ACL SETUSER <user> ~" + keyPrefix + ":* " + aclCommands(), error);
+    }
+    if (Breaker.isReadOnlyError(error)) {
+      throw new RedisException("the warm-up decision on " + maskedUri + " failed: " + reply
+          + "; the server is a read-only replica, so use the URI of the master, or a"
+          + " redis-sentinel:// URI", error);
+    }
+  }
+
+  /**
+   * Returns the ACL rules of the commands that the store sends and that its script calls, as
+   * {@code ACL SETUSER} writes them.
+   */
+  static String aclCommands() {
+    return ACL_COMMANDS;
   }
 
   /**
@@ -361,10 +481,12 @@ public final class RedisStore implements RateLimitStore {
    *
    * @throws IllegalArgumentException if {@code onFailure} is {@link FailureMode#LOCAL} and the
    *     policy's share of one instance is not a valid policy; see {@link #localShareOf}
+   * @throws IllegalStateException if the store is closed
    */
   public PolicyBinding bind(Policy policy, FailureMode onFailure) {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(onFailure, "onFailure");
+    requireOpen();
     PolicyBinding localBinding = onFailure == FailureMode.LOCAL
         ? local.bind(LocalShare.of(policy, localShare))
         : null;
@@ -376,7 +498,7 @@ public final class RedisStore implements RateLimitStore {
       return binding;
     }
     LongSupplier denyClock = timeMode == TimeMode.CLIENT ? timeSource::nanos : System::nanoTime;
-    return new DenyCache(binding, denyClock, DenyCache.DEFAULT_MAX_ENTRIES);
+    return new DenyCache(binding, denyClock, DenyCache.DEFAULT_MAX_ENTRIES, this::requireOpen);
   }
 
   /** The server's URI, with any user name and password replaced by {@code ***}. */
@@ -384,13 +506,32 @@ public final class RedisStore implements RateLimitStore {
     return maskedUri;
   }
 
-  /** Closes the connection and releases the client's threads. */
+  /**
+   * Closes the connection and releases the client's threads. Decisions started before are
+   * still completed: a call without a reply fails, and the failure mode decides it. Later
+   * decisions and {@code bind} throw {@link IllegalStateException}. Calling it again does
+   * nothing.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    failures.breaker().closeStore(closedMessage());
     connection.close();
     client.shutdown();
     resources.shutdown();
     timer.stop();
+  }
+
+  private void requireOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException(closedMessage());
+    }
+  }
+
+  private String closedMessage() {
+    return "Redis store is closed: uri=" + maskedUri;
   }
 
   /** The number of decisions that called Redis, counted by the circuit breaker; for tests. */
@@ -491,7 +632,8 @@ public final class RedisStore implements RateLimitStore {
      * {@link #clusterSeeds(List) cluster seeds}.
      */
     public Builder uri(RedisURI uri) {
-      this.uri = Objects.requireNonNull(uri, "uri");
+      UriChecks.check(Objects.requireNonNull(uri, "uri"), "uri");
+      this.uri = uri;
       this.clusterSeeds = null;
       return this;
     }
@@ -502,11 +644,14 @@ public final class RedisStore implements RateLimitStore {
      * connects to the master that the sentinels name for {@code mymaster} and follows it
      * through failovers. Replaces any {@link #clusterSeeds(List) cluster seeds}.
      *
-     * @throws IllegalArgumentException if the URI is invalid, or is a {@code redis://} URI with
-     *     several hosts, which only {@link #clusterSeeds(List)} accepts
+     * @throws IllegalArgumentException if the URI is invalid, has port 0 or a {@code timeout}
+     *     option other than a positive whole number with an optional unit (ns, us, ms, s, m,
+     *     h or d), or is a {@code redis://} URI with several hosts, which only
+     *     {@link #clusterSeeds(List)} accepts
      */
     public Builder uri(String uri) {
       RedisURI parsed = RedisURI.create(Objects.requireNonNull(uri, "uri"));
+      UriChecks.check(uri, "uri");
       if (parsed.getHost() != null && parsed.getHost().contains(",")) {
         throw new IllegalArgumentException("uri must name one server or use redis-sentinel://,"
             + " got '" + maskUserInfo(uri) + "'; for a Redis Cluster use clusterSeeds");
@@ -585,10 +730,19 @@ public final class RedisStore implements RateLimitStore {
      * decision times out up to one tick late. Connecting and loading the script in
      * {@link #build()} do not use this timeout.
      *
-     * @throws IllegalArgumentException if the timeout is not positive
+     * @throws IllegalArgumentException if the timeout is shorter than 1 ms, the shortest that
+     *     {@code command_timeout} of {@code sluice serve} accepts and the shortest tick of the
+     *     timer, or longer than 106,751 days, about the longest time in nanoseconds that a
+     *     {@code long} counts
      */
     public Builder commandTimeout(Duration commandTimeout) {
-      this.commandTimeout = positive(commandTimeout, "commandTimeout");
+      Objects.requireNonNull(commandTimeout, "commandTimeout");
+      if (commandTimeout.compareTo(MIN_COMMAND_TIMEOUT) < 0
+          || commandTimeout.compareTo(MAX_COMMAND_TIMEOUT) > 0) {
+        throw new IllegalArgumentException("commandTimeout must be from 1ms to 106751d, got "
+            + commandTimeout);
+      }
+      this.commandTimeout = commandTimeout;
       return this;
     }
 
@@ -776,6 +930,10 @@ public final class RedisStore implements RateLimitStore {
      *     names the URI with its credentials masked.
      * @throws IllegalStateException if a {@link #sentinelPassword} is set but the store does
      *     not connect through sentinels
+     * @throws io.lettuce.core.RedisException if {@code SCRIPT LOAD} fails, if the server is a
+     *     read-only replica, or if the warm-up decision fails because the ACL user lacks a
+     *     permission. The message names what to change. A warm-up decision that times out or
+     *     fails otherwise does not fail the build.
      */
     public RedisStore build() {
       applySentinelPassword();

@@ -258,6 +258,12 @@ class BreakerTest {
             + " @user_script:80."))).isFalse();
     assertThat(Breaker.isKeyError(new RedisCommandExecutionException(
         "OOM command not allowed when used memory > 'maxmemory'. script: 1f2"))).isFalse();
+    assertThat(Breaker.isKeyError(new RedisCommandExecutionException(
+        "ERR The user executing the script can't run this command or subcommand script: 1f2,"
+            + " on @user_script:38."))).isFalse();
+    assertThat(Breaker.isKeyError(new RedisCommandExecutionException(
+        "NOPERM this user has no permissions to access one of the keys used as arguments")))
+        .isFalse();
     assertThat(Breaker.isKeyError(new RedisCommandTimeoutException("Command timed out")))
         .isFalse();
   }
@@ -449,6 +455,31 @@ class BreakerTest {
     // The blip's fallback ended with the success after it: 3 failed calls + 1 skipped = 4.
     assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
         .asString().endsWith(" failure_mode_decisions=4 by_mode=allow:4");
+  }
+
+  @Test
+  void recordSuccess_runWithoutFallbacks_logsNoSummary() {
+    breaker.recordFailure(new IllegalStateException("blip"));
+
+    breaker.recordSuccess(breaker.tryAttempt());
+
+    assertThat(records(Level.WARNING)).isEmpty();
+  }
+
+  @Test
+  void recordSuccess_runThatOpened_notInSummary() {
+    failCalls(THRESHOLD, new IllegalStateException("down"));
+    breaker.countFallback();
+    now.addAndGet(INTERVAL);
+    breaker.recordSuccess(breaker.tryAttempt());
+
+    breaker.recordSuccess(breaker.tryAttempt());
+
+    // The outage's decision is counted in the recovery line, and no summary follows.
+    assertThat(records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
+        .asString().endsWith(" failure_mode_decisions=1 by_mode=allow:1");
+    assertThat(records(Level.WARNING)).singleElement().extracting(LogRecord::getMessage)
+        .asString().startsWith("Redis store failed uri=test ");
   }
 
   private void failCalls(int calls, Throwable error) {

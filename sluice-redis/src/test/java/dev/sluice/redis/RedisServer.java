@@ -52,7 +52,7 @@ public final class RedisServer implements AutoCloseable {
    * Starts a server from {@link #binary()} with more command-line options, such as
    * {@code --replicaof} or {@code --cluster-enabled}, and returns once it replies to PING.
    */
-  static RedisServer start(String... options) {
+  public static RedisServer start(String... options) {
     try {
       return start(binary(), freePort(), List.of(options));
     } catch (IOException e) {

@@ -35,6 +35,8 @@ class RedisStoreFailureTest {
   private static final Policy POLICY =
       Policy.of("api", Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofMinutes(1)));
   private static final long RECOVERY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+  /** The minimum time between two summaries of failures that left the breaker closed. */
+  private static final long SUMMARY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final AtomicLong breakerNanos = new AtomicLong();
   private final List<RedisStore> stores = new ArrayList<>();
@@ -365,8 +367,51 @@ class RedisStoreFailureTest {
       assertThat(paused.source()).isEqualTo(Source.FAILED_CLOSED);
       assertThat(after.source()).isEqualTo(Source.STORE);
       assertThat(store.breakerOpen()).isFalse();
-      assertThat(records(Level.WARNING)).isEmpty();
+      assertThat(records(Level.WARNING)).singleElement().extracting(LogRecord::getMessage)
+          .asString().startsWith("Redis store calls failed while the breaker stayed closed ");
       assertThat(records(Level.INFO)).isEmpty();
+    } finally {
+      admin.shutdown();
+    }
+  }
+
+  @Test
+  void tryAcquire_failuresBelowBreaker_warnOncePerInterval() throws Exception {
+    RedisStore store = store(FailureMode.DENY);
+    PolicyBinding binding = store.bind(POLICY);
+    binding.tryAcquire("k", 1, Long.MAX_VALUE);
+    RedisClient admin = RedisClient.create(server.uri());
+    try (StatefulRedisConnection<String, String> connection = admin.connect()) {
+      // Each pause of 1.5 s fails one decision (500 ms timeout plus its 100 ms tick), and the
+      // decision after it succeeds, so the breaker never opens.
+      for (int i = 0; i < 2; i++) {
+        connection.sync().clientPause(1_500);
+        assertThat(binding.tryAcquire("k", 1, Long.MAX_VALUE).source())
+            .isEqualTo(Source.FAILED_CLOSED);
+        awaitUnpaused(connection);
+        assertThat(binding.tryAcquire("k", 1, Long.MAX_VALUE).source())
+            .isEqualTo(Source.STORE);
+      }
+      List<LogRecord> withinInterval = records(Level.WARNING);
+      breakerNanos.addAndGet(SUMMARY_INTERVAL_NANOS);
+      binding.tryAcquire("k", 0, Long.MAX_VALUE);
+      binding.tryAcquire("k", 0, Long.MAX_VALUE);
+      breakerNanos.addAndGet(SUMMARY_INTERVAL_NANOS);
+      binding.tryAcquire("k", 0, Long.MAX_VALUE);
+
+      // The first failure logs at once; the second waits for the end of the interval, and
+      // the interval after it, without failures, logs nothing.
+      String start = "Redis store calls failed while the breaker stayed closed uri=redis://"
+          + "127.0.0.1:" + server.port() + "/0 on_failure=deny failure_mode_decisions=1"
+          + " by_mode=deny:1 last_error=\"io.lettuce.core.RedisCommandTimeoutException: ";
+      assertThat(withinInterval).singleElement().extracting(LogRecord::getMessage).asString()
+          .startsWith(start)
+          .endsWith("\"; the failure mode decided these requests since the last such line,"
+              + " which is logged at most once per 10 s");
+      assertThat(records(Level.WARNING)).hasSize(2);
+      assertThat(records(Level.WARNING).get(1).getMessage()).startsWith(start);
+      assertThat(records(Level.WARNING)).allSatisfy(r -> assertThat(r.getThrown()).isNull());
+      assertThat(store.breakerOpen()).isFalse();
     } finally {
       admin.shutdown();
     }

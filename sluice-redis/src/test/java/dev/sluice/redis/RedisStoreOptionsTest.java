@@ -92,10 +92,69 @@ class RedisStoreOptionsTest {
   void builder_nonPositiveTimeout_throws() {
     assertThatThrownBy(() -> RedisStore.builder().commandTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("commandTimeout must be positive, got PT0S");
+        .hasMessage("commandTimeout must be from 1ms to 106751d, got PT0S");
     assertThatThrownBy(() -> RedisStore.builder().probeInterval(Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("probeInterval must be positive, got PT-0.001S");
+  }
+
+  @Test
+  void commandTimeout_outOfRange_throwsNamingRange() {
+    assertThatThrownBy(() -> RedisStore.builder().commandTimeout(Duration.ofDays(200_000)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("commandTimeout must be from 1ms to 106751d, got PT4800000H");
+    assertThatThrownBy(() -> RedisStore.builder().commandTimeout(Duration.ofNanos(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("commandTimeout must be from 1ms to 106751d, got PT0.000000001S");
+    Duration belowMillisecond = Duration.ofMillis(1).minusNanos(1);
+    assertThatThrownBy(() -> RedisStore.builder().commandTimeout(belowMillisecond))
+        .isInstanceOf(IllegalArgumentException.class);
+    RedisStore.builder().commandTimeout(Duration.ofMillis(1));
+    RedisStore.builder().commandTimeout(Duration.ofDays(106_751));
+  }
+
+  @Test
+  void uri_portZero_throwsNamingPort() {
+    List<String> uris = List.of("redis://127.0.0.1:0", "redis://:secret@127.0.0.1:00/0",
+        "redis://[::1]:0", "redis-sentinel://127.0.0.1:26379,127.0.0.1:0#mymaster");
+    for (String uri : uris) {
+      assertThatThrownBy(() -> RedisStore.builder().uri(uri))
+          .as(uri)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("uri must not have port 0, got '")
+          .hasMessageEndingWith("'; Lettuce would connect to port 6379 instead, so give the"
+              + " server's port")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("secret"));
+    }
+    assertThatThrownBy(() -> RedisStore.builder().clusterSeeds(
+        List.of("redis://127.0.0.1:7000", "redis://127.0.0.1:0")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("a cluster seed must not have port 0, got 'redis://127.0.0.1:0'");
+    assertThatThrownBy(() -> RedisStore.builder().uri(RedisURI.Builder.redis("127.0.0.1", 0)
+        .build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("uri must not have port 0, got 'redis://127.0.0.1:0/0'");
+  }
+
+  @Test
+  void uri_invalidTimeout_throwsNamingValue() {
+    for (String timeout : List.of("abc", "", "5.5s", "5 s", "5sec", "-5", "0", "0ms")) {
+      String uri = "redis://127.0.0.1:6379?timeout=" + timeout.replace(" ", "%20");
+      assertThatThrownBy(() -> RedisStore.builder().uri(uri))
+          .as(timeout)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("uri has an invalid timeout '")
+          .hasMessageEndingWith("', expected a positive whole number with an optional unit ns,"
+              + " us, ms, s, m, h or d, such as timeout=10s; a number without a unit is read as"
+              + " milliseconds");
+    }
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?timeout=abc"))
+        .hasMessage("uri has an invalid timeout 'abc' in 'redis://127.0.0.1:6379?timeout=abc',"
+            + " expected a positive whole number with an optional unit ns, us, ms, s, m, h or d,"
+            + " such as timeout=10s; a number without a unit is read as milliseconds");
+    for (String timeout : List.of("5", "5ms", "5S", "250us", "2m", "1d")) {
+      RedisStore.builder().uri("redis://127.0.0.1:6379?timeout=" + timeout);
+    }
   }
 
   @Test

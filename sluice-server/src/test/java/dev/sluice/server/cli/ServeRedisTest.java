@@ -23,6 +23,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -124,6 +125,34 @@ class ServeRedisTest {
           .contains("TLS handshake with rediss://***@127.0.0.1:" + tls.port() + "/0 failed: ")
           .contains("unable to find valid certification path")
           .doesNotContain("tls-secret");
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void execute_aclUserWithoutKeys_exits1NamingAcl(@TempDir Path dir) throws Exception {
+    try (RedisServer restricted = RedisServer.start("--user", "bob", "on", ">pw", "~other:*",
+        "+@all", "--user", "default", "off")) {
+      Path config = tinyPolicy(dir, """
+          store:
+            type: redis
+            uri: redis://bob:pw@127.0.0.1:%d
+          """.formatted(restricted.port()));
+      StringWriter err = new StringWriter();
+      CommandLine main = Main.commandLine();
+      main.setErr(new PrintWriter(err, true));
+
+      int exitCode = main.execute("serve", "--config", config.toString(), "--port", "0");
+
+      assertThat(exitCode).isEqualTo(1);
+      assertThat(err.toString())
+          .startsWith("sluice serve failed to start its store: ")
+          .contains("the warm-up decision on redis://***@127.0.0.1:" + restricted.port()
+              + "/0 failed: ")
+          .contains("NOPERM")
+          .contains("; grant the Redis ACL user of the URI the keys and commands that the"
+              + " store needs, such as with ACL SETUSER <user> ~")
+          .doesNotContain("pw@");
     }
   }
 

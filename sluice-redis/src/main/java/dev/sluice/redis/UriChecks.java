@@ -1,0 +1,96 @@
+package dev.sluice.redis;
+
+import io.lettuce.core.RedisURI;
+import java.util.regex.Pattern;
+
+/**
+ * Checks the parts of a Redis URI that Lettuce 6.8.1 reads leniently: it connects to port 6379
+ * for port 0, and keeps its default timeout of 60 s for a {@code timeout} it cannot read, such
+ * as {@code timeout=abc}, or reads only the leading digits, as 5 ms for {@code timeout=5.5s}.
+ */
+final class UriChecks {
+
+  /** A {@code timeout} value as Lettuce reads it whole: digits and an optional unit. */
+  private static final Pattern TIMEOUT =
+      Pattern.compile("[0-9]{1,18}(ns|us|ms|s|m|h|d)?", Pattern.CASE_INSENSITIVE);
+
+  private UriChecks() {}
+
+  /**
+   * Rejects port 0 on any host of a URI written as text, and a {@code timeout} option that is
+   * not a whole number with an optional unit, or is 0.
+   *
+   * @param name the option as the message names it, such as {@code uri}
+   * @throws IllegalArgumentException naming the URI with its user name and password masked
+   */
+  static void check(String uri, String name) {
+    int start = uri.indexOf("://");
+    if (start < 0) {
+      return;
+    }
+    String rest = uri.substring(start + 3);
+    int end = indexOfAny(rest, "/?#");
+    String authority = end < 0 ? rest : rest.substring(0, end);
+    for (String host : authority.substring(authority.lastIndexOf('@') + 1).split(",")) {
+      String port = portOf(host);
+      if (!port.isEmpty() && port.chars().allMatch(c -> c == '0')) {
+        throw portZero(name, RedisStore.maskUserInfo(uri));
+      }
+    }
+    int query = uri.indexOf('?');
+    if (query < 0) {
+      return;
+    }
+    String options = uri.substring(query + 1).replaceFirst("#.*$", "");
+    for (String option : options.split("&")) {
+      if (option.startsWith("timeout=")) {
+        checkTimeout(option.substring("timeout=".length()), name, uri);
+      }
+    }
+  }
+
+  /**
+   * Rejects port 0 on the server or on a sentinel of a parsed URI. Lettuce keeps 0 where it
+   * was set in code, and replaces it with 6379 only when it parses a URI.
+   */
+  static void check(RedisURI uri, String name) {
+    boolean zero = uri.getHost() != null && uri.getPort() == 0
+        || uri.getSentinels().stream().anyMatch(sentinel -> sentinel.getPort() == 0);
+    if (zero) {
+      throw portZero(name, RedisStore.mask(uri));
+    }
+  }
+
+  private static IllegalArgumentException portZero(String name, String masked) {
+    return new IllegalArgumentException(name + " must not have port 0, got '" + masked
+        + "'; Lettuce would connect to port 6379 instead, so give the server's port");
+  }
+
+  private static void checkTimeout(String value, String name, String uri) {
+    if (!TIMEOUT.matcher(value).matches() || value.matches("0+[a-zA-Z]*")) {
+      // The second test rejects 0 in any unit.
+      throw new IllegalArgumentException(name + " has an invalid timeout '" + value + "' in '"
+          + RedisStore.maskUserInfo(uri) + "', expected a positive whole number with an"
+          + " optional unit ns, us, ms, s, m, h or d, such as timeout=10s; a number without a"
+          + " unit is read as milliseconds");
+    }
+  }
+
+  /** Returns the port of {@code host:port} or {@code [ipv6]:port}, or an empty string. */
+  private static String portOf(String host) {
+    int colon = host.lastIndexOf(':');
+    if (colon < 0 || host.lastIndexOf(']') > colon) {
+      return "";
+    }
+    return host.substring(colon + 1);
+  }
+
+  private static int indexOfAny(String text, String characters) {
+    for (int i = 0; i < text.length(); i++) {
+      if (characters.indexOf(text.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+}
