@@ -63,12 +63,18 @@ do
       if values then
         ref_sec, ref_nsec, tokens, current = values[1], values[2], values[3], values[4]
       else
-        local key, ref_text, count_text = KEYS[i]
+        -- Counts must be decimal integers as the script writes them, and only a bucket's may
+        -- be negative. Anything else goes to the general path, which rejects it.
+        local key, ref_text, count_text, count_pattern = KEYS[i], nil, nil, '^[1-9]%d*$'
         if sliding then
           local fields = redis.call('HMGET', key, 'window_start', 'previous', 'current')
           ref_text, count_text = fields[1], fields[2]
-          current = tonumber(fields[3])
-          if ref_text and not (current and current % 1 == 0) then return end
+          local current_text = fields[3]
+          if ref_text and not (current_text and (current_text == '0'
+              or find(current_text, count_pattern))) then
+            return
+          end
+          current = tonumber(current_text)
         elseif window then
           local fields = redis.call('HMGET', key, 'window_start', 'used')
           ref_text, count_text = fields[1], fields[2]
@@ -83,17 +89,19 @@ do
               .. argv[base + 4] then
             return
           end
-          ref_text, count_text = fields[1], fields[2]
+          ref_text, count_text, count_pattern = fields[1], fields[2], '^%-?[1-9]%d*$'
         end
         if ref_text then
           local n = #ref_text
-          if n > 19 or not find(ref_text, '^%d+$') then return end
+          if n > 19 or not (ref_text == '0' or find(ref_text, '^[1-9]%d*$')) then return end
           ref_sec, ref_nsec = 0, tonumber(ref_text)
           if n > 9 then
             ref_sec, ref_nsec = tonumber(sub(ref_text, 1, n - 9)), tonumber(sub(ref_text, n - 8))
           end
+          if not (count_text and (count_text == '0' or find(count_text, count_pattern))) then
+            return
+          end
           tokens = tonumber(count_text)
-          if not (tokens and tokens % 1 == 0) then return end
         end
       end
       -- The stored time relative to the request.
@@ -102,6 +110,10 @@ do
         local seconds = ref_sec - sec
         if seconds >= 2251799 or seconds <= -2251799 then return end
         ref = seconds * second + (ref_nsec - nsec)
+        -- No request reached a time further ahead than a period and the 5 minutes that a
+        -- clock may run ahead (CLOCK_SKEW_NANOS in decision.lua), and the general path rejects
+        -- it. A GCRA's TAT may be up to 36,500 days ahead, more than the fast path takes.
+        if ref > period + 300000000000 and not gcra then return end
         if tokens >= small or tokens <= -small then return end
         if sliding and (current >= small or current <= -small) then return end
       end

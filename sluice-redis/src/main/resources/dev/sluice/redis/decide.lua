@@ -65,10 +65,61 @@ local function read_limit(i)
   }
 end
 
+-- The lowest `tokens` of a bucket, -(2^61 - 1), as limbs.
+local MIN_SIGNED_COUNT = {neg = true, 3693951, 4300921, 23058}
+
+-- Raises the error for a stored value that no state can hold, with at most 40 characters of
+-- the value.
+local function invalid_field(key, field, value, problem)
+  local shown = 'missing'
+  if value then
+    shown = "'" .. string.sub(value, 1, 40) .. (#value > 40 and "...'" or "'")
+  end
+  error('invalid stored state in key ' .. key .. ': field ' .. field .. ' is ' .. shown .. ', '
+      .. problem)
+end
+
+-- Stored counts and times are decimal integers as the script writes them: no sign unless
+-- negative, no leading zero, no space, no exponent.
+local COUNT_PATTERN, SIGNED_COUNT_PATTERN = '^[1-9]%d*$', '^%-?[1-9]%d*$'
+
+-- Reads a stored count: non-negative, unless `signed`, and then above -2^61.
+local function read_count(key, field, text, signed)
+  if not (text and (text == '0'
+      or string.find(text, signed and SIGNED_COUNT_PATTERN or COUNT_PATTERN))) then
+    invalid_field(key, field, text, signed and 'expected a decimal integer'
+        or 'expected a decimal integer of at least 0')
+  end
+  local count = Big.parse(text)
+  if signed and type(count) == 'table' and Big.cmp(count, MIN_SIGNED_COUNT) < 0 then
+    invalid_field(key, field, text, 'expected at least -(2^61 - 1)')
+  end
+  return count
+end
+
+-- Reads a stored time as a time relative to the request, no later than the meter allows.
+local function read_time(key, field, text, meter, params)
+  if not (text and (text == '0' or string.find(text, COUNT_PATTERN))) then
+    invalid_field(key, field, text, 'expected nanoseconds since the epoch')
+  end
+  local time = Clock.relative(text)
+  if type(time) == 'number' and time <= CLOCK_SKEW_NANOS then
+    return time
+  end
+  local max_ahead = (meter.max_ahead or max_ahead_by_period)(params)
+  if Big.cmp(time, max_ahead) > 0 then
+    invalid_field(key, field, text, 'which is ' .. Big.tostring(time) .. ' ns after the'
+        .. ' request time, more than the ' .. Big.tostring(max_ahead) .. ' ns that a state'
+        .. ' written by another instance can be ahead')
+  end
+  return time
+end
+
 -- Reads a state from the hash fields of meter.fields, unless the meter reads its own layout.
-local function read_state(key, meter)
+-- A value that no state of the meter can hold raises an error naming the key and field.
+local function read_state(key, meter, params)
   if meter.read then
-    return meter.read(key)
+    return meter.read(key, params)
   end
   local values = redis.call('HMGET', key, unpack(meter.fields))
   if not values[1] then
@@ -77,14 +128,15 @@ local function read_state(key, meter)
   local state = {}
   local relative = meter.relative or {}
   local text = meter.text or {}
+  local signed = meter.signed
   for i, field in ipairs(meter.fields) do
     if relative[field] then
-      state[field] = Clock.relative(values[i])
+      state[field] = read_time(key, field, values[i], meter, params)
     elseif text[field] then
       -- Kept as stored, or nil in a state that an earlier build of this script wrote.
       state[field] = values[i] or nil
     else
-      state[field] = Big.parse(values[i])
+      state[field] = read_count(key, field, values[i], signed and signed[field])
     end
   end
   return state
@@ -224,7 +276,7 @@ local function decide_request(cost, max_delay, expire)
   local meters, params, states, decisions, converted = {}, {}, {}, {}, {}
   for i = 1, #KEYS do
     meters[i], params[i] = read_limit(i)
-    states[i] = read_state(KEYS[i], meters[i])
+    states[i] = read_state(KEYS[i], meters[i], params[i])
     if meters[i].needs_conversion and meters[i].needs_conversion(params[i], states[i]) then
       states[i] = meters[i].convert(params[i], states[i], meter_now(meters[i]))
       converted[i] = true

@@ -6,6 +6,18 @@
 
 local METERS = {}
 
+-- How far the clock of the instance that wrote a state may run ahead of the request's: a
+-- stored time later than that, beyond what its algorithm can write, makes the state
+-- unreadable. The fast path in bigint.lua uses the same number.
+local CLOCK_SKEW_NANOS = 300000000000
+
+-- Returns how far a stored time of a bucket or window may lie ahead of the request. Each such
+-- time is one that an earlier request had reached. So it is ahead only by the skew of clocks,
+-- or by up to a period when a request carries a time earlier than one decided before it.
+local function max_ahead_by_period(m)
+  return Big.add(m.period, CLOCK_SKEW_NANOS)
+end
+
 local function allow(remaining, reset_after, delay)
   return {allowed = true, remaining = remaining, reset_after = reset_after,
           retry_after = Big.ZERO, delay = delay}

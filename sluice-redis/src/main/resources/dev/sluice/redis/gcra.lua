@@ -5,6 +5,16 @@
 local function build_gcra()
   local Gcra = {fields = {'whole', 'remainder'}, relative = {whole = true}}
 
+  -- Limit.MAX_RECOVERY, 36,500 days in nanoseconds: 3,153,600,000,000,000,000.
+  local MAX_RECOVERY = {neg = false, 0, 0, 31536}
+
+  -- A TAT lies ahead of the request that wrote it by at most the burst's recovery, under the
+  -- numbers of that request. A rebinding keeps the TAT, so that may be any limit's, up to
+  -- MAX_RECOVERY.
+  function Gcra.max_ahead(m)
+    return Big.add(MAX_RECOVERY, max_ahead_by_period(m))
+  end
+
   -- A remainder written under a larger limit is clamped to just under one nanosecond.
   local function gcra_remainder(m, s)
     if Big.cmp(s.remainder, m.limit) < 0 then

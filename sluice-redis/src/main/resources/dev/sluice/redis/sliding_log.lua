@@ -44,6 +44,12 @@ local function build_sliding_log()
   local MAX_REMOVALS = 100
   -- Pairs per ZADD, well below the number of values that unpack can return.
   local ZADD_PAIRS = 1000
+  -- The maximum number of entries in the hash layout of earlier versions, which capped the
+  -- limit of a sliding_log at 1,000 and stored only entries of at least one unit.
+  local MAX_HASH_ENTRIES = 1000
+  -- The maximum length of a field of such a hash: per entry a time or total of at most 19
+  -- digits, and a comma.
+  local MAX_HASH_FIELD_LENGTH = 20 * MAX_HASH_ENTRIES
 
   local function invalid(key, problem)
     error('invalid sliding_log state in key ' .. key .. ': ' .. problem)
@@ -54,8 +60,8 @@ local function build_sliding_log()
     if not total or total < 0 or total % 1 ~= 0 or total > MAX_TOTAL then
       invalid(key, 'score ' .. tostring(score) .. ' of ' .. tostring(member))
     end
-    if member ~= BASE_MEMBER and not string.find(member, '^%-?%d+$') then
-      invalid(key, 'member ' .. member)
+    if member ~= BASE_MEMBER and not (member == '0' or string.find(member, '^[1-9]%d*$')) then
+      invalid(key, 'member ' .. string.sub(member, 1, 40))
     end
     return {member = member, total = total}
   end
@@ -99,7 +105,16 @@ local function build_sliding_log()
 
   -- Reads the hash of earlier versions: comma-separated times and running totals, and the
   -- total before the first. Its totals are rebased to 0 here, so a rewrite stores them as is.
+  -- A field longer than such a hash held is rejected before it is read, so that a damaged
+  -- key costs Redis no more time than a legal one.
   local function read_hash(key)
+    for _, field in ipairs({'times', 'totals', 'base'}) do
+      local length = redis.call('HSTRLEN', key, field)
+      if length > MAX_HASH_FIELD_LENGTH then
+        invalid(key, 'field ' .. field .. ' of ' .. length .. ' bytes, more than the '
+            .. MAX_HASH_FIELD_LENGTH .. ' of a hash of ' .. MAX_HASH_ENTRIES .. ' entries')
+      end
+    end
     local values = redis.call('HMGET', key, 'times', 'totals', 'base')
     if not (values[1] and values[2] and values[3]) then
       invalid(key, 'a hash without the fields times, totals and base')
@@ -107,6 +122,9 @@ local function build_sliding_log()
     local base = Big.parse(values[3])
     local totals = {}
     for total in string.gmatch(values[2], '[^,]+') do
+      if #totals == MAX_HASH_ENTRIES then
+        invalid(key, 'more than ' .. MAX_HASH_ENTRIES .. ' totals')
+      end
       totals[#totals + 1] = total
     end
     local cache = {[0] = {member = BASE_MEMBER, total = 0}}
@@ -124,12 +142,24 @@ local function build_sliding_log()
     return new_view(key, 'hash', 0, n, cache)
   end
 
+  -- Raises an error when the newest entry lies further ahead of the request than a state that
+  -- another instance wrote can be: entries are admission times that a request had reached.
+  local function check_newest(s, m)
+    local newest = entry_at(s, entry_count(s))
+    local max_ahead = max_ahead_by_period(m)
+    if Big.cmp(entry_time(newest), max_ahead) > 0 then
+      invalid(s.key, 'newest entry ' .. newest.member .. ' is more than ' .. Big.tostring(max_ahead)
+          .. ' ns after the request time')
+    end
+    return s
+  end
+
   -- Returns the view of a key, or nil when it does not exist.
-  function SlidingLog.read(key)
+  function SlidingLog.read(key, m)
     local head = redis.pcall('ZRANGE', key, 0, 1, 'WITHSCORES')
     if head.err then
       if redis.call('TYPE', key).ok == 'hash' then
-        return read_hash(key)
+        return check_newest(read_hash(key), m)
       end
       -- Raises the error for this key, as a read of any other algorithm would.
       redis.call('ZRANGE', key, 0, 1)
@@ -154,7 +184,7 @@ local function build_sliding_log()
       local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
       cache[n] = to_entry(key, newest[1], newest[2])
     end
-    return new_view(key, 'zset', offset, n, cache)
+    return check_newest(new_view(key, 'zset', offset, n, cache), m)
   end
 
   local function is_live(s, index, bound)

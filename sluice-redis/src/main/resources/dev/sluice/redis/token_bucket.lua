@@ -8,8 +8,10 @@
 -- written by an earlier build of this script, is read with the current numbers.
 
 local function build_bucket()
+  -- `tokens` may be negative: above -limit after an admission, and above -2^61 after a
+  -- rebinding to other numbers, such as a leaky bucket made over-full by a smaller burst.
   local Bucket = {fields = {'ref', 'tokens', 'numbers'}, relative = {ref = true},
-                  text = {numbers = true}}
+                  text = {numbers = true}, signed = {tokens = true}}
 
   local function bucket_tokens(m, s, now)
     if s == nil then

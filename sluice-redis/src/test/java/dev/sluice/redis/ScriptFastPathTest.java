@@ -45,6 +45,8 @@ class ScriptFastPathTest {
   // The largest whole-second distance of a stored time from the request on the fast path.
   private static final long MAX_GAP_SECONDS = 2_251_798;
   private static final long NOW = 1_764_870_000_123_456_789L;
+  /** How far a stored time may lie ahead of the request beyond a period: 5 minutes. */
+  private static final long CLOCK_SKEW = 300 * SECOND;
   private static final long NO_MAX = Long.MAX_VALUE;
   private static final int REQUESTS = 80;
   private static final int RANDOM_REQUESTS = 400;
@@ -179,8 +181,10 @@ class ScriptFastPathTest {
             Request.bucket(1, 1, 1).state(NOW, -SMALL)},
         new Request[] {base.state(NOW - MAX_GAP_SECONDS * SECOND, 0),
             base.state(NOW - (MAX_GAP_SECONDS + 1) * SECOND, 0)},
-        new Request[] {base.state(NOW + MAX_GAP_SECONDS * SECOND, 0),
-            base.state(NOW + (MAX_GAP_SECONDS + 1) * SECOND, 0)},
+        // A stored time ahead of the request by more than a period and 5 minutes is rejected,
+        // so only a period of about 26 days reaches the largest gap ahead.
+        new Request[] {Request.bucket(1, SMALL - 1, 1).state(NOW + MAX_GAP_SECONDS * SECOND, 0),
+            Request.bucket(1, SMALL - 1, 1).state(NOW + (MAX_GAP_SECONDS + 1) * SECOND, 0)},
         new Request[] {Request.bucket(1L << 23, unit, (1L << 23) - 1).state(NOW - unit, 0),
             Request.bucket(1L << 23, unit, 1L << 23).state(NOW - unit, 0)},
         new Request[] {Request.bucket(1, unit, (1L << 23) - 1).state(NOW, 0),
@@ -295,7 +299,10 @@ class ScriptFastPathTest {
     }
     long gapSeconds = near(random, MAX_GAP_SECONDS + 1, 3);
     long gap = random.nextBoolean() ? random.nextLong(3 * period) : gapSeconds * SECOND;
-    long ref = random.nextInt(4) == 0 ? request.now() + gap : request.now() - gap;
+    // Ahead of the request, a bucket or window holds no time beyond a period and 5 minutes.
+    long maxAhead = request.algorithm().equals("gcra") ? gap : request.period() + CLOCK_SKEW;
+    long ref = random.nextInt(4) == 0
+        ? request.now() + Math.min(gap, maxAhead) : request.now() - gap;
     return request.state(ref, random.nextBoolean() ? near(random, SMALL, burst)
         : random.nextLong(burst + 1), random.nextLong(burst + 1));
   }

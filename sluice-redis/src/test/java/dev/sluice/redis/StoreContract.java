@@ -438,6 +438,7 @@ abstract class StoreContract {
     RateLimitStore reference = InMemoryStore.builder().timeSource(time).build();
     Random random = new Random(seed);
     Limit limit = limits.get(0);
+    long latest = time.nanos();
     PolicyBinding testedBinding = tested.bind(Policy.of("rebind-" + seed, limit));
     PolicyBinding referenceBinding = reference.bind(Policy.of("rebind-" + seed, limit));
     Decision last = null;
@@ -448,11 +449,15 @@ abstract class StoreContract {
         referenceBinding = reference.bind(Policy.of("rebind-" + seed, limit));
       }
       if (random.nextInt(25) == 0) {
-        time.rewind(random.nextLong(Math.min(limit.periodNanos(), time.nanos() - T0) + 1));
+        rewind(time, random.nextLong(Math.min(limit.periodNanos(), time.nanos() - T0) + 1),
+            latest, limit);
       } else {
         long advance = randomAdvance(random, limit, time.nanos(), last);
         time.advance(Math.min(advance, LAST_INSTANT - time.nanos()));
       }
+      // After a rebinding to a shorter period, the clock may be further behind than it allows.
+      time.advance(Math.max(0, latest - limit.periodNanos() - time.nanos()));
+      latest = Math.max(latest, time.nanos());
       String key = RANDOM_KEYS.get(random.nextInt(RANDOM_KEYS.size()));
       long cost = randomCost(random, limit);
       long maxDelay = random.nextInt(3) == 0
@@ -486,15 +491,18 @@ abstract class StoreContract {
     Limit driver = Arrays.stream(limits)
         .min(Comparator.comparingLong(Limit::burst)).orElseThrow();
     Decision last = null;
+    long latest = time.nanos();
     int[] outcomes = new int[3];
     for (int i = 0; i < RANDOM_REQUESTS; i++) {
       if (random.nextInt(25) == 0) {
         // A request that read the clock before one decided earlier: state from its future.
-        time.rewind(random.nextLong(Math.min(driver.periodNanos(), time.nanos() - T0) + 1));
+        rewind(time, random.nextLong(Math.min(driver.periodNanos(), time.nanos() - T0) + 1),
+            latest, driver);
       } else {
         long advance = randomAdvance(random, driver, time.nanos(), last);
         time.advance(Math.min(advance, LAST_INSTANT - time.nanos()));
       }
+      latest = Math.max(latest, time.nanos());
       String key = RANDOM_KEYS.get(random.nextInt(RANDOM_KEYS.size()));
       long cost = randomCost(random, driver);
       long maxDelay = random.nextInt(5) == 0
@@ -513,6 +521,17 @@ abstract class StoreContract {
       assertThat(outcomes[kind]).as("%s of seed %d", kinds[kind], seed)
           .isGreaterThan(RANDOM_REQUESTS / 20);
     }
+  }
+
+  /**
+   * Moves the clock back by {@code duration}, but to no more than one period of
+   * {@code limit} before {@code latest}, the latest time of a request so far. A request from
+   * further back would find stored times that the Redis store rejects as too far ahead: it
+   * cannot tell them from damaged ones.
+   */
+  private static void rewind(FakeClock time, long duration, long latest, Limit limit) {
+    long earliest = latest - limit.periodNanos();
+    time.rewind(Math.max(0, Math.min(duration, time.nanos() - earliest)));
   }
 
   /** Returns a cost around the burst's edges, small, random up to it, or far beyond it. */
