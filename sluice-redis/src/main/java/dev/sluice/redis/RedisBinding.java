@@ -8,7 +8,6 @@ import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -188,7 +187,7 @@ final class RedisBinding implements PolicyBinding {
         }
       }
       call.reply().handle((values, error) -> {
-        decide(key, call.batch(), values, error);
+        decide(key, lane, call.batch(), values, error);
         return null;
       });
       for (Request request : repeated) {
@@ -242,7 +241,8 @@ final class RedisBinding implements PolicyBinding {
   }
 
   /** Completes each request of a batch from the call's reply or failure. */
-  private void decide(String key, List<Request> batch, List<Object> values, Throwable error) {
+  private void decide(
+      String key, Lane lane, List<Request> batch, List<Object> values, Throwable error) {
     Breaker.Attempt attempt = batch.get(0).attempt;
     for (Request request : batch) {
       if (request.attempt == Breaker.Attempt.PROBE) {
@@ -250,7 +250,7 @@ final class RedisBinding implements PolicyBinding {
       }
     }
     if (error != null) {
-      failBatch(key, batch, error, attempt);
+      failBatch(key, lane, batch, error, attempt);
       return;
     }
     Decision[] decisions = new Decision[batch.size()];
@@ -276,12 +276,13 @@ final class RedisBinding implements PolicyBinding {
   }
 
   /**
-   * Decides a failed call's requests by the failure mode. An error about the key's stored data
+   * Decides a failed call's requests by the failure mode, except those that repeat the key's
+   * last denial by Redis (see {@link Lane#repeat}). An error about the key's stored data
    * counts as a reply of a working Redis for the breaker, so that one damaged key does not
    * make every key fall back.
    */
-  private void failBatch(
-      String key, List<Request> batch, Throwable error, Breaker.Attempt attempt) {
+  private void failBatch(String key, Lane lane, List<Request> batch, Throwable error,
+      Breaker.Attempt attempt) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null
         ? error.getCause()
         : error;
@@ -292,11 +293,14 @@ final class RedisBinding implements PolicyBinding {
       failures.breaker().recordFailure(cause);
     }
     for (Request request : batch) {
+      Decision repeated = keyError ? null : lane.repeat(request);
       // A key error's decisions are not counted among an outage's: Redis works, and a later
       // recovery line would report this key's decisions as the outage's.
-      request.decision.complete(keyError
-          ? byFailureMode(key, request.cost, request.maxDelayNanos)
-          : fallback(key, request.cost, request.maxDelayNanos));
+      request.decision.complete(repeated != null
+          ? repeated
+          : keyError
+              ? byFailureMode(key, request.cost, request.maxDelayNanos)
+              : fallback(key, request.cost, request.maxDelayNanos));
     }
   }
 
@@ -423,7 +427,7 @@ final class RedisBinding implements PolicyBinding {
     /** The client clock's reading at arrival, sent as the request's time in client mode. */
     final long clientNanos;
     final CompletableFuture<Decision> decision = new CompletableFuture<>();
-    /** The denial that {@link Lane#next} repeated for this request, instead of sending it. */
+    /** The denial that {@link Lane#next} repeated for this request, instead of the failure mode. */
     Decision repeatedDenial;
 
     Request(long cost, long maxDelayNanos, Breaker.Attempt attempt, long arrivalNanos,
@@ -494,18 +498,13 @@ final class RedisBinding implements PolicyBinding {
      * flight, split evenly, each of at most {@link #MAX_BATCH}. The lane is retired and
      * removed from the map when no call is left in flight.
      *
-     * <p>A waiting request like the last one Redis denied, with the same cost and maximum delay,
-     * is not sent while that denial's retry after lasts: it gets the denial, counted down by
-     * the time since the denied request arrived (by the client clock, in its time mode), and
-     * is added to {@code repeated}, for the caller to complete outside the lock. The rule is
-     * the deny cache's (see {@link DenyCache}), and it holds for the same reason: the waiting
-     * request arrived later, and what other requests did meanwhile can only lengthen the wait.
-     * So a flood of requests on one key, which would otherwise wait in line past the command
-     * timeout and be decided by the failure mode, is denied as soon as Redis denies one of them.
+     * <p>A batch whose oldest request's timeout has passed is not sent. Its requests that
+     * repeat the key's last denial (see {@link #repeat}) are added to {@code repeated} with
+     * that denial, for the caller to complete outside the lock; the others go into a call
+     * without a reply, for the failure mode.
      */
     synchronized List<Call> next(List<Request> repeated) {
       calls--;
-      repeatDenial(repeated);
       if (waiting.isEmpty()) {
         if (calls == 0) {
           retired = true;
@@ -523,9 +522,17 @@ final class RedisBinding implements PolicyBinding {
           batch.add(waiting.poll());
         }
         // Written so that a timeout near Long.MAX_VALUE nanoseconds cannot overflow.
-        long leftNanos = timeoutNanos - (System.nanoTime() - batch.get(0).arrivalNanos);
+        long now = System.nanoTime();
+        long leftNanos = timeoutNanos - (now - batch.get(0).arrivalNanos);
         if (leftNanos <= 0) {
-          sent.add(new Call(batch, null));
+          List<Request> unanswered = new ArrayList<>(batch.size());
+          for (Request request : batch) {
+            request.repeatedDenial = repeatAt(request, now);
+            (request.repeatedDenial == null ? unanswered : repeated).add(request);
+          }
+          if (!unanswered.isEmpty()) {
+            sent.add(new Call(unanswered, null));
+          }
           continue;
         }
         calls++;
@@ -538,33 +545,37 @@ final class RedisBinding implements PolicyBinding {
       return sent;
     }
 
-    /** Takes the waiting requests that repeat the last denial out of the line. */
-    private void repeatDenial(List<Request> repeated) {
-      if (denial == null) {
-        return;
+    /**
+     * Returns the key's last denial by Redis for a request that Redis did not answer in time,
+     * or null when the request does not repeat it. A request repeats it when it has the same
+     * cost and maximum delay, is not a breaker's probe, and arrived while the denial's retry
+     * after lasted. The denial then has its retry after and reset after counted down by the
+     * time since the denied request arrived (by the client clock, in its time mode), and its
+     * remaining. The rule is the deny cache's (see {@link DenyCache}) and holds for the same
+     * reason: the request arrived later, and what other requests did meanwhile can only
+     * lengthen the wait. So a flood of requests on one key, more than Redis can decide within
+     * the command timeout, is denied rather than decided by the failure mode. A request that
+     * Redis answers in time gets Redis's decision, exactly.
+     */
+    synchronized Decision repeat(Request request) {
+      return repeatAt(request, System.nanoTime());
+    }
+
+    private Decision repeatAt(Request request, long now) {
+      if (denial == null || request.cost != deniedRequest.cost
+          || request.maxDelayNanos != deniedRequest.maxDelayNanos
+          || request.attempt == Breaker.Attempt.PROBE) {
+        return null;
       }
-      long now = System.nanoTime();
-      for (Iterator<Request> it = waiting.iterator(); it.hasNext(); ) {
-        Request request = it.next();
-        long elapsed = clientClock == null
-            ? now - deniedRequest.arrivalNanos
-            : request.clientNanos - deniedRequest.clientNanos;
-        if (elapsed >= denial.retryAfterNanos()) {
-          denial = null;
-          deniedRequest = null;
-          return;
-        }
-        if (request.cost == deniedRequest.cost
-            && request.maxDelayNanos == deniedRequest.maxDelayNanos
-            && request.attempt != Breaker.Attempt.PROBE) {
-          long counted = Math.max(0, elapsed);
-          request.repeatedDenial = Decision.deny(denial.limitName(), denial.limit(),
-              denial.remaining(), Math.max(0, denial.resetAfterNanos() - counted),
-              denial.retryAfterNanos() - counted);
-          repeated.add(request);
-          it.remove();
-        }
+      long elapsed = clientClock == null
+          ? now - deniedRequest.arrivalNanos
+          : request.clientNanos - deniedRequest.clientNanos;
+      if (elapsed >= denial.retryAfterNanos()) {
+        return null;
       }
+      long counted = Math.max(0, elapsed);
+      return Decision.deny(denial.limitName(), denial.limit(), denial.remaining(),
+          Math.max(0, denial.resetAfterNanos() - counted), denial.retryAfterNanos() - counted);
     }
   }
 }
