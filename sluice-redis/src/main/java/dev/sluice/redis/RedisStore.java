@@ -148,7 +148,8 @@ public final class RedisStore implements RateLimitStore {
    * or that its script calls, so that an ACL user with only these rules can decide.
    */
   private static final String ACL_COMMANDS = "+evalsha +script|load +time +hmget +hset"
-      + " +pexpire +del +type +zadd +zcard +zrange +zrangebyscore +zrank +zremrangebyrank";
+      + " +hstrlen +pexpire +del +type +zadd +zcard +zrange +zrangebyscore +zrank"
+      + " +zremrangebyrank";
 
   /** The maximum number of user keys tried to find one for each master of a cluster. */
   private static final int MAX_WARM_UP_TRIES = 10_000;

@@ -32,7 +32,8 @@ class RedisAclTest {
   private static final long SECOND = 1_000_000_000L;
   /** The rules of docs/redis.md, with the default key prefix. */
   private static final String DOCUMENTED_RULES = "~sluice:* +evalsha +script|load +time +hmget"
-      + " +hset +pexpire +del +type +zadd +zcard +zrange +zrangebyscore +zrank +zremrangebyrank";
+      + " +hset +hstrlen +pexpire +del +type +zadd +zcard +zrange +zrangebyscore +zrank"
+      + " +zremrangebyrank";
 
   @Test
   void documentedAclRules_decideEveryAlgorithm() {
@@ -101,8 +102,8 @@ class RedisAclTest {
             .contains("The user executing the script can't run this command")
             .endsWith("; the Redis ACL user of the URI lacks a permission that the store"
                 + " needs, so grant it the store's keys and the commands +evalsha"
-                + " +script|load +time +hmget +hset +pexpire +del +type +zadd +zcard +zrange"
-                + " +zrangebyscore +zrank +zremrangebyrank");
+                + " +script|load +time +hmget +hset +hstrlen +pexpire +del +type +zadd +zcard"
+                + " +zrange +zrangebyscore +zrank +zremrangebyrank");
       }
     }
   }

@@ -10,14 +10,9 @@ import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.store.PolicyBinding;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -75,33 +70,12 @@ class RedisStoreCloseTest {
   void close_twice_logsNothing() {
     RedisStore store = store(false);
     store.close();
-    List<LogRecord> logged = new ArrayList<>();
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        synchronized (logged) {
-          logged.add(record);
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    Logger root = Logger.getLogger("");
-    root.addHandler(capture);
-    try {
+    StoreLog log = StoreLog.openAll();
+    try (log) {
       store.close();
-    } finally {
-      root.removeHandler(capture);
     }
 
-    synchronized (logged) {
-      assertThat(logged).filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
-          .isEmpty();
-    }
+    assertThat(log.recordsFrom(Level.WARNING)).isEmpty();
   }
 
   @Test

@@ -93,8 +93,8 @@ class RedisStoreStartupTest {
           .hasMessageContaining(reply)
           .hasMessageEndingWith("; grant the Redis ACL user of the URI the keys and commands"
               + " that the store needs, such as with ACL SETUSER <user> ~sluice:* +evalsha"
-              + " +script|load +time +hmget +hset +pexpire +del +type +zadd +zcard +zrange"
-              + " +zrangebyscore +zrank +zremrangebyrank")
+              + " +script|load +time +hmget +hset +hstrlen +pexpire +del +type +zadd +zcard"
+              + " +zrange +zrangebyscore +zrank +zremrangebyrank")
           .satisfies(e -> assertThat(e.getMessage()).doesNotContain("pw@"));
     }
   }

@@ -13,14 +13,34 @@ import java.util.logging.Logger;
  */
 final class StoreLog extends Handler implements AutoCloseable {
 
-  private final Logger storeLogger = Logger.getLogger(RedisStore.class.getName());
+  private final Logger storeLogger;
   private final List<LogRecord> logged = new ArrayList<>();
+
+  private StoreLog(Logger logger) {
+    this.storeLogger = logger;
+  }
 
   /** Starts capturing the store's lines. */
   static StoreLog open() {
-    StoreLog log = new StoreLog();
-    log.storeLogger.addHandler(log);
+    return capture(Logger.getLogger(RedisStore.class.getName()));
+  }
+
+  /** Starts capturing every logger's lines, such as Lettuce's beside the store's. */
+  static StoreLog openAll() {
+    return capture(Logger.getLogger(""));
+  }
+
+  private static StoreLog capture(Logger logger) {
+    StoreLog log = new StoreLog(logger);
+    logger.addHandler(log);
     return log;
+  }
+
+  /** Returns the lines captured so far at {@code level} or above, in the order logged. */
+  List<LogRecord> recordsFrom(Level level) {
+    synchronized (logged) {
+      return logged.stream().filter(r -> r.getLevel().intValue() >= level.intValue()).toList();
+    }
   }
 
   /** Returns the lines captured so far at exactly {@code level}, in the order logged. */
