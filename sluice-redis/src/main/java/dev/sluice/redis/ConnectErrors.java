@@ -161,9 +161,17 @@ final class ConnectErrors {
     Throwable root = failure;
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       root = cause;
-      message = cause.getMessage() != null ? cause.getMessage() : message;
+      message = cause.getMessage() != null ? oneLine(cause.getMessage()) : message;
     }
     return message != null ? message : root.getClass().getSimpleName();
+  }
+
+  /**
+   * Folds the line breaks and indents of a message into single spaces: Lettuce's message for
+   * an unreachable Redis Cluster puts its details on lines of their own.
+   */
+  private static String oneLine(String message) {
+    return message.strip().replaceAll("\\s+", " ");
   }
 
   /**
@@ -175,7 +183,7 @@ final class ConnectErrors {
     StringBuilder text = new StringBuilder();
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       String part = cause.getMessage() != null
-          ? cause.getMessage()
+          ? oneLine(cause.getMessage())
           : cause.getClass().getSimpleName();
       if (text.indexOf(part) < 0) {
         text.append(text.length() == 0 ? "" : ": ").append(part);

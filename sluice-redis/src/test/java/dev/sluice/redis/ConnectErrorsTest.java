@@ -52,4 +52,18 @@ class ConnectErrorsTest {
         + " redis://127.0.0.1:7612/0: Unable to connect to 127.0.0.1/<unresolved>:7612:"
         + " Connection refused: /127.0.0.1:7612");
   }
+
+  @Test
+  void describe_messageOnSeveralLines_foldedIntoOne() {
+    RuntimeException failure = new RedisConnectionException("Unable to establish a connection"
+        + " to Redis Cluster at [redis://127.0.0.1:7612]\n\nDetails:\n\t127.0.0.1:7612",
+        new ConnectException("Connection refused: /127.0.0.1:7612"));
+
+    RuntimeException described = ConnectErrors.describe(failure, URI, Duration.ofSeconds(60));
+
+    assertThat(described.getMessage()).isEqualTo("failed to connect to"
+        + " redis://127.0.0.1:7612/0: Unable to establish a connection to Redis Cluster at"
+        + " [redis://127.0.0.1:7612] Details: 127.0.0.1:7612: Connection refused:"
+        + " /127.0.0.1:7612");
+  }
 }
