@@ -98,8 +98,7 @@ final class ClusterSeedUris {
       return RedisURI.create(seed);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("a cluster seed must be a Redis URI such as"
-          + " redis://host:7000, got '" + masked + "': "
-          + String.valueOf(e.getMessage()).replace(seed, masked));
+          + " redis://host:7000, got '" + masked + "': " + RedisStore.uriProblem(seed, e));
     }
   }
 

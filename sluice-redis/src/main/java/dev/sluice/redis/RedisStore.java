@@ -563,6 +563,20 @@ public final class RedisStore implements RateLimitStore {
   }
 
   /**
+   * Returns the reason why a URI could not be parsed, from the parser's exception, with the
+   * URI's user name and password replaced by {@code ***}. An "at index N" is left out when
+   * they were replaced, because it counts characters of the URI as written.
+   */
+  public static String uriProblem(String uri, RuntimeException parseError) {
+    String masked = maskUserInfo(uri);
+    String message = String.valueOf(parseError.getMessage());
+    if (!masked.equals(uri)) {
+      message = message.replaceAll(" at index \\d+", "");
+    }
+    return message.replace(uri, masked);
+  }
+
+  /**
    * Writes a URI for logs: scheme, hosts, ports, database and Sentinel master name, without
    * credentials.
    */
@@ -651,7 +665,13 @@ public final class RedisStore implements RateLimitStore {
      *     {@link #clusterSeeds(List)} accepts
      */
     public Builder uri(String uri) {
-      RedisURI parsed = RedisURI.create(Objects.requireNonNull(uri, "uri"));
+      RedisURI parsed;
+      try {
+        parsed = RedisURI.create(Objects.requireNonNull(uri, "uri"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("uri must be a Redis URI such as"
+            + " redis://host:6379, got '" + maskUserInfo(uri) + "': " + uriProblem(uri, e), e);
+      }
       UriChecks.check(uri, "uri");
       if (parsed.getHost() != null && parsed.getHost().contains(",")) {
         throw new IllegalArgumentException("uri must name one server or use redis-sentinel://,"

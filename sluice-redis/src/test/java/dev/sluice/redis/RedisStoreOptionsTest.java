@@ -83,6 +83,24 @@ class RedisStoreOptionsTest {
   }
 
   @Test
+  void uri_malformedPassword_throwsWithoutCredentialsOrTheirIndex() {
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://user:p%zz@127.0.0.1:6379"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("uri must be a Redis URI such as redis://host:6379, got"
+            + " 'redis://***@127.0.0.1:6379': Malformed escape pair:"
+            + " redis://***@127.0.0.1:6379");
+  }
+
+  @Test
+  void uri_malformedWithoutCredentials_keepsIndex() {
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379/%zz"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("uri must be a Redis URI such as redis://host:6379, got"
+            + " 'redis://127.0.0.1:6379/%zz': Malformed escape pair at index 23:"
+            + " redis://127.0.0.1:6379/%zz");
+  }
+
+  @Test
   void maskUserInfo_text_hidesCredentialsEvenWhenInvalid() {
     assertThat(RedisStore.maskUserInfo("http://:secret@host:1")).isEqualTo("http://***@host:1");
     assertThat(RedisStore.maskUserInfo("redis://host:1/0")).isEqualTo("redis://host:1/0");

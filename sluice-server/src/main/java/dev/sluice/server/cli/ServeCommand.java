@@ -190,7 +190,7 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis':"
           + " must be a Redis URI such as redis://127.0.0.1:6379, got '" + masked + "': "
-          + String.valueOf(e.getMessage()).replace(redis, masked));
+          + RedisStore.uriProblem(redis, e));
     }
     if (ClusterSeeds.looksLikeSeeds(redis)) {
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis':"

@@ -122,7 +122,7 @@ final class RedisConfigReader {
     } catch (IllegalArgumentException e) {
       String masked = RedisStore.maskUserInfo(uri);
       throw reader.error(node, "uri must be a Redis URI such as redis://host:6379, got '"
-          + masked + "': " + String.valueOf(e.getMessage()).replace(uri, masked));
+          + masked + "': " + RedisStore.uriProblem(uri, e));
     }
     if (ClusterSeeds.looksLikeSeeds(uri)) {
       throw reader.error(node, "uri must name one server or use redis-sentinel://, got '"
