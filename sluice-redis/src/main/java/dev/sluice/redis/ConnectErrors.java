@@ -1,6 +1,7 @@
 package dev.sluice.redis;
 
 import dev.sluice.internal.Durations;
+import dev.sluice.internal.Printable;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
@@ -150,6 +151,20 @@ final class ConnectErrors {
       }
     }
     return null;
+  }
+
+  /**
+   * Returns whether a server answered but refused the connection: with an error reply, such
+   * as {@code WRONGPASS} to the handshake, or by failing the TLS handshake.
+   */
+  static boolean isRefusedByServer(Throwable failure) {
+    return find(failure, RedisCommandExecutionException.class) != null
+        || find(failure, SSLException.class) != null;
+  }
+
+  /** Returns the messages of a failure and its causes on one line, for a log line. */
+  static String causeOf(Throwable failure) {
+    return Printable.escape(chainMessages(failure));
   }
 
   /**

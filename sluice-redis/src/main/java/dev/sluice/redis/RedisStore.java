@@ -156,6 +156,7 @@ public final class RedisStore implements RateLimitStore {
 
   private final HashedWheelTimer timer;
   private final ClientResources resources;
+  private final ReconnectLog reconnectLog;
   private final AbstractRedisClient client;
   private final StatefulConnection<String, String> connection;
   private final DecisionScript script;
@@ -226,6 +227,7 @@ public final class RedisStore implements RateLimitStore {
     }
     evalshaTimeoutNanos.set(builder.commandTimeout.toNanos());
     warnIfEvicting();
+    this.reconnectLog = new ReconnectLog(resources.eventBus(), maskedUri);
   }
 
   /**
@@ -519,6 +521,7 @@ public final class RedisStore implements RateLimitStore {
       return;
     }
     failures.breaker().closeStore(closedMessage());
+    reconnectLog.close();
     connection.close();
     client.shutdown();
     resources.shutdown();

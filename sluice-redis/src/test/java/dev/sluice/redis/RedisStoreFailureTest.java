@@ -8,6 +8,7 @@ import dev.sluice.Decision.Source;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.store.PolicyBinding;
+import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
@@ -348,6 +349,39 @@ class RedisStoreFailureTest {
     }
     throw new AssertionError("Redis did not decide within 60 s after the restart; "
         + decisions.size() + " decisions by the failure mode");
+  }
+
+  @Test
+  void tryAcquire_passwordChangedAndConnectionLost_logsWhyReconnectFails() throws Exception {
+    RedisStore store = store(FailureMode.DENY);
+    PolicyBinding binding = store.bind(POLICY);
+    binding.tryAcquire("k", 1, Long.MAX_VALUE);
+    RedisClient admin = RedisClient.create(server.uri());
+    try (StatefulRedisConnection<String, String> connection = admin.connect()) {
+      connection.sync().configSet("requirepass", "changed");
+      connection.sync().clientKill(KillArgs.Builder.typeNormal().skipme());
+      List<LogRecord> reconnect = List.of();
+      long deadline = System.nanoTime() + RECOVERY_TIMEOUT_NANOS;
+      while (reconnect.isEmpty() && System.nanoTime() < deadline) {
+        binding.tryAcquire("k", 1, Long.MAX_VALUE);
+        Thread.sleep(20);
+        reconnect = records(Level.WARNING).stream()
+            .filter(r -> r.getMessage().startsWith("Redis store cannot reconnect"))
+            .toList();
+      }
+      // Lettuce keeps trying for a second more; the cause stays the same, so no new line.
+      Thread.sleep(1_000);
+
+      assertThat(reconnect).hasSize(1);
+      assertThat(reconnect.get(0).getMessage())
+          .startsWith("Redis store cannot reconnect uri=redis://127.0.0.1:" + server.port())
+          .containsAnyOf("NOAUTH", "WRONGPASS");
+      assertThat(records(Level.WARNING))
+          .filteredOn(r -> r.getMessage().startsWith("Redis store cannot reconnect"))
+          .hasSize(1);
+    } finally {
+      admin.shutdown();
+    }
   }
 
   @Test
