@@ -97,6 +97,8 @@ final class DenyCache implements PolicyBinding {
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
     PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
     requireOpen.run();
+    // Also when the denial is remembered, so that the misuse fails every time, not on a miss.
+    StoreThreads.requireBlockingAllowed();
     long now = clock.getAsLong();
     Decision repeated = repeat(key, cost, maxDelayNanos, now);
     if (repeated != null) {

@@ -98,12 +98,7 @@ final class RedisBinding implements PolicyBinding {
    */
   @Override
   public Decision tryAcquire(String key, long cost, long maxDelayNanos) {
-    if (StoreThreads.isStoreThread()) {
-      throw new IllegalStateException("tryAcquire waits for Redis, but was called on "
-          + Thread.currentThread().getName() + ", a thread of a Redis store that reads its"
-          + " replies; use tryAcquireAsync there, or run the blocking call in a stage with an"
-          + " executor, such as thenApplyAsync");
-    }
+    StoreThreads.requireBlockingAllowed();
     return tryAcquireAsync(key, cost, maxDelayNanos).toCompletableFuture().join();
   }
 
@@ -552,9 +547,10 @@ final class RedisBinding implements PolicyBinding {
      * after lasted. The denial then has its retry after and reset after counted down by the
      * time since the denied request arrived (by the client clock, in its time mode), and its
      * remaining. The rule is the deny cache's (see {@link DenyCache}) and holds for the same
-     * reason: the request arrived later, and what other requests did meanwhile can only
-     * lengthen the wait. So a flood of requests on one key, more than Redis can decide within
-     * the command timeout, is denied rather than decided by the failure mode. A request that
+     * reason: the request arrived later (one that arrived earlier is never given it), and what
+     * other requests did meanwhile can only lengthen the wait. So a flood of requests on one
+     * key, more than Redis can decide within the command timeout, is denied rather than
+     * decided by the failure mode, once Redis has denied one of them. A request that
      * Redis answers in time gets Redis's decision, exactly.
      */
     synchronized Decision repeat(Request request) {
@@ -567,15 +563,20 @@ final class RedisBinding implements PolicyBinding {
           || request.attempt == Breaker.Attempt.PROBE) {
         return null;
       }
+      // Calls can overtake each other after a timeout, so a request that arrived before the
+      // denied one, for which the denial need not hold, can still be waiting.
+      if (request.arrivalNanos < deniedRequest.arrivalNanos
+          || request.clientNanos < deniedRequest.clientNanos) {
+        return null;
+      }
       long elapsed = clientClock == null
           ? now - deniedRequest.arrivalNanos
           : request.clientNanos - deniedRequest.clientNanos;
       if (elapsed >= denial.retryAfterNanos()) {
         return null;
       }
-      long counted = Math.max(0, elapsed);
       return Decision.deny(denial.limitName(), denial.limit(), denial.remaining(),
-          Math.max(0, denial.resetAfterNanos() - counted), denial.retryAfterNanos() - counted);
+          Math.max(0, denial.resetAfterNanos() - elapsed), denial.retryAfterNanos() - elapsed);
     }
   }
 }

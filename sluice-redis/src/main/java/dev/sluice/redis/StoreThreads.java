@@ -36,8 +36,16 @@ final class StoreThreads implements ThreadFactoryProvider {
     };
   }
 
-  /** Returns whether the calling thread belongs to a Redis store. */
-  static boolean isStoreThread() {
-    return Thread.currentThread() instanceof StoreThread;
+  /**
+   * Throws when the calling thread belongs to a Redis store, before a decision that would
+   * wait for Redis on it, or that could, as a deny cache's decision does when it misses.
+   */
+  static void requireBlockingAllowed() {
+    if (Thread.currentThread() instanceof StoreThread) {
+      throw new IllegalStateException("tryAcquire waits for Redis, but was called on "
+          + Thread.currentThread().getName() + ", a thread of a Redis store that reads its"
+          + " replies; use tryAcquireAsync there, or run the blocking call in a stage with an"
+          + " executor, such as thenApplyAsync");
+    }
   }
 }

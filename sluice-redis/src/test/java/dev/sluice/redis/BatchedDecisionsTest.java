@@ -278,6 +278,27 @@ class BatchedDecisionsTest {
   }
 
   @Test
+  void tryAcquireAsync_timedOutBeforeLaterDenial_fallsBack() throws Exception {
+    RedisBinding binding = fakeBinding(Duration.ofMillis(300));
+    async(binding, 1, NO_MAX);
+    List<CompletableFuture<Decision>> waiting = new ArrayList<>();
+    for (int i = 0; i < 2 * RedisBinding.MAX_CALLS; i++) {
+      waiting.add(async(binding, 1, NO_MAX));
+    }
+    calls.get(0).complete(List.of(1L, 9L, 100L, 0L, 0L, 0L));
+
+    // The last call, of the latest requests, is denied before the others time out.
+    calls.get(RedisBinding.MAX_CALLS).complete(List.of(
+        0L, 0L, 600 * SECOND, 288 * SECOND, 0L, 0L, 0L, 0L, 600 * SECOND, 288 * SECOND, 0L, 0L));
+
+    for (int i = 0; i < waiting.size() - 2; i++) {
+      assertThat(decided(waiting.get(i)).source()).as("request %d", i)
+          .isEqualTo(Source.FAILED_OPEN);
+    }
+    assertThat(decided(waiting.get(waiting.size() - 1)).source()).isEqualTo(Source.STORE);
+  }
+
+  @Test
   void tryAcquireAsync_waitedPastTimeoutBehindDenial_repeatsWithoutCall() throws Exception {
     RedisBinding binding = fakeBinding(Duration.ofMillis(100));
     async(binding, 1, NO_MAX);

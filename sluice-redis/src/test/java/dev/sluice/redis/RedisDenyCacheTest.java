@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -180,6 +181,35 @@ class RedisDenyCacheTest {
 
       // The admission and the first denial.
       assertThat(evalshaCalls()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void tryAcquire_rememberedDenialOnStoreThread_throws() {
+    try (RedisStore serverTimed = RedisStore.builder().uri(REDIS.uri())
+        .commandTimeout(Duration.ofSeconds(30)).denyCache(true).build()) {
+      PolicyBinding binding = serverTimed.bind(
+          Policy.of("hourly", Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofHours(1))));
+      binding.tryAcquire("k", 1, Long.MAX_VALUE);
+      binding.tryAcquire("k", 1, Long.MAX_VALUE);
+      AtomicReference<Thread> stageThread = new AtomicReference<>();
+      AtomicReference<Throwable> stageError = new AtomicReference<>();
+      Thread caller = Thread.currentThread();
+
+      // A stage attached after the reply runs on this thread instead; such runs are tried again.
+      for (int run = 0; run < 100 && (stageThread.get() == null || stageThread.get() == caller);
+          run++) {
+        binding.tryAcquireAsync("other", 1, Long.MAX_VALUE).thenApply(outer -> {
+          stageThread.set(Thread.currentThread());
+          return binding.tryAcquire("k", 1, Long.MAX_VALUE);
+        }).handle((inner, error) -> {
+          stageError.set(error);
+          return null;
+        }).toCompletableFuture().join();
+      }
+
+      assertThat(stageThread.get()).isNotSameAs(caller);
+      assertThat(stageError.get()).hasCauseInstanceOf(IllegalStateException.class);
     }
   }
 

@@ -119,10 +119,11 @@ final class NodeReader {
 
   /**
    * Returns {@code true} or {@code false}, written plainly; YAML's other spellings of a
-   * boolean, such as {@code yes} or {@code on}, and quoted text are rejected.
+   * boolean, such as {@code yes} or {@code on}, quoted text and other tags are rejected.
    */
   boolean bool(Node node, String field) {
     if (node instanceof ScalarNode scalar && scalar.getScalarStyle() == ScalarStyle.PLAIN
+        && scalar.getTag().equals(Tag.BOOL)
         && (scalar.getValue().equals("true") || scalar.getValue().equals("false"))) {
       return scalar.getValue().equals("true");
     }

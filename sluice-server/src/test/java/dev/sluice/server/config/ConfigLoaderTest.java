@@ -304,6 +304,8 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.parse(yaml.formatted("'true'"), "quoted.yaml"))
         .hasMessage("quoted.yaml:4: deny_cache must be true or false, got the quoted text"
             + " 'true'");
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml.formatted("!!str true"), "tagged.yaml"))
+        .hasMessage("tagged.yaml:4: deny_cache must be true or false, got 'true' tagged !!str");
   }
 
   @Test
