@@ -18,6 +18,7 @@ import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisKeyAsyncCommands;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.api.async.RedisServerAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
@@ -48,6 +49,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -111,7 +113,7 @@ import java.util.function.LongSupplier;
  * its script in {@link Builder#build()}, which throws when Redis cannot be reached then. These
  * steps are not bound by the command timeout: connecting waits as long as Lettuce's connect
  * timeout and the URI's timeout allow (by default 10 s and 60 s in Lettuce 6.8), and
- * {@code SCRIPT LOAD} and one warm-up decision of cost 0 per master, which writes nothing, up
+ * {@code SCRIPT LOAD} and one warm-up decision per master, whose keys it deletes, up
  * to 10 s each. A {@code sliding_log} admission whose running total of units would pass
  * 2^52 rewrites the key's log, in time proportional to its entries, once in at least 45
  * billion admissions at the largest limit of 100,000. Replication to replicas is
@@ -269,8 +271,8 @@ public final class RedisStore implements RateLimitStore {
 
   /**
    * Throws when the server reported itself as a replica in the {@code HELLO} reply of the
-   * handshake. The warm-up decision writes nothing, so a read-only replica would pass it, and
-   * then fail every admission with {@code READONLY}. Lettuce 6.8 keeps the role only for a
+   * handshake, before the warm-up decision writes, so that a replica is named as such rather
+   * than by the {@code READONLY} reply to the warm-up. Lettuce 6.8 keeps the role only for a
    * connection to one server that negotiated RESP3, so a Redis Cluster and a server that
    * replied to RESP2 only are not checked here.
    */
@@ -284,29 +286,64 @@ public final class RedisStore implements RateLimitStore {
   }
 
   /**
-   * Sends one decision of cost 0, which writes nothing, to each master, and waits up to the
-   * load timeout for each. A cold JVM loads and compiles the decision path during its first
-   * decisions: the first took 7 to 23 ms in six runs on two shared cores, and 2 to 7 ms after
-   * this warm-up. On a Redis Cluster, Lettuce also connects to a master only when the first
-   * command goes to it, within that command's timeout. Without the warm-up, concurrent first
-   * requests could all pass the command timeout and open the breaker. The warm-up has a
-   * breaker of its own that never opens, so its failure is neither counted nor logged above
-   * DEBUG. A failure that persists reaches the store's breaker through the decisions that
-   * follow.
+   * Sends one decision of cost 1 to each master, on a fresh key under one limit of each algorithm,
+   * so that it runs every command that admissions run, and then deletes the decision's keys. It
+   * waits up to the load timeout for each. An ACL user without a command that only admissions need,
+   * such as {@code HSET} or {@code ZADD}, is thus refused here, where a decision that writes
+   * nothing passed and every admission failed later. A cold JVM loads and compiles the decision
+   * path during its first decisions: the first took 7 to 23 ms in six runs on two shared cores, and
+   * 2 to 7 ms after this warm-up. On a Redis Cluster, Lettuce also connects to a master only when
+   * the first command goes to it, within that command's timeout. Without the warm-up, concurrent
+   * first requests could all pass the command timeout and open the breaker. The warm-up has a
+   * breaker of its own that never opens, so its failure is neither counted nor logged above DEBUG.
+   * A failure that persists reaches the store's breaker through the decisions that follow.
    */
   private void warmUp(Duration probeInterval) {
-    Policy policy = Policy.of(WARM_UP, Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofSeconds(1)));
+    List<Limit> limits = new ArrayList<>();
+    for (Algorithm algorithm : Algorithm.values()) {
+      limits.add(Limit.of(algorithm, 1, Duration.ofMillis(1)).withName(algorithm.configName()));
+    }
+    Policy policy = new Policy(WARM_UP, limits);
     Breaker own = new Breaker(System::nanoTime, probeInterval.toNanos(), Integer.MAX_VALUE,
         "uri=" + maskedUri + " warm_up", FailureMode.ALLOW);
     FailureHandling patient =
         new FailureHandling(LOAD_TIMEOUT, FailureMode.ALLOW, probeInterval, own);
     RedisBinding binding =
         new RedisBinding(policy, script, keyPrefix, clock(), expireKeys, patient, null);
-    for (String userKey : warmUpKeys(binding)) {
-      if (binding.tryAcquire(userKey, 0, 0).source() != Decision.Source.STORE) {
+    // A key of its own for each start, so that the decision is admitted and writes.
+    String run = Long.toHexString(ThreadLocalRandom.current().nextLong());
+    for (String userKey : warmUpKeys(binding, run)) {
+      if (binding.tryAcquire(userKey, 1, Long.MAX_VALUE).source() != Decision.Source.STORE) {
         rejectUnusable(own.lastError());
       }
+      deleteWarmUpKeys(binding.keysOf(userKey));
     }
+  }
+
+  /**
+   * Deletes the keys of a warm-up decision, which would otherwise stay until they expire, or
+   * for good without expiries. An ACL user without {@code DEL} is refused, because decisions
+   * delete keys too; any other failure leaves keys that expire within a millisecond.
+   */
+  private void deleteWarmUpKeys(String[] keys) {
+    try {
+      keyCommands().del(keys).toCompletableFuture()
+          .get(LOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      rejectUnusable(e.getCause());
+    } catch (TimeoutException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Redis store left its warm-up keys to expire uri="
+          + maskedUri + " error=\"" + Breaker.describe(e) + "\"");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RedisException("interrupted while deleting the warm-up keys on " + maskedUri, e);
+    }
+  }
+
+  private RedisKeyAsyncCommands<String, String> keyCommands() {
+    return connection instanceof StatefulRedisClusterConnection<String, String> cluster
+        ? cluster.async()
+        : ((StatefulRedisConnection<String, String>) connection).async();
   }
 
   /**
@@ -344,9 +381,9 @@ public final class RedisStore implements RateLimitStore {
    * Returns user keys whose decisions go to each master of a Redis Cluster, as far as the slot
    * map read at connection names them, or one key for a single server.
    */
-  private List<String> warmUpKeys(RedisBinding binding) {
+  private List<String> warmUpKeys(RedisBinding binding, String run) {
     if (!(client instanceof RedisClusterClient cluster)) {
-      return List.of(WARM_UP);
+      return List.of(WARM_UP + "-" + run);
     }
     Partitions partitions = cluster.getPartitions();
     long withSlots = partitions.stream().filter(node -> !node.hasNoSlots()).count();
@@ -354,7 +391,7 @@ public final class RedisStore implements RateLimitStore {
     List<String> keys = new ArrayList<>();
     // A few keys reach 3 masters; the bound ends the search if the slot map leaves one out.
     for (int i = 0; i < MAX_WARM_UP_TRIES && masters.size() < withSlots; i++) {
-      String userKey = WARM_UP + "-" + i;
+      String userKey = WARM_UP + "-" + run + "-" + i;
       RedisClusterNode master =
           partitions.getPartitionBySlot(SlotHash.getSlot(binding.keysOf(userKey)[0]));
       if (master != null && masters.add(master.getNodeId())) {

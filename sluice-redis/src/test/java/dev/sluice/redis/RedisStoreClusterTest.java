@@ -246,12 +246,12 @@ class RedisStoreClusterTest {
   }
 
   @Test
-  void build_cluster_warmsUpEveryMasterWithoutWriting() {
+  void build_cluster_warmsUpEveryMasterLeavingNoKey() {
     cluster.nodeCommands().forEach(RedisCommands::configResetstat);
 
     store(FailureMode.ALLOW);
 
-    // One warm-up decision of cost 0 per master, so each master ran exactly one EVALSHA.
+    // One warm-up decision per master, so each master ran exactly one EVALSHA, then a DEL.
     assertThat(cluster.nodeCommands()).as("masters after build()").allSatisfy(master -> {
       assertThat(master.info("commandstats")).contains("cmdstat_evalsha:calls=1,");
       assertThat(master.keys("sluice:{sluice-warm-up:*")).isEmpty();

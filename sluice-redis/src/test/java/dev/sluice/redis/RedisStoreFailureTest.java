@@ -504,7 +504,7 @@ class RedisStoreFailureTest {
   }
 
   @Test
-  void build_warmUpDecision_writesNoKey() {
+  void build_warmUpDecision_leavesNoKey() {
     RedisStore store = RedisStore.builder().uri(server.uri()).build();
     stores.add(store);
     RedisClient admin = RedisClient.create(server.uri());

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Servers that {@link RedisStore.Builder#build()} must reject because every decision on them
@@ -40,6 +42,20 @@ class RedisStoreStartupTest {
       // Not reported as a key that contains an unreadable state.
       assertThat(log.records(Level.WARNING)).isEmpty();
     }
+  }
+
+  /** Commands that only admissions run, which a warm-up that writes nothing never ran. */
+  @ParameterizedTest
+  @ValueSource(strings = {"hset", "pexpire", "zadd"})
+  void build_userWithoutWriteCommand_failsNamingAcl(String command) {
+    assertRejectedForUser("~*", "+@all -" + command,
+        "The user executing the script can't run this command or subcommand");
+  }
+
+  @Test
+  void build_userWithoutDel_failsNamingAcl() {
+    assertRejectedForUser("~*", "+@all -del",
+        "NOPERM this user has no permissions to run the 'del' command");
   }
 
   @Test
