@@ -215,6 +215,9 @@ public final class RedisStore implements RateLimitStore {
       client.shutdown();
       resources.shutdown();
       timer.stop();
+      if (e.getCause() != null && Breaker.isPermissionError(e.getCause())) {
+        throw permissionDenied("SCRIPT LOAD", e.getCause());
+      }
       throw ConnectErrors.describe(e, maskedUri, uriTimeout(builder));
     }
     try {
@@ -279,7 +282,7 @@ public final class RedisStore implements RateLimitStore {
   private void rejectReplica() {
     if (connection instanceof StatefulRedisConnectionImpl<?, ?> single
         && "replica".equals(single.getConnectionState().getRole())) {
-      throw new RedisException("Redis at " + maskedUri + " is a read-only replica, and the"
+      throw new RedisException("Redis at " + maskedUri + " is a replica, and the"
           + " store must write every admission; use the URI of the master, or a"
           + " redis-sentinel:// URI, which follows the master through failovers");
     }
@@ -358,15 +361,20 @@ public final class RedisStore implements RateLimitStore {
     }
     String reply = Breaker.describe(error);
     if (Breaker.isPermissionError(error)) {
-      throw new RedisException("the warm-up decision on " + maskedUri + " failed: " + reply
-          + "; grant the Redis ACL user of the URI the keys and commands that the store needs,"
-          + " such as with ACL SETUSER <user> ~" + keyPrefix + ":* " + aclCommands(), error);
+      throw permissionDenied("the warm-up decision", error);
     }
     if (Breaker.isReadOnlyError(error)) {
       throw new RedisException("the warm-up decision on " + maskedUri + " failed: " + reply
           + "; the server is a read-only replica, so use the URI of the master, or a"
           + " redis-sentinel:// URI", error);
     }
+  }
+
+  /** Returns the error for a start-up step that the ACL user has no permission for. */
+  private RedisException permissionDenied(String step, Throwable error) {
+    return new RedisException(step + " on " + maskedUri + " failed: " + Breaker.describe(error)
+        + "; grant the Redis ACL user of the URI the keys and commands that the store needs,"
+        + " such as with ACL SETUSER <user> ~" + keyPrefix + ":* " + aclCommands(), error);
   }
 
   /**

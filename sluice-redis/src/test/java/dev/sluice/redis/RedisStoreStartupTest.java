@@ -65,7 +65,7 @@ class RedisStoreStartupTest {
             "--replicaof", "127.0.0.1", Integer.toString(master.port()))) {
       assertThatThrownBy(() -> store("redis://127.0.0.1:" + replica.port()))
           .isInstanceOf(RedisException.class)
-          .hasMessage("Redis at redis://127.0.0.1:" + replica.port() + "/0 is a read-only"
+          .hasMessage("Redis at redis://127.0.0.1:" + replica.port() + "/0 is a"
               + " replica, and the store must write every admission; use the URI of the"
               + " master, or a redis-sentinel:// URI, which follows the master through"
               + " failovers");
@@ -94,8 +94,19 @@ class RedisStoreStartupTest {
     }
   }
 
+  @Test
+  void build_userWithoutScriptLoad_failsNamingAcl() {
+    assertRejectedForUser("SCRIPT LOAD", "~*", "+@all -script|load",
+        "NOPERM this user has no permissions to run the 'script|load' command");
+  }
+
   /** Starts a server whose only user, bob, has the given rules, and checks the build fails. */
   private static void assertRejectedForUser(String keyRule, String commandRules, String reply) {
+    assertRejectedForUser("the warm-up decision", keyRule, commandRules, reply);
+  }
+
+  private static void assertRejectedForUser(
+      String step, String keyRule, String commandRules, String reply) {
     List<String> options = new ArrayList<>(List.of("--user", "bob", "on", ">pw", keyRule));
     options.addAll(List.of(commandRules.split(" ")));
     options.addAll(List.of("--user", "default", "off"));
@@ -104,7 +115,7 @@ class RedisStoreStartupTest {
 
       assertThatThrownBy(() -> store(uri))
           .isInstanceOf(RedisException.class)
-          .hasMessageStartingWith("the warm-up decision on redis://***@127.0.0.1:"
+          .hasMessageStartingWith(step + " on redis://***@127.0.0.1:"
               + server.port() + "/0 failed: io.lettuce.core.RedisCommandExecutionException: ")
           .hasMessageContaining(reply)
           .hasMessageEndingWith("; grant the Redis ACL user of the URI the keys and commands"
