@@ -199,7 +199,8 @@ class RedisDenyCacheTest {
       // A stage attached after the reply runs on this thread instead; such runs are tried again.
       for (int run = 0; run < 100 && (stageThread.get() == null || stageThread.get() == caller);
           run++) {
-        binding.tryAcquireAsync("other", 1, Long.MAX_VALUE).thenApply(outer -> {
+        // A key of its own each time, which the cache cannot answer without Redis.
+        binding.tryAcquireAsync("other-" + run, 1, Long.MAX_VALUE).thenApply(outer -> {
           stageThread.set(Thread.currentThread());
           return binding.tryAcquire("k", 1, Long.MAX_VALUE);
         }).handle((inner, error) -> {
