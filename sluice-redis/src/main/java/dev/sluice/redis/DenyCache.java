@@ -142,8 +142,14 @@ final class DenyCache implements PolicyBinding {
     if (cost == 0 || !denial.repeats(cost, maxDelayNanos)) {
       return null;
     }
-    Decision first = denial.decision();
-    long elapsed = Math.max(0, now - denial.sentNanos());
+    return countedDown(denial.decision(), Math.max(0, now - denial.sentNanos()));
+  }
+
+  /**
+   * Returns a denial repeated {@code elapsed} nanoseconds after the first, less than its retry
+   * after: with the first's remaining, and its retry after and reset after less the time passed.
+   */
+  static Decision countedDown(Decision first, long elapsed) {
     return Decision.deny(first.limitName(), first.limit(), first.remaining(),
         Math.max(0, first.resetAfterNanos() - elapsed), first.retryAfterNanos() - elapsed);
   }

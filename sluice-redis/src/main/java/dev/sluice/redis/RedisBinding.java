@@ -575,8 +575,7 @@ final class RedisBinding implements PolicyBinding {
       if (elapsed >= denial.retryAfterNanos()) {
         return null;
       }
-      return Decision.deny(denial.limitName(), denial.limit(), denial.remaining(),
-          Math.max(0, denial.resetAfterNanos() - elapsed), denial.retryAfterNanos() - elapsed);
+      return DenyCache.countedDown(denial, elapsed);
     }
   }
 }
