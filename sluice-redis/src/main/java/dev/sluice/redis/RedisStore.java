@@ -611,6 +611,17 @@ public final class RedisStore implements RateLimitStore {
   }
 
   /**
+   * Checks what Lettuce reads leniently in a URI written as text: port 0, which it replaces
+   * with 6379, and a {@code timeout} option it cannot read, which it ignores.
+   *
+   * @param option the setting as the message names it, such as {@code --redis}
+   * @throws IllegalArgumentException naming the URI with its user name and password masked
+   */
+  public static void checkUri(String uri, String option) {
+    UriChecks.check(uri, option);
+  }
+
+  /**
    * Returns the reason why a URI could not be parsed, from the parser's exception, with the
    * URI's user name and password replaced by {@code ***}. An "at index N" is left out when
    * they were replaced, because it counts characters of the URI as written.

@@ -197,6 +197,12 @@ public final class ServeCommand implements Callable<Integer> {
           + " must name one server or use redis-sentinel://, got '" + masked + "'; for a"
           + " Redis Cluster use --redis-cluster, or cluster: in the config's redis store");
     }
+    try {
+      RedisStore.checkUri(redis, "--redis");
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis': "
+          + e.getMessage());
+    }
   }
 
   private void checkRedisClusterOption() {

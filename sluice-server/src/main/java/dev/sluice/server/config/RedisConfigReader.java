@@ -129,6 +129,11 @@ final class RedisConfigReader {
           + RedisStore.maskUserInfo(uri) + "'; for a Redis Cluster list the seeds under"
           + " cluster: instead");
     }
+    try {
+      RedisStore.checkUri(uri, "uri");
+    } catch (IllegalArgumentException e) {
+      throw reader.error(node, e.getMessage());
+    }
     return uri;
   }
 

@@ -235,6 +235,15 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_redisPortZero_exits2NamingOption() {
+    int exitCode = execute("serve", "--redis", "redis://:pw@127.0.0.1:0", "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid value for option '--redis': --redis must not"
+        + " have port 0, got 'redis://***@127.0.0.1:0'").doesNotContain("pw");
+  }
+
+  @Test
   void execute_emptyHost_exits2() {
     int exitCode = execute("serve", "--host", "", "--port", "0");
 

@@ -283,6 +283,22 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_uriWithPortZero_namesLine() {
+    String yaml = """
+        store:
+          type: redis
+          uri: redis://127.0.0.1:0
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "zero.yaml"))
+        .hasMessageStartingWith("zero.yaml:3: uri must not have port 0, got"
+            + " 'redis://127.0.0.1:0'");
+  }
+
+  @Test
   void parse_denyCache_readsTrueAndFalseOnly() {
     String yaml = """
         store:
