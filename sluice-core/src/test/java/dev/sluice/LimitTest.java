@@ -220,7 +220,7 @@ class LimitTest {
   }
 
   @Test
-  void policyOf_nameWithControlCharacters_escapedInMessage() {
+  void policyOf_nameWithControlCharacters_escaped() {
     Limit limit = Limit.of(Algorithm.GCRA, 10, SECOND);
 
     assertThatThrownBy(() -> Policy.of("api\nWARN forged"))

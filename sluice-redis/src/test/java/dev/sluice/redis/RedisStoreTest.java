@@ -76,7 +76,7 @@ class RedisStoreTest {
   }
 
   @Test
-  void tryAcquire_inStageOfAsyncDecision_throwsInsteadOfTimingOut() {
+  void tryAcquire_inStageOfAsyncDecision_throws() {
     PolicyBinding binding = store.bind(Policy.of("nested",
         Limit.of(Algorithm.TOKEN_BUCKET, 1_000, Duration.ofHours(1))));
     AtomicReference<Thread> stageThread = new AtomicReference<>();

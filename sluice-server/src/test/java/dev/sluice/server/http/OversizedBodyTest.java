@@ -24,8 +24,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Sends bodies above the maximum size over raw sockets, in pieces, as a client on a slow link
  * does. The client must be able to send its whole body and read the 400 that explains the
- * rejection, and its connection must stay open for the next request. Bodies cut off or badly
- * framed get a 400 that says so.
+ * rejection, and its connection must stay open for the next request. A body cut off or badly
+ * framed gets a 400 that names the problem.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OversizedBodyTest {
