@@ -6,6 +6,7 @@ import dev.sluice.store.PolicyBinding;
 import dev.sluice.store.RateLimitStore;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -146,8 +147,8 @@ public final class RateLimiter {
 
     /**
      * Sets where time is read and how {@link #acquire} waits. It also drives the default
-     * in-memory store. By default, the time source of the {@link InMemoryStore} given to
-     * {@link #store}, else {@link TimeSource#system()}.
+     * in-memory store. By default, the time source that the decisions of the store given to
+     * {@link #store} read, such as an {@link InMemoryStore}'s, else {@link TimeSource#system()}.
      */
     public Builder timeSource(TimeSource timeSource) {
       this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
@@ -166,19 +167,21 @@ public final class RateLimiter {
     /**
      * Builds the limiter.
      *
-     * @throws IllegalArgumentException if the store is an {@link InMemoryStore} that reads
-     *     another time source than the one set here, because its decisions would then ignore
-     *     this one while {@link RateLimiter#acquire} waits on it
+     * @throws IllegalArgumentException if the store's decisions read another time source of
+     *     this process than the one set here (see {@link RateLimitStore#decisionTimeSource}),
+     *     because they would then ignore this one while {@link RateLimiter#acquire} waits on it
      */
     public RateLimiter build() {
-      if (store instanceof InMemoryStore memory) {
-        if (timeSource != null && timeSource != memory.timeSource()) {
-          throw new IllegalArgumentException("the in-memory store reads another time source"
-              + " than the one given to this builder, so its decisions would ignore it; pass"
-              + " the same one to InMemoryStore.builder().timeSource(...), or set it only on"
-              + " the store");
+      Optional<TimeSource> storeTime =
+          store == null ? Optional.empty() : store.decisionTimeSource();
+      if (storeTime.isPresent()) {
+        if (timeSource != null && timeSource != storeTime.get()) {
+          throw new IllegalArgumentException("the store's decisions read another time source"
+              + " than the one given to this builder, so they would ignore it; pass the same"
+              + " one to the store's builder, such as InMemoryStore.builder().timeSource(...),"
+              + " or set it only on the store");
         }
-        return new RateLimiter(memory.bind(policy), memory.timeSource());
+        return new RateLimiter(store.bind(policy), storeTime.get());
       }
       TimeSource chosenTime = timeSource != null ? timeSource : TimeSource.system();
       RateLimitStore chosen = store != null

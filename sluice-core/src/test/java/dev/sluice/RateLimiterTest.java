@@ -31,7 +31,7 @@ class RateLimiterTest {
 
     assertThatThrownBy(builder::build)
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("the in-memory store reads another time source");
+        .hasMessageStartingWith("the store's decisions read another time source");
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.sluice.internal.PolicyMeter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -58,6 +59,11 @@ public final class InMemoryStore implements RateLimitStore {
   /** Returns the time source that this store's decisions read. */
   public TimeSource timeSource() {
     return timeSource;
+  }
+
+  @Override
+  public Optional<TimeSource> decisionTimeSource() {
+    return Optional.of(timeSource);
   }
 
   /** Returns a store on the system time source with the default cap. */

@@ -1,6 +1,8 @@
 package dev.sluice.store;
 
 import dev.sluice.Policy;
+import dev.sluice.TimeSource;
+import java.util.Optional;
 
 /**
  * Storage for the per-key state of rate limits, in this process ({@link InMemoryStore}) or in a
@@ -19,6 +21,15 @@ public interface RateLimitStore extends AutoCloseable {
    * instead of by name. Otherwise the keys of that policy start afresh.
    */
   PolicyBinding bind(Policy policy);
+
+  /**
+   * Returns the time source that the store's decisions read, when they read one of this
+   * process, so that a {@link dev.sluice.RateLimiter} waits on the same clock; empty for a
+   * store that reads a clock elsewhere, such as a Redis server's. This default is empty.
+   */
+  default Optional<TimeSource> decisionTimeSource() {
+    return Optional.empty();
+  }
 
   /**
    * Releases the store's connections and threads. Bindings must not be used afterwards. This

@@ -47,6 +47,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -673,6 +674,12 @@ public final class RedisStore implements RateLimitStore {
   /** Puts an IPv6 address in brackets, as a URI writes it before a port. */
   private static String hostForUri(String host) {
     return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
+  /** Returns the time source in {@link TimeMode#CLIENT}; empty for the server's time. */
+  @Override
+  public Optional<TimeSource> decisionTimeSource() {
+    return Optional.ofNullable(clock());
   }
 
   /** Returns the time source in {@link TimeMode#CLIENT}, or null to read the server's time. */

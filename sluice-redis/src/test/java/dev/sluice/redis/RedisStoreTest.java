@@ -8,6 +8,7 @@ import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
+import dev.sluice.RateLimiter;
 import dev.sluice.TimeSource;
 import dev.sluice.store.PolicyBinding;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -99,6 +100,30 @@ class RedisStoreTest {
     assertThat(stageError.get().getCause()).hasMessageContaining(
         "tryAcquire waits for Redis, but was called on " + stageThread.get().getName());
     assertThat(binding.tryAcquire("inner", 1, 0).source()).isEqualTo(Decision.Source.STORE);
+  }
+
+  @Test
+  void rateLimiter_clientTimeStoreWithoutOwnTimeSource_waitsOnStoreTime() throws Exception {
+    long start = 1_764_870_000_000_000_000L;
+    FakeClock clock = new FakeClock(start);
+    try (RedisStore clientTimed = RedisStore.builder().uri(REDIS.uri())
+        .commandTimeout(Duration.ofSeconds(30))
+        .timeMode(TimeMode.CLIENT).timeSource(clock).build()) {
+      Policy perSecond =
+          Policy.of("second", Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofSeconds(1)));
+      RateLimiter limiter = RateLimiter.builder(perSecond).store(clientTimed).build();
+      limiter.tryAcquire("waits");
+
+      // Waiting on the system clock would never move the store's time, and would time out.
+      boolean acquired = limiter.acquire("waits", 1, Duration.ofSeconds(2));
+
+      assertThat(acquired).isTrue();
+      assertThat(clock.nanos() - start).isEqualTo(1_000_000_000L);
+      assertThatThrownBy(() -> RateLimiter.builder(perSecond)
+          .timeSource(TimeSource.system()).store(clientTimed).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("the store's decisions read another time source");
+    }
   }
 
   @Test
