@@ -154,10 +154,10 @@ final class ConnectErrors {
   }
 
   /**
-   * Returns whether a server answered but refused the connection: with an error reply, such
+   * Returns whether a server was reached but rejected the connection, with an error reply such
    * as {@code WRONGPASS} to the handshake, or by failing the TLS handshake.
    */
-  static boolean isRefusedByServer(Throwable failure) {
+  static boolean isRejectedByServer(Throwable failure) {
     return find(failure, RedisCommandExecutionException.class) != null
         || find(failure, SSLException.class) != null;
   }

@@ -32,7 +32,7 @@ final class ReconnectLog implements AutoCloseable {
     if (event instanceof ConnectionActivatedEvent) {
       lastCause = null;
     } else if (event instanceof ReconnectFailedEvent failed
-        && ConnectErrors.isRefusedByServer(failed.getCause())) {
+        && ConnectErrors.isRejectedByServer(failed.getCause())) {
       String cause = ConnectErrors.causeOf(failed.getCause());
       if (!cause.equals(lastCause)) {
         lastCause = cause;

@@ -541,8 +541,8 @@ final class RedisBinding implements PolicyBinding {
     }
 
     /**
-     * Returns the key's last denial by Redis for a request that Redis did not answer in time,
-     * or null when the request does not repeat it. A request repeats it when it has the same
+     * Returns the key's last denial by Redis for a request that got no reply in time, or null
+     * when the request does not repeat it. A request repeats it when it has the same
      * cost and maximum delay, is not a breaker's probe, and arrived while the denial's retry
      * after lasted. The denial then has its retry after and reset after counted down by the
      * time since the denied request arrived (by the client clock, in its time mode), and its
@@ -550,8 +550,8 @@ final class RedisBinding implements PolicyBinding {
      * reason: the request arrived later (one that arrived earlier is never given it), and what
      * other requests did meanwhile can only lengthen the wait. So a flood of requests on one
      * key, more than Redis can decide within the command timeout, is denied rather than
-     * decided by the failure mode, once Redis has denied one of them. A request that
-     * Redis answers in time gets Redis's decision, exactly.
+     * decided by the failure mode, once Redis has denied one of them. A request that gets
+     * a reply in time gets Redis's decision, exactly.
      */
     synchronized Decision repeat(Request request) {
       return repeatAt(request, System.nanoTime());

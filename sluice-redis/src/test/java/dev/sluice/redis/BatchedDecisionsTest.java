@@ -247,7 +247,7 @@ class BatchedDecisionsTest {
   }
 
   @Test
-  void tryAcquireAsync_callsTimedOutBehindDenial_repeatDenial() throws Exception {
+  void tryAcquireAsync_timedOutAfterDenial_repeatsDenial() throws Exception {
     RedisBinding binding = fakeBinding(Duration.ofMillis(300));
     CompletableFuture<Decision> first = async(binding, 1, NO_MAX);
     List<CompletableFuture<Decision>> flood = new ArrayList<>();
@@ -258,7 +258,7 @@ class BatchedDecisionsTest {
     CompletableFuture<Decision> peek = async(binding, 0, NO_MAX);
 
     // Denied: 0 remaining, full again in 600 s, 1 unit back in 288 s. The waiting requests
-    // then go to Redis, which never answers them.
+    // then go to Redis, which never replies.
     calls.get(0).complete(List.of(0L, 0L, 600 * SECOND, 288 * SECOND, 0L, 0L));
 
     assertThat(decided(first).allowed()).isFalse();
@@ -278,7 +278,7 @@ class BatchedDecisionsTest {
   }
 
   @Test
-  void tryAcquireAsync_timedOutBeforeLaterDenial_fallsBack() throws Exception {
+  void tryAcquireAsync_timedOutBeforeDenial_fallsBack() throws Exception {
     RedisBinding binding = fakeBinding(Duration.ofMillis(300));
     async(binding, 1, NO_MAX);
     List<CompletableFuture<Decision>> waiting = new ArrayList<>();
@@ -299,7 +299,7 @@ class BatchedDecisionsTest {
   }
 
   @Test
-  void tryAcquireAsync_waitedPastTimeoutBehindDenial_repeatsWithoutCall() throws Exception {
+  void tryAcquireAsync_expiredInLineAfterDenial_repeatsDenial() throws Exception {
     RedisBinding binding = fakeBinding(Duration.ofMillis(100));
     async(binding, 1, NO_MAX);
     CompletableFuture<Decision> waiting = async(binding, 1, NO_MAX);
@@ -313,7 +313,7 @@ class BatchedDecisionsTest {
   }
 
   @Test
-  void tryAcquireAsync_waitedPastDenialsRetryAfter_fallsBack() throws Exception {
+  void tryAcquireAsync_denialExpired_fallsBack() throws Exception {
     RedisBinding binding = fakeBinding(Duration.ofMillis(100));
     async(binding, 1, NO_MAX);
     CompletableFuture<Decision> waiting = async(binding, 1, NO_MAX);

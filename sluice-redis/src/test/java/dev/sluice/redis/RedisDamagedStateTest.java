@@ -82,7 +82,7 @@ class RedisDamagedStateTest {
   }
 
   @Test
-  void tryAcquire_negativeOrNonCanonicalCount_failureModeDecides() {
+  void tryAcquire_malformedCount_failureModeDecides() {
     Limit window = Limit.of(Algorithm.FIXED_WINDOW, 100, Duration.ofHours(1));
     Limit sliding = Limit.of(Algorithm.SLIDING_WINDOW, 100, Duration.ofHours(1));
     Limit bucket = Limit.of(Algorithm.TOKEN_BUCKET, 100, Duration.ofHours(1));
@@ -204,7 +204,7 @@ class RedisDamagedStateTest {
    * Redis for seconds.
    */
   @Test
-  void tryAcquire_oversizedHashOfEarlierLayout_rejectedAtOnce() {
+  void tryAcquire_oversizedOldHash_rejected() {
     PolicyBinding binding = store().bind(Policy.of("log",
         Limit.of(Algorithm.SLIDING_LOG, 1_000, Duration.ofSeconds(10))));
     StringBuilder times = new StringBuilder();
@@ -229,7 +229,7 @@ class RedisDamagedStateTest {
 
   /** The largest hash of the earlier layout, 1,000 entries of 19 digits, is still read. */
   @Test
-  void tryAcquire_fullHashOfEarlierLayout_decidedByRedis() {
+  void tryAcquire_fullOldHash_decided() {
     PolicyBinding binding = store().bind(Policy.of("log",
         Limit.of(Algorithm.SLIDING_LOG, 1_000, Duration.ofSeconds(10))));
     StringBuilder times = new StringBuilder();
@@ -289,7 +289,7 @@ class RedisDamagedStateTest {
    * memory, so Redis still decides it.
    */
   @Test
-  void tryAcquire_gcraReboundWithTatAYearAhead_matchesInMemory() {
+  void tryAcquire_gcraReboundFarAhead_matchesInMemory() {
     RedisStore store = store();
     InMemoryStore memory = InMemoryStore.builder().timeSource(clock).build();
     Policy yearly = Policy.of("login",

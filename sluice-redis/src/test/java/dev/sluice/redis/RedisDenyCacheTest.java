@@ -16,7 +16,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -192,25 +191,12 @@ class RedisDenyCacheTest {
           Policy.of("hourly", Limit.of(Algorithm.TOKEN_BUCKET, 1, Duration.ofHours(1))));
       binding.tryAcquire("k", 1, Long.MAX_VALUE);
       binding.tryAcquire("k", 1, Long.MAX_VALUE);
-      AtomicReference<Thread> stageThread = new AtomicReference<>();
-      AtomicReference<Throwable> stageError = new AtomicReference<>();
-      Thread caller = Thread.currentThread();
 
-      // A stage attached after the reply runs on this thread instead; such runs are tried again.
-      for (int run = 0; run < 100 && (stageThread.get() == null || stageThread.get() == caller);
-          run++) {
-        // A key of its own each time, which the cache cannot answer without Redis.
-        binding.tryAcquireAsync("other-" + run, 1, Long.MAX_VALUE).thenApply(outer -> {
-          stageThread.set(Thread.currentThread());
-          return binding.tryAcquire("k", 1, Long.MAX_VALUE);
-        }).handle((inner, error) -> {
-          stageError.set(error);
-          return null;
-        }).toCompletableFuture().join();
-      }
+      StoreThreadStage stage =
+          StoreThreadStage.run(binding, b -> b.tryAcquire("k", 1, Long.MAX_VALUE));
 
-      assertThat(stageThread.get()).isNotSameAs(caller);
-      assertThat(stageError.get()).hasCauseInstanceOf(IllegalStateException.class);
+      assertThat(stage.thread()).isNotSameAs(Thread.currentThread());
+      assertThat(stage.error()).hasCauseInstanceOf(IllegalStateException.class);
     }
   }
 

@@ -352,7 +352,7 @@ class RedisStoreFailureTest {
   }
 
   @Test
-  void tryAcquire_passwordChangedAndConnectionLost_logsWhyReconnectFails() throws Exception {
+  void tryAcquire_passwordChanged_logsReconnectError() throws Exception {
     RedisStore store = store(FailureMode.DENY);
     PolicyBinding binding = store.bind(POLICY);
     binding.tryAcquire("k", 1, Long.MAX_VALUE);

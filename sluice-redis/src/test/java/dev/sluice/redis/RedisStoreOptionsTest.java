@@ -83,7 +83,7 @@ class RedisStoreOptionsTest {
   }
 
   @Test
-  void uri_malformedPassword_throwsWithoutCredentialsOrTheirIndex() {
+  void uri_malformedPassword_masksCredentials() {
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://user:p%zz@127.0.0.1:6379"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("uri must be a Redis URI such as redis://host:6379, got"

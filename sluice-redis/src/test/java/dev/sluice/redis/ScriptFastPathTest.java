@@ -299,7 +299,7 @@ class ScriptFastPathTest {
     }
     long gapSeconds = near(random, MAX_GAP_SECONDS + 1, 3);
     long gap = random.nextBoolean() ? random.nextLong(3 * period) : gapSeconds * SECOND;
-    // Ahead of the request, a bucket or window holds no time beyond a period and 5 minutes.
+    // Ahead of the request, a bucket or window contains no time beyond a period and 5 minutes.
     long maxAhead = request.algorithm().equals("gcra") ? gap : request.period() + CLOCK_SKEW;
     long ref = random.nextInt(4) == 0
         ? request.now() + Math.min(gap, maxAhead) : request.now() - gap;

@@ -74,7 +74,7 @@ class ServeCommandTest {
   }
 
   @Test
-  void start_manyPolicies_logsTheFirstTwentyAndCount(@TempDir Path dir) throws Exception {
+  void start_manyPolicies_logsFirstTwenty(@TempDir Path dir) throws Exception {
     StringBuilder yaml = new StringBuilder("policies:\n");
     for (int i = 1; i <= 25; i++) {
       yaml.append("  p").append(i).append(":\n    limits:\n      - algorithm: gcra\n")
