@@ -42,12 +42,12 @@ final class StoreThreadStage {
     return new StoreThreadStage(stageThread.get(), stageError.get());
   }
 
-  /** The thread that ran the stage last. */
+  /** Returns the thread that ran the stage last. */
   Thread thread() {
     return thread;
   }
 
-  /** The failure of the stage that ran last, wrapped by the stage, or null. */
+  /** Returns the failure of the stage that ran last, wrapped by the stage, or null. */
   Throwable error() {
     return error;
   }
