@@ -23,13 +23,32 @@ final class JsonErrorHandler extends ErrorHandler {
       Request request, Response response, int code, String message, Throwable cause,
       Callback callback) {
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    Content.Sink.write(response, true, body(code, message), callback);
+    Content.Sink.write(response, true, body(code, detail(message, cause)), callback);
   }
 
   @Override
   public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
     fields.put(HttpHeader.CONTENT_TYPE, "application/json");
     return ByteBuffer.wrap(body(status, reason).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Returns Jetty's message, or, where Jetty gives only the status's reason phrase, what its
+   * parser found wrong: a request target that Jetty cannot parse reaches this handler with
+   * the generic "Bad Request" and the parser's exception as the cause of the cause.
+   */
+  private static String detail(String message, Throwable cause) {
+    Throwable parserError = cause == null ? null : cause.getCause();
+    if (parserError == null || message == null || !message.equals(HttpStatus.getMessage(400))) {
+      return message;
+    }
+    if (parserError instanceof NumberFormatException) {
+      return "the request target has a '%' that is not followed by two hex digits";
+    }
+    String parserMessage = parserError.getMessage();
+    return parserMessage == null || parserMessage.isBlank()
+        ? "the request target cannot be parsed"
+        : "the request target cannot be parsed (" + parserMessage + ")";
   }
 
   private static String body(int status, String message) {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestInstance;
  * Sends bodies above the maximum size over raw sockets, in pieces, as a client on a slow link
  * does. The client must be able to send its whole body and read the 400 that explains the
  * rejection, and its connection must stay open for the next request. A body cut off or badly
- * framed gets a 400 that names the problem.
+ * framed, and a request target that cannot be parsed, get a 400 that names the problem.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OversizedBodyTest {
@@ -152,6 +152,28 @@ class OversizedBodyTest {
 
       assertThat(rejected.status()).isEqualTo(400);
       assertThat(rejected.body()).contains("request body ended before it was complete");
+    }
+  }
+
+  @Test
+  void request_targetWithBadPercentEscape_namesProblem() throws Exception {
+    assertThat(rejectionOf("GET /v1/%zz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+        .contains("the request target has a '%' that is not followed by two hex digits");
+  }
+
+  @Test
+  void request_targetThatCannotBeParsed_givesParserReason() throws Exception {
+    assertThat(rejectionOf("GET /v1/%00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+        .contains("the request target cannot be parsed (Illegal character in path)");
+  }
+
+  private String rejectionOf(String request) throws IOException {
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      RawResponse rejected = RawResponse.read(socket.getInputStream());
+      assertThat(rejected.status()).isEqualTo(400);
+      assertThat(rejected.headers()).containsEntry("content-type", "application/json");
+      return rejected.body();
     }
   }
 
