@@ -33,9 +33,9 @@ final class JsonErrorHandler extends ErrorHandler {
   }
 
   /**
-   * Returns Jetty's message, or, where Jetty gives only the status's reason phrase, what its
-   * parser found wrong: a request target that Jetty cannot parse reaches this handler with
-   * the generic "Bad Request" and the parser's exception as the cause of the cause.
+   * Returns Jetty's message, or what its parser found wrong where Jetty gives only "Bad
+   * Request". Jetty reports a request target that it cannot parse that way, with the parser's
+   * exception as the cause of the cause.
    */
   private static String detail(String message, Throwable cause) {
     Throwable parserError = cause == null ? null : cause.getCause();
