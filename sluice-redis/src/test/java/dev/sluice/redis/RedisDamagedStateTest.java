@@ -10,11 +10,9 @@ import dev.sluice.store.InMemoryStore;
 import dev.sluice.store.PolicyBinding;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -32,34 +30,13 @@ class RedisDamagedStateTest {
 
   @RegisterExtension
   static final StandaloneRedis REDIS = new StandaloneRedis();
-  private static int prefixes;
 
   private final FakeClock clock = new FakeClock(T0);
-  private final List<RedisStore> opened = new ArrayList<>();
-
-  @AfterEach
-  void closeStores() {
-    opened.forEach(RedisStore::close);
-  }
+  @RegisterExtension
+  final ClientTimeStores stores = new ClientTimeStores(REDIS, clock, "damaged");
 
   private static RedisCommands<String, String> redis() {
     return REDIS.commands();
-  }
-
-  /**
-   * Returns a store on the fake clock that denies when it cannot decide. The timeout is long,
-   * so that a slow script decides rather than times out.
-   */
-  private RedisStore store() {
-    RedisStore store = RedisStore.builder().uri(REDIS.uri())
-        .commandTimeout(Duration.ofSeconds(30))
-        .onFailure(FailureMode.DENY)
-        .keyPrefix("damaged" + prefixes++)
-        .timeMode(TimeMode.CLIENT).timeSource(clock)
-        .withoutExpiry()
-        .build();
-    opened.add(store);
-    return store;
   }
 
   private static String keyOf(PolicyBinding binding, String userKey) {
@@ -107,7 +84,7 @@ class RedisDamagedStateTest {
         new Damage(gcra, "remainder", " 1"),
         new Damage(window, "window_start", " " + T0),
         new Damage(bucket, "ref", "0x" + Long.toHexString(T0)));
-    RedisStore store = store();
+    RedisStore store = stores.open();
     int userKey = 0;
     for (Damage damage : damages) {
       assertThat(decideAfter(store, damage, "user" + userKey++)).as("%s", damage)
@@ -131,7 +108,7 @@ class RedisDamagedStateTest {
             yearAhead),
         new Damage(Limit.of(Algorithm.GCRA, 10, Duration.ofSeconds(1)), "whole",
             pastLongestRecovery));
-    RedisStore store = store();
+    RedisStore store = stores.open();
     int userKey = 0;
     for (Damage damage : damages) {
       assertThat(decideAfter(store, damage, "user" + userKey++)).as("%s", damage)
@@ -145,7 +122,7 @@ class RedisDamagedStateTest {
    */
   @Test
   void tryAcquire_timeAtMaxAhead_readButNotBeyond() {
-    RedisStore store = store();
+    RedisStore store = stores.open();
     int userKey = 0;
     for (Limit limit : List.of(Limit.of(Algorithm.TOKEN_BUCKET, 10, Duration.ofSeconds(1)),
         Limit.of(Algorithm.FIXED_WINDOW, 10, Duration.ofMillis(1_500)))) {
@@ -162,7 +139,7 @@ class RedisDamagedStateTest {
 
   @Test
   void tryAcquire_slidingLogEntryAYearAhead_failureModeDecides() {
-    PolicyBinding binding = store().bind(Policy.of("log",
+    PolicyBinding binding = stores.open().bind(Policy.of("log",
         Limit.of(Algorithm.SLIDING_LOG, 10, Duration.ofSeconds(10))));
     assertThat(binding.tryAcquire("k", 1, Long.MAX_VALUE).source())
         .isEqualTo(Decision.Source.STORE);
@@ -180,7 +157,7 @@ class RedisDamagedStateTest {
   @Test
   void tryAcquire_negativeUsed_logsKeyAndAdmitsNothing() {
     try (StoreLog log = StoreLog.open()) {
-      PolicyBinding binding = store().bind(Policy.of("fw",
+      PolicyBinding binding = stores.open().bind(Policy.of("fw",
           Limit.of(Algorithm.FIXED_WINDOW, 100, Duration.ofHours(1))));
       assertThat(binding.tryAcquire("cn", 1, Long.MAX_VALUE).allowed()).isTrue();
       String key = keyOf(binding, "cn");
@@ -205,7 +182,7 @@ class RedisDamagedStateTest {
    */
   @Test
   void tryAcquire_oversizedOldHash_rejected() {
-    PolicyBinding binding = store().bind(Policy.of("log",
+    PolicyBinding binding = stores.open().bind(Policy.of("log",
         Limit.of(Algorithm.SLIDING_LOG, 1_000, Duration.ofSeconds(10))));
     StringBuilder times = new StringBuilder();
     StringBuilder totals = new StringBuilder();
@@ -230,7 +207,7 @@ class RedisDamagedStateTest {
   /** The largest hash of the earlier layout, 1,000 entries of 19 digits, is still read. */
   @Test
   void tryAcquire_fullOldHash_decided() {
-    PolicyBinding binding = store().bind(Policy.of("log",
+    PolicyBinding binding = stores.open().bind(Policy.of("log",
         Limit.of(Algorithm.SLIDING_LOG, 1_000, Duration.ofSeconds(10))));
     StringBuilder times = new StringBuilder();
     StringBuilder totals = new StringBuilder();
@@ -264,7 +241,7 @@ class RedisDamagedStateTest {
         Limit.of(Algorithm.SLIDING_LOG, 3, Duration.ofSeconds(1)),
         Limit.of(Algorithm.FIXED_WINDOW, 3, Duration.ofDays(30)),
         Limit.of(Algorithm.TOKEN_BUCKET, 3, Duration.ofDays(30)));
-    RedisStore store = store();
+    RedisStore store = stores.open();
     for (Limit limit : limits) {
       Policy policy = Policy.of("ahead", limit);
       PolicyBinding tested = store.bind(policy);
@@ -290,7 +267,7 @@ class RedisDamagedStateTest {
    */
   @Test
   void tryAcquire_gcraReboundFarAhead_matchesInMemory() {
-    RedisStore store = store();
+    RedisStore store = stores.open();
     InMemoryStore memory = InMemoryStore.builder().timeSource(clock).build();
     Policy yearly = Policy.of("login",
         Limit.of(Algorithm.GCRA, 1, Duration.ofDays(365)).withName("login"));

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,31 +36,13 @@ class RedisSlidingLogTest {
 
   @RegisterExtension
   static final StandaloneRedis REDIS = new StandaloneRedis();
-  private static int prefixes;
 
   private final FakeClock clock = new FakeClock(T0);
-  private final List<RedisStore> opened = new ArrayList<>();
-
-  @AfterEach
-  void closeStores() {
-    opened.forEach(RedisStore::close);
-  }
+  @RegisterExtension
+  final ClientTimeStores stores = new ClientTimeStores(REDIS, clock, "log");
 
   private static RedisCommands<String, String> redis() {
     return REDIS.commands();
-  }
-
-  /** Returns a store on the fake clock whose keys get no expiry, as in the contract suite. */
-  private RedisStore clientTimedStore() {
-    RedisStore store = RedisStore.builder().uri(REDIS.uri())
-        .commandTimeout(Duration.ofSeconds(30))
-        .onFailure(FailureMode.DENY)
-        .keyPrefix("log" + prefixes++)
-        .timeMode(TimeMode.CLIENT).timeSource(clock)
-        .withoutExpiry()
-        .build();
-    opened.add(store);
-    return store;
   }
 
   /** Binds a policy in memory on the same clock, for the decisions Redis must match. */
@@ -83,7 +64,7 @@ class RedisSlidingLogTest {
   void largestLimit_weightedRequests_matchesInMemory() {
     Policy policy = Policy.of("big",
         Limit.of(Algorithm.SLIDING_LOG, Limit.MAX_SLIDING_LOG_LIMIT, Duration.ofHours(1)));
-    PolicyBinding tested = clientTimedStore().bind(policy);
+    PolicyBinding tested = stores.open().bind(policy);
     PolicyBinding reference = inMemory(policy);
     Random random = new Random(42);
     int[] outcomes = new int[3];
@@ -143,7 +124,7 @@ class RedisSlidingLogTest {
   void hashOfEarlierVersion_readThenReplacedAtAdmission() {
     Policy policy = Policy.of("upgrade",
         Limit.of(Algorithm.SLIDING_LOG, 10, Duration.ofSeconds(10)));
-    PolicyBinding tested = clientTimedStore().bind(policy);
+    PolicyBinding tested = stores.open().bind(policy);
     PolicyBinding reference = inMemory(policy);
     // 3 units at T0, 4 at T0 + 2 s and 2 at T0 + 5 s, as the earlier layout stored them
     // after a first entry of 1 unit had left the window (base 1).
@@ -178,7 +159,7 @@ class RedisSlidingLogTest {
   /** A key of another type falls back alone, and another user key still decides on Redis. */
   @Test
   void wrongTypeKey_fallsBackForThatKeyOnly() {
-    PolicyBinding tested = clientTimedStore().bind(Policy.of("typed",
+    PolicyBinding tested = stores.open().bind(Policy.of("typed",
         Limit.of(Algorithm.SLIDING_LOG, 10, Duration.ofSeconds(10))));
     redis().rpush(keyOf(tested, "listed", 0), "x");
 
@@ -196,7 +177,7 @@ class RedisSlidingLogTest {
   void totalsNearMaximum_rebasedAndStillExact() {
     Policy policy = Policy.of("rebase",
         Limit.of(Algorithm.SLIDING_LOG, 50, Duration.ofSeconds(10)));
-    PolicyBinding tested = clientTimedStore().bind(policy);
+    PolicyBinding tested = stores.open().bind(policy);
     PolicyBinding reference = inMemory(policy);
     Random random = new Random(11);
     assertMatchesInMemory(tested, reference, random, 100);
@@ -227,7 +208,7 @@ class RedisSlidingLogTest {
   void manyEntriesLeaving_removedAtMostHundredPerAdmission() {
     Policy policy = Policy.of("drain",
         Limit.of(Algorithm.SLIDING_LOG, 1_000, Duration.ofSeconds(10)));
-    PolicyBinding tested = clientTimedStore().bind(policy);
+    PolicyBinding tested = stores.open().bind(policy);
     PolicyBinding reference = inMemory(policy);
     for (int i = 0; i < 300; i++) {
       clock.advance(MILLI);
@@ -256,9 +237,8 @@ class RedisSlidingLogTest {
    */
   @Test
   void serverTime_keyExpiresAfterPeriod() throws Exception {
-    RedisStore store = RedisStore.builder().uri(REDIS.uri())
-        .commandTimeout(Duration.ofSeconds(30)).build();
-    opened.add(store);
+    RedisStore store = stores.closeAfterTest(RedisStore.builder().uri(REDIS.uri())
+        .commandTimeout(Duration.ofSeconds(30)).build());
     PolicyBinding log = store.bind(Policy.of("expiring",
         Limit.of(Algorithm.SLIDING_LOG, Limit.MAX_SLIDING_LOG_LIMIT, Duration.ofMillis(300))));
     for (int i = 0; i < 50; i++) {
@@ -286,7 +266,7 @@ class RedisSlidingLogTest {
     Policy policy = Policy.of("pair",
         Limit.of(Algorithm.SLIDING_LOG, 5, Duration.ofSeconds(10)),
         Limit.of(Algorithm.TOKEN_BUCKET, 3, Duration.ofSeconds(1)));
-    PolicyBinding tested = clientTimedStore().bind(policy);
+    PolicyBinding tested = stores.open().bind(policy);
     PolicyBinding reference = inMemory(policy);
     String logKey = keyOf(tested, "k", 0);
 
