@@ -66,6 +66,36 @@ abstract class StoreContract {
   }
 
   @Test
+  void tokenBucket_longIdle_refillsWithoutOverflow() {
+    PolicyBinding bucket =
+        bind(Limit.of(Algorithm.TOKEN_BUCKET, 1_000_000, Duration.ofSeconds(1)));
+    String name = "1000000/1s";
+
+    assertThat(take(bucket, 1_000_000))
+        .isEqualTo(Decision.allow(name, 1_000_000, 0, SECOND, 0));
+    // One token per microsecond.
+    assertThat(take(bucket, 1)).isEqualTo(Decision.deny(name, 1_000_000, 0, SECOND, 1_000));
+    // 12 h of refill at 10^6 per second would be 10^6 · 4.32 · 10^13 ns, above 2^63, in one
+    // product; the bucket is simply full.
+    clock.advance(Duration.ofHours(12).toNanos());
+    assertThat(take(bucket, 1)).isEqualTo(Decision.allow(name, 1_000_000, 999_999, 1_000, 0));
+    clock.advance(30 * DAY);
+    assertThat(take(bucket, 1_000_000))
+        .isEqualTo(Decision.allow(name, 1_000_000, 0, SECOND, 0));
+  }
+
+  @Test
+  void tokenBucket_billionPerSecondIdle400Days_refillsToFull() {
+    long billion = 1_000_000_000L;
+    PolicyBinding bucket = bind(Limit.of(Algorithm.TOKEN_BUCKET, billion, Duration.ofSeconds(1)));
+    String name = "1000000000/1s";
+
+    assertThat(take(bucket, billion)).isEqualTo(Decision.allow(name, billion, 0, SECOND, 0));
+    clock.advance(400 * DAY);
+    assertThat(take(bucket, 1)).isEqualTo(Decision.allow(name, billion, billion - 1, 1, 0));
+  }
+
+  @Test
   void tokenBucket_costAboveBurst_deniedForever() {
     PolicyBinding bucket = bind(Limit.of(Algorithm.TOKEN_BUCKET, 5, Duration.ofSeconds(1)));
 
