@@ -57,7 +57,8 @@ public final class RateLimiter {
 
   /**
    * Decides a request of {@code cost} units for {@code key} without waiting, and charges it to
-   * every limit when admitted. A cost of 0 only reports the key's state.
+   * every limit when admitted. A cost of 0 only reports the key's state. It is denied only
+   * while the key is above a limit, as a rebinding to a lower limit can leave it.
    *
    * @throws IllegalArgumentException if cost is negative
    */

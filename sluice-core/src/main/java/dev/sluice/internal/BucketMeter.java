@@ -72,7 +72,7 @@ final class BucketMeter extends Meter {
       return never(tokens, nanosUntil(s, now, burst));
     }
     long delay = shape ? nanosUntil(s, now, burst) : 0;
-    if (tokens >= cost && delay <= maxDelayNanos) {
+    if (fits(s, now, tokens, cost) && delay <= maxDelayNanos) {
       long resetAfter = untilFullAfter(s, now, tokens, cost);
       return Decision.allow(name, limit, tokens - cost, resetAfter, delay);
     }
@@ -85,6 +85,7 @@ final class BucketMeter extends Meter {
     State s = adopt((State) state, now);
     return cost <= burst
         && hasAtLeast(s, now, cost)
+        && (cost > 0 || !overFull(s, now))
         && (!shape || nanosUntil(s, now, burst) <= maxDelayNanos);
   }
 
@@ -218,6 +219,27 @@ final class BucketMeter extends Meter {
       return burst;
     }
     return Math.max(0, s.tokens + gained);
+  }
+
+  /**
+   * Returns whether {@code cost} fits, given the {@code tokens} that {@link #tokens(State, long)}
+   * reads. Those are never below zero, so a look of cost 0 at an over-full leaky bucket needs
+   * {@link #overFull} to be denied.
+   */
+  private boolean fits(State s, long now, long tokens, long cost) {
+    return tokens >= cost && (cost > 0 || !overFull(s, now));
+  }
+
+  /**
+   * Returns whether a leaky bucket contains more water than its burst, which means a balance of
+   * tokens below zero. A rebinding to a smaller burst can leave it so (see {@link #adopt}).
+   */
+  private boolean overFull(State s, long now) {
+    if (!leaky || s == null || s.tokens >= 0) {
+      return false;
+    }
+    long elapsed = now - s.ref;
+    return elapsed <= 0 || Exact.compareProducts(elapsed, limit, -s.tokens, periodNanos) < 0;
   }
 
   /**

@@ -45,7 +45,8 @@ final class FixedWindowMeter extends Meter {
     if (cost > limit) {
       return never(remaining, used > 0 ? untilWindowEnd : 0);
     }
-    if (cost <= remaining) {
+    // Not cost <= remaining: a window used above a lowered limit must deny even a look.
+    if (used + cost <= limit) {
       long resetAfter = used + cost > 0 ? untilWindowEnd : 0;
       return Decision.allow(name, limit, remaining - cost, resetAfter, 0);
     }

@@ -77,7 +77,8 @@ final class SlidingLogMeter extends Meter {
     if (cost > limit) {
       return never(remaining, resetAfter);
     }
-    if (cost <= remaining) {
+    // Not cost <= remaining: a log above a lowered limit must deny even a look.
+    if (used + cost <= limit) {
       long resetAfterAdmission = cost > 0 ? Math.max(periodNanos, resetAfter) : resetAfter;
       return Decision.allow(name, limit, remaining - cost, resetAfterAdmission, 0);
     }

@@ -14,7 +14,9 @@ public interface PolicyBinding {
 
   /**
    * Decides a request of {@code cost} units for {@code key}, and charges it to every limit of
-   * the policy when admitted. A cost of 0 only reports the state and changes nothing.
+   * the policy when admitted. A cost of 0 only reports the state and changes nothing. It is
+   * denied while the key is above a limit, as a rebinding to a lower limit can leave it, or when
+   * a shaping limit would delay it longer than {@code maxDelayNanos}.
    *
    * @param maxDelayNanos the longest delay the caller will wait; a shaping limit denies, without
    *     charging, a request that would have to wait longer ({@link Long#MAX_VALUE} for no bound)

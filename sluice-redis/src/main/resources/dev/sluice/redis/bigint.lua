@@ -187,7 +187,7 @@ do
         if remaining < 0 then remaining = 0 end
         if cost > limit then
           reset_after = used > 0 and until_end or 0
-        elseif cost <= remaining then
+        elseif used + cost <= limit then
           allowed, remaining, retry_after = true, remaining - cost, 0
           reset_after = (used + cost > 0) and until_end or 0
           new_ref, new_tokens, left = start, used + cost, until_end
@@ -242,10 +242,14 @@ do
         -- BucketMeter, bucket_tokens: the tokens held now, and whether the bucket is full.
         local level = burst
         local elapsed = 0
+        -- Whether a leaky bucket holds more water than its burst: a balance below zero, which
+        -- `level` raises to zero, so that a look of cost 0 is denied too.
+        local over_full = false
         if ref then
           elapsed = -ref
           if elapsed <= 0 then
             level = math.max(0, math.min(burst, tokens))
+            over_full = tokens < 0
           else
             local missing = burst - tokens
             local product = elapsed * limit
@@ -253,6 +257,7 @@ do
               local gained = (product - fmod(product, period)) / period
               if gained < missing then
                 level = math.max(0, tokens + gained)
+                over_full = tokens + gained < 0
               end
             elseif missing > 0 and missing * period >= exact then
               -- Both products are large: comparing them needs the library.
@@ -274,7 +279,9 @@ do
         remaining, reset_after = level, until_full
         if cost <= burst then
           delay = shape and until_full or 0
-          if level >= cost and delay <= max_delay then
+          local fits = level >= cost
+              and not (cost == 0 and over_full and algorithm == 'leaky_bucket')
+          if fits and delay <= max_delay then
             allowed, remaining, retry_after = true, level - cost, 0
             -- bucket_until_full_after(cost)
             local need = full and cost * period or (burst + cost - tokens) * period

@@ -29,7 +29,8 @@ local function build_fixed_window()
     if Big.cmp(cost, m.limit) > 0 then
       return never(remaining, Big.cmp(used, Big.ZERO) > 0 and until_window_end or Big.ZERO)
     end
-    if Big.cmp(cost, remaining) <= 0 then
+    -- Not cost <= remaining: a window used above a lowered limit must deny even a look.
+    if Big.cmp(Big.add(used, cost), m.limit) <= 0 then
       local charged = Big.cmp(Big.add(used, cost), Big.ZERO) > 0
       return allow(Big.sub(remaining, cost), charged and until_window_end or Big.ZERO, Big.ZERO)
     end

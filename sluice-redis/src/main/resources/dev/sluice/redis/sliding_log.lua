@@ -282,7 +282,8 @@ local function build_sliding_log()
     if Big.cmp(cost, m.limit) > 0 then
       return never(remaining, reset_after)
     end
-    if Big.cmp(cost, remaining) <= 0 then
+    -- Not cost <= remaining: a log above a lowered limit must deny even a look.
+    if Big.cmp(Big.add(used, cost), m.limit) <= 0 then
       local after = Big.is_zero(cost) and reset_after or Big.max(m.period, reset_after)
       return allow(Big.sub(remaining, cost), after, Big.ZERO)
     end

@@ -97,6 +97,19 @@ local function build_bucket()
     return {ref = Big.max(now, s.ref), tokens = tokens, numbers = m.numbers}
   end
 
+  -- BucketMeter.overFull: a leaky bucket holds more water than its burst, as a rebinding to a
+  -- smaller burst can leave it, so its balance of tokens is below zero.
+  local function bucket_over_full(m, s, now)
+    if not m.leaky or s == nil or Big.cmp(s.tokens, Big.ZERO) >= 0 then
+      return false
+    end
+    local elapsed = Big.sub(now, s.ref)
+    if Big.cmp(elapsed, Big.ZERO) <= 0 then
+      return true
+    end
+    return Big.cmp(Big.add(s.tokens, Big.mul_div(elapsed, m.limit, m.period)), Big.ZERO) < 0
+  end
+
   function Bucket.check(m, s, now, cost, max_delay)
     local tokens = bucket_tokens(m, s, now)
     local until_full = bucket_nanos_until(m, s, now, m.burst)
@@ -104,7 +117,10 @@ local function build_bucket()
       return never(tokens, until_full)
     end
     local delay = m.shape and until_full or Big.ZERO
-    if Big.cmp(tokens, cost) >= 0 and Big.cmp(delay, max_delay) <= 0 then
+    -- `tokens` is never below zero, so a look of cost 0 also needs the bucket not over-full.
+    local fits = Big.cmp(tokens, cost) >= 0
+        and (not Big.is_zero(cost) or not bucket_over_full(m, s, now))
+    if fits and Big.cmp(delay, max_delay) <= 0 then
       return allow(Big.sub(tokens, cost), bucket_until_full_after(m, s, now, cost), delay)
     end
     local retry_after = Big.max(bucket_nanos_until(m, s, now, cost), Big.sub(delay, max_delay))

@@ -17,7 +17,11 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The behaviour every {@link RateLimitStore} must show, for each algorithm the store supports.
@@ -302,6 +306,59 @@ abstract class StoreContract {
     clock.advance(1);
     // 9 units left, 1 added: 9 h of water ahead, 10 h until empty.
     assertThat(take(after, 1)).isEqualTo(Decision.allow("hourly", 1, 0, 10 * HOUR, 9 * HOUR));
+  }
+
+  /**
+   * Lists, for each algorithm, a limit of 10 per minute, the same limit lowered so that 6 units
+   * taken at once are above it, and the wait until a look of cost 0 fits again. A token bucket
+   * is missing: it keeps its tokens capped at the lowered burst, so it is never above it.
+   */
+  static Stream<Arguments> loweredLimits() {
+    Duration minute = Duration.ofMinutes(1);
+    return Stream.of(
+        // Until the window ends.
+        Arguments.of(Limit.of(Algorithm.FIXED_WINDOW, 10, minute),
+            Limit.of(Algorithm.FIXED_WINDOW, 4, minute), 60 * SECOND),
+        // Until the 6 units logged now leave the log.
+        Arguments.of(Limit.of(Algorithm.SLIDING_LOG, 10, minute),
+            Limit.of(Algorithm.SLIDING_LOG, 4, minute), 60 * SECOND),
+        // In the next window the 6 weigh 6 · (60 s − e) / 60 s, at most 4 from e = 20 s on.
+        Arguments.of(Limit.of(Algorithm.SLIDING_WINDOW, 10, minute),
+            Limit.of(Algorithm.SLIDING_WINDOW, 4, minute), 80 * SECOND),
+        // The arrival time is 6 · 6 s ahead, and a burst of 2 allows 12 s ahead.
+        Arguments.of(Limit.of(Algorithm.GCRA, 10, minute),
+            Limit.of(Algorithm.GCRA, 10, minute).withBurst(2), 24 * SECOND),
+        // 6 units of water in a bucket of 4: 2 leak at one per 6 s.
+        Arguments.of(Limit.of(Algorithm.LEAKY_BUCKET, 10, minute),
+            Limit.of(Algorithm.LEAKY_BUCKET, 10, minute).withBurst(4), 12 * SECOND),
+        Arguments.of(Limit.of(Algorithm.LEAKY_BUCKET, 10, minute).withMode(Mode.SHAPE),
+            Limit.of(Algorithm.LEAKY_BUCKET, 10, minute).withBurst(4).withMode(Mode.SHAPE),
+            12 * SECOND));
+  }
+
+  @ParameterizedTest
+  @MethodSource("loweredLimits")
+  void look_keyAboveLoweredLimit_deniedUntilWithin(Limit limit, Limit lowered, long wait) {
+    RateLimitStore store = storeFor(clock);
+    assertThat(take(rebind(store, limit.withName("minute")), 6).allowed()).isTrue();
+    PolicyBinding after = rebind(store, lowered.withName("minute"));
+
+    Decision look = take(after, 0);
+    Decision lookAgain = take(after, 0);
+    boolean admittedOutcomeOnly = after.tryAcquireAllowed("k", 0);
+    clock.advance(wait - 1);
+    Decision lookJustBefore = take(after, 0);
+    clock.advance(1);
+    Decision lookAtWait = take(after, 0);
+
+    assertThat(look.allowed()).isFalse();
+    assertThat(look.retryAfterNanos()).isEqualTo(wait);
+    assertThat(look.remaining()).isZero();
+    assertThat(lookAgain).isEqualTo(look);
+    assertThat(admittedOutcomeOnly).isFalse();
+    assertThat(lookJustBefore.allowed()).isFalse();
+    assertThat(lookJustBefore.retryAfterNanos()).isEqualTo(1);
+    assertThat(lookAtWait.allowed()).isTrue();
   }
 
   @Test
