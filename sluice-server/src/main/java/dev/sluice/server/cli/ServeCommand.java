@@ -216,9 +216,18 @@ public final class ServeCommand implements Callable<Integer> {
 
   /**
    * Applies {@code --redis} or {@code --redis-cluster} to the store settings of the config: a
-   * Redis store at that URI or cluster, keeping the other Redis settings of the config.
+   * Redis store at that URI or cluster, keeping the other Redis settings of the config. A
+   * memory store with settings of its own gets a warning, because those settings then do not
+   * apply, and a cap on keys may be what the config relies on.
    */
   private StoreConfig withRedisOptions(StoreConfig fromFile) {
+    if ((redis != null || redisCluster != null) && fromFile.redis().isEmpty()
+        && !fromFile.equals(StoreConfig.DEFAULT)) {
+      String option = redis != null ? "--redis" : "--redis-cluster";
+      LOG.warn("the config's memory store settings do not apply, because {} keeps the state in"
+          + " Redis; remove them from the config, or serve without {} max_keys={}"
+          + " at_capacity={}", option, option, fromFile.maxKeys(), fromFile.atCapacityName());
+    }
     if (redis != null) {
       return StoreConfig.redis(fromFile.redis()
           .map(r -> r.withUri(redis))

@@ -213,6 +213,36 @@ class ServeRedisTest {
   }
 
   @Test
+  void start_redisOptionOnCappedMemoryStore_warns(@TempDir Path dir) throws Exception {
+    Path config = tinyPolicy(dir, """
+        store:
+          type: memory
+          max_keys: 2
+          at_capacity: deny_new_keys
+        """);
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", config.toString(),
+        "--redis", redis.uri())) {
+      assertThat(service.port()).isPositive();
+    }
+
+    assertThat(stderr.text()).contains("WARN ServeCommand - the config's memory store settings"
+        + " do not apply, because --redis keeps the state in Redis; remove them from the"
+        + " config, or serve without --redis max_keys=2 at_capacity=deny_new_keys");
+  }
+
+  @Test
+  void start_redisOptionOnDefaultMemoryStore_noWarning(@TempDir Path dir) throws Exception {
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config",
+        tinyPolicy(dir, "store:\n  type: memory\n").toString(), "--redis", redis.uri())) {
+      assertThat(service.port()).isPositive();
+    }
+
+    assertThat(stderr.text()).doesNotContain("memory store settings");
+  }
+
+  @Test
   void check_denyCache_repeatsDenialsWithoutRedis(@TempDir Path dir) throws Exception {
     Path config = tinyPolicy(dir, "store:\n  type: redis\n  uri: " + redis.uri()
         + "\n  command_timeout: 30s\n  deny_cache: true\n");
