@@ -36,6 +36,9 @@ final class ConnectErrors {
   /** Part of the message of Lettuce 6.8 for a failed {@code SENTINEL MASTER} lookup. */
   private static final String SENTINEL_MASTER_LOOKUP = "using SENTINEL MASTER";
 
+  /** The start of Lettuce 6.8's message for a failed connection, followed by the address. */
+  private static final String UNABLE_TO_CONNECT = "Unable to connect to ";
+
   private ConnectErrors() {}
 
   /**
@@ -192,7 +195,9 @@ final class ConnectErrors {
   /**
    * Returns the messages of {@code failure} and its causes joined by colons, without those the
    * text already contains, and the type of any cause without a message, such as
-   * {@code Unable to connect to 127.0.0.1/<unresolved>:6379: ClosedChannelException}.
+   * {@code Connection refused: /127.0.0.1:6379} or {@code ClosedChannelException}. Lettuce's
+   * {@code Unable to connect to 127.0.0.1/<unresolved>:6379} is left out where a cause
+   * follows, because the caller names the URI.
    */
   private static String chainMessages(Throwable failure) {
     StringBuilder text = new StringBuilder();
@@ -200,7 +205,8 @@ final class ConnectErrors {
       String part = cause.getMessage() != null
           ? oneLine(cause.getMessage())
           : cause.getClass().getSimpleName();
-      if (text.indexOf(part) < 0) {
+      boolean lettuceAddress = part.startsWith(UNABLE_TO_CONNECT) && cause.getCause() != null;
+      if (!lettuceAddress && text.indexOf(part) < 0) {
         text.append(text.length() == 0 ? "" : ": ").append(part);
       }
     }
