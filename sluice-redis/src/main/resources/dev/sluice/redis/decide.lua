@@ -65,7 +65,9 @@ local function read_limit(i)
   }
 end
 
--- The lowest `tokens` of a bucket, -(2^61 - 1), as limbs.
+-- The largest count, 2^61 - 1, the largest limit, as limbs, and the lowest `tokens` of a
+-- bucket, its negative.
+local MAX_COUNT = {3693951, 4300921, 23058}
 local MIN_SIGNED_COUNT = {neg = true, 3693951, 4300921, 23058}
 
 -- Raises the error for a stored value that no state can hold, with at most 40 characters of
@@ -83,7 +85,7 @@ end
 -- negative, no leading zero, no space, no exponent.
 local COUNT_PATTERN, SIGNED_COUNT_PATTERN = '^[1-9]%d*$', '^%-?[1-9]%d*$'
 
--- Reads a stored count: non-negative, unless `signed`, and then above -2^61.
+-- Reads a stored count: below 2^61, and non-negative unless `signed`, and then above -2^61.
 local function read_count(key, field, text, signed)
   if not (text and (text == '0'
       or string.find(text, signed and SIGNED_COUNT_PATTERN or COUNT_PATTERN))) then
@@ -93,6 +95,9 @@ local function read_count(key, field, text, signed)
   local count = Big.parse(text)
   if signed and type(count) == 'table' and Big.cmp(count, MIN_SIGNED_COUNT) < 0 then
     invalid_field(key, field, text, 'expected at least -(2^61 - 1)')
+  end
+  if type(count) == 'table' and Big.cmp(count, MAX_COUNT) > 0 then
+    invalid_field(key, field, text, 'expected at most 2^61 - 1, the largest limit')
   end
   return count
 end
