@@ -36,6 +36,15 @@ final class ConnectErrors {
   /** Part of the message of Lettuce 6.8 for a failed {@code SENTINEL MASTER} lookup. */
   private static final String SENTINEL_MASTER_LOOKUP = "using SENTINEL MASTER";
 
+  /**
+   * The start of a Redis server's reply to a {@code SENTINEL} command, which Lettuce's
+   * master-replica support reports as it is when a host of a Sentinel URI is not a sentinel.
+   */
+  private static final String NOT_A_SENTINEL = "ERR unknown command 'SENTINEL'";
+
+  /** The start of a sentinel's reply for a master name that it does not monitor. */
+  private static final String UNKNOWN_MASTER = "ERR No such master with that name";
+
   /** The start of Lettuce 6.8's message for a failed connection, followed by the address. */
   private static final String UNABLE_TO_CONNECT = "Unable to connect to ";
 
@@ -108,7 +117,9 @@ final class ConnectErrors {
    */
   private static boolean isMasterLookupFailure(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause.getMessage() != null && cause.getMessage().contains(SENTINEL_MASTER_LOOKUP)) {
+      String message = cause.getMessage();
+      if (message != null && (message.contains(SENTINEL_MASTER_LOOKUP)
+          || message.startsWith(NOT_A_SENTINEL) || message.startsWith(UNKNOWN_MASTER))) {
         return true;
       }
     }
@@ -196,17 +207,22 @@ final class ConnectErrors {
    * Returns the messages of {@code failure} and its causes joined by colons, without those the
    * text already contains, and the type of any cause without a message, such as
    * {@code Connection refused: /127.0.0.1:6379} or {@code ClosedChannelException}. Lettuce's
-   * {@code Unable to connect to 127.0.0.1/<unresolved>:6379} is left out where a cause
-   * follows, because the caller names the URI.
+   * {@code Unable to connect to 127.0.0.1/<unresolved>:6379} is left out unless nothing else
+   * explains the failure, because the caller names the URI.
    */
   private static String chainMessages(Throwable failure) {
-    StringBuilder text = new StringBuilder();
+    List<String> parts = new ArrayList<>();
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      String part = cause.getMessage() != null
+      parts.add(cause.getMessage() != null
           ? oneLine(cause.getMessage())
-          : cause.getClass().getSimpleName();
-      boolean lettuceAddress = part.startsWith(UNABLE_TO_CONNECT) && cause.getCause() != null;
-      if (!lettuceAddress && text.indexOf(part) < 0) {
+          : cause.getClass().getSimpleName());
+    }
+    if (parts.stream().anyMatch(part -> !part.startsWith(UNABLE_TO_CONNECT))) {
+      parts.removeIf(part -> part.startsWith(UNABLE_TO_CONNECT));
+    }
+    StringBuilder text = new StringBuilder();
+    for (String part : parts) {
+      if (text.indexOf(part) < 0) {
         text.append(text.length() == 0 ? "" : ": ").append(part);
       }
     }

@@ -29,6 +29,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.masterreplica.MasterReplica;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -210,7 +211,7 @@ public final class RedisStore implements RateLimitStore {
         ? standaloneClient(resources, builder.uri, ssl, timeouts)
         : clusterClient(resources, builder.clusterSeeds, ssl, timeouts);
     try {
-      this.connection = connect(client);
+      this.connection = connect(client, builder.uri);
       this.script = new DecisionScript(scripting(connection), LOAD_TIMEOUT, timer);
     } catch (RuntimeException e) {
       client.shutdown();
@@ -430,11 +431,24 @@ public final class RedisStore implements RateLimitStore {
    * the store sends is ASCII: {@link RedisKeys} percent-encodes the parts of a key, the prefix
    * is printable ASCII, and the other arguments are numbers and algorithm names. Lettuce sends
    * the script's source in its own script charset, UTF-8 by default.
+   *
+   * <p>A {@code redis-sentinel://} URI connects through Lettuce's master-replica support, which
+   * subscribes to the sentinels' announcements and then sends every call to the master they
+   * name. A plain connection would learn of a new master only when it reconnects. After a
+   * failover that leaves the old master running, it kept deciding there until the sentinels
+   * turned it into a replica, 10 to 20 s later, and those admissions were lost. Lettuce 6.8
+   * asks the sentinels again 5 s after the first announcement of a change, so the store moves
+   * about that long after a failover starts.
    */
-  private static StatefulConnection<String, String> connect(AbstractRedisClient client) {
-    return client instanceof RedisClusterClient cluster
-        ? cluster.connect(StringCodec.ASCII)
-        : ((RedisClient) client).connect(StringCodec.ASCII);
+  private static StatefulConnection<String, String> connect(
+      AbstractRedisClient client, RedisURI uri) {
+    if (client instanceof RedisClusterClient cluster) {
+      return cluster.connect(StringCodec.ASCII);
+    }
+    if (!uri.getSentinels().isEmpty()) {
+      return MasterReplica.connect((RedisClient) client, StringCodec.ASCII, uri);
+    }
+    return ((RedisClient) client).connect(StringCodec.ASCII);
   }
 
   private static RedisScriptingAsyncCommands<String, String> scripting(
@@ -446,8 +460,7 @@ public final class RedisStore implements RateLimitStore {
 
   /**
    * A client of one server, or of the master that Redis Sentinel names for a
-   * {@code redis-sentinel://} URI; Lettuce queries the sentinels again on every reconnection, so a
-   * failover moves the store to the new master.
+   * {@code redis-sentinel://} URI (see {@link #connect} for how it follows a failover).
    */
   private static RedisClient standaloneClient(
       ClientResources resources, RedisURI uri, SslOptions ssl, TimeoutOptions timeouts) {

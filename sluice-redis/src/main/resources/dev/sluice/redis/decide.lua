@@ -67,7 +67,7 @@ end
 
 -- The largest count, 2^61 - 1, the largest limit, as limbs, and the lowest `tokens` of a
 -- bucket, its negative.
-local MAX_COUNT = {3693951, 4300921, 23058}
+local MAX_COUNT = {neg = false, 3693951, 4300921, 23058}
 local MIN_SIGNED_COUNT = {neg = true, 3693951, 4300921, 23058}
 
 -- Raises the error for a stored value that no state can hold, with at most 40 characters of

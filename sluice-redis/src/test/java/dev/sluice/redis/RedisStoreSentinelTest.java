@@ -104,6 +104,33 @@ class RedisStoreSentinelTest {
   }
 
   /**
+   * A failover that leaves the old master running, as {@code SENTINEL FAILOVER} or a network
+   * partition does: the sentinels promote the replica at once but turn the old master into a
+   * replica only when they next poll it, seconds later. Admissions made on the old master in
+   * between are lost when it becomes a replica, so the store must move to the new master when
+   * the sentinels announce it, before the old master is converted.
+   */
+  @Test
+  void tryAcquire_manualFailover_followsNewMasterBeforeOldIsConverted() {
+    PolicyBinding binding = sentinelStore().bind(POLICY);
+    assertStoreDecision(binding.tryAcquire("user-42", 1, 0), true, 4);
+    RedisCommands<String, String> oldMaster = commands(master);
+    RedisCommands<String, String> newMaster = commands(replica);
+
+    sentinelCommands().failover(MASTER_NAME);
+    awaitMasterPort(replica.port());
+    int probes = 0;
+    while (newMaster.keys("sluice:{api:probe-*").isEmpty()) {
+      assertThat(oldMaster.info("replication"))
+          .as("the old master's role before a decision reached the new master")
+          .contains("role:master");
+      assertThat(binding.tryAcquire("probe-" + probes++, 1, 0).source())
+          .isEqualTo(Source.STORE);
+      pause();
+    }
+  }
+
+  /**
    * Decides on another key until Redis decides again, and counts each decision's source; a
    * decision that throws fails the test.
    */

@@ -16,6 +16,7 @@ import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.server.config.StoreConfig;
 import dev.sluice.server.http.SluiceServer;
 import dev.sluice.store.RateLimitStore;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -322,9 +323,13 @@ public final class ServeCommand implements Callable<Integer> {
 
   /**
    * Returns the message of an exception and of its causes, so that Jetty's "Failed to bind"
-   * carries the operating system's reason, such as "Address already in use".
+   * carries the operating system's reason, such as "Address already in use". A Redis store's
+   * failure to connect already explains its causes in its own message.
    */
   private static String describe(Throwable failure) {
+    if (failure instanceof RedisConnectionException) {
+      return String.valueOf(failure.getMessage());
+    }
     StringBuilder text = new StringBuilder(String.valueOf(failure.getMessage()));
     for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
       if (cause.getMessage() != null && !text.toString().contains(cause.getMessage())) {
