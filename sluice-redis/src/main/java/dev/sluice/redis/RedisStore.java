@@ -223,7 +223,7 @@ public final class RedisStore implements RateLimitStore {
       throw ConnectErrors.describe(e, maskedUri, uriTimeout(builder));
     }
     try {
-      rejectReplica();
+      rejectReplicaOrClusterNode();
       warmUp(builder.probeInterval);
     } catch (RuntimeException e) {
       connection.close();
@@ -275,18 +275,27 @@ public final class RedisStore implements RateLimitStore {
   }
 
   /**
-   * Throws when the server reported itself as a replica in the {@code HELLO} reply of the
-   * handshake, before the warm-up decision writes, so that a replica is named as such rather
-   * than by the {@code READONLY} reply to the warm-up. Lettuce 6.8 keeps the role only for a
-   * connection to one server that negotiated RESP3, so a Redis Cluster and a server that
-   * replied to RESP2 only are not checked here.
+   * Throws when the server reported itself in the {@code HELLO} reply of the handshake as a
+   * replica or as a node of a Redis Cluster, before the warm-up decision writes. A replica is
+   * thus named as such rather than by the {@code READONLY} reply to the warm-up. A Cluster node
+   * reached as one server would answer only the keys of its own slots, and the failure mode
+   * would decide every other key for good. Lettuce 6.8 keeps the role and mode only for a
+   * connection to one server that negotiated RESP3, so a server that replied to RESP2 only is
+   * not checked here.
    */
-  private void rejectReplica() {
-    if (connection instanceof StatefulRedisConnectionImpl<?, ?> single
-        && "replica".equals(single.getConnectionState().getRole())) {
+  private void rejectReplicaOrClusterNode() {
+    if (!(connection instanceof StatefulRedisConnectionImpl<?, ?> single)) {
+      return;
+    }
+    if ("replica".equals(single.getConnectionState().getRole())) {
       throw new RedisException("Redis at " + maskedUri + " is a replica, and the"
           + " store must write every admission; use the URI of the master, or a"
           + " redis-sentinel:// URI, which follows the master through failovers");
+    }
+    if ("cluster".equals(single.getConnectionState().getMode())) {
+      throw new RedisException("Redis at " + maskedUri + " is a node of a Redis Cluster,"
+          + " which holds only the keys of its own slots; connect with clusterSeeds"
+          + " (--redis-cluster or cluster: in sluice serve) and the URIs of the cluster's nodes");
     }
   }
 

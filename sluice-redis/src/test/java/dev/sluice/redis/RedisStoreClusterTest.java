@@ -1,6 +1,7 @@
 package dev.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Decision;
@@ -8,6 +9,7 @@ import dev.sluice.Decision.Source;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.store.PolicyBinding;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -243,6 +245,21 @@ class RedisStoreClusterTest {
     assertThat(warnings).singleElement()
         .extracting(LogRecord::getMessage).asString()
         .contains("keys=\"" + key + "\"", "WRONGTYPE");
+  }
+
+  /**
+   * A node of the cluster given as one server would decide only the keys of its own slots, and
+   * every other key would get the failure mode for good.
+   */
+  @Test
+  void build_clusterNodeAsOneServer_rejectedNamingClusterSeeds() {
+    String node = cluster.nodeUris().get(0);
+
+    assertThatThrownBy(() -> RedisStore.builder().uri(node).build())
+        .isInstanceOf(RedisException.class)
+        .hasMessage("Redis at " + node + "/0 is a node of a Redis Cluster, which holds only the"
+            + " keys of its own slots; connect with clusterSeeds (--redis-cluster or cluster: in"
+            + " sluice serve) and the URIs of the cluster's nodes");
   }
 
   @Test
