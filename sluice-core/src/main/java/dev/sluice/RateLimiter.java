@@ -80,7 +80,8 @@ public final class RateLimiter {
   /**
    * Decides like {@link #tryAcquire(String, long)}, but without blocking the calling thread on
    * a remote store: the stage completes when the store replies. On an in-memory store it is
-   * already complete when returned.
+   * already complete when returned. Cancelling the stage does not withdraw the request, which
+   * the store may still charge.
    *
    * @throws IllegalArgumentException if cost is negative, at once rather than through the stage
    */

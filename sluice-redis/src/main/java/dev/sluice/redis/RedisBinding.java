@@ -106,7 +106,9 @@ final class RedisBinding implements PolicyBinding {
    * Decides on Redis without blocking. The stage never completes exceptionally for a Redis
    * failure or a timeout: it completes with a decision of the failure mode. Dependent stages
    * without an executor run on a Lettuce I/O thread, so blocking work belongs in an
-   * {@code ...Async} stage.
+   * {@code ...Async} stage. Waiting there for another decision's stage, as with {@code join()},
+   * blocks the thread that would read its reply, so that decision times out. Cancelling the
+   * stage does not withdraw the request: Redis may still charge it.
    *
    * <p>A request for a key with a call in flight waits for it to complete, and then goes with
    * the other requests of the key that waited, split among up to {@value #MAX_CALLS} calls of
