@@ -37,13 +37,11 @@ final class ConnectErrors {
   private static final String SENTINEL_MASTER_LOOKUP = "using SENTINEL MASTER";
 
   /**
-   * The start of a Redis server's reply to a {@code SENTINEL} command, which Lettuce's
-   * master-replica support reports as it is when a host of a Sentinel URI is not a sentinel.
+   * The start of the message of Lettuce 6.8 when the sentinels of a URI know no master of its
+   * name.
    */
-  private static final String NOT_A_SENTINEL = "ERR unknown command 'SENTINEL'";
-
-  /** The start of a sentinel's reply for a master name that it does not monitor. */
-  private static final String UNKNOWN_MASTER = "ERR No such master with that name";
+  private static final String UNKNOWN_MASTER =
+      "Cannot provide redisAddress using sentinel for masterId";
 
   /** The start of Lettuce 6.8's message for a failed connection, followed by the address. */
   private static final String UNABLE_TO_CONNECT = "Unable to connect to ";
@@ -119,7 +117,7 @@ final class ConnectErrors {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       String message = cause.getMessage();
       if (message != null && (message.contains(SENTINEL_MASTER_LOOKUP)
-          || message.startsWith(NOT_A_SENTINEL) || message.startsWith(UNKNOWN_MASTER))) {
+          || message.startsWith(UNKNOWN_MASTER))) {
         return true;
       }
     }

@@ -53,7 +53,7 @@ final class DecisionScript {
       "decide.lua");
 
   private final String source;
-  private final RedisScriptingAsyncCommands<String, String> commands;
+  private volatile RedisScriptingAsyncCommands<String, String> commands;
   private final Duration loadTimeout;
   private final Timer deadlines;
   /**
@@ -78,6 +78,14 @@ final class DecisionScript {
     this.deadlines = deadlines;
     this.source = assemble();
     this.sha = await(commands.scriptLoad(source), loadTimeout);
+  }
+
+  /**
+   * Sends later calls, and reloads of the script, through {@code commands}, such as those of
+   * the connection to a new master after a failover. Calls already sent keep their connection.
+   */
+  void use(RedisScriptingAsyncCommands<String, String> commands) {
+    this.commands = commands;
   }
 
   /**

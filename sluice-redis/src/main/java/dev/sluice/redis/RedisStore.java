@@ -10,6 +10,7 @@ import dev.sluice.store.InMemoryStore;
 import dev.sluice.store.RateLimitStore;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.ConnectionFuture;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
@@ -29,13 +30,14 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.masterreplica.MasterReplica;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.HashedWheelTimer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,6 +157,10 @@ public final class RedisStore implements RateLimitStore {
       + " +hstrlen +pexpire +del +type +zadd +zcard +zrange +zrangebyscore +zrank"
       + " +zremrangebyrank";
 
+  /** How many times the store tries to connect to a master that the sentinels announced. */
+  private static final int MOVE_ATTEMPTS = 50;
+  private static final long MOVE_RETRY_MILLIS = 100;
+
   /** The maximum number of user keys tried to find one for each master of a cluster. */
   private static final int MAX_WARM_UP_TRIES = 10_000;
 
@@ -162,7 +168,17 @@ public final class RedisStore implements RateLimitStore {
   private final ClientResources resources;
   private final ReconnectLog reconnectLog;
   private final AbstractRedisClient client;
-  private final StatefulConnection<String, String> connection;
+  /**
+   * The connection that decisions use. A failover that the sentinels announce replaces it,
+   * under {@link #connectionLock}, which {@link #close} takes too.
+   */
+  private volatile StatefulConnection<String, String> connection;
+  private final Object connectionLock = new Object();
+  /** The URI of a Sentinel-managed master, else null. */
+  private final RedisURI sentinelUri;
+  /** The master that the sentinels last announced, as host:port. Guarded by connectionLock. */
+  private String announcedMaster;
+  private final SentinelFollower sentinelFollower;
   private final DecisionScript script;
   private final String keyPrefix;
   private final TimeMode timeMode;
@@ -211,7 +227,7 @@ public final class RedisStore implements RateLimitStore {
         ? standaloneClient(resources, builder.uri, ssl, timeouts)
         : clusterClient(resources, builder.clusterSeeds, ssl, timeouts);
     try {
-      this.connection = connect(client, builder.uri);
+      this.connection = connect(client);
       this.script = new DecisionScript(scripting(connection), LOAD_TIMEOUT, timer);
     } catch (RuntimeException e) {
       client.shutdown();
@@ -235,6 +251,12 @@ public final class RedisStore implements RateLimitStore {
     evalshaTimeoutNanos.set(builder.commandTimeout.toNanos());
     warnIfEvicting();
     this.reconnectLog = new ReconnectLog(resources.eventBus(), maskedUri);
+    this.sentinelUri = builder.clusterSeeds == null && !builder.uri.getSentinels().isEmpty()
+        ? builder.uri
+        : null;
+    this.sentinelFollower = sentinelUri == null
+        ? null
+        : new SentinelFollower((RedisClient) client, sentinelUri, maskedUri, this::moveToMaster);
   }
 
   /**
@@ -278,7 +300,7 @@ public final class RedisStore implements RateLimitStore {
    * Throws when the server reported itself in the {@code HELLO} reply of the handshake as a
    * replica or as a node of a Redis Cluster, before the warm-up decision writes. A replica is
    * thus named as such rather than by the {@code READONLY} reply to the warm-up. A Cluster node
-   * reached as one server would answer only the keys of its own slots, and the failure mode
+   * reached as one server would decide only the keys of its own slots, and the failure mode
    * would decide every other key for good. Lettuce 6.8 keeps the role and mode only for a
    * connection to one server that negotiated RESP3, so a server that replied to RESP2 only is
    * not checked here.
@@ -440,24 +462,11 @@ public final class RedisStore implements RateLimitStore {
    * the store sends is ASCII: {@link RedisKeys} percent-encodes the parts of a key, the prefix
    * is printable ASCII, and the other arguments are numbers and algorithm names. Lettuce sends
    * the script's source in its own script charset, UTF-8 by default.
-   *
-   * <p>A {@code redis-sentinel://} URI connects through Lettuce's master-replica support, which
-   * subscribes to the sentinels' announcements and then sends every call to the master they
-   * name. A plain connection would learn of a new master only when it reconnects. After a
-   * failover that leaves the old master running, it kept deciding there until the sentinels
-   * turned it into a replica, 10 to 20 s later, and those admissions were lost. Lettuce 6.8
-   * asks the sentinels again 5 s after the first announcement of a change, so the store moves
-   * about that long after a failover starts.
    */
-  private static StatefulConnection<String, String> connect(
-      AbstractRedisClient client, RedisURI uri) {
-    if (client instanceof RedisClusterClient cluster) {
-      return cluster.connect(StringCodec.ASCII);
-    }
-    if (!uri.getSentinels().isEmpty()) {
-      return MasterReplica.connect((RedisClient) client, StringCodec.ASCII, uri);
-    }
-    return ((RedisClient) client).connect(StringCodec.ASCII);
+  private static StatefulConnection<String, String> connect(AbstractRedisClient client) {
+    return client instanceof RedisClusterClient cluster
+        ? cluster.connect(StringCodec.ASCII)
+        : ((RedisClient) client).connect(StringCodec.ASCII);
   }
 
   private static RedisScriptingAsyncCommands<String, String> scripting(
@@ -469,7 +478,8 @@ public final class RedisStore implements RateLimitStore {
 
   /**
    * A client of one server, or of the master that Redis Sentinel names for a
-   * {@code redis-sentinel://} URI (see {@link #connect} for how it follows a failover).
+   * {@code redis-sentinel://} URI. Lettuce queries the sentinels again on every reconnection, and
+   * a {@link SentinelFollower} moves the store to a new master that they announce.
    */
   private static RedisClient standaloneClient(
       ClientResources resources, RedisURI uri, SslOptions ssl, TimeoutOptions timeouts) {
@@ -590,10 +600,89 @@ public final class RedisStore implements RateLimitStore {
     }
     failures.breaker().closeStore(closedMessage());
     reconnectLog.close();
-    connection.close();
+    if (sentinelFollower != null) {
+      sentinelFollower.close();
+    }
+    synchronized (connectionLock) {
+      connection.close();
+    }
     client.shutdown();
     resources.shutdown();
     timer.stop();
+  }
+
+  /**
+   * Moves the store to the master at {@code host:port} that a sentinel announced, unless it
+   * already moved there. It connects through the sentinels, as at start-up, so that a later
+   * reconnection queries them again. A sentinel that has not yet adopted the new master may
+   * answer first, so a connection elsewhere is closed and tried again, up to
+   * {@value #MOVE_ATTEMPTS} times, {@value #MOVE_RETRY_MILLIS} ms apart. Runs on a Lettuce
+   * I/O thread or the timer's thread, so it only starts the connection.
+   */
+  private void moveToMaster(String host, int port) {
+    String address = host + ":" + port;
+    synchronized (connectionLock) {
+      if (closed.get() || address.equals(announcedMaster)) {
+        return;
+      }
+      announcedMaster = address;
+    }
+    connectToAnnounced(host, port, MOVE_ATTEMPTS);
+  }
+
+  private void connectToAnnounced(String host, int port, int attemptsLeft) {
+    String address = host + ":" + port;
+    ConnectionFuture<StatefulRedisConnection<String, String>> future =
+        ((RedisClient) client).connectAsync(StringCodec.ASCII, sentinelUri);
+    future.whenComplete((fresh, error) -> {
+      if (error == null && isAt(future.getRemoteAddress(), host, port)) {
+        useConnection(fresh, address);
+        return;
+      }
+      if (fresh != null) {
+        fresh.closeAsync();
+      }
+      boolean stillAnnounced;
+      synchronized (connectionLock) {
+        stillAnnounced = !closed.get() && address.equals(announcedMaster);
+      }
+      if (stillAnnounced && attemptsLeft > 1) {
+        timer.newTimeout(retry -> connectToAnnounced(host, port, attemptsLeft - 1),
+            MOVE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+      } else if (stillAnnounced) {
+        LOG.log(System.Logger.Level.WARNING, "Redis store cannot connect to the new master"
+            + " that the sentinels announced uri=" + maskedUri + " master=" + address
+            + (error == null ? "" : " error=\"" + Breaker.describe(error) + "\"")
+            + "; it stays on its connection, which asks the sentinels again when it"
+            + " reconnects");
+      }
+    });
+  }
+
+  private static boolean isAt(SocketAddress remote, String host, int port) {
+    return remote instanceof InetSocketAddress inet && inet.getPort() == port
+        && (host.equals(inet.getHostString())
+            || (inet.getAddress() != null && host.equals(inet.getAddress().getHostAddress())));
+  }
+
+  /**
+   * Makes {@code fresh} the connection of decisions and closes the old one. Calls in flight on
+   * the old connection fail, and the failure mode decides them.
+   */
+  private void useConnection(StatefulRedisConnection<String, String> fresh, String address) {
+    StatefulConnection<String, String> old;
+    synchronized (connectionLock) {
+      if (closed.get()) {
+        fresh.closeAsync();
+        return;
+      }
+      old = connection;
+      connection = fresh;
+      script.use(fresh.async());
+    }
+    old.closeAsync();
+    LOG.log(System.Logger.Level.INFO, "Redis store moved to the new master that the sentinels"
+        + " announced uri=" + maskedUri + " master=" + address);
   }
 
   private void requireOpen() {

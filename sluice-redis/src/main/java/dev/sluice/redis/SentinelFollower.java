@@ -1,0 +1,90 @@
+package dev.sluice.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+
+/**
+ * Listens to the sentinels of a {@code redis-sentinel://} URI for the announcement that they
+ * promoted a new master for the URI's master name ({@code +switch-master}), and passes its
+ * host and port on. A connection that queries the sentinels for the master only when it
+ * reconnects stays on the old master after a failover that leaves it running, such as
+ * {@code SENTINEL FAILOVER}, a network partition or a paused master, until the sentinels turn it
+ * into a replica, seconds later. Every admission of that time is lost.
+ *
+ * <p>Each sentinel publishes the announcement when it adopts the new master, so one failover
+ * comes several times. Only the sentinels reachable when the store starts are subscribed to;
+ * Lettuce reconnects and subscribes again to those that go away later.
+ */
+final class SentinelFollower implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(SentinelFollower.class.getName());
+  private static final String SWITCH_MASTER = "+switch-master";
+
+  private final List<StatefulRedisPubSubConnection<String, String>> subscriptions =
+      new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  /**
+   * Subscribes to each sentinel of {@code uri}, without waiting. {@code onSwitch} gets the new
+   * master's host and port on a Lettuce I/O thread, so it must not block.
+   */
+  SentinelFollower(RedisClient client, RedisURI uri, String maskedUri,
+      BiConsumer<String, Integer> onSwitch) {
+    String masterName = uri.getSentinelMasterId();
+    for (RedisURI sentinel : uri.getSentinels()) {
+      client.connectPubSubAsync(StringCodec.UTF8, sentinel).whenComplete((pubSub, error) -> {
+        if (error != null) {
+          LOG.log(System.Logger.Level.DEBUG, "Redis store cannot follow the failovers that"
+              + " the sentinel " + sentinel.getHost() + ":" + sentinel.getPort() + " announces"
+              + " uri=" + maskedUri + " error=\"" + Breaker.describe(error) + "\"");
+          return;
+        }
+        if (closed) {
+          pubSub.closeAsync();
+          return;
+        }
+        subscriptions.add(pubSub);
+        pubSub.addListener(new RedisPubSubAdapter<>() {
+          @Override
+          public void message(String channel, String message) {
+            announce(masterName, channel, message, onSwitch);
+          }
+        });
+        pubSub.async().subscribe(SWITCH_MASTER);
+      });
+    }
+  }
+
+  /**
+   * Passes on a {@code +switch-master} message for {@code masterName}, which reads
+   * {@code <master name> <old host> <old port> <new host> <new port>}.
+   */
+  private static void announce(String masterName, String channel, String message,
+      BiConsumer<String, Integer> onSwitch) {
+    if (!SWITCH_MASTER.equals(channel)) {
+      return;
+    }
+    String[] parts = message.split(" ");
+    if (parts.length != 5 || !parts[0].equals(masterName)) {
+      return;
+    }
+    try {
+      onSwitch.accept(parts[3], Integer.parseInt(parts[4]));
+    } catch (NumberFormatException notAPort) {
+      LOG.log(System.Logger.Level.DEBUG, "Redis store ignored a sentinel's announcement with"
+          + " an invalid port: " + message);
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    subscriptions.forEach(StatefulRedisPubSubConnection::closeAsync);
+  }
+}
