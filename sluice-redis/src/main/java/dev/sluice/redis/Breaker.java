@@ -297,9 +297,13 @@ final class Breaker {
 
   /**
    * Logs the failure-mode decisions of runs that ended without opening the breaker, and resets
-   * their count, unless a summary was logged less than the summary interval ago.
+   * their count, unless a summary was logged less than the summary interval ago. A closed store
+   * logs none: closing it fails the calls in flight on purpose.
    */
   private void logSummaryIfDue() {
+    if (shared.closedMessage != null) {
+      return;
+    }
     long now = shared.clock.getAsLong();
     long next = shared.nextSummaryLogNanos.get();
     if (now - next < 0 || shared.unreportedTotal.get() == 0

@@ -466,6 +466,19 @@ class BreakerTest {
     assertThat(records(Level.WARNING)).isEmpty();
   }
 
+  /** Closing a store fails its calls in flight on purpose, which is no failure to report. */
+  @Test
+  void recordSuccess_afterStoreClosed_logsNoSummary() {
+    Attempt inFlight = breaker.tryAttempt();
+    breaker.recordFailure(new IllegalStateException("Connection closed"));
+    breaker.countFallback();
+    breaker.closeStore("Redis store is closed: uri=test");
+
+    breaker.recordSuccess(inFlight);
+
+    assertThat(records(Level.WARNING)).isEmpty();
+  }
+
   @Test
   void recordSuccess_runThatOpened_notInSummary() {
     failCalls(THRESHOLD, new IllegalStateException("down"));
