@@ -620,7 +620,7 @@ public final class RedisStore implements RateLimitStore {
    * I/O thread or the timer's thread, so it only starts the connection.
    */
   private void moveToMaster(String host, int port) {
-    String address = host + ":" + port;
+    String address = address(host, port);
     synchronized (connectionLock) {
       if (closed.get() || address.equals(announcedMaster)) {
         return;
@@ -631,7 +631,7 @@ public final class RedisStore implements RateLimitStore {
   }
 
   private void connectToAnnounced(String host, int port, int attemptsLeft) {
-    String address = host + ":" + port;
+    String address = address(host, port);
     ConnectionFuture<StatefulRedisConnection<String, String>> future =
         ((RedisClient) client).connectAsync(StringCodec.ASCII, sentinelUri);
     future.whenComplete((fresh, error) -> {
@@ -659,6 +659,11 @@ public final class RedisStore implements RateLimitStore {
     });
   }
 
+  /** Writes a host and port as {@code host:port}, with an IPv6 address in brackets. */
+  private static String address(String host, int port) {
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  }
+
   private static boolean isAt(SocketAddress remote, String host, int port) {
     return remote instanceof InetSocketAddress inet && inet.getPort() == port
         && (host.equals(inet.getHostString())
@@ -666,13 +671,15 @@ public final class RedisStore implements RateLimitStore {
   }
 
   /**
-   * Makes {@code fresh} the connection of decisions and closes the old one. Calls in flight on
-   * the old connection fail, and the failure mode decides them.
+   * Makes {@code fresh}, a connection to {@code address}, the connection of decisions and closes
+   * the old one, unless the store closed or the sentinels announced another master since the
+   * connection started: a slow connection of an earlier announcement must not replace a newer
+   * one. Calls in flight on the old connection fail, and the failure mode decides them.
    */
   private void useConnection(StatefulRedisConnection<String, String> fresh, String address) {
     StatefulConnection<String, String> old;
     synchronized (connectionLock) {
-      if (closed.get()) {
+      if (closed.get() || !address.equals(announcedMaster)) {
         fresh.closeAsync();
         return;
       }

@@ -1,5 +1,6 @@
 package dev.sluice.server.http;
 
+import dev.sluice.server.config.MessageText;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpFields;
@@ -18,6 +19,8 @@ import org.eclipse.jetty.util.Callback;
  */
 final class JsonErrorHandler extends ErrorHandler {
 
+  private static final int MAX_PARSER_MESSAGE = 200;
+
   @Override
   protected void generateResponse(
       Request request, Response response, int code, String message, Throwable cause,
@@ -34,21 +37,28 @@ final class JsonErrorHandler extends ErrorHandler {
 
   /**
    * Returns Jetty's message, or what its parser found wrong where Jetty gives only "Bad
-   * Request". Jetty reports a request target that it cannot parse that way, with the parser's
-   * exception as the cause of the cause.
+   * Request". Jetty reports a request it cannot parse that way, such as a bad percent-escape
+   * in the target or a {@code Content-Length} beyond a long, with the parser's exception as
+   * the cause of the cause. Its message can repeat what the client sent, so it is escaped and
+   * cut to {@value #MAX_PARSER_MESSAGE} characters.
    */
   private static String detail(String message, Throwable cause) {
     Throwable parserError = cause == null ? null : cause.getCause();
     if (parserError == null || message == null || !message.equals(HttpStatus.getMessage(400))) {
       return message;
     }
-    if (parserError instanceof NumberFormatException) {
+    String parserMessage = parserError.getMessage();
+    if (parserMessage == null || parserMessage.isBlank()) {
+      return "the request cannot be parsed";
+    }
+    // Jetty 12.1's messages for a '%' followed by other than two hex digits.
+    if (parserMessage.startsWith("!hex") || parserMessage.contains("% encoding")) {
       return "the request target has a '%' that is not followed by two hex digits";
     }
-    String parserMessage = parserError.getMessage();
-    return parserMessage == null || parserMessage.isBlank()
-        ? "the request target cannot be parsed"
-        : "the request target cannot be parsed (" + parserMessage + ")";
+    String shown = parserMessage.length() > MAX_PARSER_MESSAGE
+        ? parserMessage.substring(0, MAX_PARSER_MESSAGE) + "..."
+        : parserMessage;
+    return "the request cannot be parsed (" + MessageText.escape(shown) + ")";
   }
 
   private static String body(int status, String message) {

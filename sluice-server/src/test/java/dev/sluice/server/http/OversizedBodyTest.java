@@ -162,14 +162,39 @@ class OversizedBodyTest {
   }
 
   @Test
+  void request_truncatedPercentEscape_namesProblem() throws Exception {
+    assertThat(rejectionOf("GET /v1/%2 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+        .contains("the request target has a '%' that is not followed by two hex digits");
+  }
+
+  @Test
   void request_targetThatCannotBeParsed_givesParserReason() throws Exception {
     assertThat(rejectionOf("GET /v1/%00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
-        .contains("the request target cannot be parsed (Illegal character in path)");
+        .contains("the request cannot be parsed (Illegal character in path)");
+  }
+
+  @Test
+  void request_contentLengthBeyondLong_notBlamedOnTarget() throws Exception {
+    String rejection = rejectionOf("POST /v1/check HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Content-Length: 9223372036854775808\r\n\r\n");
+
+    assertThat(rejection).contains("the request cannot be parsed (");
+    assertThat(rejection).doesNotContain("target");
+  }
+
+  @Test
+  void request_longUnparsableTarget_escapedAndCut() throws Exception {
+    String target = "http://[::1/\u202e" + "x".repeat(8_000);
+    String rejection = rejectionOf("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+
+    assertThat(rejection).contains("\\\\u{202e}");
+    assertThat(rejection).doesNotContain("\u202e");
+    assertThat(rejection).hasSizeLessThan(400);
   }
 
   private String rejectionOf(String request) throws IOException {
     try (Socket socket = connect()) {
-      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
       RawResponse rejected = RawResponse.read(socket.getInputStream());
       assertThat(rejected.status()).isEqualTo(400);
       assertThat(rejected.headers()).containsEntry("content-type", "application/json");
