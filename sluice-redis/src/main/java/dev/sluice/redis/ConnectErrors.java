@@ -46,6 +46,9 @@ final class ConnectErrors {
   /** The start of Lettuce 6.8's message for a failed connection, followed by the address. */
   private static final String UNABLE_TO_CONNECT = "Unable to connect to ";
 
+  /** The start of a Cluster node's reply to the {@code SELECT} of a URI with a database. */
+  private static final String SELECT_IN_CLUSTER = "ERR SELECT is not allowed in cluster mode";
+
   private ConnectErrors() {}
 
   /**
@@ -76,6 +79,13 @@ final class ConnectErrors {
               + " (sentinel_password in sluice serve)", failure)
           : new RedisConnectionException("authentication failed for " + maskedUri + ": "
               + reply + "; check the user name and password in the URI", failure);
+    }
+    if (rejected != null && rejected.getMessage() != null
+        && rejected.getMessage().startsWith(SELECT_IN_CLUSTER)) {
+      return new RedisConnectionException("Redis at " + maskedUri + " is a node of a Redis"
+          + " Cluster, which has only database 0 and holds only the keys of its own slots;"
+          + " connect with clusterSeeds (--redis-cluster or cluster: in sluice serve) and the"
+          + " URIs of the cluster's nodes, without a database", failure);
     }
     if (failure instanceof RedisConnectionException && isMasterLookupFailure(failure)) {
       return new RedisConnectionException("failed to find the master through the sentinels of "

@@ -225,9 +225,9 @@ public final class ServeCommand implements Callable<Integer> {
     if ((redis != null || redisCluster != null) && fromFile.redis().isEmpty()
         && !fromFile.equals(StoreConfig.DEFAULT)) {
       String option = redis != null ? "--redis" : "--redis-cluster";
-      LOG.warn("the config's memory store settings do not apply, because {} keeps the state in"
-          + " Redis; remove them from the config, or serve without {} max_keys={}"
-          + " at_capacity={}", option, option, fromFile.maxKeys(), fromFile.atCapacityName());
+      LOG.warn("the config's memory store settings max_keys={} at_capacity={} do not apply,"
+          + " because {} keeps the state in Redis; remove them from the config, or serve"
+          + " without {}", fromFile.maxKeys(), fromFile.atCapacityName(), option, option);
     }
     if (redis != null) {
       return StoreConfig.redis(fromFile.redis()

@@ -227,8 +227,8 @@ class ServeRedisTest {
     }
 
     assertThat(stderr.text()).contains("WARN ServeCommand - the config's memory store settings"
-        + " do not apply, because --redis keeps the state in Redis; remove them from the"
-        + " config, or serve without --redis max_keys=2 at_capacity=deny_new_keys");
+        + " max_keys=2 at_capacity=deny_new_keys do not apply, because --redis keeps the state"
+        + " in Redis; remove them from the config, or serve without --redis");
   }
 
   @Test
