@@ -55,10 +55,10 @@ final class JsonErrorHandler extends ErrorHandler {
     if (parserMessage.startsWith("!hex") || parserMessage.contains("% encoding")) {
       return "the request target has a '%' that is not followed by two hex digits";
     }
-    String shown = parserMessage.length() > MAX_PARSER_MESSAGE
+    String shortened = parserMessage.length() > MAX_PARSER_MESSAGE
         ? parserMessage.substring(0, MAX_PARSER_MESSAGE) + "..."
         : parserMessage;
-    return "the request cannot be parsed (" + MessageText.escape(shown) + ")";
+    return "the request cannot be parsed (" + MessageText.escape(shortened) + ")";
   }
 
   private static String body(int status, String message) {
