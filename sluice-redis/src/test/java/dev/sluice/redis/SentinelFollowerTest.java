@@ -1,0 +1,64 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Decision.Source;
+import dev.sluice.Limit;
+import dev.sluice.Policy;
+import dev.sluice.store.PolicyBinding;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store's moves to the masters that sentinels announce, with a {@link FakeSentinel} that
+ * orders lookups and announcements as real sentinels do only by chance, in front of a real
+ * master and its replica.
+ */
+class SentinelFollowerTest {
+
+  private static final Policy POLICY =
+      Policy.of("api", Limit.of(Algorithm.FIXED_WINDOW, 1_000, Duration.ofHours(1)));
+  /** Long enough that the quick lookup after it finishes first even on a loaded machine. */
+  private static final long SLOW_LOOKUP_MILLIS = 2_000;
+
+  /**
+   * A failover and a failback 200 ms apart, where the lookup for the failover is slow: its
+   * connection, to the node that is a replica again, completes after the failback's and must
+   * not replace it. The store would then decide on the replica, where every admission fails.
+   */
+  @Test
+  void failback_slowEarlierLookup_keepsLatestMaster() throws Exception {
+    try (RedisServer master = RedisServer.start();
+        RedisServer replica = RedisServer.start(
+            "--replicaof", "127.0.0.1", Integer.toString(master.port()));
+        FakeSentinel sentinel = FakeSentinel.start(master.port());
+        RedisStore store = RedisStore.builder()
+            .uri("redis-sentinel://127.0.0.1:" + sentinel.port() + "/0#"
+                + SentinelGroup.MASTER_NAME)
+            .onFailure(FailureMode.DENY)
+            .commandTimeout(Duration.ofSeconds(5))
+            .build()) {
+      PolicyBinding binding = store.bind(POLICY);
+      awaitSubscription(sentinel);
+
+      sentinel.nameMaster(replica.port(), SLOW_LOOKUP_MILLIS);
+      sentinel.announce(master.port(), replica.port());
+      Thread.sleep(200);
+      sentinel.nameMaster(master.port(), 0);
+      sentinel.announce(replica.port(), master.port());
+      Thread.sleep(SLOW_LOOKUP_MILLIS + 1_000);
+
+      assertThat(binding.tryAcquire("user-42", 1, 0).source()).isEqualTo(Source.STORE);
+    }
+  }
+
+  private static void awaitSubscription(FakeSentinel sentinel) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (sentinel.subscribers() == 0) {
+      assertThat(System.nanoTime()).as("the store's subscription to the sentinel")
+          .isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+}
