@@ -374,7 +374,8 @@ class RedisStoreFailureTest {
 
       assertThat(reconnect).hasSize(1);
       assertThat(reconnect.get(0).getMessage())
-          .startsWith("Redis store cannot reconnect uri=redis://127.0.0.1:" + server.port())
+          .startsWith("Redis store cannot reconnect uri=redis://127.0.0.1:" + server.port()
+              + "/0 server=127.0.0.1:" + server.port() + " attempt=")
           .containsAnyOf("NOAUTH", "WRONGPASS");
       assertThat(records(Level.WARNING))
           .filteredOn(r -> r.getMessage().startsWith("Redis store cannot reconnect"))
