@@ -34,6 +34,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -157,9 +158,10 @@ public final class RedisStore implements RateLimitStore {
       + " +hstrlen +pexpire +del +type +zadd +zcard +zrange +zrangebyscore +zrank"
       + " +zremrangebyrank";
 
-  /** How many times the store tries to connect to a master that the sentinels announced. */
-  private static final int MOVE_ATTEMPTS = 50;
-  private static final long MOVE_RETRY_MILLIS = 100;
+  /** How many times the store tries to connect to the master named after a failover. */
+  private static final int MOVE_ATTEMPTS = 10;
+  private static final long MOVE_RETRY_MILLIS = 500;
+  private static final long MOVE_ATTEMPT_TIMEOUT_MILLIS = 2_000;
 
   /** The maximum number of user keys tried to find one for each master of a cluster. */
   private static final int MAX_WARM_UP_TRIES = 10_000;
@@ -176,8 +178,13 @@ public final class RedisStore implements RateLimitStore {
   private final Object connectionLock = new Object();
   /** The URI of a Sentinel-managed master, else null. */
   private final RedisURI sentinelUri;
-  /** The master that the sentinels last announced, as host:port. Guarded by connectionLock. */
-  private String announcedMaster;
+  /** The number of the latest announcement of a new master. Guarded by connectionLock. */
+  private long announcements;
+  /**
+   * The master that the last move connected to, as host:port, or null before the first move.
+   * Guarded by connectionLock.
+   */
+  private String connectedMaster;
   private final SentinelFollower sentinelFollower;
   private final DecisionScript script;
   private final String keyPrefix;
@@ -256,7 +263,8 @@ public final class RedisStore implements RateLimitStore {
         : null;
     this.sentinelFollower = sentinelUri == null
         ? null
-        : new SentinelFollower((RedisClient) client, sentinelUri, maskedUri, this::moveToMaster);
+        : new SentinelFollower((RedisClient) client, sentinelUri, maskedUri,
+            this::onMasterAnnounced);
   }
 
   /**
@@ -612,84 +620,102 @@ public final class RedisStore implements RateLimitStore {
   }
 
   /**
-   * Moves the store to the master at {@code host:port} that a sentinel announced, unless it
-   * already moved there. It connects through the sentinels, as at start-up, so that a later
-   * reconnection queries them again. A sentinel that has not yet adopted the new master may
-   * answer first, so a connection elsewhere is closed and tried again, up to
-   * {@value #MOVE_ATTEMPTS} times, {@value #MOVE_RETRY_MILLIS} ms apart. Runs on a Lettuce
-   * I/O thread or the timer's thread, so it only starts the connection.
+   * Moves the store to the master that the sentinels name, after one of them announced a new
+   * master. Every sentinel announces a failover when it adopts it, and announcements from
+   * different sentinels come in no set order: a late one may name a master that a failback has
+   * since replaced. So the store does not connect to the announced address. Each announcement
+   * queries the sentinels again, as a reconnection does, and only the connection of the latest
+   * announcement is used. A failed attempt is tried again up to {@value #MOVE_ATTEMPTS} times,
+   * {@value #MOVE_RETRY_MILLIS} ms apart, each given {@value #MOVE_ATTEMPT_TIMEOUT_MILLIS} ms.
+   * Runs on a Lettuce I/O thread, so it only starts the connection.
    */
-  private void moveToMaster(String host, int port) {
-    String address = address(host, port);
+  private void onMasterAnnounced() {
+    long announcement;
     synchronized (connectionLock) {
-      if (closed.get() || address.equals(announcedMaster)) {
+      if (closed.get()) {
         return;
       }
-      announcedMaster = address;
+      announcement = ++announcements;
     }
-    connectToAnnounced(host, port, MOVE_ATTEMPTS);
+    connectThroughSentinels(announcement, MOVE_ATTEMPTS);
   }
 
-  private void connectToAnnounced(String host, int port, int attemptsLeft) {
-    String address = address(host, port);
+  private void connectThroughSentinels(long announcement, int attemptsLeft) {
     ConnectionFuture<StatefulRedisConnection<String, String>> future =
         ((RedisClient) client).connectAsync(StringCodec.ASCII, sentinelUri);
+    // Lettuce bounds a connection by the URI's timeout, 60 s by default, which would hold up
+    // the move on a master that accepts connections but never replies.
+    AtomicBoolean settled = new AtomicBoolean();
+    Timeout deadline = timer.newTimeout(expired -> {
+      if (settled.compareAndSet(false, true)) {
+        retryOrWarn(announcement, attemptsLeft, "connecting took more than "
+            + MOVE_ATTEMPT_TIMEOUT_MILLIS + " ms");
+      }
+    }, MOVE_ATTEMPT_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
     future.whenComplete((fresh, error) -> {
-      if (error == null && isAt(future.getRemoteAddress(), host, port)) {
-        useConnection(fresh, address);
+      if (!settled.compareAndSet(false, true)) {
+        if (fresh != null) {
+          fresh.closeAsync();
+        }
         return;
       }
-      if (fresh != null) {
-        fresh.closeAsync();
-      }
-      boolean stillAnnounced;
-      synchronized (connectionLock) {
-        stillAnnounced = !closed.get() && address.equals(announcedMaster);
-      }
-      if (stillAnnounced && attemptsLeft > 1) {
-        timer.newTimeout(retry -> connectToAnnounced(host, port, attemptsLeft - 1),
-            MOVE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
-      } else if (stillAnnounced) {
-        LOG.log(System.Logger.Level.WARNING, "Redis store cannot connect to the new master"
-            + " that the sentinels announced uri=" + maskedUri + " master=" + address
-            + (error == null ? "" : " error=\"" + Breaker.describe(error) + "\"")
-            + "; it stays on its connection, which asks the sentinels again when it"
-            + " reconnects");
+      deadline.cancel();
+      if (error == null) {
+        useConnection(fresh, address(future.getRemoteAddress()), announcement);
+      } else {
+        retryOrWarn(announcement, attemptsLeft, Breaker.describe(error));
       }
     });
   }
 
-  /** Writes a host and port as {@code host:port}, with an IPv6 address in brackets. */
-  private static String address(String host, int port) {
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  private void retryOrWarn(long announcement, int attemptsLeft, String error) {
+    synchronized (connectionLock) {
+      if (closed.get() || announcement != announcements) {
+        return;
+      }
+    }
+    if (attemptsLeft > 1) {
+      timer.newTimeout(retry -> connectThroughSentinels(announcement, attemptsLeft - 1),
+          MOVE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+      return;
+    }
+    LOG.log(System.Logger.Level.WARNING, "Redis store cannot connect to the master that the"
+        + " sentinels name after a failover uri=" + maskedUri + " attempts=" + MOVE_ATTEMPTS
+        + " error=\"" + error + "\"; it stays on its connection, which queries the sentinels"
+        + " again when it reconnects");
   }
 
-  private static boolean isAt(SocketAddress remote, String host, int port) {
-    return remote instanceof InetSocketAddress inet && inet.getPort() == port
-        && (host.equals(inet.getHostString())
-            || (inet.getAddress() != null && host.equals(inet.getAddress().getHostAddress())));
+  /** Writes an address as {@code host:port}, with an IPv6 address in brackets. */
+  private static String address(SocketAddress address) {
+    if (address instanceof InetSocketAddress inet) {
+      String host = inet.getHostString();
+      return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
+    }
+    return String.valueOf(address);
   }
 
   /**
-   * Makes {@code fresh}, a connection to {@code address}, the connection of decisions and closes
-   * the old one, unless the store closed or the sentinels announced another master since the
-   * connection started: a slow connection of an earlier announcement must not replace a newer
-   * one. Calls in flight on the old connection fail, and the failure mode decides them.
+   * Makes {@code fresh}, a connection to {@code master}, the connection of decisions and closes
+   * the old one, unless the store closed, another announcement came since the connection
+   * started, or the store is already connected to that master. Calls in flight on the old
+   * connection fail, and the failure mode decides them.
    */
-  private void useConnection(StatefulRedisConnection<String, String> fresh, String address) {
+  private void useConnection(
+      StatefulRedisConnection<String, String> fresh, String master, long announcement) {
     StatefulConnection<String, String> old;
     synchronized (connectionLock) {
-      if (closed.get() || !address.equals(announcedMaster)) {
+      if (closed.get() || announcement != announcements || master.equals(connectedMaster)) {
         fresh.closeAsync();
         return;
       }
       old = connection;
       connection = fresh;
+      connectedMaster = master;
       script.use(fresh.async());
     }
     old.closeAsync();
     LOG.log(System.Logger.Level.INFO, "Redis store moved to the new master that the sentinels"
-        + " announced uri=" + maskedUri + " master=" + address);
+        + " name uri=" + maskedUri + " master=" + master);
   }
 
   private void requireOpen() {

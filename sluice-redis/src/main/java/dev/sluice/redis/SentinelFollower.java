@@ -7,12 +7,11 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BiConsumer;
 
 /**
  * Listens to the sentinels of a {@code redis-sentinel://} URI for the announcement that they
- * promoted a new master for the URI's master name ({@code +switch-master}), and passes its
- * host and port on. A connection that queries the sentinels for the master only when it
+ * promoted a new master for the URI's master name ({@code +switch-master}), and reports it.
+ * A connection that queries the sentinels for the master only when it
  * reconnects stays on the old master after a failover that leaves it running, such as
  * {@code SENTINEL FAILOVER}, a network partition or a paused master, until the sentinels turn it
  * into a replica, seconds later. Every admission of that time is lost.
@@ -31,11 +30,10 @@ final class SentinelFollower implements AutoCloseable {
   private volatile boolean closed;
 
   /**
-   * Subscribes to each sentinel of {@code uri}, without waiting. {@code onSwitch} gets the new
-   * master's host and port on a Lettuce I/O thread, so it must not block.
+   * Subscribes to each sentinel of {@code uri}, without waiting. {@code onSwitch} runs on a
+   * Lettuce I/O thread for each announcement, so it must not block.
    */
-  SentinelFollower(RedisClient client, RedisURI uri, String maskedUri,
-      BiConsumer<String, Integer> onSwitch) {
+  SentinelFollower(RedisClient client, RedisURI uri, String maskedUri, Runnable onSwitch) {
     String masterName = uri.getSentinelMasterId();
     for (RedisURI sentinel : uri.getSentinels()) {
       client.connectPubSubAsync(StringCodec.UTF8, sentinel).whenComplete((pubSub, error) -> {
@@ -62,29 +60,21 @@ final class SentinelFollower implements AutoCloseable {
   }
 
   /**
-   * Passes on a {@code +switch-master} message for {@code masterName}, which reads
+   * Reports a {@code +switch-master} message for {@code masterName}, which reads
    * {@code <master name> <old host> <old port> <new host> <new port>}.
    */
-  private static void announce(String masterName, String channel, String message,
-      BiConsumer<String, Integer> onSwitch) {
-    if (!SWITCH_MASTER.equals(channel)) {
-      return;
-    }
-    String[] parts = message.split(" ");
-    if (parts.length != 5 || !parts[0].equals(masterName)) {
-      return;
-    }
-    try {
-      onSwitch.accept(parts[3], Integer.parseInt(parts[4]));
-    } catch (NumberFormatException notAPort) {
-      LOG.log(System.Logger.Level.DEBUG, "Redis store ignored a sentinel's announcement with"
-          + " an invalid port: " + message);
+  private static void announce(
+      String masterName, String channel, String message, Runnable onSwitch) {
+    if (SWITCH_MASTER.equals(channel) && message.startsWith(masterName + " ")
+        && message.split(" ").length == 5) {
+      onSwitch.run();
     }
   }
 
+  /** Closes the subscriptions, and waits for them, so that none outlives the store. */
   @Override
   public void close() {
     closed = true;
-    subscriptions.forEach(StatefulRedisPubSubConnection::closeAsync);
+    subscriptions.forEach(StatefulRedisPubSubConnection::close);
   }
 }

@@ -53,6 +53,43 @@ class SentinelFollowerTest {
     }
   }
 
+  /**
+   * Announcements from two sentinels in no set order: after a failback to A, the second
+   * sentinel's late announcement of the failover to B arrives while the lookup for the
+   * failback is still running. The sentinels name A, so the store must end on A, whatever the
+   * last announcement names.
+   */
+  @Test
+  void lateAnnouncement_staleMaster_followsSentinelsAnswer() throws Exception {
+    try (RedisServer master = RedisServer.start();
+        RedisServer replica = RedisServer.start(
+            "--replicaof", "127.0.0.1", Integer.toString(master.port()));
+        FakeSentinel first = FakeSentinel.start(master.port());
+        FakeSentinel second = FakeSentinel.start(master.port());
+        RedisStore store = RedisStore.builder()
+            .uri("redis-sentinel://127.0.0.1:" + first.port() + ",127.0.0.1:" + second.port()
+                + "/0#" + SentinelGroup.MASTER_NAME)
+            .onFailure(FailureMode.DENY)
+            .commandTimeout(Duration.ofSeconds(5))
+            .build()) {
+      PolicyBinding binding = store.bind(POLICY);
+      awaitSubscription(first);
+      awaitSubscription(second);
+      first.nameMaster(replica.port(), 0);
+      second.nameMaster(replica.port(), 0);
+      first.announce(master.port(), replica.port());
+      Thread.sleep(1_000);
+
+      first.nameMaster(master.port(), 500);
+      second.nameMaster(master.port(), 0);
+      first.announce(replica.port(), master.port());
+      second.announce(master.port(), replica.port());
+      Thread.sleep(2_000);
+
+      assertThat(binding.tryAcquire("user-42", 1, 0).source()).isEqualTo(Source.STORE);
+    }
+  }
+
   private static void awaitSubscription(FakeSentinel sentinel) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (sentinel.subscribers() == 0) {
