@@ -4,8 +4,6 @@ import io.lettuce.core.event.Event;
 import io.lettuce.core.event.EventBus;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.event.connection.ReconnectFailedEvent;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import reactor.core.Disposable;
 
 /**
@@ -39,23 +37,11 @@ final class ReconnectLog implements AutoCloseable {
       if (!cause.equals(lastCause)) {
         lastCause = cause;
         LOG.log(System.Logger.Level.WARNING, "Redis store cannot reconnect uri=" + maskedUri
-            + " server=" + server(failed.remoteAddress()) + " attempt=" + failed.getAttempt()
-            + " error=\"" + cause + "\"; it keeps trying, and logs again only if the error"
-            + " changes");
+            + " server=" + RedisStore.address(failed.remoteAddress())
+            + " attempt=" + failed.getAttempt() + " error=\"" + cause + "\"; it keeps trying,"
+            + " and logs again only if the error changes");
       }
     }
-  }
-
-  /**
-   * Writes the address that refused the connection as {@code host:port}: the server of the
-   * URI, or one of the sentinels that the store subscribes to.
-   */
-  private static String server(SocketAddress address) {
-    if (address instanceof InetSocketAddress inet) {
-      String host = inet.getHostString();
-      return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
-    }
-    return String.valueOf(address);
   }
 
   @Override

@@ -685,8 +685,11 @@ public final class RedisStore implements RateLimitStore {
         + " again when it reconnects");
   }
 
-  /** Writes an address as {@code host:port}, with an IPv6 address in brackets. */
-  private static String address(SocketAddress address) {
+  /**
+   * Writes an address as {@code host:port}, with an IPv6 address in brackets, such as a master
+   * the store moved to or a server that refused a reconnection.
+   */
+  static String address(SocketAddress address) {
     if (address instanceof InetSocketAddress inet) {
       String host = inet.getHostString();
       return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();

@@ -8,6 +8,10 @@ import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.store.PolicyBinding;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +26,21 @@ class SentinelFollowerTest {
   /** Long enough that the quick lookup after it finishes first even on a loaded machine. */
   private static final long SLOW_LOOKUP_MILLIS = 2_000;
 
+  private RedisServer master;
+  private RedisServer replica;
+
+  @BeforeEach
+  void startMasterAndReplica() {
+    master = RedisServer.start();
+    replica = RedisServer.start("--replicaof", "127.0.0.1", Integer.toString(master.port()));
+  }
+
+  @AfterEach
+  void stopMasterAndReplica() {
+    replica.close();
+    master.close();
+  }
+
   /**
    * A failover and a failback 200 ms apart, where the lookup for the failover is slow: its
    * connection, to the node that is a replica again, completes after the failback's and must
@@ -29,16 +48,8 @@ class SentinelFollowerTest {
    */
   @Test
   void failback_slowEarlierLookup_keepsLatestMaster() throws Exception {
-    try (RedisServer master = RedisServer.start();
-        RedisServer replica = RedisServer.start(
-            "--replicaof", "127.0.0.1", Integer.toString(master.port()));
-        FakeSentinel sentinel = FakeSentinel.start(master.port());
-        RedisStore store = RedisStore.builder()
-            .uri("redis-sentinel://127.0.0.1:" + sentinel.port() + "/0#"
-                + SentinelGroup.MASTER_NAME)
-            .onFailure(FailureMode.DENY)
-            .commandTimeout(Duration.ofSeconds(5))
-            .build()) {
+    try (FakeSentinel sentinel = FakeSentinel.start(master.port());
+        RedisStore store = storeThrough(sentinel)) {
       PolicyBinding binding = store.bind(POLICY);
       awaitSubscription(sentinel);
 
@@ -61,17 +72,9 @@ class SentinelFollowerTest {
    */
   @Test
   void lateAnnouncement_staleMaster_followsSentinelsAnswer() throws Exception {
-    try (RedisServer master = RedisServer.start();
-        RedisServer replica = RedisServer.start(
-            "--replicaof", "127.0.0.1", Integer.toString(master.port()));
-        FakeSentinel first = FakeSentinel.start(master.port());
+    try (FakeSentinel first = FakeSentinel.start(master.port());
         FakeSentinel second = FakeSentinel.start(master.port());
-        RedisStore store = RedisStore.builder()
-            .uri("redis-sentinel://127.0.0.1:" + first.port() + ",127.0.0.1:" + second.port()
-                + "/0#" + SentinelGroup.MASTER_NAME)
-            .onFailure(FailureMode.DENY)
-            .commandTimeout(Duration.ofSeconds(5))
-            .build()) {
+        RedisStore store = storeThrough(first, second)) {
       PolicyBinding binding = store.bind(POLICY);
       awaitSubscription(first);
       awaitSubscription(second);
@@ -88,6 +91,17 @@ class SentinelFollowerTest {
 
       assertThat(binding.tryAcquire("user-42", 1, 0).source()).isEqualTo(Source.STORE);
     }
+  }
+
+  /** Returns a store that finds its master through the sentinels, and denies without Redis. */
+  private static RedisStore storeThrough(FakeSentinel... sentinels) {
+    String hosts = Arrays.stream(sentinels).map(s -> "127.0.0.1:" + s.port())
+        .collect(Collectors.joining(","));
+    return RedisStore.builder()
+        .uri("redis-sentinel://" + hosts + "/0#" + SentinelGroup.MASTER_NAME)
+        .onFailure(FailureMode.DENY)
+        .commandTimeout(Duration.ofSeconds(5))
+        .build();
   }
 
   private static void awaitSubscription(FakeSentinel sentinel) throws InterruptedException {
