@@ -263,7 +263,7 @@ public final class RedisStore implements RateLimitStore {
         : null;
     this.sentinelFollower = sentinelUri == null
         ? null
-        : new SentinelFollower((RedisClient) client, sentinelUri, maskedUri,
+        : new SentinelFollower((RedisClient) client, sentinelUri, maskedUri, timer,
             this::onMasterAnnounced);
   }
 

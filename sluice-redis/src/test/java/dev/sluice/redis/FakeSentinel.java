@@ -34,8 +34,13 @@ final class FakeSentinel implements AutoCloseable {
 
   /** Starts a sentinel that names the master on {@code masterPort} of 127.0.0.1. */
   static FakeSentinel start(int masterPort) throws IOException {
+    return start(masterPort, 0);
+  }
+
+  /** Starts a sentinel on {@code port}, or on a free port for 0. */
+  static FakeSentinel start(int masterPort, int port) throws IOException {
     FakeSentinel sentinel = new FakeSentinel(
-        new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), masterPort);
+        new ServerSocket(port, 50, InetAddress.getLoopbackAddress()), masterPort);
     Thread acceptor = new Thread(sentinel::accept, "fake-sentinel");
     acceptor.setDaemon(true);
     acceptor.start();

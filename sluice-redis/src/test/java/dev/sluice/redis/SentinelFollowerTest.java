@@ -7,6 +7,11 @@ import dev.sluice.Decision.Source;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.store.PolicyBinding;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.stream.Collectors;
@@ -26,6 +31,7 @@ class SentinelFollowerTest {
   /** Long enough that the quick lookup after it finishes first even on a loaded machine. */
   private static final long SLOW_LOOKUP_MILLIS = 2_000;
 
+  private final RedisClient admin = RedisClient.create();
   private RedisServer master;
   private RedisServer replica;
 
@@ -37,6 +43,7 @@ class SentinelFollowerTest {
 
   @AfterEach
   void stopMasterAndReplica() {
+    admin.shutdown();
     replica.close();
     master.close();
   }
@@ -90,6 +97,42 @@ class SentinelFollowerTest {
       Thread.sleep(2_000);
 
       assertThat(binding.tryAcquire("user-42", 1, 0).source()).isEqualTo(Source.STORE);
+    }
+  }
+
+  /**
+   * A sentinel that is down when the store starts, and comes up later: the store subscribes to
+   * it then, and follows a failover that only it announces.
+   */
+  @Test
+  void sentinelDownAtStart_subscribedWhenUp() throws Exception {
+    int laterPort;
+    try (ServerSocket reserved = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      laterPort = reserved.getLocalPort();
+    }
+    try (FakeSentinel first = FakeSentinel.start(master.port());
+        RedisStore store = RedisStore.builder()
+            .uri("redis-sentinel://127.0.0.1:" + first.port() + ",127.0.0.1:" + laterPort
+                + "/0#" + SentinelGroup.MASTER_NAME)
+            .onFailure(FailureMode.DENY)
+            .commandTimeout(Duration.ofSeconds(5))
+            .build();
+        FakeSentinel later = FakeSentinel.start(master.port(), laterPort)) {
+      PolicyBinding binding = store.bind(POLICY);
+      awaitSubscription(later);
+      RedisCommands<String, String> promoted = admin.connect(RedisURI.create(replica.uri())).sync();
+      promoted.replicaofNoOne();
+      first.nameMaster(replica.port(), 0);
+      later.nameMaster(replica.port(), 0);
+
+      later.announce(master.port(), replica.port());
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (promoted.keys("sluice:{api:*").isEmpty()) {
+        assertThat(System.nanoTime()).as("a decision on the announced master")
+            .isLessThan(deadline);
+        binding.tryAcquire("user-42", 1, 0);
+        Thread.sleep(50);
+      }
     }
   }
 
