@@ -58,6 +58,16 @@ class RedisDamagedStateTest {
     return binding.tryAcquire(userKey, 1, Long.MAX_VALUE).source();
   }
 
+  /** Asserts that the failure mode, which denies, decides after each damage, on a fresh key. */
+  private void assertEachFailsClosed(List<Damage> damages) {
+    RedisStore store = stores.open();
+    int userKey = 0;
+    for (Damage damage : damages) {
+      assertThat(decideAfter(store, damage, "user" + userKey++)).as("%s", damage)
+          .isEqualTo(Decision.Source.FAILED_CLOSED);
+    }
+  }
+
   @Test
   void tryAcquire_malformedCount_failureModeDecides() {
     Limit window = Limit.of(Algorithm.FIXED_WINDOW, 100, Duration.ofHours(1));
@@ -87,12 +97,7 @@ class RedisDamagedStateTest {
         new Damage(gcra, "remainder", " 1"),
         new Damage(window, "window_start", " " + T0),
         new Damage(bucket, "ref", "0x" + Long.toHexString(T0)));
-    RedisStore store = stores.open();
-    int userKey = 0;
-    for (Damage damage : damages) {
-      assertThat(decideAfter(store, damage, "user" + userKey++)).as("%s", damage)
-          .isEqualTo(Decision.Source.FAILED_CLOSED);
-    }
+    assertEachFailsClosed(damages);
   }
 
   @Test
@@ -111,12 +116,7 @@ class RedisDamagedStateTest {
             yearAhead),
         new Damage(Limit.of(Algorithm.GCRA, 10, Duration.ofSeconds(1)), "whole",
             pastLongestRecovery));
-    RedisStore store = stores.open();
-    int userKey = 0;
-    for (Damage damage : damages) {
-      assertThat(decideAfter(store, damage, "user" + userKey++)).as("%s", damage)
-          .isEqualTo(Decision.Source.FAILED_CLOSED);
-    }
+    assertEachFailsClosed(damages);
   }
 
   /**
