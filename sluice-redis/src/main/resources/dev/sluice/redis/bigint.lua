@@ -242,8 +242,8 @@ do
         -- BucketMeter, bucket_tokens: the tokens held now, and whether the bucket is full.
         local level = burst
         local elapsed = 0
-        -- Whether a leaky bucket holds more water than its burst: a balance below zero, which
-        -- `level` raises to zero, so that a look of cost 0 is denied too.
+        -- Whether the balance is below zero, which `level` raises to zero. In a leaky bucket
+        -- that means more water than its burst, and a look of cost 0 is then denied too.
         local over_full = false
         if ref then
           elapsed = -ref

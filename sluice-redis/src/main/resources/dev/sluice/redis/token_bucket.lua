@@ -97,8 +97,8 @@ local function build_bucket()
     return {ref = Big.max(now, s.ref), tokens = tokens, numbers = m.numbers}
   end
 
-  -- BucketMeter.overFull: a leaky bucket holds more water than its burst, as a rebinding to a
-  -- smaller burst can leave it, so its balance of tokens is below zero.
+  -- BucketMeter.overFull: whether a leaky bucket contains more water than its burst, which a
+  -- rebinding to a smaller burst can cause. Its balance of tokens is then below zero.
   local function bucket_over_full(m, s, now)
     if not m.leaky or s == nil or Big.cmp(s.tokens, Big.ZERO) >= 0 then
       return false

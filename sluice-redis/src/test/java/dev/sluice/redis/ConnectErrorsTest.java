@@ -52,7 +52,7 @@ class ConnectErrorsTest {
   }
 
   @Test
-  void describe_sentinelsWithoutThatMaster_saysToCheckSentinels() {
+  void describe_unknownMasterName_namesSentinels() {
     String sentinelUri = "redis-sentinel://127.0.0.1:7612/0#nosuch";
     String lookup = "Cannot provide redisAddress using sentinel for masterId nosuch";
     RuntimeException failure = new RedisConnectionException(lookup);

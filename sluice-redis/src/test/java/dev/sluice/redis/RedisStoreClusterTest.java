@@ -252,7 +252,7 @@ class RedisStoreClusterTest {
    * every other key would get the failure mode for good.
    */
   @Test
-  void build_clusterNodeAsOneServer_rejectedNamingClusterSeeds() {
+  void build_clusterNodeAsOneServer_rejected() {
     String node = cluster.nodeUris().get(0);
 
     assertThatThrownBy(() -> RedisStore.builder().uri(node).build())
@@ -263,7 +263,7 @@ class RedisStoreClusterTest {
   }
 
   @Test
-  void build_clusterNodeWithDatabase_rejectedNamingClusterSeeds() {
+  void build_clusterNodeWithDatabase_rejected() {
     String node = cluster.nodeUris().get(0) + "/1";
 
     assertThatThrownBy(() -> RedisStore.builder().uri(node).build())

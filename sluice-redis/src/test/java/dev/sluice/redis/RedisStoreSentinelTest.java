@@ -111,7 +111,7 @@ class RedisStoreSentinelTest {
    * the sentinels announce it, before the old master is converted.
    */
   @Test
-  void tryAcquire_manualFailover_followsNewMasterBeforeOldIsConverted() {
+  void tryAcquire_manualFailover_movesBeforeConversion() {
     PolicyBinding binding = sentinelStore().bind(POLICY);
     assertStoreDecision(binding.tryAcquire("user-42", 1, 0), true, 4);
     RedisCommands<String, String> oldMaster = commands(master);

@@ -79,8 +79,8 @@ abstract class StoreContract {
         .isEqualTo(Decision.allow(name, 1_000_000, 0, SECOND, 0));
     // One token per microsecond.
     assertThat(take(bucket, 1)).isEqualTo(Decision.deny(name, 1_000_000, 0, SECOND, 1_000));
-    // 12 h of refill at 10^6 per second would be 10^6 · 4.32 · 10^13 ns, above 2^63, in one
-    // product; the bucket is simply full.
+    // 12 h of refill at 10^6 per second is 10^6 · 4.32 · 10^13 ns in one product, above 2^63.
+    // The bucket must simply be full.
     clock.advance(Duration.ofHours(12).toNanos());
     assertThat(take(bucket, 1)).isEqualTo(Decision.allow(name, 1_000_000, 999_999, 1_000, 0));
     clock.advance(30 * DAY);
@@ -89,7 +89,7 @@ abstract class StoreContract {
   }
 
   @Test
-  void tokenBucket_billionPerSecondIdle400Days_refillsToFull() {
+  void tokenBucket_idle400Days_refillsToFull() {
     long billion = 1_000_000_000L;
     PolicyBinding bucket = bind(Limit.of(Algorithm.TOKEN_BUCKET, billion, Duration.ofSeconds(1)));
     String name = "1000000000/1s";
@@ -310,8 +310,8 @@ abstract class StoreContract {
 
   /**
    * Lists, for each algorithm, a limit of 10 per minute, the same limit lowered so that 6 units
-   * taken at once are above it, and the wait until a look of cost 0 fits again. A token bucket
-   * is missing: it keeps its tokens capped at the lowered burst, so it is never above it.
+   * taken at once are above it, and the wait until a look of cost 0 fits again. The token bucket
+   * is left out, because it keeps its tokens capped at the lowered burst and is never above it.
    */
   static Stream<Arguments> loweredLimits() {
     Duration minute = Duration.ofMinutes(1);

@@ -232,7 +232,7 @@ class ServeRedisTest {
   }
 
   @Test
-  void start_redisOptionOnDefaultMemoryStore_noWarning(@TempDir Path dir) throws Exception {
+  void start_defaultMemoryStore_noWarning(@TempDir Path dir) throws Exception {
     StderrCapture stderr = new StderrCapture();
     try (stderr; SluiceService service = start("--config",
         tinyPolicy(dir, "store:\n  type: memory\n").toString(), "--redis", redis.uri())) {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestInstance;
  * Sends bodies above the maximum size over raw sockets, in pieces, as a client on a slow link
  * does. The client must be able to send its whole body and read the 400 that explains the
  * rejection, and its connection must stay open for the next request. A body cut off or badly
- * framed, and a request target that cannot be parsed, get a 400 that names the problem.
+ * framed, and a request that Jetty's parser rejects, get a 400 that names the problem.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OversizedBodyTest {
@@ -168,13 +168,13 @@ class OversizedBodyTest {
   }
 
   @Test
-  void request_targetThatCannotBeParsed_givesParserReason() throws Exception {
+  void request_unparsableTarget_givesReason() throws Exception {
     assertThat(rejectionOf("GET /v1/%00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
         .contains("the request cannot be parsed (Illegal character in path)");
   }
 
   @Test
-  void request_contentLengthBeyondLong_notBlamedOnTarget() throws Exception {
+  void request_hugeContentLength_notBlamedOnTarget() throws Exception {
     String rejection = rejectionOf("POST /v1/check HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         + "Content-Length: 9223372036854775808\r\n\r\n");
 
