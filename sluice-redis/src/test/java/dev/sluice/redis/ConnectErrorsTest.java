@@ -2,6 +2,7 @@ package dev.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionException;
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
@@ -49,6 +50,26 @@ class ConnectErrorsTest {
     // "Connection refused" alone is left out, because the text already contains it.
     assertThat(described.getMessage()).isEqualTo("failed to connect to"
         + " redis://127.0.0.1:7612/0: Connection refused: /127.0.0.1:7612");
+  }
+
+  /**
+   * A Cluster node rejects the {@code SELECT} of a URI with a database. Built here because
+   * Lettuce 6.8.1 reports that reply only at times: in other runs against a real node it
+   * reported "RedisHandshakeHandler not registered" instead.
+   */
+  @Test
+  void describe_clusterNodeWithDatabase_namesClusterSeeds() {
+    String nodeUri = "redis://127.0.0.1:7612/1";
+    RuntimeException failure = new RedisConnectionException(
+        "Unable to connect to 127.0.0.1/<unresolved>:7612",
+        new RedisCommandExecutionException("ERR SELECT is not allowed in cluster mode"));
+
+    RuntimeException described = ConnectErrors.describe(failure, nodeUri, Duration.ofSeconds(60));
+
+    assertThat(described.getMessage()).isEqualTo("Redis at " + nodeUri + " is a node of a"
+        + " Redis Cluster, which has only database 0 and holds only the keys of its own slots;"
+        + " connect with clusterSeeds (--redis-cluster or cluster: in sluice serve) and the"
+        + " URIs of the cluster's nodes, without a database");
   }
 
   @Test

@@ -263,17 +263,6 @@ class RedisStoreClusterTest {
   }
 
   @Test
-  void build_clusterNodeWithDatabase_rejected() {
-    String node = cluster.nodeUris().get(0) + "/1";
-
-    assertThatThrownBy(() -> RedisStore.builder().uri(node).build())
-        .isInstanceOf(RedisException.class)
-        .hasMessageStartingWith("Redis at " + node + " is a node of a Redis Cluster, which has"
-            + " only database 0")
-        .hasMessageEndingWith("and the URIs of the cluster's nodes, without a database");
-  }
-
-  @Test
   void build_cluster_warmsUpEveryMasterLeavingNoKey() {
     cluster.nodeCommands().forEach(RedisCommands::configResetstat);
 
