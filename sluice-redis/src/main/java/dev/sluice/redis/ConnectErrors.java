@@ -92,8 +92,13 @@ final class ConnectErrors {
           + " URIs of the cluster's nodes, without a database", failure);
     }
     if (failure instanceof RedisConnectionException && isMasterLookupFailure(failure)) {
+      // Lettuce 6.8 reports a lookup that a host rejected as a timeout of the URI's timeout,
+      // with the host's reply only as a suppressed exception.
+      String reason = rejected != null && rejected.getMessage() != null
+          ? "a sentinel replied " + oneLine(rejected.getMessage())
+          : rootMessage(failure);
       return new RedisConnectionException("failed to find the master through the sentinels of "
-          + maskedUri + ": " + rootMessage(failure) + "; check that each host in the URI is a"
+          + maskedUri + ": " + reason + "; check that each host in the URI is a"
           + " Redis Sentinel, not a Redis server, and that the sentinels monitor the master"
           + " named after #", failure);
     }
@@ -124,8 +129,7 @@ final class ConnectErrors {
 
   /**
    * Returns whether Lettuce failed to ask the sentinels for the master's address, as when a
-   * host of the URI is a plain Redis server, which does not know {@code SENTINEL MASTER}. The
-   * message then reports a timeout of the URI's timeout, however quickly it failed.
+   * host of the URI is a plain Redis server, which does not know {@code SENTINEL MASTER}.
    */
   private static boolean isMasterLookupFailure(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {

@@ -65,7 +65,9 @@ class RedisConnectionOptionsTest {
           .isInstanceOf(RedisConnectionException.class)
           .hasMessageStartingWith("failed to find the master through the sentinels of"
               + " redis-sentinel://127.0.0.1:" + server.port())
-          .hasMessageContaining("is a Redis Sentinel, not a Redis server");
+          .hasMessageContaining(": a sentinel replied ERR unknown command 'SENTINEL'")
+          .hasMessageContaining("is a Redis Sentinel, not a Redis server")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("timed out"));
     }
   }
 
