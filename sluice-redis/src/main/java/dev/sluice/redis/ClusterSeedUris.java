@@ -78,8 +78,8 @@ final class ClusterSeedUris {
 
   private static RedisURI parseSeed(String seed, String first) {
     String masked = RedisStore.maskUserInfo(seed);
-    RedisURI parsed = create(seed, masked);
     UriChecks.check(seed, "a cluster seed");
+    RedisURI parsed = create(seed, masked);
     URI uri = URI.create(seed);
     checkScheme(uri, masked);
     checkOneNode(uri, parsed, masked);

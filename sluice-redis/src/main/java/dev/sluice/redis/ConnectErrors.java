@@ -5,6 +5,7 @@ import dev.sluice.internal.Printable;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
+import io.netty.handler.ssl.NotSslRecordException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -66,6 +67,11 @@ final class ConnectErrors {
   static RuntimeException describe(
       RuntimeException failure, String maskedUri, Duration uriTimeout) {
     SSLException tls = find(failure, SSLException.class);
+    if (tls != null && isNotTls(tls)) {
+      return new RedisConnectionException("TLS handshake with " + maskedUri + " failed: "
+          + tls.getMessage() + "; check that the server serves TLS on this port (tls-port in"
+          + " redis.conf), or use redis:// for a server without TLS", failure);
+    }
     if (tls != null) {
       return new RedisConnectionException("TLS handshake with " + maskedUri + " failed: "
           + tls.getMessage() + "; if a private CA signed the server's certificate, trust it"
@@ -104,7 +110,7 @@ final class ConnectErrors {
     }
     if (failure instanceof RedisConnectionException) {
       return new RedisConnectionException("failed to connect to " + maskedUri + ": "
-          + chainMessages(failure) + timeoutAdvice(failure, uriTimeout), failure);
+          + chainMessages(failure) + timeoutAdvice(failure, maskedUri, uriTimeout), failure);
     }
     return failure;
   }
@@ -117,14 +123,28 @@ final class ConnectErrors {
    * Redis on the same host. A server that closes the connection by itself gives the latter too,
    * hence the second half of the advice.
    */
-  private static String timeoutAdvice(Throwable failure, Duration uriTimeout) {
+  private static String timeoutAdvice(Throwable failure, String maskedUri, Duration uriTimeout) {
     if (find(failure, RedisCommandTimeoutException.class) == null
         && find(failure, ClosedChannelException.class) == null) {
       return "";
     }
+    String server = maskedUri.startsWith("rediss://")
+        ? "is Redis, serves TLS on this port (tls-port in redis.conf) and responds"
+        : "is Redis and responds";
     return "; connecting and the handshake must finish within the URI's timeout of "
         + Durations.format(uriTimeout) + ", so raise it with timeout= in the URI, such as"
-        + " timeout=1s, or check that the server at this address is Redis and responds";
+        + " timeout=1s, or check that the server at this address " + server;
+  }
+
+  /**
+   * Returns whether a TLS handshake failed because the server does not speak TLS on the port.
+   * A plain Redis server waits for the end of a command line that never comes, so Netty's
+   * handshake times out, and a server that replies in plain text gives Netty's
+   * {@link NotSslRecordException}.
+   */
+  private static boolean isNotTls(SSLException tls) {
+    return tls instanceof NotSslRecordException
+        || (tls.getMessage() != null && tls.getMessage().startsWith("handshake timed out"));
   }
 
   /**

@@ -752,10 +752,12 @@ public final class RedisStore implements RateLimitStore {
 
   /**
    * Replaces the user name and password of a URI written as text with {@code ***}, also when
-   * the URI is otherwise invalid, so that it can appear in an error message.
+   * the URI is otherwise invalid, so that it can appear in an error message. Everything up to
+   * the last {@code @} is replaced, because a password may contain an {@code @} or a {@code /}
+   * that its writer forgot to percent-encode.
    */
   public static String maskUserInfo(String uri) {
-    return uri.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^@/]*@", "$1***@");
+    return uri.replaceFirst("(?s)^([A-Za-z][A-Za-z0-9+.-]*://).*@", "$1***@");
   }
 
   /**
@@ -878,14 +880,15 @@ public final class RedisStore implements RateLimitStore {
      *     {@link #clusterSeeds(List)} accepts
      */
     public Builder uri(String uri) {
+      // Checked first, so that a password with an unencoded '/' gets advice, not a parse error.
+      UriChecks.check(Objects.requireNonNull(uri, "uri"), "uri");
       RedisURI parsed;
       try {
-        parsed = RedisURI.create(Objects.requireNonNull(uri, "uri"));
+        parsed = RedisURI.create(uri);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("uri must be a Redis URI such as"
             + " redis://host:6379, got '" + maskUserInfo(uri) + "': " + uriProblem(uri, e), e);
       }
-      UriChecks.check(uri, "uri");
       if (parsed.getHost() != null && parsed.getHost().contains(",")) {
         throw new IllegalArgumentException("uri must name one server or use redis-sentinel://,"
             + " got '" + maskUserInfo(uri) + "'; for a Redis Cluster use clusterSeeds");

@@ -17,8 +17,9 @@ final class UriChecks {
   private UriChecks() {}
 
   /**
-   * Rejects port 0 on any host of a URI written as text, and a {@code timeout} option that is
-   * not a whole number with an optional unit, or is 0.
+   * Rejects port 0 on any host of a URI written as text, a {@code timeout} option that is not a
+   * whole number with an optional unit, or is 0, and a user name or password with an
+   * {@code @}, {@code /}, {@code ?} or {@code #} that is not percent-encoded.
    *
    * @param name the option as the message names it, such as {@code uri}
    * @throws IllegalArgumentException naming the URI with its user name and password masked
@@ -31,6 +32,7 @@ final class UriChecks {
     String rest = uri.substring(start + 3);
     int end = indexOfAny(rest, "/?#");
     String authority = end < 0 ? rest : rest.substring(0, end);
+    checkUserInfo(uri, name, authority, rest);
     for (String host : authority.substring(authority.lastIndexOf('@') + 1).split(",")) {
       String port = portOf(host);
       if (!port.isEmpty() && port.chars().allMatch(c -> c == '0')) {
@@ -58,6 +60,25 @@ final class UriChecks {
         || uri.getSentinels().stream().anyMatch(sentinel -> sentinel.getPort() == 0);
     if (zero) {
       throw portZero(name, RedisStore.mask(uri));
+    }
+  }
+
+  /**
+   * Rejects an {@code @} that is not the one before the host: Lettuce would otherwise take part
+   * of the password for the host, such as host {@code 127.0.0.1:7000} and port 6379 for
+   * {@code redis://:p@ss@127.0.0.1:7000}, and fail with an unrelated DNS error. An {@code @}
+   * after a {@code /} or {@code ?} of the authority means that one of those ended it early. The
+   * fragment, a Sentinel master's name, is not checked.
+   */
+  private static void checkUserInfo(String uri, String name, String authority, String rest) {
+    int fragment = rest.indexOf('#');
+    String beforeFragment = fragment < 0 ? rest : rest.substring(0, fragment);
+    boolean twoInAuthority = authority.indexOf('@') != authority.lastIndexOf('@');
+    boolean afterAuthority = beforeFragment.indexOf('@', authority.length()) >= 0;
+    if (twoInAuthority || afterAuthority) {
+      throw new IllegalArgumentException(name + " has a user name or password that is not"
+          + " percent-encoded in '" + RedisStore.maskUserInfo(uri) + "'; write '@' as %40,"
+          + " '/' as %2F, '?' as %3F and '#' as %23 there");
     }
   }
 

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionException;
+import io.netty.handler.ssl.NotSslRecordException;
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -70,6 +73,27 @@ class ConnectErrorsTest {
         + " Redis Cluster, which has only database 0 and holds only the keys of its own slots;"
         + " connect with clusterSeeds (--redis-cluster or cluster: in sluice serve) and the"
         + " URIs of the cluster's nodes, without a database");
+  }
+
+  /**
+   * A {@code rediss://} URI on a port without TLS: a plain Redis waits for the end of a command
+   * line, so Netty's handshake times out after 10 s; a server that replies in plain text
+   * gives a record that is not TLS.
+   */
+  @Test
+  void describe_tlsToPlainPort_saysToCheckTheTlsPort() {
+    String tlsUri = "rediss://127.0.0.1:7612/0";
+    for (SSLException notTls : List.of(new SSLException("handshake timed out after 10000ms"),
+        new NotSslRecordException("not an SSL/TLS record: 2d45525220"))) {
+      RuntimeException failure = new RedisConnectionException(
+          "Unable to connect to 127.0.0.1/<unresolved>:7612", notTls);
+
+      RuntimeException described = ConnectErrors.describe(failure, tlsUri, Duration.ofSeconds(60));
+
+      assertThat(described.getMessage()).isEqualTo("TLS handshake with " + tlsUri + " failed: "
+          + notTls.getMessage() + "; check that the server serves TLS on this port (tls-port in"
+          + " redis.conf), or use redis:// for a server without TLS");
+    }
   }
 
   @Test

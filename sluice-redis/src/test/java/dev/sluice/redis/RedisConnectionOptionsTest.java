@@ -181,6 +181,19 @@ class RedisConnectionOptionsTest {
   }
 
   @Test
+  void build_tlsUriOnPlainPort_saysToCheckTheTlsPort() {
+    try (RedisServer server = RedisServer.start()) {
+      String uri = "rediss://127.0.0.1:" + server.port() + "?timeout=1s";
+
+      assertThatThrownBy(() -> store(uri))
+          .isInstanceOf(RedisConnectionException.class)
+          .hasMessageStartingWith("failed to connect to rediss://127.0.0.1:" + server.port())
+          .hasMessageEndingWith("or check that the server at this address is Redis, serves TLS"
+              + " on this port (tls-port in redis.conf) and responds");
+    }
+  }
+
+  @Test
   void build_redisUriOnTlsPort_failsNamingUri(@TempDir Path dir) {
     TestCertificates certificates = TestCertificates.create(dir);
     try (RedisServer server = RedisServer.startTls(certificates.certificate(),

@@ -104,6 +104,33 @@ class RedisStoreOptionsTest {
   void maskUserInfo_text_hidesCredentialsEvenWhenInvalid() {
     assertThat(RedisStore.maskUserInfo("http://:secret@host:1")).isEqualTo("http://***@host:1");
     assertThat(RedisStore.maskUserInfo("redis://host:1/0")).isEqualTo("redis://host:1/0");
+    assertThat(RedisStore.maskUserInfo("redis://:p@ss@host:1")).isEqualTo("redis://***@host:1");
+    assertThat(RedisStore.maskUserInfo("redis://:pa/ss@host:1")).isEqualTo("redis://***@host:1");
+  }
+
+  @Test
+  void uri_unencodedPassword_throwsSayingHowToEncode() {
+    List<String> uris = List.of("redis://:p@ss@127.0.0.1:7000", "redis://u@s:p@127.0.0.1:7000/0",
+        "redis://:pa/ss@127.0.0.1:7000", "redis://:pa?ss@127.0.0.1:7000",
+        "redis-sentinel://:p@ss@127.0.0.1:26379#mymaster");
+    for (String uri : uris) {
+      assertThatThrownBy(() -> RedisStore.builder().uri(uri))
+          .as(uri)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("uri has a user name or password that is not percent-encoded"
+              + " in '")
+          .hasMessageEndingWith("'; write '@' as %40, '/' as %2F, '?' as %3F and '#' as %23"
+              + " there")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("ss@"));
+    }
+    assertThatThrownBy(() -> RedisStore.builder().clusterSeeds(
+        List.of("redis://:p@ss@127.0.0.1:7000")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a cluster seed has a user name or password that is not percent-encoded in"
+            + " 'redis://***@127.0.0.1:7000'; write '@' as %40, '/' as %2F, '?' as %3F and '#'"
+            + " as %23 there");
+    RedisStore.builder().uri("redis://:p%40ss@127.0.0.1:7000");
+    RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379#master@site");
   }
 
   @Test

@@ -186,6 +186,13 @@ public final class ServeCommand implements Callable<Integer> {
 
   private void checkRedisOption() {
     String masked = RedisStore.maskUserInfo(redis);
+    // Checked first, so that a password with an unencoded '/' gets advice, not a parse error.
+    try {
+      RedisStore.checkUri(redis, "--redis");
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis': "
+          + e.getMessage());
+    }
     try {
       RedisURI.create(redis);
     } catch (IllegalArgumentException e) {
@@ -197,12 +204,6 @@ public final class ServeCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis':"
           + " must name one server or use redis-sentinel://, got '" + masked + "'; for a"
           + " Redis Cluster use --redis-cluster, or cluster: in the config's redis store");
-    }
-    try {
-      RedisStore.checkUri(redis, "--redis");
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis': "
-          + e.getMessage());
     }
   }
 

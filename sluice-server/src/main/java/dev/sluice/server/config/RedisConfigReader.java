@@ -117,6 +117,12 @@ final class RedisConfigReader {
 
   private String readUri(Node node) {
     String uri = reader.text(node, "uri");
+    // Checked first, so that a password with an unencoded '/' gets advice, not a parse error.
+    try {
+      RedisStore.checkUri(uri, "uri");
+    } catch (IllegalArgumentException e) {
+      throw reader.error(node, e.getMessage());
+    }
     try {
       RedisURI.create(uri);
     } catch (IllegalArgumentException e) {
@@ -128,11 +134,6 @@ final class RedisConfigReader {
       throw reader.error(node, "uri must name one server or use redis-sentinel://, got '"
           + RedisStore.maskUserInfo(uri) + "'; for a Redis Cluster list the seeds under"
           + " cluster: instead");
-    }
-    try {
-      RedisStore.checkUri(uri, "uri");
-    } catch (IllegalArgumentException e) {
-      throw reader.error(node, e.getMessage());
     }
     return uri;
   }

@@ -244,6 +244,16 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_redisPasswordWithSlash_exits2SayingHowToEncode() {
+    int exitCode = execute("serve", "--redis", "redis://:pa/ss@127.0.0.1:7000", "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid value for option '--redis': --redis has a user"
+        + " name or password that is not percent-encoded in 'redis://***@127.0.0.1:7000'; write"
+        + " '@' as %40").doesNotContain("ss@");
+  }
+
+  @Test
   void execute_emptyHost_exits2() {
     int exitCode = execute("serve", "--host", "", "--port", "0");
 

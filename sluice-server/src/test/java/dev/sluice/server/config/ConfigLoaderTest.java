@@ -299,6 +299,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_uriWithUnencodedPassword_namesLine() {
+    String yaml = """
+        store:
+          type: redis
+          uri: "redis://:p@ss/wd@127.0.0.1:7000"
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "secret.yaml"))
+        .hasMessageStartingWith("secret.yaml:3: uri has a user name or password that is not"
+            + " percent-encoded in 'redis://***@127.0.0.1:7000'")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("ss/wd"));
+  }
+
+  @Test
   void parse_denyCache_readsTrueAndFalseOnly() {
     String yaml = """
         store:
