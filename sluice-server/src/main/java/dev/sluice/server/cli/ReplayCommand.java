@@ -78,6 +78,12 @@ public final class ReplayCommand implements Callable<Integer> {
   /** The LOG argument that names standard input. */
   private static final String STANDARD_INPUT = "-";
 
+  /**
+   * The {@code --decisions} value that would name standard output by the same convention. It is
+   * rejected, because the summary is written there.
+   */
+  private static final String STANDARD_OUTPUT = "-";
+
   @Spec private CommandSpec spec;
 
   @Parameters(
@@ -141,7 +147,8 @@ public final class ReplayCommand implements Callable<Integer> {
       names = "--decisions",
       paramLabel = "FILE",
       description = "Also write one CSV row per event, in log order:"
-          + " line,key,allowed,delay_ms,retry_after_ms.")
+          + " line,key,allowed,delay_ms,retry_after_ms. FILE must be a path, not - for"
+          + " standard output, because the summary is written there.")
   private Path decisions;
 
   @Option(names = "--json", description = "Print the summary as one JSON object.")
@@ -330,6 +337,11 @@ public final class ReplayCommand implements Callable<Integer> {
     if (decisions.toString().isEmpty()) {
       throw new InvalidInputException(
           "--decisions must name a file to write, got an empty value");
+    }
+    if (decisions.toString().equals(STANDARD_OUTPUT)) {
+      throw new InvalidInputException("--decisions cannot be '-' (standard output), because"
+          + " the summary is written there. Give a file path such as decisions.csv, or ./- for"
+          + " a file named -");
     }
     if (Files.isDirectory(decisions)) {
       throw new InvalidInputException(
