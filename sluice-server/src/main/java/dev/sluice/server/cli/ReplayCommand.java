@@ -276,6 +276,9 @@ public final class ReplayCommand implements Callable<Integer> {
   }
 
   private Policy configPolicy() {
+    if (config.toString().isEmpty()) {
+      throw new InvalidInputException("--config must name a YAML file, got an empty value");
+    }
     List<String> limitFlags = givenLimitFlags();
     if (!limitFlags.isEmpty()) {
       throw new InvalidInputException(

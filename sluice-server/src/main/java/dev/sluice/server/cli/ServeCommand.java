@@ -156,6 +156,10 @@ public final class ServeCommand implements Callable<Integer> {
 
   /** Checks the options that picocli cannot check by itself, before any file is read. */
   private void checkOptions() {
+    if (config != null && config.toString().isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "Invalid value for option '--config':"
+          + " must be the path of a YAML file, got an empty value");
+    }
     if (port < 0 || port > 65_535) {
       throw new ParameterException(spec.commandLine(),
           "Invalid value for option '--port': must be 0 to 65535, got " + port);

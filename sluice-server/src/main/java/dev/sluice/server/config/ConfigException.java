@@ -62,7 +62,9 @@ public final class ConfigException extends RuntimeException {
     return problem;
   }
 
+  /** Formats the message. An empty file name prints as {@code ''}, so that it stays visible. */
   private static String format(String file, int line, String problem) {
-    return line > 0 ? file + ":" + line + ": " + problem : file + ": " + problem;
+    String shownFile = file.isEmpty() ? "''" : file;
+    return line > 0 ? shownFile + ":" + line + ": " + problem : shownFile + ": " + problem;
   }
 }

@@ -133,6 +133,10 @@ public final class ConfigLoader {
    */
   private static String readText(Path file) {
     String name = file.toString();
+    // An empty path resolves to the working directory, which would be reported as a directory.
+    if (name.isEmpty()) {
+      throw new ConfigException(name, 0, "is an empty path, expected the path of a YAML file");
+    }
     if (Files.isDirectory(file)) {
       throw new ConfigException(name, 0, "is a directory, expected a YAML file");
     }

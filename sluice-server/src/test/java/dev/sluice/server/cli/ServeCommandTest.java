@@ -128,6 +128,17 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_emptyConfigPath_exits2NamingOption() {
+    int exitCode = execute("serve", "--config", "", "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "sluice serve: Invalid value for option '--config': must be the path of a YAML file,"
+            + " got an empty value",
+        "Run 'sluice serve --help' for usage.");
+  }
+
+  @Test
   void execute_configNameWithEscape_printsItEscaped(@TempDir Path dir) {
     Path config = dir.resolve("c\u001b[31m.yaml");
 

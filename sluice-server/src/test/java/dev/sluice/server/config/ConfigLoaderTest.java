@@ -588,6 +588,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void load_emptyPath_showsItQuoted() {
+    Path empty = Path.of("");
+
+    assertThatThrownBy(() -> ConfigLoader.load(empty))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("'': is an empty path, expected the path of a YAML file");
+    assertThatThrownBy(() -> ConfigLoader.loadPolicies(empty))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("'': is an empty path, expected the path of a YAML file");
+  }
+
+  @Test
   void load_fileAboveOneMebibyte_isRejectedBySize(@TempDir Path dir) throws Exception {
     // 1 MiB = 1024 * 1024 = 1048576 bytes; 4 MiB = 4194304 bytes.
     Path huge = Files.write(dir.resolve("huge.yaml"), new byte[4 * 1024 * 1024]);

@@ -242,6 +242,8 @@ class ReplayCommandTest {
             "sluice replay: unknown mode 'shape\\x0a', expected police or shape"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--decisions", ""),
             "sluice replay: --decisions must name a file to write, got an empty value"),
+        Arguments.of(List.of("--config", "", "--policy", "api"),
+            "sluice replay: --config must name a YAML file, got an empty value"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--decisions", "-"),
             "sluice replay: --decisions cannot be '-' (standard output), because the summary"
                 + " is written there. Give a file path such as decisions.csv, or ./- for a file"
