@@ -7,11 +7,13 @@ import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code sluice} command. Exit codes: 0 success, 1 failure while running, 2 invalid usage
@@ -62,9 +64,26 @@ public final class Main implements Runnable {
     CommandLine command = error.getCommandLine();
     String name = command.getCommandSpec().qualifiedName();
     // Picocli quotes the bad value as given, so a value with a line break would print two lines.
-    command.getErr().println(name + ": " + MessageText.escape(error.getMessage()));
+    command.getErr().println(name + ": " + MessageText.escape(messageOf(error)));
     command.getErr().println("Run '" + name + " --help' for usage.");
     return 2;
+  }
+
+  /**
+   * Returns the message of a usage error. A word that is not an option, where a command was
+   * expected, gets a message listing the commands instead of picocli's "Unmatched argument at
+   * index 0".
+   */
+  private static String messageOf(ParameterException error) {
+    Map<String, CommandLine> commands = error.getCommandLine().getSubcommands();
+    if (error instanceof UnmatchedArgumentException unmatched
+        && !unmatched.isUnknownOption()
+        && !unmatched.getUnmatched().isEmpty()
+        && !commands.isEmpty()) {
+      return "'" + MessageText.truncate(unmatched.getUnmatched().get(0))
+          + "' is not a command, expected one of " + String.join(", ", commands.keySet());
+    }
+    return error.getMessage();
   }
 
   @Override

@@ -341,6 +341,26 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_unknownCommand_listsCommands() {
+    int exitCode = execute("bogus", "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "sluice: 'bogus' is not a command, expected one of serve, replay, help",
+        "Run 'sluice --help' for usage.");
+  }
+
+  @Test
+  void execute_unknownTopLevelOption_namesTheOption() {
+    int exitCode = execute("--bogus");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "sluice: Unknown option: '--bogus'",
+        "Run 'sluice --help' for usage.");
+  }
+
+  @Test
   void execute_noSubcommand_exits2() {
     int exitCode = execute();
 
