@@ -18,6 +18,7 @@ import dev.sluice.server.http.SluiceServer;
 import dev.sluice.store.RateLimitStore;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -31,10 +32,12 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code sluice serve}: loads the config, starts the HTTP check API and runs until the process
@@ -59,7 +62,7 @@ public final class ServeCommand implements Callable<Integer> {
           + " default config.")
   private Path config;
 
-  @Option(names = "--port", defaultValue = "8080",
+  @Option(names = "--port", defaultValue = "8080", converter = PortConverter.class,
       description = "TCP port to listen on, 0 for any free port (default: ${DEFAULT-VALUE}).")
   private int port;
 
@@ -159,10 +162,6 @@ public final class ServeCommand implements Callable<Integer> {
     if (config != null && config.toString().isEmpty()) {
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--config':"
           + " must be the path of a YAML file, got an empty value");
-    }
-    if (port < 0 || port > 65_535) {
-      throw new ParameterException(spec.commandLine(),
-          "Invalid value for option '--port': must be 0 to 65535, got " + port);
     }
     if (host.isBlank()) {
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--host': must"
@@ -342,6 +341,30 @@ public final class ServeCommand implements Callable<Integer> {
       }
     }
     return text.toString();
+  }
+
+  /**
+   * Parses {@code --port}. A value that is not a whole number gets the range in the message,
+   * rather than picocli's "'abc' is not an int", and so does one out of range. Picocli prefixes
+   * the message with "Invalid value for option '--port': ".
+   */
+  static final class PortConverter implements ITypeConverter<Integer> {
+
+    private static final int MAX_PORT = 65_535;
+
+    @Override
+    public Integer convert(String text) {
+      // The length bound keeps BigInteger from parsing a number of a million digits.
+      if (!text.matches("-?[0-9]{1,40}")) {
+        throw new TypeConversionException(
+            "must be a whole number from 0 to " + MAX_PORT + ", got '" + text + "'");
+      }
+      BigInteger value = new BigInteger(text);
+      if (value.signum() < 0 || value.compareTo(BigInteger.valueOf(MAX_PORT)) > 0) {
+        throw new TypeConversionException("must be 0 to " + MAX_PORT + ", got " + value);
+      }
+      return value.intValueExact();
+    }
   }
 
   /**

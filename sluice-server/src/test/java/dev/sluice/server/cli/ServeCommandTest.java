@@ -18,8 +18,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
 /** Starts {@code sluice serve} in-process through picocli, on a free loopback port. */
@@ -163,7 +167,7 @@ class ServeCommandTest {
     int exitCode = execute("serve", "--port", "1\u001b");
 
     assertThat(exitCode).isEqualTo(2);
-    assertThat(err.toString()).contains("'1\\x1b' is not an int");
+    assertThat(err.toString()).contains("got '1\\x1b'");
     assertThat(err.toString()).doesNotContain("\u001b");
   }
 
@@ -233,6 +237,28 @@ class ServeCommandTest {
     assertThat(exitCode).isEqualTo(2);
     assertThat(err.toString())
         .contains("Invalid value for option '--port': must be 0 to 65535, got 70000");
+  }
+
+  static Stream<Arguments> badPorts() {
+    return Stream.of(
+        Arguments.of("abc", "must be a whole number from 0 to 65535, got 'abc'"),
+        Arguments.of("80.5", "must be a whole number from 0 to 65535, got '80.5'"),
+        Arguments.of(" 80", "must be a whole number from 0 to 65535, got ' 80'"),
+        Arguments.of("", "must be a whole number from 0 to 65535, got ''"),
+        Arguments.of("-1", "must be 0 to 65535, got -1"),
+        Arguments.of("65536", "must be 0 to 65535, got 65536"),
+        Arguments.of("99999999999", "must be 0 to 65535, got 99999999999"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badPorts")
+  void execute_badPort_namesOptionAndRange(String port, String problem) {
+    int exitCode = execute("serve", "--port", port);
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "sluice serve: Invalid value for option '--port': " + problem,
+        "Run 'sluice serve --help' for usage.");
   }
 
   @Test
