@@ -71,17 +71,23 @@ public final class ServeCommand implements Callable<Integer> {
           + " interfaces.")
   private String host;
 
+  // Each example URI is a line of its own, so that the 80-column help never splits it. Picocli
+  // 4.7.7 wraps a long line after a '.' or ':' as well as at spaces.
   @Option(names = "--redis", paramLabel = "URI",
-      description = "Keep the state in Redis at this URI, such as redis://127.0.0.1:6379,"
-          + " instead of the config's store; other Redis settings come from a redis store in"
-          + " the config, or are the defaults.")
+      description = {
+        "Keep the state in Redis at this URI instead of the config's store, such as:",
+        "  redis://127.0.0.1:6379",
+        "Other Redis settings come from a redis store in the config, or are the defaults."
+      })
   private String redis;
 
   @Option(names = "--redis-cluster", paramLabel = "URI", split = ",",
-      description = "Keep the state in the Redis Cluster reached through these seed nodes,"
-          + " URIs separated by commas such as redis://127.0.0.1:7000,redis://127.0.0.1:7001,"
-          + " instead of the config's store; other Redis settings as for --redis. Not together"
-          + " with --redis.")
+      description = {
+        "Keep the state in the Redis Cluster reached through these seed nodes instead of the"
+            + " config's store, URIs separated by commas such as:",
+        "  redis://127.0.0.1:7000,redis://127.0.0.1:7001",
+        "Other Redis settings as for --redis. Not together with --redis."
+      })
   private List<String> redisCluster;
 
   @Override

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -364,6 +365,23 @@ class ServeCommandTest {
         + " '--redis-cluster': a cluster seed must be a Redis URI such as redis://host:7000,"
         + " got '127.0.0.1:7001': ");
     assertThat(err.toString()).doesNotContain("secret");
+  }
+
+  @Test
+  void help_exampleUris_eachOnOneLine() {
+    StringWriter out = new StringWriter();
+    CommandLine main = Main.commandLine();
+    main.setOut(new PrintWriter(out, true));
+    main.getSubcommands().get("serve").setUsageHelpWidth(80);
+
+    int exitCode = main.execute("serve", "--help");
+
+    List<String> lines = out.toString().lines().toList();
+    assertThat(exitCode).isZero();
+    assertThat(lines).allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80));
+    assertThat(lines.stream().map(String::strip)).contains(
+        "redis://127.0.0.1:6379",
+        "redis://127.0.0.1:7000,redis://127.0.0.1:7001");
   }
 
   @Test
