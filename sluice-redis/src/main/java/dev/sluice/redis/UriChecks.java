@@ -66,16 +66,24 @@ final class UriChecks {
   /**
    * Rejects an {@code @} that is not the one before the host: Lettuce would otherwise take part
    * of the password for the host, such as host {@code 127.0.0.1:7000} and port 6379 for
-   * {@code redis://:p@ss@127.0.0.1:7000}, and fail with an unrelated DNS error. An {@code @}
-   * after a {@code /} or {@code ?} of the authority means that one of those ended it early. The
-   * fragment, a Sentinel master's name, is not checked.
+   * {@code redis://:p@ss@127.0.0.1:7000}, and fail with an unrelated DNS error. An {@code @} in
+   * the path, or in the query before its first {@code =} or {@code &}, means that a {@code /}
+   * or {@code ?} of the password ended the authority early. An option's value, such as
+   * {@code clientName=a@b}, and the fragment, a Sentinel master's name, may contain one.
    */
   private static void checkUserInfo(String uri, String name, String authority, String rest) {
-    int fragment = rest.indexOf('#');
-    String beforeFragment = fragment < 0 ? rest : rest.substring(0, fragment);
+    int end = indexOfAny(rest, "#");
+    String afterAuthority = rest.substring(authority.length(), end < 0 ? rest.length() : end);
+    int query = afterAuthority.indexOf('?');
+    String path = query < 0 ? afterAuthority : afterAuthority.substring(0, query);
+    String firstOptionName = "";
+    if (query >= 0) {
+      String options = afterAuthority.substring(query + 1);
+      int nameEnd = indexOfAny(options, "=&");
+      firstOptionName = nameEnd < 0 ? options : options.substring(0, nameEnd);
+    }
     boolean twoInAuthority = authority.indexOf('@') != authority.lastIndexOf('@');
-    boolean afterAuthority = beforeFragment.indexOf('@', authority.length()) >= 0;
-    if (twoInAuthority || afterAuthority) {
+    if (twoInAuthority || path.indexOf('@') >= 0 || firstOptionName.indexOf('@') >= 0) {
       throw new IllegalArgumentException(name + " has a user name or password that is not"
           + " percent-encoded in '" + RedisStore.maskUserInfo(uri) + "'; write '@' as %40,"
           + " '/' as %2F, '?' as %3F and '#' as %23 there");

@@ -131,6 +131,7 @@ class RedisStoreOptionsTest {
             + " as %23 there");
     RedisStore.builder().uri("redis://:p%40ss@127.0.0.1:7000");
     RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379#master@site");
+    RedisStore.builder().uri("redis://127.0.0.1:7000?clientName=app@host");
   }
 
   @Test
