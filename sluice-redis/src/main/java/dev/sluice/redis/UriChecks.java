@@ -19,7 +19,8 @@ final class UriChecks {
   /**
    * Rejects port 0 on any host of a URI written as text, a {@code timeout} option that is not a
    * whole number with an optional unit, or is 0, and a user name or password with an
-   * {@code @}, {@code /}, {@code ?} or {@code #} that is not percent-encoded.
+   * {@code @}, {@code /} or {@code ?} that is not percent-encoded. A {@code #} is not detected,
+   * because what follows it may be a Sentinel master's name.
    *
    * @param name the option as the message names it, such as {@code uri}
    * @throws IllegalArgumentException naming the URI with its user name and password masked
