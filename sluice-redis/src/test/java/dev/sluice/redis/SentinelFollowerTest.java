@@ -10,10 +10,14 @@ import dev.sluice.store.PolicyBinding;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.sync.RedisCommands;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -132,6 +136,52 @@ class SentinelFollowerTest {
             .isLessThan(deadline);
         binding.tryAcquire("user-42", 1, 0);
         Thread.sleep(50);
+      }
+    }
+  }
+
+  /**
+   * Sentinels that name a master which accepts connections but never replies, as a host whose
+   * Redis hangs does. Lettuce would wait the URI's 60 s for its handshake. Each attempt to move
+   * is given 2 s instead, and the next starts 0.5 s later, so the second connection comes
+   * about 2.5 s after the first, and the store decides on its old master meanwhile.
+   */
+  @Test
+  void announcedMasterNeverReplies_nextAttemptAfterTwoSeconds() throws Exception {
+    List<Long> acceptedAtNanos = new CopyOnWriteArrayList<>();
+    List<Socket> held = new CopyOnWriteArrayList<>();
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        FakeSentinel sentinel = FakeSentinel.start(master.port());
+        RedisStore store = storeThrough(sentinel)) {
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(silent.accept());
+            acceptedAtNanos.add(System.nanoTime());
+          }
+        } catch (IOException closed) {
+          // The test is over.
+        }
+      }, "silent-master");
+      acceptor.setDaemon(true);
+      acceptor.start();
+      PolicyBinding binding = store.bind(POLICY);
+      awaitSubscription(sentinel);
+
+      sentinel.nameMaster(silent.getLocalPort(), 0);
+      sentinel.announce(master.port(), silent.getLocalPort());
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (acceptedAtNanos.size() < 2) {
+        assertThat(System.nanoTime()).as("a second attempt").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+
+      long gapMillis = (acceptedAtNanos.get(1) - acceptedAtNanos.get(0)) / 1_000_000;
+      assertThat(gapMillis).isBetween(2_000L, 10_000L);
+      assertThat(binding.tryAcquire("user-42", 1, 0).source()).isEqualTo(Source.STORE);
+    } finally {
+      for (Socket socket : held) {
+        socket.close();
       }
     }
   }
