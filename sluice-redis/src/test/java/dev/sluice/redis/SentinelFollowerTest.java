@@ -149,14 +149,14 @@ class SentinelFollowerTest {
   @Test
   void announcedMasterNeverReplies_nextAttemptAfterTwoSeconds() throws Exception {
     List<Long> acceptedAtNanos = new CopyOnWriteArrayList<>();
-    List<Socket> held = new CopyOnWriteArrayList<>();
+    List<Socket> connections = new CopyOnWriteArrayList<>();
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         FakeSentinel sentinel = FakeSentinel.start(master.port());
         RedisStore store = storeThrough(sentinel)) {
       Thread acceptor = new Thread(() -> {
         try {
           while (true) {
-            held.add(silent.accept());
+            connections.add(silent.accept());
             acceptedAtNanos.add(System.nanoTime());
           }
         } catch (IOException closed) {
@@ -180,7 +180,7 @@ class SentinelFollowerTest {
       assertThat(gapMillis).isBetween(2_000L, 10_000L);
       assertThat(binding.tryAcquire("user-42", 1, 0).source()).isEqualTo(Source.STORE);
     } finally {
-      for (Socket socket : held) {
+      for (Socket socket : connections) {
         socket.close();
       }
     }
