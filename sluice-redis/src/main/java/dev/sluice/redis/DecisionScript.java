@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
@@ -8,6 +9,8 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.RedisCommand;
 import io.netty.util.Timeout;
@@ -19,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -27,6 +31,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The Lua script that decides a request, and how it is called.
@@ -54,6 +59,8 @@ final class DecisionScript {
 
   private final String source;
   private volatile RedisScriptingAsyncCommands<String, String> commands;
+  /** Sends {@code SCRIPT LOAD} of a source and completes with its SHA-1. */
+  private volatile Function<String, CompletableFuture<String>> loader;
   private final Duration loadTimeout;
   private final Timer deadlines;
   /**
@@ -73,11 +80,22 @@ final class DecisionScript {
    */
   DecisionScript(
       RedisScriptingAsyncCommands<String, String> commands, Duration loadTimeout, Timer deadlines) {
+    this(commands, loaderOf(commands), loadTimeout, deadlines);
+  }
+
+  /**
+   * Loads the script with {@code loader}, such as {@link #loadOnServingMasters} for a Redis
+   * Cluster, and otherwise works as {@link #DecisionScript(RedisScriptingAsyncCommands,
+   * Duration, Timer)}.
+   */
+  DecisionScript(RedisScriptingAsyncCommands<String, String> commands,
+      Function<String, CompletableFuture<String>> loader, Duration loadTimeout, Timer deadlines) {
     this.commands = commands;
+    this.loader = loader;
     this.loadTimeout = loadTimeout;
     this.deadlines = deadlines;
     this.source = assemble();
-    this.sha = await(commands.scriptLoad(source), loadTimeout);
+    this.sha = await(loader.apply(source), loadTimeout);
   }
 
   /**
@@ -85,7 +103,66 @@ final class DecisionScript {
    * the connection to a new master after a failover. Calls already sent keep their connection.
    */
   void use(RedisScriptingAsyncCommands<String, String> commands) {
+    this.loader = loaderOf(commands);
     this.commands = commands;
+  }
+
+  private static Function<String, CompletableFuture<String>> loaderOf(
+      RedisScriptingAsyncCommands<String, String> commands) {
+    return source -> commands.scriptLoad(source).toCompletableFuture();
+  }
+
+  /**
+   * Loads the script on each master of a Redis Cluster that serves slots and that the cluster
+   * has not marked failed, and completes with its SHA-1 when at least one loaded it. A master
+   * that could not be reached is left out. Lettuce's own {@code SCRIPT LOAD} on a cluster
+   * connection goes to every master in the slot map and fails when one cannot be reached, such
+   * as a dead master that the cluster still lists, without slots, after its replica took over.
+   * A master left out replies {@code NOSCRIPT} once it serves slots, and that reloads the
+   * script. A reply of Redis, such as an ACL denial, fails the load.
+   */
+  static CompletableFuture<String> loadOnServingMasters(
+      StatefulRedisClusterConnection<String, String> cluster, String source) {
+    List<CompletableFuture<String>> loads = new ArrayList<>();
+    for (RedisClusterNode node : cluster.getPartitions()) {
+      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.hasNoSlots()
+          && !node.is(RedisClusterNode.NodeFlag.FAIL)) {
+        loads.add(cluster.getConnectionAsync(node.getNodeId())
+            .thenCompose(connection -> connection.async().scriptLoad(source)));
+      }
+    }
+    if (loads.isEmpty()) {
+      return CompletableFuture.failedFuture(
+          new RedisException("no master of the Redis Cluster serves slots"));
+    }
+    return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new))
+        .handle((ignored, error) -> loadedSha(loads));
+  }
+
+  /**
+   * Returns the SHA-1 that the completed loads returned, or throws the first reply of Redis,
+   * else the first failure to reach a master when none loaded the script.
+   */
+  private static String loadedSha(List<CompletableFuture<String>> loads) {
+    String loaded = null;
+    Throwable unreached = null;
+    for (CompletableFuture<String> load : loads) {
+      try {
+        loaded = load.join();
+      } catch (CompletionException | CancellationException e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof RedisCommandExecutionException) {
+          throw new CompletionException(cause);
+        }
+        if (unreached == null) {
+          unreached = cause;
+        }
+      }
+    }
+    if (loaded == null) {
+      throw new CompletionException(unreached);
+    }
+    return loaded;
   }
 
   /**
@@ -238,7 +315,7 @@ final class DecisionScript {
   private void load() {
     CompletableFuture<String> load;
     try {
-      load = commands.scriptLoad(source).toCompletableFuture();
+      load = loader.apply(source);
     } catch (RuntimeException rejected) {
       load = CompletableFuture.failedFuture(rejected);
     }
@@ -265,7 +342,7 @@ final class DecisionScript {
     return cause instanceof RedisNoScriptException;
   }
 
-  private static String await(RedisFuture<String> future, Duration timeout) {
+  private static String await(CompletableFuture<String> future, Duration timeout) {
     try {
       return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {

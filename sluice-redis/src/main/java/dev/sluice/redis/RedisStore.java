@@ -163,6 +163,20 @@ public final class RedisStore implements RateLimitStore {
   private static final long MOVE_RETRY_MILLIS = 500;
   private static final long MOVE_ATTEMPT_TIMEOUT_MILLIS = 2_000;
 
+  /**
+   * The shortest gap between two reloads of a Redis Cluster's slot map that a failed
+   * connection or a redirection triggers. Lettuce's default of 30 s let a reload that came just
+   * before a replica took over hold back the next one, so the dead master's slots kept failing
+   * for up to 30 s.
+   */
+  private static final Duration TOPOLOGY_REFRESH_GAP = Duration.ofSeconds(1);
+
+  /**
+   * How often the slot map of a Redis Cluster is reloaded even when nothing triggers a reload, as
+   * when calls to a dead master are rejected locally and no redirection ever arrives.
+   */
+  private static final Duration PERIODIC_TOPOLOGY_REFRESH = Duration.ofSeconds(10);
+
   /** The maximum number of user keys tried to find one for each master of a cluster. */
   private static final int MAX_WARM_UP_TRIES = 10_000;
 
@@ -235,7 +249,10 @@ public final class RedisStore implements RateLimitStore {
         : clusterClient(resources, builder.clusterSeeds, ssl, timeouts);
     try {
       this.connection = connect(client);
-      this.script = new DecisionScript(scripting(connection), LOAD_TIMEOUT, timer);
+      this.script = connection instanceof StatefulRedisClusterConnection<String, String> cluster
+          ? new DecisionScript(cluster.async(),
+              source -> DecisionScript.loadOnServingMasters(cluster, source), LOAD_TIMEOUT, timer)
+          : new DecisionScript(scripting(connection), LOAD_TIMEOUT, timer);
     } catch (RuntimeException e) {
       client.shutdown();
       resources.shutdown();
@@ -502,7 +519,8 @@ public final class RedisStore implements RateLimitStore {
 
   /**
    * A client of a Redis Cluster. It routes each call to the master of its keys' slot, follows
-   * MOVED and ASK redirections, and reloads the slot map when one arrives or a connection fails.
+   * MOVED and ASK redirections, and reloads the slot map when one arrives or a connection fails,
+   * at most once per {@link #TOPOLOGY_REFRESH_GAP}, and every {@link #PERIODIC_TOPOLOGY_REFRESH}.
    */
   private static RedisClusterClient clusterClient(
       ClientResources resources, List<RedisURI> seeds, SslOptions ssl,
@@ -514,6 +532,8 @@ public final class RedisStore implements RateLimitStore {
         .timeoutOptions(timeouts)
         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
             .enableAllAdaptiveRefreshTriggers()
+            .adaptiveRefreshTriggersTimeout(TOPOLOGY_REFRESH_GAP)
+            .enablePeriodicRefresh(PERIODIC_TOPOLOGY_REFRESH)
             .build())
         .build());
     return client;

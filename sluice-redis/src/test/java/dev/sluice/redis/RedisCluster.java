@@ -9,10 +9,12 @@ import io.lettuce.core.api.sync.RedisCommands;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 
 /**
- * A throwaway Redis Cluster of masters without replicas, each a {@link RedisServer} on a free
+ * A throwaway Redis Cluster of masters, with replicas only where {@link #addReplica} adds them,
+ * each a {@link RedisServer} on a free
  * port of 127.0.0.1, and also of {@code ::1} when started by {@link #startOnIpv6Loopback}. The
  * nodes may require a password ({@link #startWithPassword}) and accept only TLS
  * ({@link #startTls}), also between nodes. The
@@ -27,6 +29,9 @@ public final class RedisCluster implements AutoCloseable {
   private static final long READY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private final List<RedisServer> nodes = new ArrayList<>();
+  private final List<RedisServer> replicas = new ArrayList<>();
+  /** The options every node was started with, for replicas added later. */
+  private List<String> nodeOptions = List.of();
   private final RedisClient client = RedisClient.create();
   private final List<RedisCommands<String, String>> commands = new ArrayList<>();
   /** The address through which the nodes meet and which they report in the slot map. */
@@ -94,6 +99,7 @@ public final class RedisCluster implements AutoCloseable {
     List<String> options = new ArrayList<>(List.of("--cluster-enabled", "yes",
         "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"));
     options.addAll(nodeOptions);
+    cluster.nodeOptions = options;
     try {
       for (int i = 0; i < masters; i++) {
         RedisServer node = cluster.startNode(options.toArray(String[]::new));
@@ -173,6 +179,38 @@ public final class RedisCluster implements AutoCloseable {
     throw new IllegalStateException("no master serves the key " + key);
   }
 
+  /**
+   * Starts a replica of master {@code master} (in start order) and returns a connection to it
+   * once it has joined the cluster and copied the master's data.
+   */
+  RedisCommands<String, String> addReplica(int master) {
+    RedisServer node = startNode(nodeOptions.toArray(String[]::new));
+    replicas.add(node);
+    RedisCommands<String, String> replica = client.connect(adminUri(node)).sync();
+    commands.get(0).clusterMeet(host, node.port());
+    String known = "cluster_known_nodes:" + (nodes.size() + replicas.size());
+    awaitTrue(() -> replica.clusterInfo().contains(known), "the replica joins the cluster");
+    replica.clusterReplicate(commands.get(master).clusterMyId());
+    awaitTrue(() -> replica.info("replication").contains("master_link_status:up"),
+        "the replica copies its master");
+    return replica;
+  }
+
+  /** Kills master {@code node} (in start order), as a crash would. */
+  void kill(int node) {
+    nodes.get(node).kill();
+  }
+
+  private static void awaitTrue(BooleanSupplier condition, String description) {
+    long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out waiting until " + description);
+      }
+      pause();
+    }
+  }
+
   /** Returns the first slot of the range that node i serves. */
   private int firstSlot(int node) {
     return (int) ((long) SLOTS * node / nodes.size());
@@ -216,6 +254,7 @@ public final class RedisCluster implements AutoCloseable {
   @Override
   public void close() {
     client.shutdown();
+    replicas.forEach(RedisServer::close);
     nodes.forEach(RedisServer::close);
   }
 }
