@@ -122,12 +122,13 @@ final class RedisBinding implements PolicyBinding {
   @Override
   public CompletionStage<Decision> tryAcquireAsync(String key, long cost, long maxDelayNanos) {
     PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
+    long clientNanos = clientClock == null ? 0 : readClientClock();
     Breaker.Attempt attempt = failures.breaker().tryAttempt();
     if (attempt == Breaker.Attempt.SKIP) {
       return CompletableFuture.completedFuture(fallback(key, cost, maxDelayNanos));
     }
-    Request request = new Request(cost, maxDelayNanos, attempt, System.nanoTime(),
-        clientClock == null ? 0 : clientClock.nanos());
+    Request request =
+        new Request(cost, maxDelayNanos, attempt, System.nanoTime(), clientNanos);
     while (true) {
       Lane lane = lanes.get(key);
       if (lane == null) {
@@ -146,6 +147,20 @@ final class RedisBinding implements PolicyBinding {
         return request.decision;
       }
     }
+  }
+
+  /**
+   * Reads the client clock, and rejects a reading outside what {@link TimeSource#nanos} may
+   * return, as the in-memory store does: the script cannot store a time before the epoch, and
+   * near {@code Long.MAX_VALUE} its sums would pass the range of a {@code long}.
+   */
+  private long readClientClock() {
+    long now = clientClock.nanos();
+    if (now < 0 || now > TimeSource.MAX_NANOS) {
+      throw new IllegalStateException("time source returned " + now
+          + " ns; expected nanoseconds since the Unix epoch from 0 to " + TimeSource.MAX_NANOS);
+    }
+    return now;
   }
 
   /** Decides a call's requests when its reply comes; see {@link #completed}. */

@@ -49,8 +49,38 @@ abstract class StoreContract {
     return storeFor(clock).bind(Policy.of("contract", limits));
   }
 
+  private void moveClockTo(long nanos) {
+    long now = clock.nanos();
+    if (nanos >= now) {
+      clock.advance(nanos - now);
+    } else {
+      clock.rewind(now - nanos);
+    }
+  }
+
   private static Decision take(PolicyBinding binding, long cost) {
     return binding.tryAcquire("k", cost, Long.MAX_VALUE);
+  }
+
+  /**
+   * A time source that leaves the range of {@link TimeSource#nanos}, after or before it, is
+   * rejected, and nothing is charged: the next reading within the range decides as if the
+   * rejected requests had never come.
+   */
+  @Test
+  void tryAcquire_clockOutOfRange_throwsAndCharges0() {
+    PolicyBinding window = bind(Limit.of(Algorithm.FIXED_WINDOW, 1, Duration.ofMinutes(1)));
+    long start = clock.nanos();
+
+    for (long outside : new long[] {TimeSource.MAX_NANOS + 1, Long.MAX_VALUE, -1, -start}) {
+      moveClockTo(outside);
+      assertThatThrownBy(() -> take(window, 1))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("time source returned " + outside + " ns; expected");
+      moveClockTo(start);
+    }
+
+    assertThat(take(window, 1).allowed()).isTrue();
   }
 
   @Test
