@@ -438,7 +438,7 @@ final class RedisBinding implements PolicyBinding {
     final long arrivalNanos;
     /** The client clock's reading at arrival, sent as the request's time in client mode. */
     final long clientNanos;
-    final CompletableFuture<Decision> decision = new CompletableFuture<>();
+    final CompletableFuture<Decision> decision = new StoreStage<>();
     /** The denial that {@link Lane#next} repeated for this request, instead of the failure mode. */
     Decision repeatedDenial;
 

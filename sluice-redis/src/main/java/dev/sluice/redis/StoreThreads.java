@@ -42,7 +42,8 @@ final class StoreThreads implements ThreadFactoryProvider {
    */
   static void requireBlockingAllowed() {
     if (Thread.currentThread() instanceof StoreThread) {
-      throw new IllegalStateException("tryAcquire waits for Redis, but was called on "
+      throw new IllegalStateException("a blocking decision (tryAcquire, acquire, or join or"
+          + " get of a decision's stage) waits for Redis, but was called on "
           + Thread.currentThread().getName() + ", a thread of a Redis store that reads its"
           + " replies; use tryAcquireAsync there, or run the blocking call in a stage with an"
           + " executor, such as thenApplyAsync");

@@ -85,8 +85,31 @@ class RedisStoreTest {
     assertThat(stage.thread()).isNotSameAs(Thread.currentThread());
     assertThat(stage.error()).hasCauseInstanceOf(IllegalStateException.class);
     assertThat(stage.error().getCause()).hasMessageContaining(
-        "tryAcquire waits for Redis, but was called on " + stage.thread().getName());
+        "waits for Redis, but was called on " + stage.thread().getName());
     assertThat(binding.tryAcquire("inner", 1, 0).source()).isEqualTo(Decision.Source.STORE);
+  }
+
+  /**
+   * Waiting for another decision's stage on the thread that would read its reply: without the
+   * check, the wait lasted until the decision timed out, and Redis still charged the request.
+   */
+  @Test
+  void join_inStageOfAsyncDecision_throws() {
+    PolicyBinding binding = store.bind(Policy.of("joined",
+        Limit.of(Algorithm.TOKEN_BUCKET, 1_000, Duration.ofHours(1))));
+
+    StoreThreadStage stage = StoreThreadStage.run(binding,
+        b -> b.tryAcquireAsync("inner", 1, 0).toCompletableFuture().join());
+    StoreThreadStage dependent = StoreThreadStage.run(binding,
+        b -> b.tryAcquireAsync("inner", 1, 0).thenApply(Decision::allowed)
+            .toCompletableFuture().join());
+
+    for (StoreThreadStage run : List.of(stage, dependent)) {
+      assertThat(run.thread()).isNotSameAs(Thread.currentThread());
+      assertThat(run.error()).hasCauseInstanceOf(IllegalStateException.class);
+      assertThat(run.error().getCause()).hasMessageContaining(
+          "waits for Redis, but was called on " + run.thread().getName());
+    }
   }
 
   @Test
