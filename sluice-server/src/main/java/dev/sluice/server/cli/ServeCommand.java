@@ -220,8 +220,13 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       ClusterSeeds.check(redisCluster);
     } catch (IllegalArgumentException e) {
+      // The option splits at commas, so the host list form of a URI arrives in pieces.
+      boolean pieces = redisCluster.stream().anyMatch(seed -> !seed.contains("://"));
       throw new ParameterException(spec.commandLine(),
-          "Invalid value for option '--redis-cluster': " + e.getMessage());
+          "Invalid value for option '--redis-cluster': " + e.getMessage() + (pieces
+              ? "; the option splits at commas, so give each seed its own scheme, such as"
+                  + " redis://10.0.0.1:7000,redis://10.0.0.2:7000"
+              : ""));
     }
   }
 

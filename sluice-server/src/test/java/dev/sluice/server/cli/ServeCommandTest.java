@@ -195,6 +195,17 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_redisClusterHostList_saysEachSeedNeedsScheme() {
+    int exitCode = execute("serve", "--port", "0",
+        "--redis-cluster", "redis://127.0.0.1:7600,127.0.0.1:7601");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("got '127.0.0.1:7601'").contains("; the option splits"
+        + " at commas, so give each seed its own scheme, such as"
+        + " redis://10.0.0.1:7000,redis://10.0.0.2:7000");
+  }
+
+  @Test
   void execute_sentinelMasterIdWithEscape_storeErrorEscaped() throws Exception {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
