@@ -19,8 +19,8 @@ public interface TimeSource {
 
   /**
    * Returns nanoseconds since 1970-01-01T00:00:00Z, from 0 to {@link #MAX_NANOS}; must not go
-   * backwards. The in-memory store rejects a reading outside that range with an
-   * {@link IllegalStateException}.
+   * backwards. The in-memory store, and the Redis store on the client's time, reject a reading
+   * outside that range with an {@link IllegalStateException}.
    */
   long nanos();
 

@@ -6,6 +6,7 @@ import dev.sluice.Policy;
 import dev.sluice.TimeSource;
 import dev.sluice.internal.KeyState;
 import dev.sluice.internal.PolicyMeter;
+import dev.sluice.internal.Readings;
 
 /** A policy bound to an {@link InMemoryStore}. */
 final class InMemoryBinding implements PolicyBinding {
@@ -147,12 +148,7 @@ final class InMemoryBinding implements PolicyBinding {
   }
 
   private long readClock() {
-    long now = timeSource.nanos();
-    if (now < 0 || now > TimeSource.MAX_NANOS) {
-      throw new IllegalStateException("time source returned " + now
-          + " ns; expected nanoseconds since the Unix epoch from 0 to " + TimeSource.MAX_NANOS);
-    }
-    return now;
+    return Readings.nanos(timeSource);
   }
 
   /** Denies a new key that found the store full; it may retry once a second. */

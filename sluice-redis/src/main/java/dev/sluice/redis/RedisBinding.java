@@ -5,6 +5,7 @@ import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
+import dev.sluice.internal.Readings;
 import dev.sluice.store.PolicyBinding;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -155,12 +156,7 @@ final class RedisBinding implements PolicyBinding {
    * near {@code Long.MAX_VALUE} its sums would pass the range of a {@code long}.
    */
   private long readClientClock() {
-    long now = clientClock.nanos();
-    if (now < 0 || now > TimeSource.MAX_NANOS) {
-      throw new IllegalStateException("time source returned " + now
-          + " ns; expected nanoseconds since the Unix epoch from 0 to " + TimeSource.MAX_NANOS);
-    }
-    return now;
+    return Readings.nanos(clientClock);
   }
 
   /** Decides a call's requests when its reply comes; see {@link #completed}. */
