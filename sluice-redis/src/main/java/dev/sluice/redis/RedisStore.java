@@ -772,11 +772,28 @@ public final class RedisStore implements RateLimitStore {
 
   /**
    * Replaces the user name and password of a URI written as text with {@code ***}, also when
-   * the URI is otherwise invalid, so that it can appear in an error message. Everything up to
-   * the last {@code @} is replaced, because a password may contain an {@code @} or a {@code /}
-   * that its writer forgot to percent-encode.
+   * the URI is otherwise invalid, so that it can appear in an error message. A URI whose
+   * authority is a plain list of hosts has no user info, even if an option's value or a
+   * Sentinel master's name contains an {@code @}. User info followed by such a list is
+   * replaced, unless another {@code @} comes before the fragment. Otherwise everything up to
+   * the last {@code @} is replaced, because a password may contain an {@code @}, {@code /},
+   * {@code ?} or {@code #} that its writer forgot to percent-encode.
    */
   public static String maskUserInfo(String uri) {
+    int start = uri.indexOf("://");
+    if (start >= 0) {
+      String rest = uri.substring(start + 3);
+      String authority = rest.split("[/?#]", 2)[0];
+      if (authority.isEmpty() || UriChecks.isHostList(authority)) {
+        return uri;
+      }
+      int at = authority.lastIndexOf('@');
+      String beforeFragment = rest.split("#", 2)[0];
+      if (at >= 0 && UriChecks.isHostList(authority.substring(at + 1))
+          && beforeFragment.indexOf('@', authority.length()) < 0) {
+        return uri.substring(0, start + 3) + "***" + uri.substring(start + 3 + at);
+      }
+    }
     return uri.replaceFirst("(?s)^([A-Za-z][A-Za-z0-9+.-]*://).*@", "$1***@");
   }
 

@@ -10,7 +10,9 @@ import java.util.concurrent.TimeoutException;
  * for it with {@link #join} or {@link #get} on a thread of a Redis store throws
  * {@link IllegalStateException} while it is not complete, as a blocking decision there does
  * (see {@link StoreThreads#requireBlockingAllowed}). That thread reads the replies, so the wait
- * would last until the decision timed out, every time.
+ * would last until the decision timed out, every time. A wait through another future, such as
+ * {@code CompletableFuture.allOf(stage).join()}, is not detected. The request of the stage
+ * waited for is still decided by Redis, and charged if admitted.
  */
 final class StoreStage<T> extends CompletableFuture<T> {
 
@@ -26,10 +28,13 @@ final class StoreStage<T> extends CompletableFuture<T> {
     return super.get();
   }
 
+  /** Waits as {@link CompletableFuture#get(long, TimeUnit)} does; a timeout of 0 only polls. */
   @Override
   public T get(long timeout, TimeUnit unit)
       throws InterruptedException, ExecutionException, TimeoutException {
-    requireBlockingAllowed();
+    if (timeout > 0) {
+      requireBlockingAllowed();
+    }
     return super.get(timeout, unit);
   }
 

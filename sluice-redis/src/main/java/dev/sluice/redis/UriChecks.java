@@ -14,6 +14,11 @@ final class UriChecks {
   private static final Pattern TIMEOUT =
       Pattern.compile("[0-9]{1,18}(ns|us|ms|s|m|h|d)?", Pattern.CASE_INSENSITIVE);
 
+  /** Hosts without user info: names or bracketed addresses, each with an optional port. */
+  private static final Pattern HOST_LIST = Pattern.compile(
+      "(?:[^@:/?#,\\[\\]]+|\\[[0-9A-Fa-f:.%]+\\])(?::[0-9]+)?"
+          + "(?:,(?:[^@:/?#,\\[\\]]+|\\[[0-9A-Fa-f:.%]+\\])(?::[0-9]+)?)*");
+
   private UriChecks() {}
 
   /**
@@ -73,6 +78,10 @@ final class UriChecks {
    * {@code clientName=a@b}, and the fragment, a Sentinel master's name, may contain one.
    */
   private static void checkUserInfo(String uri, String name, String authority, String rest) {
+    if (authority.isEmpty()) {
+      // A socket URI, such as redis-socket:///tmp/redis.sock, whose path may contain an '@'.
+      return;
+    }
     int end = indexOfAny(rest, "#");
     String afterAuthority = rest.substring(authority.length(), end < 0 ? rest.length() : end);
     int query = afterAuthority.indexOf('?');
@@ -84,11 +93,27 @@ final class UriChecks {
       firstOptionName = nameEnd < 0 ? options : options.substring(0, nameEnd);
     }
     boolean twoInAuthority = authority.indexOf('@') != authority.lastIndexOf('@');
-    if (twoInAuthority || path.indexOf('@') >= 0 || firstOptionName.indexOf('@') >= 0) {
+    // A '?' or '#' of a password ends the authority before its '@', leaving a "host" such as
+    // ':secret', whose port is no number: Lettuce would print it in its errors.
+    boolean cutShort = authority.indexOf('@') < 0 && !isHostList(authority)
+        && rest.indexOf('@') >= 0;
+    // Only a Sentinel URI's fragment, the master's name, may contain an '@'.
+    boolean inFragment = end >= 0 && rest.indexOf('@', end) >= 0
+        && !uri.regionMatches(true, 0, "redis-sentinel", 0, "redis-sentinel".length());
+    if (twoInAuthority || cutShort || inFragment || path.indexOf('@') >= 0
+        || firstOptionName.indexOf('@') >= 0) {
       throw new IllegalArgumentException(name + " has a user name or password that is not"
           + " percent-encoded in '" + RedisStore.maskUserInfo(uri) + "'; write '@' as %40,"
           + " '/' as %2F, '?' as %3F and '#' as %23 there");
     }
+  }
+
+  /**
+   * Returns whether an authority without user info is a list of hosts, each a name or an
+   * address in brackets with an optional numeric port, such as {@code h1:7000,[::1]:7001}.
+   */
+  static boolean isHostList(String authority) {
+    return HOST_LIST.matcher(authority).matches();
   }
 
   private static IllegalArgumentException portZero(String name, String masked) {

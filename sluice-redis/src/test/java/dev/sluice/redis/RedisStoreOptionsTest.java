@@ -106,13 +106,24 @@ class RedisStoreOptionsTest {
     assertThat(RedisStore.maskUserInfo("redis://host:1/0")).isEqualTo("redis://host:1/0");
     assertThat(RedisStore.maskUserInfo("redis://:p@ss@host:1")).isEqualTo("redis://***@host:1");
     assertThat(RedisStore.maskUserInfo("redis://:pa/ss@host:1")).isEqualTo("redis://***@host:1");
+    assertThat(RedisStore.maskUserInfo("redis://:se?cret@host:1")).isEqualTo("redis://***@host:1");
+    assertThat(RedisStore.maskUserInfo("redis://:se#cret@host:1")).isEqualTo("redis://***@host:1");
+    assertThat(RedisStore.maskUserInfo("redis://host:0?clientName=a@b"))
+        .isEqualTo("redis://host:0?clientName=a@b");
+    assertThat(RedisStore.maskUserInfo("redis-sentinel://h1,[::1]:2#my@master"))
+        .isEqualTo("redis-sentinel://h1,[::1]:2#my@master");
+    assertThat(RedisStore.maskUserInfo("redis-sentinel://:pw@h1:1,h2:2#my@master"))
+        .isEqualTo("redis-sentinel://***@h1:1,h2:2#my@master");
+    assertThat(RedisStore.maskUserInfo("redis-sentinel://:m@st/er@h1,h2#my@master"))
+        .isEqualTo("redis-sentinel://***@master");
   }
 
   @Test
   void uri_unencodedPassword_throwsSayingHowToEncode() {
     List<String> uris = List.of("redis://:p@ss@127.0.0.1:7000", "redis://u@s:p@127.0.0.1:7000/0",
         "redis://:pa/ss@127.0.0.1:7000", "redis://:pa?ss@127.0.0.1:7000",
-        "redis-sentinel://:p@ss@127.0.0.1:26379#mymaster");
+        "redis-sentinel://:p@ss@127.0.0.1:26379#mymaster", "redis://:ss?b=c@127.0.0.1:7000",
+        "redis://:ss#xyz@127.0.0.1:7000", "redis://:p@ss/w?rd#1@127.0.0.1:7000?timeout=1s");
     for (String uri : uris) {
       assertThatThrownBy(() -> RedisStore.builder().uri(uri))
           .as(uri)
@@ -132,6 +143,8 @@ class RedisStoreOptionsTest {
     RedisStore.builder().uri("redis://:p%40ss@127.0.0.1:7000");
     RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379#master@site");
     RedisStore.builder().uri("redis://127.0.0.1:7000?clientName=app@host");
+    RedisStore.builder().uri("redis-socket:///tmp/r@dis.sock");
+    RedisStore.builder().uri("redis-sentinel://:p%40ss@127.0.0.1:26379,127.0.0.2:1#my@master");
   }
 
   @Test
