@@ -110,7 +110,8 @@ final class ConnectErrors {
     }
     if (failure instanceof RedisConnectionException) {
       return new RedisConnectionException("failed to connect to " + maskedUri + ": "
-          + chainMessages(failure) + timeoutAdvice(failure, maskedUri, uriTimeout), failure);
+          + chainMessages(failure) + timeoutAdvice(failure, maskedUri, uriTimeout)
+          + resetAdvice(failure, maskedUri), failure);
     }
     return failure;
   }
@@ -131,9 +132,25 @@ final class ConnectErrors {
     String server = maskedUri.startsWith("rediss://")
         ? "is Redis, serves TLS on this port (tls-port in redis.conf) and responds"
         : "is Redis and responds";
+    String longer = uriTimeout.compareTo(Duration.ofSeconds(1)) < 0 ? "1s" : "10s";
+    if (uriTimeout.compareTo(Duration.ofSeconds(10)) >= 0) {
+      longer = Durations.format(uriTimeout.multipliedBy(2));
+    }
     return "; connecting and the handshake must finish within the URI's timeout of "
         + Durations.format(uriTimeout) + ", so raise it with timeout= in the URI, such as"
-        + " timeout=1s, or check that the server at this address " + server;
+        + " timeout=" + longer + ", or check that the server at this address " + server;
+  }
+
+  /**
+   * Returns advice for a {@code redis://} connection that the server reset, as a Redis that
+   * accepts only TLS on the port does when it reads a plain command, else nothing.
+   */
+  private static String resetAdvice(Throwable failure, String maskedUri) {
+    if (maskedUri.startsWith("rediss://") || !chainMessages(failure).contains("Connection reset")) {
+      return "";
+    }
+    return "; if the server accepts only TLS on this port (tls-port in redis.conf), use"
+        + " rediss://";
   }
 
   /**

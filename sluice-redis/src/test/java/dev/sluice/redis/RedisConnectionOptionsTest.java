@@ -200,7 +200,8 @@ class RedisConnectionOptionsTest {
         certificates.privateKey(), certificates.caCertificate())) {
       assertThatThrownBy(() -> store(server.uri()))
           .isInstanceOf(RedisConnectionException.class)
-          .hasMessageContaining("redis://127.0.0.1:" + server.port() + "/0");
+          .hasMessageContaining("redis://127.0.0.1:" + server.port() + "/0")
+          .hasMessageContaining("use rediss://");
     }
   }
 

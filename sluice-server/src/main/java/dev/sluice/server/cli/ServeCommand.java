@@ -221,7 +221,8 @@ public final class ServeCommand implements Callable<Integer> {
       ClusterSeeds.check(redisCluster);
     } catch (IllegalArgumentException e) {
       // The option splits at commas, so the host list form of a URI arrives in pieces.
-      boolean pieces = redisCluster.stream().anyMatch(seed -> !seed.contains("://"));
+      boolean pieces = redisCluster.stream()
+          .anyMatch(seed -> !seed.isBlank() && !seed.contains("://"));
       throw new ParameterException(spec.commandLine(),
           "Invalid value for option '--redis-cluster': " + e.getMessage() + (pieces
               ? "; the option splits at commas, so give each seed its own scheme, such as"
