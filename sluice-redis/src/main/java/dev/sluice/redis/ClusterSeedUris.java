@@ -2,9 +2,11 @@ package dev.sluice.redis;
 
 import io.lettuce.core.RedisURI;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -18,6 +20,14 @@ import java.util.Objects;
  * used for the other nodes: commands to their slots fail with {@code WRONGPASS}.
  */
 final class ClusterSeedUris {
+
+  /**
+   * The timeout of a seed that sets none, in place of Lettuce's 60 s. Lettuce bounds each
+   * connection to a node by it, including those of every reload of the slot map. With 60 s, a
+   * master that hung rather than refusing connections held up the move of its slots to the
+   * replica that took over for a minute, and a store that started meanwhile waited as long.
+   */
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
   private ClusterSeedUris() {}
 
@@ -34,9 +44,19 @@ final class ClusterSeedUris {
     String first = Objects.requireNonNull(seeds.get(0), "seed");
     List<RedisURI> parsed = new ArrayList<>();
     for (String seed : seeds) {
-      parsed.add(parseSeed(Objects.requireNonNull(seed, "seed"), first));
+      RedisURI uri = parseSeed(Objects.requireNonNull(seed, "seed"), first);
+      if (!hasTimeoutOption(seed)) {
+        uri.setTimeout(DEFAULT_TIMEOUT);
+      }
+      parsed.add(uri);
     }
     return List.copyOf(parsed);
+  }
+
+  private static boolean hasTimeoutOption(String seed) {
+    int query = seed.indexOf('?');
+    return query >= 0 && Arrays.stream(seed.substring(query + 1).replaceFirst("#.*$", "")
+        .split("&")).anyMatch(option -> option.toLowerCase(Locale.ROOT).startsWith("timeout="));
   }
 
   /**

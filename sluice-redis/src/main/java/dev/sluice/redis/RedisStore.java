@@ -117,7 +117,8 @@ import java.util.function.LongSupplier;
  * the request, although the caller got the failure mode's answer. The store connects and loads
  * its script in {@link Builder#build()}, which throws when Redis cannot be reached then. These
  * steps are not bound by the command timeout: connecting waits as long as Lettuce's connect
- * timeout and the URI's timeout allow (by default 10 s and 60 s in Lettuce 6.8), and
+ * timeout and the URI's timeout allow (by default 10 s and 60 s in Lettuce 6.8, and 5 s for
+ * a cluster seed without a {@code timeout} option), and
  * {@code SCRIPT LOAD} and one warm-up decision per master, whose keys it deletes, up
  * to 10 s each. A {@code sliding_log} admission whose running total of units would pass
  * 2^52 rewrites the key's log, in time proportional to its entries, once in at least 45
@@ -173,9 +174,10 @@ public final class RedisStore implements RateLimitStore {
 
   /**
    * How often the slot map of a Redis Cluster is reloaded even when nothing triggers a reload, as
-   * when calls to a dead master are rejected locally and no redirection ever arrives.
+   * when calls to a dead master are rejected locally, or to a hung one time out, and no
+   * redirection ever arrives.
    */
-  private static final Duration PERIODIC_TOPOLOGY_REFRESH = Duration.ofSeconds(10);
+  private static final Duration PERIODIC_TOPOLOGY_REFRESH = Duration.ofSeconds(5);
 
   /** The maximum number of user keys tried to find one for each master of a cluster. */
   private static final int MAX_WARM_UP_TRIES = 10_000;
@@ -942,7 +944,8 @@ public final class RedisStore implements RateLimitStore {
      * <p>Each seed must be a {@code redis://} or {@code rediss://} URI of one node and of
      * database 0, the only database of a cluster. The seeds may differ only in host and port,
      * because Lettuce connects to every node with the credentials and timeout of the first
-     * seed.
+     * seed. A seed without a {@code timeout} option gets 5 s instead of Lettuce's 60 s, which
+     * bounds how long each reload of the slot map waits for a node that hangs.
      *
      * @throws IllegalArgumentException if there is no seed, or naming the first seed that
      *     breaks a rule, with its user name and password replaced by {@code ***}

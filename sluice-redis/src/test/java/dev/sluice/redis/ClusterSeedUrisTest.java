@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisURI;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +38,15 @@ class ClusterSeedUrisTest {
     List<RedisURI> seeds = ClusterSeedUris.parse(List.of("redis://10.0.0.1", "redis://[::1]"));
 
     assertThat(seeds).extracting(RedisURI::getPort).containsExactly(6379, 6379);
+  }
+
+  @Test
+  void parse_seedWithoutTimeout_getsFiveSeconds() {
+    List<RedisURI> without = ClusterSeedUris.parse(List.of("redis://10.0.0.1:7000"));
+    List<RedisURI> with = ClusterSeedUris.parse(List.of("redis://10.0.0.1:7000?TIMEOUT=2s"));
+
+    assertThat(without.get(0).getTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(with.get(0).getTimeout()).isEqualTo(Duration.ofSeconds(2));
   }
 
   @Test

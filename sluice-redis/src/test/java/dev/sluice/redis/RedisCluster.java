@@ -201,6 +201,14 @@ public final class RedisCluster implements AutoCloseable {
     nodes.get(node).kill();
   }
 
+  /**
+   * Freezes master {@code node} (in start order) with SIGSTOP, as a hung process or a host
+   * that is gone looks: connections open, nothing replies.
+   */
+  void freeze(int node) {
+    nodes.get(node).freeze();
+  }
+
   private static void awaitTrue(BooleanSupplier condition, String description) {
     long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
     while (!condition.getAsBoolean()) {

@@ -224,9 +224,30 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the server with SIGSTOP, as a hung process or a host that is gone looks to its
+   * clients: connections open, but nothing replies. {@link #kill} and {@link #close} still end
+   * it.
+   */
+  public void freeze() {
+    signal("-STOP");
+  }
+
+  private void signal(String signal) {
+    try {
+      new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start()
+          .waitFor(10, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException("failed to send " + signal + " to redis-server", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Stops the server and deletes its directory. */
   @Override
   public void close() {
+    signal("-CONT");
     process.destroy();
     try {
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
