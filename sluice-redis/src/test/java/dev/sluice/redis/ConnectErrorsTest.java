@@ -81,7 +81,7 @@ class ConnectErrorsTest {
    * gives a record that is not TLS.
    */
   @Test
-  void describe_tlsToPlainPort_saysToCheckTheTlsPort() {
+  void describe_tlsToPlainPort_advisesTlsPort() {
     String tlsUri = "rediss://127.0.0.1:7612/0";
     for (SSLException notTls : List.of(new SSLException("handshake timed out after 10000ms"),
         new NotSslRecordException("not an SSL/TLS record: 2d45525220"))) {

@@ -181,7 +181,7 @@ class RedisConnectionOptionsTest {
   }
 
   @Test
-  void build_tlsUriOnPlainPort_saysToCheckTheTlsPort() {
+  void build_tlsUriOnPlainPort_advisesTlsPort() {
     try (RedisServer server = RedisServer.start()) {
       String uri = "rediss://127.0.0.1:" + server.port() + "?timeout=1s";
 

@@ -147,7 +147,7 @@ class SentinelFollowerTest {
    * about 2.5 s after the first, and the store decides on its old master meanwhile.
    */
   @Test
-  void announcedMasterNeverReplies_nextAttemptAfterTwoSeconds() throws Exception {
+  void silentMaster_retriedAfterTwoSeconds() throws Exception {
     List<Long> acceptedAtNanos = new CopyOnWriteArrayList<>();
     List<Socket> connections = new CopyOnWriteArrayList<>();
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());

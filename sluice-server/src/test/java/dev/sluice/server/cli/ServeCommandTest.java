@@ -195,7 +195,7 @@ class ServeCommandTest {
   }
 
   @Test
-  void execute_redisClusterHostList_saysEachSeedNeedsScheme() {
+  void execute_clusterHostList_namesScheme() {
     int exitCode = execute("serve", "--port", "0",
         "--redis-cluster", "redis://127.0.0.1:7600,127.0.0.1:7601");
 
@@ -293,7 +293,7 @@ class ServeCommandTest {
   }
 
   @Test
-  void execute_redisPasswordWithSlash_exits2SayingHowToEncode() {
+  void execute_unencodedRedisPassword_exits2() {
     int exitCode = execute("serve", "--redis", "redis://:pa/ss@127.0.0.1:7000", "--port", "0");
 
     assertThat(exitCode).isEqualTo(2);
