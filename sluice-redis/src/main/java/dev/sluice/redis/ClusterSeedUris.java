@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -45,18 +44,12 @@ final class ClusterSeedUris {
     List<RedisURI> parsed = new ArrayList<>();
     for (String seed : seeds) {
       RedisURI uri = parseSeed(Objects.requireNonNull(seed, "seed"), first);
-      if (!hasTimeoutOption(seed)) {
+      if (UriChecks.timeoutOptions(seed).isEmpty()) {
         uri.setTimeout(DEFAULT_TIMEOUT);
       }
       parsed.add(uri);
     }
     return List.copyOf(parsed);
-  }
-
-  private static boolean hasTimeoutOption(String seed) {
-    int query = seed.indexOf('?');
-    return query >= 0 && Arrays.stream(seed.substring(query + 1).replaceFirst("#.*$", "")
-        .split("&")).anyMatch(option -> option.toLowerCase(Locale.ROOT).startsWith("timeout="));
   }
 
   /**

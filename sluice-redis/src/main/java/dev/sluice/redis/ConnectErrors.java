@@ -109,9 +109,10 @@ final class ConnectErrors {
           + " named after #", failure);
     }
     if (failure instanceof RedisConnectionException) {
-      return new RedisConnectionException("failed to connect to " + maskedUri + ": "
-          + chainMessages(failure) + timeoutAdvice(failure, maskedUri, uriTimeout)
-          + resetAdvice(failure, maskedUri), failure);
+      String chain = chainMessages(failure);
+      return new RedisConnectionException("failed to connect to " + maskedUri + ": " + chain
+          + timeoutAdvice(failure, maskedUri, uriTimeout) + resetAdvice(chain, maskedUri),
+          failure);
     }
     return failure;
   }
@@ -144,9 +145,11 @@ final class ConnectErrors {
   /**
    * Returns advice for a {@code redis://} connection that the server reset, as a Redis that
    * accepts only TLS on the port does when it reads a plain command, else nothing.
+   *
+   * @param chain the messages of the failure and its causes, from {@link #chainMessages}
    */
-  private static String resetAdvice(Throwable failure, String maskedUri) {
-    if (maskedUri.startsWith("rediss://") || !chainMessages(failure).contains("Connection reset")) {
+  private static String resetAdvice(String chain, String maskedUri) {
+    if (maskedUri.startsWith("rediss://") || !chain.contains("Connection reset")) {
       return "";
     }
     return "; if the server accepts only TLS on this port (tls-port in redis.conf), use"

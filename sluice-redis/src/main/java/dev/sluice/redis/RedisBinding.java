@@ -123,7 +123,9 @@ final class RedisBinding implements PolicyBinding {
   @Override
   public CompletionStage<Decision> tryAcquireAsync(String key, long cost, long maxDelayNanos) {
     PolicyBinding.requireValidRequest(key, cost, maxDelayNanos);
-    long clientNanos = clientClock == null ? 0 : readClientClock();
+    // The client clock is checked as the in-memory store checks its own: the script cannot
+    // store a time before the epoch, and its sums near Long.MAX_VALUE would overflow.
+    long clientNanos = clientClock == null ? 0 : Readings.nanos(clientClock);
     Breaker.Attempt attempt = failures.breaker().tryAttempt();
     if (attempt == Breaker.Attempt.SKIP) {
       return CompletableFuture.completedFuture(fallback(key, cost, maxDelayNanos));
@@ -148,15 +150,6 @@ final class RedisBinding implements PolicyBinding {
         return request.decision;
       }
     }
-  }
-
-  /**
-   * Reads the client clock, and rejects a reading outside what {@link TimeSource#nanos} may
-   * return, as the in-memory store does: the script cannot store a time before the epoch, and
-   * near {@code Long.MAX_VALUE} its sums would pass the range of a {@code long}.
-   */
-  private long readClientClock() {
-    return Readings.nanos(clientClock);
   }
 
   /** Decides a call's requests when its reply comes; see {@link #completed}. */

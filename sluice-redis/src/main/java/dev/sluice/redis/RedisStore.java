@@ -785,7 +785,7 @@ public final class RedisStore implements RateLimitStore {
     int start = uri.indexOf("://");
     if (start >= 0) {
       String rest = uri.substring(start + 3);
-      String authority = rest.split("[/?#]", 2)[0];
+      String authority = UriChecks.authorityOf(rest);
       if (authority.isEmpty() || UriChecks.isHostList(authority)) {
         return uri;
       }

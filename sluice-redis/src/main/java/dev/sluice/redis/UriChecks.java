@@ -1,6 +1,8 @@
 package dev.sluice.redis;
 
 import io.lettuce.core.RedisURI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -36,8 +38,7 @@ final class UriChecks {
       return;
     }
     String rest = uri.substring(start + 3);
-    int end = indexOfAny(rest, "/?#");
-    String authority = end < 0 ? rest : rest.substring(0, end);
+    String authority = authorityOf(rest);
     checkUserInfo(uri, name, authority, rest);
     for (String host : authority.substring(authority.lastIndexOf('@') + 1).split(",")) {
       String port = portOf(host);
@@ -45,16 +46,28 @@ final class UriChecks {
         throw portZero(name, RedisStore.maskUserInfo(uri));
       }
     }
+    for (String timeout : timeoutOptions(uri)) {
+      checkTimeout(timeout, name, uri);
+    }
+  }
+
+  /**
+   * Returns the values of the {@code timeout} options of a URI written as text, in any case of
+   * the name, as Lettuce reads them.
+   */
+  static List<String> timeoutOptions(String uri) {
     int query = uri.indexOf('?');
     if (query < 0) {
-      return;
+      return List.of();
     }
     String options = uri.substring(query + 1).replaceFirst("#.*$", "");
+    List<String> values = new ArrayList<>();
     for (String option : options.split("&")) {
-      if (option.startsWith("timeout=")) {
-        checkTimeout(option.substring("timeout=".length()), name, uri);
+      if (option.regionMatches(true, 0, "timeout=", 0, "timeout=".length())) {
+        values.add(option.substring("timeout=".length()));
       }
     }
+    return values;
   }
 
   /**
@@ -106,6 +119,12 @@ final class UriChecks {
           + " percent-encoded in '" + RedisStore.maskUserInfo(uri) + "'; write '@' as %40,"
           + " '/' as %2F, '?' as %3F and '#' as %23 there");
     }
+  }
+
+  /** Returns the authority at the start of the text after a URI's {@code ://}. */
+  static String authorityOf(String rest) {
+    int end = indexOfAny(rest, "/?#");
+    return end < 0 ? rest : rest.substring(0, end);
   }
 
   /**

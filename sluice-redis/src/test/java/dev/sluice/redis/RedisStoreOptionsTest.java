@@ -211,6 +211,9 @@ class RedisStoreOptionsTest {
         .hasMessage("uri has an invalid timeout 'abc' in 'redis://127.0.0.1:6379?timeout=abc',"
             + " expected a positive whole number with an optional unit ns, us, ms, s, m, h or d,"
             + " such as timeout=10s; a number without a unit is read as milliseconds");
+    // Lettuce reads the option's name in any case.
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?TIMEOUT=abc"))
+        .hasMessageStartingWith("uri has an invalid timeout 'abc' in");
     for (String timeout : List.of("5", "5ms", "5S", "250us", "2m", "1d")) {
       RedisStore.builder().uri("redis://127.0.0.1:6379?timeout=" + timeout);
     }
