@@ -79,6 +79,13 @@ public final class ReplayCommand implements Callable<Integer> {
   private static final String STANDARD_INPUT = "-";
 
   /**
+   * The system property that the {@code sluice} launcher sets when it was started with standard
+   * input closed. The JVM would then have given descriptor 0 to a file of its own, so {@code -}
+   * has no log to read. Started with {@code java -jar} and input closed, the replay cannot tell.
+   */
+  public static final String STANDARD_INPUT_CLOSED = "sluice.stdin.closed";
+
+  /**
    * The {@code --decisions} value that would name standard output by the same convention. It is
    * rejected, because the summary is written there.
    */
@@ -394,6 +401,10 @@ public final class ReplayCommand implements Callable<Integer> {
     if (log.toString().isEmpty()) {
       throw new InvalidInputException(
           "log must name a file, or - for standard input, got an empty value");
+    }
+    if (readsStandardInput() && Boolean.getBoolean(STANDARD_INPUT_CLOSED)) {
+      throw new InvalidInputException("log is -, but standard input is closed; pipe the log in,"
+          + " or give the log file's path instead of -");
     }
     if (!readsStandardInput() && Files.isDirectory(log)) {
       throw new InvalidInputException("log " + log + " is a directory, expected a file");

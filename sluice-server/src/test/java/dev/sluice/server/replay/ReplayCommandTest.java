@@ -462,6 +462,21 @@ class ReplayCommandTest {
   }
 
   @Test
+  void replay_dashLogWithInputClosed_exits2() throws IOException {
+    System.setProperty(ReplayCommand.STANDARD_INPUT_CLOSED, "true");
+    CommandRun run;
+    try {
+      run = replayStandardInput(Files.readAllBytes(log));
+    } finally {
+      System.clearProperty(ReplayCommand.STANDARD_INPUT_CLOSED);
+    }
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(lines(run.err())).containsExactly("sluice replay: log is -, but standard input"
+        + " is closed; pipe the log in, or give the log file's path instead of -");
+  }
+
+  @Test
   void replay_gzipStandardInput_exits2WithZcat() throws IOException {
     ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
     try (OutputStream out = new GZIPOutputStream(gzipped)) {
