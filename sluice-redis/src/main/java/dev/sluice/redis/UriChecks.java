@@ -1,16 +1,32 @@
 package dev.sluice.redis;
 
 import io.lettuce.core.RedisURI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
  * Checks the parts of a Redis URI that Lettuce 6.8.1 reads leniently: it connects to port 6379
  * for port 0, and keeps its default timeout of 60 s for a {@code timeout} it cannot read, such
  * as {@code timeout=abc}, or reads only the leading digits, as 5 ms for {@code timeout=5.5s}.
+ * It ignores an option it does not know, such as a misspelt {@code timout=5s}, and a
+ * {@code database} that does not start with a digit, and so connects to database 0.
  */
 final class UriChecks {
+
+  /** The options that Lettuce reads from a URI's query, in lower case: it ignores case. */
+  private static final List<String> OPTIONS = List.of("timeout", "database", "db", "clientname",
+      "libraryname", "libraryversion", "verifypeer", "sentinelmasterid");
+
+  /** The options as a message lists them. */
+  private static final String OPTION_NAMES = "timeout, database (or db), clientName,"
+      + " libraryName, libraryVersion, verifyPeer or sentinelMasterId";
+
+  /** A database number, as a path {@code /3} or an option {@code database=3}. */
+  private static final Pattern DATABASE = Pattern.compile("[0-9]{1,9}");
 
   /** A {@code timeout} value as Lettuce reads it whole: digits and an optional unit. */
   private static final Pattern TIMEOUT =
@@ -27,7 +43,9 @@ final class UriChecks {
    * Rejects port 0 on any host of a URI written as text, a {@code timeout} option that is not a
    * whole number with an optional unit, or is 0, and a user name or password with an
    * {@code @}, {@code /} or {@code ?} that is not percent-encoded. A {@code #} is not detected,
-   * because what follows it may be a Sentinel master's name.
+   * because what follows it may be a Sentinel master's name. Rejects as well an option that
+   * Lettuce does not read or one without a value, and a database, as the path or an option,
+   * that is not a whole number, or a {@code verifyPeer} other than none, ca or full.
    *
    * @param name the option as the message names it, such as {@code uri}
    * @throws IllegalArgumentException naming the URI with its user name and password masked
@@ -46,8 +64,9 @@ final class UriChecks {
         throw portZero(name, RedisStore.maskUserInfo(uri));
       }
     }
-    for (String timeout : timeoutOptions(uri)) {
-      checkTimeout(timeout, name, uri);
+    checkDatabasePath(uri, name, rest, authority);
+    for (String[] option : options(uri)) {
+      checkOption(option[0], option[1], name, uri);
     }
   }
 
@@ -56,18 +75,102 @@ final class UriChecks {
    * the name, as Lettuce reads them.
    */
   static List<String> timeoutOptions(String uri) {
+    List<String> values = new ArrayList<>();
+    for (String[] option : options(uri)) {
+      if (option[0].equalsIgnoreCase("timeout") && option[1] != null) {
+        values.add(option[1]);
+      }
+    }
+    return values;
+  }
+
+  /**
+   * Returns the options of a URI written as text, each as its name and its value (null for an
+   * option without {@code =}), percent-decoded and split at {@code &} and {@code ;}, as Lettuce
+   * reads them. An option that cannot be decoded is left out, for the parser to reject.
+   */
+  private static List<String[]> options(String uri) {
     int query = uri.indexOf('?');
     if (query < 0) {
       return List.of();
     }
-    String options = uri.substring(query + 1).replaceFirst("#.*$", "");
-    List<String> values = new ArrayList<>();
-    for (String option : options.split("&")) {
-      if (option.regionMatches(true, 0, "timeout=", 0, "timeout=".length())) {
-        values.add(option.substring("timeout=".length()));
+    String text = uri.substring(query + 1).replaceFirst("#.*$", "");
+    List<String[]> options = new ArrayList<>();
+    for (String option : text.split("[&;]")) {
+      if (option.isEmpty()) {
+        continue;
+      }
+      int equals = option.indexOf('=');
+      try {
+        options.add(equals < 0
+            ? new String[] {decode(option), null}
+            : new String[] {decode(option.substring(0, equals)),
+                decode(option.substring(equals + 1))});
+      } catch (IllegalArgumentException undecodable) {
+        // The parser rejects the URI with its own message.
       }
     }
-    return values;
+    return options;
+  }
+
+  /** Decodes percent-escapes; a {@code +} stays, as in a URI's query. */
+  private static String decode(String text) {
+    return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Rejects a path that is not a database number: Lettuce reads the path of a server or
+   * Sentinel URI as one, and fails on anything else with only "For input string". A socket
+   * URI's path is the socket's.
+   */
+  private static void checkDatabasePath(String uri, String name, String rest, String authority) {
+    if (authority.isEmpty()) {
+      return;
+    }
+    int end = indexOfAny(rest.substring(authority.length()), "?#");
+    String path = end < 0
+        ? rest.substring(authority.length())
+        : rest.substring(authority.length(), authority.length() + end);
+    if (path.isEmpty() || path.equals("/")) {
+      return;
+    }
+    if (!DATABASE.matcher(path.substring(1)).matches()) {
+      throw new IllegalArgumentException(name + " has an invalid database '" + path + "' in '"
+          + RedisStore.maskUserInfo(uri) + "', expected a whole number from 0 after the host,"
+          + " such as /0");
+    }
+  }
+
+  private static void checkOption(String option, String value, String name, String uri) {
+    String masked = RedisStore.maskUserInfo(uri);
+    String lower = option.toLowerCase(Locale.ROOT);
+    if (!OPTIONS.contains(lower)) {
+      throw new IllegalArgumentException(name + " has an unknown option '" + option + "' in '"
+          + masked + "', expected " + OPTION_NAMES);
+    }
+    if (value == null) {
+      throw new IllegalArgumentException(name + " has the option '" + option + "' without a"
+          + " value in '" + masked + "', expected " + option + "=value");
+    }
+    switch (lower) {
+      case "timeout" -> checkTimeout(value, name, uri);
+      case "database", "db" -> {
+        if (!DATABASE.matcher(value).matches()) {
+          throw new IllegalArgumentException(name + " has an invalid " + option + " '" + value
+              + "' in '" + masked + "', expected a whole number from 0, such as " + option
+              + "=0");
+        }
+      }
+      case "verifypeer" -> {
+        if (!List.of("none", "ca", "full").contains(value.toLowerCase(Locale.ROOT))) {
+          throw new IllegalArgumentException(name + " has an invalid verifyPeer '" + value
+              + "' in '" + masked + "', expected none, ca or full");
+        }
+      }
+      default -> {
+        // A client name, library name or version, or a Sentinel master's name: any text.
+      }
+    }
   }
 
   /**

@@ -93,11 +93,11 @@ class RedisStoreOptionsTest {
 
   @Test
   void uri_malformedWithoutCredentials_keepsIndex() {
-    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379/%zz"))
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?clientName=%zz"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("uri must be a Redis URI such as redis://host:6379, got"
-            + " 'redis://127.0.0.1:6379/%zz': Malformed escape pair at index 23:"
-            + " redis://127.0.0.1:6379/%zz");
+            + " 'redis://127.0.0.1:6379?clientName=%zz': Malformed escape pair at index 34:"
+            + " redis://127.0.0.1:6379?clientName=%zz");
   }
 
   @Test
@@ -217,6 +217,65 @@ class RedisStoreOptionsTest {
     for (String timeout : List.of("5", "5ms", "5S", "250us", "2m", "1d")) {
       RedisStore.builder().uri("redis://127.0.0.1:6379?timeout=" + timeout);
     }
+  }
+
+  @Test
+  void uri_unknownOption_throwsListingOptions() {
+    for (String option : List.of("timout=5s", "foo=bar", "database")) {
+      String uri = "redis://:secret@127.0.0.1:6379?" + option;
+      String name = option.replaceFirst("=.*", "");
+      assertThatThrownBy(() -> RedisStore.builder().uri(uri))
+          .as(option)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageNotContaining("secret")
+          .hasMessageContaining("'" + name + "'");
+    }
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?timout=5s"))
+        .hasMessage("uri has an unknown option 'timout' in 'redis://127.0.0.1:6379?timout=5s',"
+            + " expected timeout, database (or db), clientName, libraryName, libraryVersion,"
+            + " verifyPeer or sentinelMasterId");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?database"))
+        .hasMessage("uri has the option 'database' without a value in"
+            + " 'redis://127.0.0.1:6379?database', expected database=value");
+    assertThatThrownBy(() -> RedisStore.builder().clusterSeeds(
+        List.of("redis://127.0.0.1:7000?clientname=a;foo=1")))
+        .hasMessageStartingWith("a cluster seed has an unknown option 'foo' in");
+    RedisStore.builder().uri("redis://127.0.0.1:6379?clientName=app&LIBRARYNAME=x;timeout=5s"
+        + "&libraryVersion=1&verifyPeer=ca&sentinelMasterId=m&db=2");
+    RedisStore.builder().uri("redis://127.0.0.1:6379?time%6Fut=5s");
+  }
+
+  @Test
+  void uri_invalidDatabase_throwsNamingValue() {
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?database=x3"))
+        .hasMessage("uri has an invalid database 'x3' in 'redis://127.0.0.1:6379?database=x3',"
+            + " expected a whole number from 0, such as database=0");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?DB=3x"))
+        .hasMessageStartingWith("uri has an invalid DB '3x' in");
+    for (String path : List.of("/abc", "/3x", "/-1", "/1/2", "/9999999999")) {
+      String uri = "redis://:secret@127.0.0.1:6379" + path + "?timeout=1s";
+      assertThatThrownBy(() -> RedisStore.builder().uri(uri))
+          .as(path)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("uri has an invalid database '" + path + "' in 'redis://***@127.0.0.1:6379"
+              + path + "?timeout=1s', expected a whole number from 0 after the host, such as"
+              + " /0");
+    }
+    assertThatThrownBy(() -> RedisStore.builder().uri(
+        "redis-sentinel://127.0.0.1:26379,127.0.0.1:26380/x#mymaster"))
+        .hasMessageStartingWith("uri has an invalid database '/x' in");
+    RedisStore.builder().uri("redis://127.0.0.1:6379/");
+    RedisStore.builder().uri("redis://127.0.0.1:6379/15?database=3");
+    RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379/2#mymaster");
+    RedisStore.builder().uri("redis-socket:///tmp/redis.sock?database=1");
+  }
+
+  @Test
+  void uri_invalidVerifyPeer_throwsNamingModes() {
+    assertThatThrownBy(() -> RedisStore.builder().uri("rediss://127.0.0.1:6379?verifyPeer=false"))
+        .hasMessage("uri has an invalid verifyPeer 'false' in"
+            + " 'rediss://127.0.0.1:6379?verifyPeer=false', expected none, ca or full");
+    RedisStore.builder().uri("rediss://127.0.0.1:6379?verifypeer=NONE");
   }
 
   @Test

@@ -293,6 +293,17 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_redisDatabaseNotNumber_exits2() {
+    int exitCode = execute("serve", "--redis", "redis://127.0.0.1:7000?database=x3", "--port",
+        "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid value for option '--redis': --redis has an"
+        + " invalid database 'x3' in 'redis://127.0.0.1:7000?database=x3', expected a whole"
+        + " number from 0, such as database=0");
+  }
+
+  @Test
   void execute_unencodedRedisPassword_exits2() {
     int exitCode = execute("serve", "--redis", "redis://:pa/ss@127.0.0.1:7000", "--port", "0");
 

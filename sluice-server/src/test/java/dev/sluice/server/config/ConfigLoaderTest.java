@@ -299,6 +299,22 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_uriWithUnknownOption_namesLine() {
+    String yaml = """
+        store:
+          type: redis
+          uri: redis://127.0.0.1:7000?timout=5s
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "typo.yaml"))
+        .hasMessageStartingWith("typo.yaml:3: uri has an unknown option 'timout' in"
+            + " 'redis://127.0.0.1:7000?timout=5s', expected timeout, database (or db),");
+  }
+
+  @Test
   void parse_uriWithUnencodedPassword_namesLine() {
     String yaml = """
         store:
