@@ -434,10 +434,12 @@ final class Breaker {
   }
 
   /**
-   * Returns whether a failure is one that a slow or unreachable Redis causes: a timeout, a
-   * failure to connect, a lost connection, or a command that Lettuce rejected while
-   * disconnected. Its stack trace would only show where Lettuce noticed it. Any other failure,
-   * such as an error reply to the script, is unexpected.
+   * Returns whether a failure is one that a slow, unreachable or unready Redis causes: a
+   * timeout, a failure to connect, a lost connection, a command that Lettuce rejected while
+   * disconnected, or a reply about the server's state or the ACL user's permissions, such as
+   * {@code BUSY}, {@code READONLY} or {@code NOPERM}. Its stack trace would only show where
+   * Lettuce noticed it, and the message names the reply. Any other failure, such as the
+   * script's own error, is unexpected.
    */
   static boolean isExpected(Throwable error) {
     // The depth bound ends a cycle of causes, which Throwable does not prevent.
@@ -449,6 +451,11 @@ final class Breaker {
           || cause instanceof IOException
           || isDisconnection(cause)) {
         return true;
+      }
+      if (cause instanceof RedisCommandExecutionException) {
+        String message = String.valueOf(cause.getMessage());
+        return SERVER_ERRORS.stream().anyMatch(message::startsWith)
+            || message.contains(SCRIPT_ACL_DENIAL);
       }
       cause = cause.getCause();
     }

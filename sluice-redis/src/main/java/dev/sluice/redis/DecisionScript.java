@@ -200,7 +200,8 @@ final class DecisionScript {
       // it again after a reconnect.
       Timeout expiry = deadlines.newTimeout(
           ignored -> call.completeExceptionally(new RedisCommandTimeoutException(
-              "Decision timed out after " + timeoutNanos / 1_000 + " us")),
+              "Decision timed out after " + timeoutNanos / 1_000 + " us, the part of the"
+                  + " command timeout left after its requests waited for an earlier call")),
           Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);
       call.whenComplete((values, error) -> expiry.cancel());
     }

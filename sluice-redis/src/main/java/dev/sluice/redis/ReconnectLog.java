@@ -12,7 +12,9 @@ import reactor.core.Disposable;
  * not show it, because while the connection is down a decision fails only with "Currently not
  * connected". One WARNING names the cause of the first such failed attempt after a connection
  * was lost, and one more each time the cause changes, so a long outage costs a line or two,
- * not a line per attempt. A new connection starts over. A Redis that cannot be reached at all
+ * not a line per attempt. One INFO line says when a connection is made again after such a
+ * WARNING, so that a log ending on one means that the store is still cut off. A new connection
+ * starts over. A Redis that cannot be reached at all
  * is left to the breaker's lines, which report the outage already.
  */
 final class ReconnectLog implements AutoCloseable {
@@ -29,7 +31,12 @@ final class ReconnectLog implements AutoCloseable {
   }
 
   private synchronized void onEvent(Event event) {
-    if (event instanceof ConnectionActivatedEvent) {
+    if (event instanceof ConnectionActivatedEvent activated) {
+      if (lastCause != null) {
+        LOG.log(System.Logger.Level.INFO, "Redis store reconnected uri=" + maskedUri
+            + " server=" + RedisStore.address(activated.remoteAddress())
+            + " after error=\"" + lastCause + "\"");
+      }
       lastCause = null;
     } else if (event instanceof ReconnectFailedEvent failed
         && ConnectErrors.isRejectedByServer(failed.getCause())) {

@@ -307,7 +307,15 @@ class BreakerTest {
         new RedisException("Connection closed"),
         new RedisException("Connection disconnected"),
         new RedisException("Currently not connected. Commands are rejected."),
-        new CompletionException(new ConnectException("Connection refused")));
+        new CompletionException(new ConnectException("Connection refused")),
+        new RedisCommandExecutionException("BUSY Redis is busy running a script. You can only"
+            + " call SCRIPT KILL or SHUTDOWN NOSAVE."),
+        new RedisCommandExecutionException("READONLY You can't write against a read only"
+            + " replica."),
+        new RedisCommandExecutionException("OOM command not allowed when used memory >"
+            + " 'maxmemory'."),
+        new RedisCommandExecutionException("NOPERM User app has no permissions to run the"
+            + " 'evalsha' command"));
   }
 
   @ParameterizedTest

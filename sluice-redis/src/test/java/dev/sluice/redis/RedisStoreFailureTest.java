@@ -352,7 +352,7 @@ class RedisStoreFailureTest {
   }
 
   @Test
-  void tryAcquire_passwordChanged_logsReconnectError() throws Exception {
+  void tryAcquire_passwordChanged_logsErrorThenRecovery() throws Exception {
     RedisStore store = store(FailureMode.DENY);
     PolicyBinding binding = store.bind(POLICY);
     binding.tryAcquire("k", 1, Long.MAX_VALUE);
@@ -380,6 +380,21 @@ class RedisStoreFailureTest {
       assertThat(records(Level.WARNING))
           .filteredOn(r -> r.getMessage().startsWith("Redis store cannot reconnect"))
           .hasSize(1);
+
+      connection.sync().configSet("requirepass", "");
+      List<LogRecord> reconnected = List.of();
+      while (reconnected.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+        reconnected = records(Level.INFO).stream()
+            .filter(r -> r.getMessage().startsWith("Redis store reconnected"))
+            .toList();
+      }
+
+      assertThat(reconnected).singleElement().extracting(LogRecord::getMessage)
+          .asString()
+          .startsWith("Redis store reconnected uri=redis://127.0.0.1:" + server.port()
+              + "/0 server=127.0.0.1:" + server.port() + " after error=\"")
+          .containsAnyOf("NOAUTH", "WRONGPASS");
     } finally {
       admin.shutdown();
     }
