@@ -92,6 +92,18 @@ class RedisStoreOptionsTest {
   }
 
   @Test
+  void uri_withoutScheme_throwsNamingSchemes() {
+    for (String uri : List.of("7601", "127.0.0.1", "")) {
+      assertThatThrownBy(() -> RedisStore.builder().uri(uri))
+          .as(uri)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("uri must be a Redis URI such as redis://host:6379, got '" + uri + "': it"
+              + " has no scheme, so start it with redis://, rediss://, redis-sentinel://,"
+              + " rediss-sentinel:// or redis-socket://");
+    }
+  }
+
+  @Test
   void uri_malformedWithoutCredentials_keepsIndex() {
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?clientName=%zz"))
         .isInstanceOf(IllegalArgumentException.class)
