@@ -6,6 +6,7 @@ import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.server.config.StoreConfig;
+import dev.sluice.server.config.StoreOverride;
 import dev.sluice.server.http.SluiceServer;
 import dev.sluice.store.InMemoryStore;
 import dev.sluice.store.RateLimitStore;
@@ -18,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,11 +45,11 @@ public final class SluiceService implements AutoCloseable {
   private long failedCleanUps;
   private final Path configFile;
   private final StoreConfig storeConfig;
-  private final UnaryOperator<StoreConfig> storeOverride;
+  private final StoreOverride storeOverride;
   private String configVersion;
 
   SluiceService(SluiceServer server, RateLimitStore store) {
-    this(server, store, null, null, UnaryOperator.identity());
+    this(server, store, null, null, StoreOverride.NONE);
   }
 
   /**
@@ -61,7 +61,7 @@ public final class SluiceService implements AutoCloseable {
    *     applied again to each reloaded file
    */
   SluiceService(SluiceServer server, RateLimitStore store, Path configFile,
-      StoreConfig storeConfig, UnaryOperator<StoreConfig> storeOverride) {
+      StoreConfig storeConfig, StoreOverride storeOverride) {
     this.server = server;
     this.store = store;
     this.configFile = configFile;

@@ -31,7 +31,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -81,9 +80,9 @@ public final class ConfigLoader {
   private static final int MAX_NAME_LENGTH = 64;
 
   private final NodeReader reader;
-  private final UnaryOperator<StoreConfig> storeOverride;
+  private final StoreOverride storeOverride;
 
-  private ConfigLoader(String file, UnaryOperator<StoreConfig> storeOverride) {
+  private ConfigLoader(String file, StoreOverride storeOverride) {
     this.reader = new NodeReader(file);
     this.storeOverride = storeOverride;
   }
@@ -99,7 +98,7 @@ public final class ConfigLoader {
    */
   public static Map<String, Policy> loadPolicies(Path file) {
     String name = file.toString();
-    ConfigLoader loader = new ConfigLoader(name, UnaryOperator.identity());
+    ConfigLoader loader = new ConfigLoader(name, StoreOverride.NONE);
     return loader.readPoliciesOnly(loader.composeRoot(readText(file), name));
   }
 
@@ -111,7 +110,7 @@ public final class ConfigLoader {
    *     file as given, the line and the problem
    */
   public static SluiceConfig load(Path file) {
-    return load(file, UnaryOperator.identity());
+    return load(file, StoreOverride.NONE);
   }
 
   /**
@@ -119,11 +118,12 @@ public final class ConfigLoader {
    * store settings of the file by {@code storeOverride} applied to them before it checks the
    * policies against the store. A command-line option such as {@code --redis} of
    * {@code sluice serve} thereby makes a policy's {@code on_failure} valid in a config whose
-   * store is {@code memory}. The returned config carries the replaced store settings.
+   * store is {@code memory}, and a {@code redis} store valid without {@code uri} or
+   * {@code cluster}. The returned config carries the replaced store settings.
    *
    * @throws ConfigException if the file cannot be read or is invalid
    */
-  public static SluiceConfig load(Path file, UnaryOperator<StoreConfig> storeOverride) {
+  public static SluiceConfig load(Path file, StoreOverride storeOverride) {
     return parse(readText(file), file.toString(), storeOverride);
   }
 
@@ -200,14 +200,14 @@ public final class ConfigLoader {
 
   /** Loads the config embedded in the jar, used when no config file is given. */
   public static SluiceConfig loadDefault() {
-    return loadDefault(UnaryOperator.identity());
+    return loadDefault(StoreOverride.NONE);
   }
 
   /**
    * Loads the embedded config with its store settings replaced as by
-   * {@link #load(Path, UnaryOperator)}.
+   * {@link #load(Path, StoreOverride)}.
    */
-  public static SluiceConfig loadDefault(UnaryOperator<StoreConfig> storeOverride) {
+  public static SluiceConfig loadDefault(StoreOverride storeOverride) {
     try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULT_RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException("the jar lacks the resource " + DEFAULT_RESOURCE);
@@ -226,18 +226,18 @@ public final class ConfigLoader {
    * @throws ConfigException if the text is invalid
    */
   public static SluiceConfig parse(String yaml, String file) {
-    return parse(yaml, file, UnaryOperator.identity());
+    return parse(yaml, file, StoreOverride.NONE);
   }
 
   /**
    * Parses and checks config text with its store settings replaced as by
-   * {@link #load(Path, UnaryOperator)}.
+   * {@link #load(Path, StoreOverride)}.
    *
    * @param file the name used in error messages
    * @throws ConfigException if the text is invalid
    */
   public static SluiceConfig parse(
-      String yaml, String file, UnaryOperator<StoreConfig> storeOverride) {
+      String yaml, String file, StoreOverride storeOverride) {
     ConfigLoader loader = new ConfigLoader(file, storeOverride);
     return loader.readConfig(loader.composeRoot(yaml, file));
   }
@@ -322,7 +322,9 @@ public final class ConfigLoader {
     }
     rejectFieldsOfOtherType(fields, type);
     if (type.equals("redis")) {
-      return StoreConfig.redis(new RedisConfigReader(reader).read(node, fields));
+      RedisConfig redis =
+          new RedisConfigReader(reader).read(node, fields, storeOverride.redisServers());
+      return StoreConfig.redis(redis);
     }
     long maxKeys = StoreConfig.DEFAULT.maxKeys();
     if (fields.containsKey("max_keys")) {

@@ -213,6 +213,48 @@ class ServeRedisTest {
   }
 
   @Test
+  void start_storeWithoutUri_usesRedisOption(@TempDir Path dir) throws Exception {
+    // A generous timeout, so that a busy machine never turns the decision into a fallback.
+    Path config =
+        tinyPolicy(dir, "store: {type: redis, key_prefix: other, command_timeout: 30s}\n");
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", config.toString(),
+        "--redis", redis.uri()); RedisClient admin = RedisClient.create(redis.uri())) {
+      String admitted = check(service.port());
+
+      assertThat(admitted).contains("\"allowed\":true").doesNotContain("fallback");
+      assertThat(admin.connect().sync().keys("other:*")).isNotEmpty();
+    }
+
+    assertThat(stderr.text()).contains("store=redis uri=redis://127.0.0.1:" + redis.port()
+        + "/0 key_prefix=other command_timeout_ms=30000 ");
+  }
+
+  @Test
+  void reloadIfChanged_storeWithoutUri_usesRedisOption(@TempDir Path dir) throws Exception {
+    Path config = tinyPolicy(dir, "store: {type: redis, uri: redis://127.0.0.1:1,"
+        + " key_prefix: other}\n");
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service =
+        start("--config", config.toString(), "--redis", redis.uri())) {
+      rewrite(config, """
+          store: {type: redis, key_prefix: other}
+          policies:
+            renamed:
+              limits: [{algorithm: fixed_window, limit: 1, period: 1h}]
+          """);
+      boolean reloaded = service.reloadIfChanged();
+
+      assertThat(reloaded).isTrue();
+      assertThat(get(service.port(), "/v1/policies")).contains("\"name\":\"renamed\"");
+    }
+
+    // --redis replaces the uri both times, so the store settings did not change.
+    assertThat(stderr.text()).contains("config reloaded file=" + config)
+        .doesNotContain("config file changes the store settings");
+  }
+
+  @Test
   void start_redisOptionOnCappedMemoryStore_warns(@TempDir Path dir) throws Exception {
     Path config = tinyPolicy(dir, """
         store:

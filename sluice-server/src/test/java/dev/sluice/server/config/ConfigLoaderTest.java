@@ -480,6 +480,103 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_storeWithoutUri_takesOverrideServer() {
+    String yaml = """
+        store: {type: redis, key_prefix: other, on_failure: deny}
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "fleet.yaml",
+        serverOverride(RedisConfig.defaults("redis://127.0.0.1:7603")));
+
+    assertThat(config.store().redis()).contains(new RedisConfig("redis://127.0.0.1:7603",
+        "other", Duration.ofMillis(20), FailureMode.DENY, 1, TimeMode.SERVER));
+  }
+
+  @Test
+  void parse_storeWithoutCluster_takesOverrideSeeds() {
+    String yaml = """
+        store: {type: redis, key_prefix: other}
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+    List<String> seeds = List.of("redis://127.0.0.1:7000", "redis://127.0.0.1:7001");
+
+    SluiceConfig config =
+        ConfigLoader.parse(yaml, "fleet.yaml", serverOverride(RedisConfig.clusterDefaults(seeds)));
+
+    RedisConfig redis = config.store().redis().orElseThrow();
+    assertThat(redis.uri()).isEmpty();
+    assertThat(redis.cluster()).isEqualTo(seeds);
+    assertThat(redis.keyPrefix()).isEqualTo("other");
+  }
+
+  @Test
+  void parse_storeWithoutAnyServer_namesLine() {
+    String yaml = """
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        store: {type: redis, key_prefix: other}
+        """;
+    RedisConfig redis = RedisConfig.defaults("redis://127.0.0.1:6379");
+
+    // This override replaces the store but sets no server, so the file must name one.
+    assertThatThrownBy(
+        () -> ConfigLoader.parse(yaml, "fleet.yaml", fromFile -> StoreConfig.redis(redis)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("fleet.yaml:4: a store of type redis is missing the required field 'uri'"
+            + " or 'cluster'");
+  }
+
+  @Test
+  void parse_sentinelPasswordWithoutUri_checksOverrideUri() {
+    String yaml = """
+        store:
+          type: redis
+          sentinel_password: sentinel-secret
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+    String sentinel = "redis-sentinel://127.0.0.1:26379/0#mymaster";
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "sentinel.yaml",
+        serverOverride(RedisConfig.defaults(sentinel)));
+
+    assertThat(config.store().redis().orElseThrow().sentinelPassword())
+        .contains("sentinel-secret");
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "plain.yaml",
+        serverOverride(RedisConfig.defaults("redis://127.0.0.1:6379"))))
+        .hasMessage("plain.yaml:3: sentinel_password needs a redis-sentinel:// or"
+            + " rediss-sentinel:// uri, got uri 'redis://127.0.0.1:6379'");
+  }
+
+  /**
+   * Returns an override that, as {@code --redis} or {@code --redis-cluster} does, replaces the
+   * server or cluster of a redis store by those of {@code servers} and keeps its other fields.
+   */
+  private static StoreOverride serverOverride(RedisConfig servers) {
+    return new StoreOverride() {
+      @Override
+      public StoreConfig apply(StoreConfig fromFile) {
+        RedisConfig redis = fromFile.redis().orElse(servers);
+        return StoreConfig.redis(servers.uri().isPresent()
+            ? redis.withUri(servers.uri().get())
+            : redis.withCluster(servers.cluster()));
+      }
+
+      @Override
+      public Optional<RedisConfig> redisServers() {
+        return Optional.of(servers);
+      }
+    };
+  }
+
+  @Test
   void badConfigs_everyFile_hasACase() throws Exception {
     Path dir = badConfig("empty.yaml").getParent();
     try (Stream<Path> files = java.nio.file.Files.list(dir)) {
