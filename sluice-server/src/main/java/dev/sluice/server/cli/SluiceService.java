@@ -56,7 +56,8 @@ public final class SluiceService implements AutoCloseable {
    * Creates the service; with a {@code configFile}, it watches that file for changes.
    *
    * @param storeConfig the store settings the service started with, after
-   *     {@code storeOverride}, to warn when a changed file sets others
+   *     {@code storeOverride}, to check reloaded policies against the running store and to
+   *     warn when a changed file sets other settings
    * @param storeOverride the command-line options applied to the store settings of the file,
    *     applied again to each reloaded file
    */
@@ -94,7 +95,7 @@ public final class SluiceService implements AutoCloseable {
     configVersion = version;
     SluiceConfig loaded;
     try {
-      loaded = ConfigLoader.load(configFile, storeOverride);
+      loaded = ConfigLoader.loadForReload(configFile, storeOverride, storeConfig);
     } catch (ConfigException e) {
       LOG.warn("config reload failed, keeping the running config: {}", e.getMessage());
       return false;

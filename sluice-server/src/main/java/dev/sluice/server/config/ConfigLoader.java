@@ -5,7 +5,6 @@ import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
 import dev.sluice.redis.FailureMode;
-import dev.sluice.redis.RedisStore;
 import dev.sluice.store.AtCapacity;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -81,10 +81,24 @@ public final class ConfigLoader {
 
   private final NodeReader reader;
   private final StoreOverride storeOverride;
+  private final Optional<RedisConfig> runningRedis;
 
   private ConfigLoader(String file, StoreOverride storeOverride) {
+    this(file, storeOverride, Optional.empty());
+  }
+
+  /**
+   * Creates a loader.
+   *
+   * @param runningRedis the settings of the running Redis store for a reload, whose
+   *     {@code local_share} then also has to divide each policy that falls back to local
+   *     limits. Empty at start-up or with a memory store.
+   */
+  private ConfigLoader(
+      String file, StoreOverride storeOverride, Optional<RedisConfig> runningRedis) {
     this.reader = new NodeReader(file);
     this.storeOverride = storeOverride;
+    this.runningRedis = runningRedis;
   }
 
   /**
@@ -125,6 +139,23 @@ public final class ConfigLoader {
    */
   public static SluiceConfig load(Path file, StoreOverride storeOverride) {
     return parse(readText(file), file.toString(), storeOverride);
+  }
+
+  /**
+   * Loads and checks the config in {@code file} for a reload of a server whose store runs
+   * with {@code running}. The file is checked as by {@link #load(Path, StoreOverride)},
+   * because a restart would use it. A reload keeps the running store, so each policy that
+   * falls back to local limits on a running Redis store is also checked against that store's
+   * {@code on_failure} and {@code local_share}, with an error at the line of the limit.
+   *
+   * @throws ConfigException if the file cannot be read, is invalid, or has a policy that the
+   *     running store cannot divide
+   */
+  public static SluiceConfig loadForReload(
+      Path file, StoreOverride storeOverride, StoreConfig running) {
+    String name = file.toString();
+    ConfigLoader loader = new ConfigLoader(name, storeOverride, running.redis());
+    return loader.readConfig(loader.composeRoot(readText(file), name));
   }
 
   /**
@@ -277,29 +308,12 @@ public final class ConfigLoader {
     Node policies = reader.required(fields, "policies", root, "the config");
     Map<String, Policy> byName = readPolicies(policies);
     Map<String, FailureMode> failureModes = readFailureModes(policies, store.type());
-    store.redis().ifPresent(redis -> checkLocalShares(policies, byName, failureModes, redis));
+    LocalShareCheck localShares = new LocalShareCheck(reader);
+    store.redis().ifPresent(
+        redis -> localShares.checkLocalShares(policies, byName, failureModes, redis));
+    runningRedis.ifPresent(running -> localShares.checkRunningLocalShares(
+        policies, byName, failureModes, running, store));
     return new SluiceConfig(store, byName, failureModes);
-  }
-
-  /**
-   * Rejects a policy that falls back to local limits whose share of one instance is not a
-   * valid policy, so that the store does not fail to bind it after the server started.
-   */
-  private void checkLocalShares(Node policies, Map<String, Policy> byName,
-      Map<String, FailureMode> failureModes, RedisConfig redis) {
-    reader.fields(policies, "policies", ANY_KEY).forEach((name, node) -> {
-      if (failureModes.getOrDefault(name, redis.onFailure()) != FailureMode.LOCAL) {
-        return;
-      }
-      try {
-        RedisStore.localShareOf(byName.get(name), redis.localShare());
-      } catch (IllegalArgumentException e) {
-        String problem = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
-        throw reader.error(node, "policy '" + name + "' falls back to local limits divided by"
-            + " local_share " + redis.localShare() + ", and its share is invalid: " + problem
-            + ", or lower local_share");
-      }
-    });
   }
 
   private Map<String, Policy> readPoliciesOnly(Node root) {

@@ -423,6 +423,35 @@ class ServeRedisTest {
   }
 
   @Test
+  void reloadIfChanged_lowerLocalShare_namesRunningShare(@TempDir Path dir) throws Exception {
+    String store = "store:\n  type: redis\n  uri: " + redis.uri() + "\n"
+        + "  on_failure: local\n  local_share: %d\n";
+    Path config = tinyPolicy(dir, store.formatted(2));
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", config.toString())) {
+      String before = get(service.port(), "/v1/policies");
+      // Valid at local_share 1, where burst 25 at 2 per 2920d recovers in 36500d, but not at
+      // the running 2, where the share of burst 13 at 1 per 2920d recovers in 37960d.
+      rewrite(config, store.formatted(1) + """
+          policies:
+            edge:
+              limits:
+                - {algorithm: token_bucket, limit: 2, period: 2920d, burst: 25}
+          """);
+      boolean reloaded = service.reloadIfChanged();
+
+      assertThat(reloaded).isFalse();
+      assertThat(get(service.port(), "/v1/policies")).isEqualTo(before);
+    }
+
+    assertThat(stderr.text()).contains("config reload failed, keeping the running config: "
+        + config + ":9: limit '2/2920d' of policy 'edge' cannot be divided by local_share 2,"
+        + " which the running store keeps until a restart, while the file sets local_share 1:"
+        + " burst 13 at 1 per 2920d takes longer than 36500d to recover; lower the burst or"
+        + " raise the limit, or restart to apply local_share 1\n");
+  }
+
+  @Test
   void check_redisOptionOnMemoryConfig_usesPolicyMode(@TempDir Path dir)
       throws Exception {
     // No store section: the policy's on_failure is valid only because --redis applies.
