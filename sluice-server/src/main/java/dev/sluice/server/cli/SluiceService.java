@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * its policies when the file changes: new limits apply from the next request on, and a policy
  * whose limits keep their names and algorithms keeps the state of its keys, and a policy's
  * {@code on_failure} applies from then on too. An invalid file is logged and ignored, so the
- * running config stays. Store settings are read only at start-up.
+ * running config stays. The store changes only on a restart, so a reloaded file must be valid
+ * both with its own store settings and with the running store.
  */
 public final class SluiceService implements AutoCloseable {
 

@@ -452,6 +452,53 @@ class ServeRedisTest {
   }
 
   @Test
+  void reloadIfChanged_redisToMemory_rejectsPolicyMode(@TempDir Path dir) throws Exception {
+    String policies = """
+        policies:
+          login:
+            on_failure: deny
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(config, "store:\n  type: redis\n  uri: " + redis.uri() + "\n" + policies);
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", config.toString())) {
+      // The running Redis store could apply on_failure, but a restart with the file could not.
+      rewrite(config, "store:\n  type: memory\n" + policies);
+      boolean reloaded = service.reloadIfChanged();
+
+      assertThat(reloaded).isFalse();
+    }
+
+    assertThat(stderr.text()).contains("config reload failed, keeping the running config: "
+        + config + ":5: on_failure of policy 'login' applies only to the redis store, but the"
+        + " store type is memory\n");
+  }
+
+  @Test
+  void reloadIfChanged_memoryUnderRedisOption_appliesMode(@TempDir Path dir) throws Exception {
+    Path config = tinyPolicy(dir, "store:\n  type: redis\n  uri: redis://127.0.0.1:1\n");
+    try (SluiceService service = start("--config", config.toString(), "--redis", redis.uri())) {
+      // --redis keeps the store Redis, so the file's memory store does not invalidate on_failure.
+      rewrite(config, """
+          store:
+            type: memory
+          policies:
+            tiny:
+              on_failure: deny
+              limits: [{algorithm: fixed_window, limit: 1, period: 1h}]
+          """);
+      boolean reloaded = service.reloadIfChanged();
+      redis.kill();
+
+      String body = check(service.port());
+
+      assertThat(reloaded).isTrue();
+      assertThat(body).contains("\"allowed\":false", "\"fallback\":\"failed_closed\"");
+    }
+  }
+
+  @Test
   void check_redisOptionOnMemoryConfig_usesPolicyMode(@TempDir Path dir)
       throws Exception {
     // No store section: the policy's on_failure is valid only because --redis applies.
