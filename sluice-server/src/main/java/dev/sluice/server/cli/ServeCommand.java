@@ -14,6 +14,7 @@ import dev.sluice.server.config.MessageText;
 import dev.sluice.server.config.RedisConfig;
 import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.server.config.StoreConfig;
+import dev.sluice.server.config.StoreOverride;
 import dev.sluice.server.http.SluiceServer;
 import dev.sluice.store.RateLimitStore;
 import io.lettuce.core.RedisConnectionException;
@@ -25,9 +26,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,7 +136,7 @@ public final class ServeCommand implements Callable<Integer> {
    */
   public SluiceService start() throws Exception {
     checkOptions();
-    UnaryOperator<StoreConfig> storeOverride = this::withRedisOptions;
+    StoreOverride storeOverride = redisOptionsOverride();
     SluiceConfig loaded = config == null
         ? ConfigLoader.loadDefault(storeOverride)
         : ConfigLoader.load(config, storeOverride);
@@ -229,6 +230,35 @@ public final class ServeCommand implements Callable<Integer> {
                   + " redis://10.0.0.1:7000,redis://10.0.0.2:7000"
               : ""));
     }
+  }
+
+  /** Returns the override of the config's store by {@code --redis} or {@code --redis-cluster}. */
+  private StoreOverride redisOptionsOverride() {
+    return new StoreOverride() {
+      @Override
+      public StoreConfig apply(StoreConfig fromFile) {
+        return withRedisOptions(fromFile);
+      }
+
+      @Override
+      public Optional<RedisConfig> redisServers() {
+        return redisOptionDefaults();
+      }
+    };
+  }
+
+  /**
+   * Returns the default Redis settings with the server of {@code --redis} or the seeds of
+   * {@code --redis-cluster}, or empty when neither option is given.
+   */
+  private Optional<RedisConfig> redisOptionDefaults() {
+    if (redis != null) {
+      return Optional.of(RedisConfig.defaults(redis));
+    }
+    if (redisCluster != null) {
+      return Optional.of(RedisConfig.clusterDefaults(redisCluster));
+    }
+    return Optional.empty();
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.server.config.StoreConfig;
+import dev.sluice.server.config.StoreOverride;
 import dev.sluice.server.http.SluiceServer;
 import dev.sluice.store.InMemoryStore;
 import dev.sluice.store.RateLimitStore;
@@ -18,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * its policies when the file changes: new limits apply from the next request on, and a policy
  * whose limits keep their names and algorithms keeps the state of its keys, and a policy's
  * {@code on_failure} applies from then on too. An invalid file is logged and ignored, so the
- * running config stays. Store settings are read only at start-up.
+ * running config stays. The store changes only on a restart, so a reloaded file must be valid
+ * both with its own store settings and with the running store.
  */
 public final class SluiceService implements AutoCloseable {
 
@@ -45,23 +46,24 @@ public final class SluiceService implements AutoCloseable {
   private long failedCleanUps;
   private final Path configFile;
   private final StoreConfig storeConfig;
-  private final UnaryOperator<StoreConfig> storeOverride;
+  private final StoreOverride storeOverride;
   private String configVersion;
 
   SluiceService(SluiceServer server, RateLimitStore store) {
-    this(server, store, null, null, UnaryOperator.identity());
+    this(server, store, null, null, StoreOverride.NONE);
   }
 
   /**
    * Creates the service; with a {@code configFile}, it watches that file for changes.
    *
    * @param storeConfig the store settings the service started with, after
-   *     {@code storeOverride}, to warn when a changed file sets others
+   *     {@code storeOverride}, to check reloaded policies against the running store and to
+   *     warn when a changed file sets other settings
    * @param storeOverride the command-line options applied to the store settings of the file,
    *     applied again to each reloaded file
    */
   SluiceService(SluiceServer server, RateLimitStore store, Path configFile,
-      StoreConfig storeConfig, UnaryOperator<StoreConfig> storeOverride) {
+      StoreConfig storeConfig, StoreOverride storeOverride) {
     this.server = server;
     this.store = store;
     this.configFile = configFile;
@@ -94,7 +96,7 @@ public final class SluiceService implements AutoCloseable {
     configVersion = version;
     SluiceConfig loaded;
     try {
-      loaded = ConfigLoader.load(configFile, storeOverride);
+      loaded = ConfigLoader.loadForReload(configFile, storeOverride, storeConfig);
     } catch (ConfigException e) {
       LOG.warn("config reload failed, keeping the running config: {}", e.getMessage());
       return false;

@@ -5,7 +5,6 @@ import dev.sluice.Limit;
 import dev.sluice.Mode;
 import dev.sluice.Policy;
 import dev.sluice.redis.FailureMode;
-import dev.sluice.redis.RedisStore;
 import dev.sluice.store.AtCapacity;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,9 +28,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -81,11 +80,25 @@ public final class ConfigLoader {
   private static final int MAX_NAME_LENGTH = 64;
 
   private final NodeReader reader;
-  private final UnaryOperator<StoreConfig> storeOverride;
+  private final StoreOverride storeOverride;
+  private final Optional<RedisConfig> runningRedis;
 
-  private ConfigLoader(String file, UnaryOperator<StoreConfig> storeOverride) {
+  private ConfigLoader(String file, StoreOverride storeOverride) {
+    this(file, storeOverride, Optional.empty());
+  }
+
+  /**
+   * Creates a loader.
+   *
+   * @param runningRedis the settings of the running Redis store for a reload, whose
+   *     {@code local_share} then also has to divide each policy that falls back to local
+   *     limits. Empty at start-up or with a memory store.
+   */
+  private ConfigLoader(
+      String file, StoreOverride storeOverride, Optional<RedisConfig> runningRedis) {
     this.reader = new NodeReader(file);
     this.storeOverride = storeOverride;
+    this.runningRedis = runningRedis;
   }
 
   /**
@@ -99,7 +112,7 @@ public final class ConfigLoader {
    */
   public static Map<String, Policy> loadPolicies(Path file) {
     String name = file.toString();
-    ConfigLoader loader = new ConfigLoader(name, UnaryOperator.identity());
+    ConfigLoader loader = new ConfigLoader(name, StoreOverride.NONE);
     return loader.readPoliciesOnly(loader.composeRoot(readText(file), name));
   }
 
@@ -111,7 +124,7 @@ public final class ConfigLoader {
    *     file as given, the line and the problem
    */
   public static SluiceConfig load(Path file) {
-    return load(file, UnaryOperator.identity());
+    return load(file, StoreOverride.NONE);
   }
 
   /**
@@ -119,12 +132,30 @@ public final class ConfigLoader {
    * store settings of the file by {@code storeOverride} applied to them before it checks the
    * policies against the store. A command-line option such as {@code --redis} of
    * {@code sluice serve} thereby makes a policy's {@code on_failure} valid in a config whose
-   * store is {@code memory}. The returned config carries the replaced store settings.
+   * store is {@code memory}, and a {@code redis} store valid without {@code uri} or
+   * {@code cluster}. The returned config carries the replaced store settings.
    *
    * @throws ConfigException if the file cannot be read or is invalid
    */
-  public static SluiceConfig load(Path file, UnaryOperator<StoreConfig> storeOverride) {
+  public static SluiceConfig load(Path file, StoreOverride storeOverride) {
     return parse(readText(file), file.toString(), storeOverride);
+  }
+
+  /**
+   * Loads and checks the config in {@code file} for a reload of a server whose store runs
+   * with {@code running}. The file is checked as by {@link #load(Path, StoreOverride)},
+   * because a restart would use it. A reload keeps the running store, so each policy that
+   * falls back to local limits on a running Redis store is also checked against that store's
+   * {@code on_failure} and {@code local_share}, with an error at the line of the limit.
+   *
+   * @throws ConfigException if the file cannot be read, is invalid, or has a policy that the
+   *     running store cannot divide
+   */
+  public static SluiceConfig loadForReload(
+      Path file, StoreOverride storeOverride, StoreConfig running) {
+    String name = file.toString();
+    ConfigLoader loader = new ConfigLoader(name, storeOverride, running.redis());
+    return loader.readConfig(loader.composeRoot(readText(file), name));
   }
 
   /**
@@ -200,14 +231,14 @@ public final class ConfigLoader {
 
   /** Loads the config embedded in the jar, used when no config file is given. */
   public static SluiceConfig loadDefault() {
-    return loadDefault(UnaryOperator.identity());
+    return loadDefault(StoreOverride.NONE);
   }
 
   /**
    * Loads the embedded config with its store settings replaced as by
-   * {@link #load(Path, UnaryOperator)}.
+   * {@link #load(Path, StoreOverride)}.
    */
-  public static SluiceConfig loadDefault(UnaryOperator<StoreConfig> storeOverride) {
+  public static SluiceConfig loadDefault(StoreOverride storeOverride) {
     try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULT_RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException("the jar lacks the resource " + DEFAULT_RESOURCE);
@@ -226,18 +257,18 @@ public final class ConfigLoader {
    * @throws ConfigException if the text is invalid
    */
   public static SluiceConfig parse(String yaml, String file) {
-    return parse(yaml, file, UnaryOperator.identity());
+    return parse(yaml, file, StoreOverride.NONE);
   }
 
   /**
    * Parses and checks config text with its store settings replaced as by
-   * {@link #load(Path, UnaryOperator)}.
+   * {@link #load(Path, StoreOverride)}.
    *
    * @param file the name used in error messages
    * @throws ConfigException if the text is invalid
    */
   public static SluiceConfig parse(
-      String yaml, String file, UnaryOperator<StoreConfig> storeOverride) {
+      String yaml, String file, StoreOverride storeOverride) {
     ConfigLoader loader = new ConfigLoader(file, storeOverride);
     return loader.readConfig(loader.composeRoot(yaml, file));
   }
@@ -277,29 +308,12 @@ public final class ConfigLoader {
     Node policies = reader.required(fields, "policies", root, "the config");
     Map<String, Policy> byName = readPolicies(policies);
     Map<String, FailureMode> failureModes = readFailureModes(policies, store.type());
-    store.redis().ifPresent(redis -> checkLocalShares(policies, byName, failureModes, redis));
+    LocalShareCheck localShares = new LocalShareCheck(reader);
+    store.redis().ifPresent(
+        redis -> localShares.checkLocalShares(policies, byName, failureModes, redis));
+    runningRedis.ifPresent(running -> localShares.checkRunningLocalShares(
+        policies, byName, failureModes, running, store));
     return new SluiceConfig(store, byName, failureModes);
-  }
-
-  /**
-   * Rejects a policy that falls back to local limits whose share of one instance is not a
-   * valid policy, so that the store does not fail to bind it after the server started.
-   */
-  private void checkLocalShares(Node policies, Map<String, Policy> byName,
-      Map<String, FailureMode> failureModes, RedisConfig redis) {
-    reader.fields(policies, "policies", ANY_KEY).forEach((name, node) -> {
-      if (failureModes.getOrDefault(name, redis.onFailure()) != FailureMode.LOCAL) {
-        return;
-      }
-      try {
-        RedisStore.localShareOf(byName.get(name), redis.localShare());
-      } catch (IllegalArgumentException e) {
-        String problem = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
-        throw reader.error(node, "policy '" + name + "' falls back to local limits divided by"
-            + " local_share " + redis.localShare() + ", and its share is invalid: " + problem
-            + ", or lower local_share");
-      }
-    });
   }
 
   private Map<String, Policy> readPoliciesOnly(Node root) {
@@ -322,7 +336,9 @@ public final class ConfigLoader {
     }
     rejectFieldsOfOtherType(fields, type);
     if (type.equals("redis")) {
-      return StoreConfig.redis(new RedisConfigReader(reader).read(node, fields));
+      RedisConfig redis =
+          new RedisConfigReader(reader).read(node, fields, storeOverride.redisServers());
+      return StoreConfig.redis(redis);
     }
     long maxKeys = StoreConfig.DEFAULT.maxKeys();
     if (fields.containsKey("max_keys")) {

@@ -25,11 +25,15 @@ final class RedisConfigReader {
   }
 
   /**
-   * Reads the fields of the store mapping {@code node}: exactly one of {@code uri} and
+   * Reads the fields of the store mapping {@code node}: at most one of {@code uri} and
    * {@code cluster}, and any of the others.
+   *
+   * @param overrideServers the defaults with the server or cluster that replaces the file's, as
+   *     {@link StoreOverride#redisServers()} returns them. When empty, the store must name a
+   *     {@code uri} or a {@code cluster}.
    */
-  RedisConfig read(Node node, Map<String, Node> fields) {
-    RedisConfig defaults = readServers(node, fields);
+  RedisConfig read(Node node, Map<String, Node> fields, Optional<RedisConfig> overrideServers) {
+    RedisConfig defaults = readServers(node, fields, overrideServers);
     String keyPrefix = fields.containsKey("key_prefix")
         ? readKeyPrefix(fields.get("key_prefix"))
         : defaults.keyPrefix();
@@ -77,8 +81,12 @@ final class RedisConfigReader {
     return password;
   }
 
-  /** Returns the defaults with the server of {@code uri} or the seeds of {@code cluster}. */
-  private RedisConfig readServers(Node node, Map<String, Node> fields) {
+  /**
+   * Returns the defaults with the server of {@code uri} or the seeds of {@code cluster}, or
+   * {@code overrideServers} when the store names neither.
+   */
+  private RedisConfig readServers(
+      Node node, Map<String, Node> fields, Optional<RedisConfig> overrideServers) {
     Node uri = fields.get("uri");
     Node cluster = fields.get("cluster");
     if (uri != null && cluster != null) {
@@ -87,8 +95,8 @@ final class RedisConfigReader {
           + " use uri for one server or Sentinel, cluster for the seeds of a Redis Cluster");
     }
     if (uri == null && cluster == null) {
-      throw reader.error(node, "a store of type redis is missing the required field 'uri' or"
-          + " 'cluster'");
+      return overrideServers.orElseThrow(() -> reader.error(node, "a store of type redis is"
+          + " missing the required field 'uri' or 'cluster'"));
     }
     return uri != null
         ? RedisConfig.defaults(readUri(uri))

@@ -353,6 +353,18 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_redisStoreWithoutUri_exits2(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("fleet.yaml");
+    Files.writeString(config, "store: {type: redis, key_prefix: other}\n" + tinyPolicy("tiny"));
+
+    int exitCode = execute("serve", "--config", config.toString(), "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString().trim()).isEqualTo(config + ":1: a store of type redis is missing"
+        + " the required field 'uri' or 'cluster'");
+  }
+
+  @Test
   void execute_redisAndRedisCluster_exits2() {
     int exitCode = execute("serve", "--port", "0", "--redis", "redis://127.0.0.1:1",
         "--redis-cluster", "redis://127.0.0.1:2,redis://127.0.0.1:3");

@@ -95,6 +95,30 @@ class ServeRedisClusterTest {
   }
 
   @Test
+  void check_storeWithoutSeeds_usesClusterOption(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("config.yaml");
+    // No uri or cluster: --redis-cluster names the seeds, and the other fields still apply.
+    Files.writeString(config, """
+        store:
+          type: redis
+          key_prefix: fleet
+          command_timeout: 500ms
+          on_failure: deny
+        """ + windowPolicy());
+    String seeds = String.join(",", cluster.nodeUris());
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service =
+        start("--config", config.toString(), "--redis-cluster", seeds)) {
+      for (String key : keys("fleet-key-", 6)) {
+        assertThat(admitted(service.port(), key)).as("admitted for " + key).isEqualTo(LIMIT);
+      }
+    }
+
+    assertThat(stderr.text()).contains("store=redis cluster=" + seeds + " key_prefix=fleet"
+        + " command_timeout_ms=500 on_failure=deny ");
+  }
+
+  @Test
   void check_ipv6ClusterConfig_admitsLimitPerKey(@TempDir Path dir) throws Exception {
     assumeTrue(ipv6LoopbackBindable(), "::1 cannot be bound on this machine");
     try (RedisCluster ipv6Cluster = RedisCluster.startOnIpv6Loopback(3)) {

@@ -213,6 +213,48 @@ class ServeRedisTest {
   }
 
   @Test
+  void start_storeWithoutUri_usesRedisOption(@TempDir Path dir) throws Exception {
+    // A generous timeout, so that a busy machine never turns the decision into a fallback.
+    Path config =
+        tinyPolicy(dir, "store: {type: redis, key_prefix: other, command_timeout: 30s}\n");
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", config.toString(),
+        "--redis", redis.uri()); RedisClient admin = RedisClient.create(redis.uri())) {
+      String admitted = check(service.port());
+
+      assertThat(admitted).contains("\"allowed\":true").doesNotContain("fallback");
+      assertThat(admin.connect().sync().keys("other:*")).isNotEmpty();
+    }
+
+    assertThat(stderr.text()).contains("store=redis uri=redis://127.0.0.1:" + redis.port()
+        + "/0 key_prefix=other command_timeout_ms=30000 ");
+  }
+
+  @Test
+  void reloadIfChanged_storeWithoutUri_usesRedisOption(@TempDir Path dir) throws Exception {
+    Path config = tinyPolicy(dir, "store: {type: redis, uri: redis://127.0.0.1:1,"
+        + " key_prefix: other}\n");
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service =
+        start("--config", config.toString(), "--redis", redis.uri())) {
+      rewrite(config, """
+          store: {type: redis, key_prefix: other}
+          policies:
+            renamed:
+              limits: [{algorithm: fixed_window, limit: 1, period: 1h}]
+          """);
+      boolean reloaded = service.reloadIfChanged();
+
+      assertThat(reloaded).isTrue();
+      assertThat(get(service.port(), "/v1/policies")).contains("\"name\":\"renamed\"");
+    }
+
+    // --redis replaces the uri both times, so the store settings did not change.
+    assertThat(stderr.text()).contains("config reloaded file=" + config)
+        .doesNotContain("config file changes the store settings");
+  }
+
+  @Test
   void start_redisOptionOnCappedMemoryStore_warns(@TempDir Path dir) throws Exception {
     Path config = tinyPolicy(dir, """
         store:
@@ -365,6 +407,82 @@ class ServeRedisTest {
     Path config = tinyPolicy(dir, store);
     try (SluiceService service = start("--config", config.toString())) {
       rewrite(config, store + """
+          policies:
+            tiny:
+              on_failure: deny
+              limits: [{algorithm: fixed_window, limit: 1, period: 1h}]
+          """);
+      boolean reloaded = service.reloadIfChanged();
+      redis.kill();
+
+      String body = check(service.port());
+
+      assertThat(reloaded).isTrue();
+      assertThat(body).contains("\"allowed\":false", "\"fallback\":\"failed_closed\"");
+    }
+  }
+
+  @Test
+  void reloadIfChanged_lowerLocalShare_namesRunningShare(@TempDir Path dir) throws Exception {
+    String store = "store:\n  type: redis\n  uri: " + redis.uri() + "\n"
+        + "  on_failure: local\n  local_share: %d\n";
+    Path config = tinyPolicy(dir, store.formatted(2));
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", config.toString())) {
+      String before = get(service.port(), "/v1/policies");
+      // Valid at local_share 1, where burst 25 at 2 per 2920d recovers in 36500d, but not at
+      // the running 2, where the share of burst 13 at 1 per 2920d recovers in 37960d.
+      rewrite(config, store.formatted(1) + """
+          policies:
+            edge:
+              limits:
+                - {algorithm: token_bucket, limit: 2, period: 2920d, burst: 25}
+          """);
+      boolean reloaded = service.reloadIfChanged();
+
+      assertThat(reloaded).isFalse();
+      assertThat(get(service.port(), "/v1/policies")).isEqualTo(before);
+    }
+
+    assertThat(stderr.text()).contains("config reload failed, keeping the running config: "
+        + config + ":9: limit '2/2920d' of policy 'edge' cannot be divided by local_share 2,"
+        + " which the running store keeps until a restart, while the file sets local_share 1:"
+        + " burst 13 at 1 per 2920d takes longer than 36500d to recover; lower the burst or"
+        + " raise the limit, or restart to apply local_share 1\n");
+  }
+
+  @Test
+  void reloadIfChanged_redisToMemory_rejectsPolicyMode(@TempDir Path dir) throws Exception {
+    String policies = """
+        policies:
+          login:
+            on_failure: deny
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(config, "store:\n  type: redis\n  uri: " + redis.uri() + "\n" + policies);
+    StderrCapture stderr = new StderrCapture();
+    try (stderr; SluiceService service = start("--config", config.toString())) {
+      // The running Redis store could apply on_failure, but a restart with the file could not.
+      rewrite(config, "store:\n  type: memory\n" + policies);
+      boolean reloaded = service.reloadIfChanged();
+
+      assertThat(reloaded).isFalse();
+    }
+
+    assertThat(stderr.text()).contains("config reload failed, keeping the running config: "
+        + config + ":5: on_failure of policy 'login' applies only to the redis store, but the"
+        + " store type is memory\n");
+  }
+
+  @Test
+  void reloadIfChanged_memoryUnderRedisOption_appliesMode(@TempDir Path dir) throws Exception {
+    Path config = tinyPolicy(dir, "store:\n  type: redis\n  uri: redis://127.0.0.1:1\n");
+    try (SluiceService service = start("--config", config.toString(), "--redis", redis.uri())) {
+      // --redis keeps the store Redis, so the file's memory store does not invalidate on_failure.
+      rewrite(config, """
+          store:
+            type: memory
           policies:
             tiny:
               on_failure: deny

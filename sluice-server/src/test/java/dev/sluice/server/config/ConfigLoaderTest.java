@@ -496,6 +496,176 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_storeWithoutUri_takesOverrideServer() {
+    String yaml = """
+        store: {type: redis, key_prefix: other, on_failure: deny}
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "fleet.yaml",
+        serverOverride(RedisConfig.defaults("redis://127.0.0.1:7603")));
+
+    assertThat(config.store().redis()).contains(new RedisConfig("redis://127.0.0.1:7603",
+        "other", Duration.ofMillis(20), FailureMode.DENY, 1, TimeMode.SERVER));
+  }
+
+  @Test
+  void parse_storeWithoutCluster_takesOverrideSeeds() {
+    String yaml = """
+        store: {type: redis, key_prefix: other}
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+    List<String> seeds = List.of("redis://127.0.0.1:7000", "redis://127.0.0.1:7001");
+
+    SluiceConfig config =
+        ConfigLoader.parse(yaml, "fleet.yaml", serverOverride(RedisConfig.clusterDefaults(seeds)));
+
+    RedisConfig redis = config.store().redis().orElseThrow();
+    assertThat(redis.uri()).isEmpty();
+    assertThat(redis.cluster()).isEqualTo(seeds);
+    assertThat(redis.keyPrefix()).isEqualTo("other");
+  }
+
+  @Test
+  void parse_storeWithoutAnyServer_namesLine() {
+    String yaml = """
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        store: {type: redis, key_prefix: other}
+        """;
+    RedisConfig redis = RedisConfig.defaults("redis://127.0.0.1:6379");
+
+    // This override replaces the store but sets no server, so the file must name one.
+    assertThatThrownBy(
+        () -> ConfigLoader.parse(yaml, "fleet.yaml", fromFile -> StoreConfig.redis(redis)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("fleet.yaml:4: a store of type redis is missing the required field 'uri'"
+            + " or 'cluster'");
+  }
+
+  @Test
+  void parse_sentinelPasswordWithoutUri_checksOverrideUri() {
+    String yaml = """
+        store:
+          type: redis
+          sentinel_password: sentinel-secret
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+    String sentinel = "redis-sentinel://127.0.0.1:26379/0#mymaster";
+
+    SluiceConfig config = ConfigLoader.parse(yaml, "sentinel.yaml",
+        serverOverride(RedisConfig.defaults(sentinel)));
+
+    assertThat(config.store().redis().orElseThrow().sentinelPassword())
+        .contains("sentinel-secret");
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "plain.yaml",
+        serverOverride(RedisConfig.defaults("redis://127.0.0.1:6379"))))
+        .hasMessage("plain.yaml:3: sentinel_password needs a redis-sentinel:// or"
+            + " rediss-sentinel:// uri, got uri 'redis://127.0.0.1:6379'");
+  }
+
+  /**
+   * A config valid at its own local_share 1 whose limit {@code 2/2920d} with burst 25 is
+   * invalid divided by 2: at 1, its burst recovers in 25 x 2920d / 2 = 36500d, the maximum, but
+   * the share of 2 is 1 per 2920d with burst 13, which recovers in 13 x 2920d = 37960d.
+   */
+  private static final String LOCAL_SHARE_ONE = """
+      store:
+        type: redis
+        uri: redis://127.0.0.1:6379
+        on_failure: %s
+        local_share: 1
+      policies:
+        api:
+          limits:
+            - {algorithm: gcra, limit: 5, period: 1m}
+        edge:
+          limits:
+            - {algorithm: fixed_window, limit: 4, period: 1s}
+            - {algorithm: token_bucket, limit: 2, period: 2920d, burst: 25}
+      """;
+
+  @Test
+  void loadForReload_runningShareTooHigh_namesLimit(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("share.yaml");
+    Files.writeString(file, LOCAL_SHARE_ONE.formatted("local"));
+    StoreConfig running = runningRedis(FailureMode.LOCAL, 2);
+
+    assertThatThrownBy(() -> ConfigLoader.loadForReload(file, StoreOverride.NONE, running))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(file + ":13: limit '2/2920d' of policy 'edge' cannot be divided by"
+            + " local_share 2, which the running store keeps until a restart, while the file"
+            + " sets local_share 1: burst 13 at 1 per 2920d takes longer than 36500d to recover;"
+            + " lower the burst or raise the limit, or restart to apply local_share 1");
+    assertThat(ConfigLoader.load(file).policies()).containsOnlyKeys("api", "edge");
+  }
+
+  @Test
+  void loadForReload_runningModeLocal_namesStore(@TempDir Path dir) throws Exception {
+    // The file's policies fail open, but the running store binds them with on_failure local.
+    Path file = dir.resolve("mode.yaml");
+    Files.writeString(file, LOCAL_SHARE_ONE.formatted("allow").replace("local_share: 1",
+        "local_share: 2"));
+    StoreConfig running = runningRedis(FailureMode.LOCAL, 2);
+
+    assertThatThrownBy(() -> ConfigLoader.loadForReload(file, StoreOverride.NONE, running))
+        .hasMessage(file + ":13: limit '2/2920d' of policy 'edge' cannot be divided by"
+            + " local_share 2, which the running store keeps until a restart: burst 13 at 1 per"
+            + " 2920d takes longer than 36500d to recover; lower the burst or raise the limit,"
+            + " or restart to apply the file's store settings");
+  }
+
+  @Test
+  void loadForReload_shareDividesLimits_accepted(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("share.yaml");
+    Files.writeString(file, LOCAL_SHARE_ONE.formatted("local"));
+
+    SluiceConfig sameShare =
+        ConfigLoader.loadForReload(file, StoreOverride.NONE, runningRedis(FailureMode.LOCAL, 1));
+    SluiceConfig failsOpen =
+        ConfigLoader.loadForReload(file, StoreOverride.NONE, runningRedis(FailureMode.ALLOW, 2));
+    SluiceConfig memory = ConfigLoader.loadForReload(file, StoreOverride.NONE,
+        StoreConfig.DEFAULT);
+
+    assertThat(sameShare.policies()).containsOnlyKeys("api", "edge");
+    assertThat(failsOpen.policies()).containsOnlyKeys("api", "edge");
+    assertThat(memory.policies()).containsOnlyKeys("api", "edge");
+  }
+
+  private static StoreConfig runningRedis(FailureMode onFailure, int localShare) {
+    return StoreConfig.redis(new RedisConfig("redis://127.0.0.1:6379", "sluice",
+        Duration.ofMillis(20), onFailure, localShare, TimeMode.SERVER));
+  }
+
+  /**
+   * Returns an override that, as {@code --redis} or {@code --redis-cluster} does, replaces the
+   * server or cluster of a redis store by those of {@code servers} and keeps its other fields.
+   */
+  private static StoreOverride serverOverride(RedisConfig servers) {
+    return new StoreOverride() {
+      @Override
+      public StoreConfig apply(StoreConfig fromFile) {
+        RedisConfig redis = fromFile.redis().orElse(servers);
+        return StoreConfig.redis(servers.uri().isPresent()
+            ? redis.withUri(servers.uri().get())
+            : redis.withCluster(servers.cluster()));
+      }
+
+      @Override
+      public Optional<RedisConfig> redisServers() {
+        return Optional.of(servers);
+      }
+    };
+  }
+
+  @Test
   void badConfigs_everyFile_hasACase() throws Exception {
     Path dir = badConfig("empty.yaml").getParent();
     try (Stream<Path> files = java.nio.file.Files.list(dir)) {
