@@ -91,7 +91,7 @@ final class ClusterSeedUris {
 
   private static RedisURI parseSeed(String seed, String first) {
     String masked = RedisStore.maskUserInfo(seed);
-    UriChecks.check(seed, "a cluster seed");
+    UriChecks.check(seed, "a cluster seed", "redis:// or rediss://");
     RedisURI parsed = create(seed, masked);
     URI uri = URI.create(seed);
     checkScheme(uri, masked);

@@ -925,13 +925,8 @@ public final class RedisStore implements RateLimitStore {
       try {
         parsed = RedisURI.create(uri);
       } catch (IllegalArgumentException e) {
-        // Lettuce says only "URI scheme must not be null" for a bare host or port.
-        String problem = uri.contains("://")
-            ? uriProblem(uri, e)
-            : "it has no scheme, so start it with redis://, rediss://, redis-sentinel://,"
-                + " rediss-sentinel:// or redis-socket://";
         throw new IllegalArgumentException("uri must be a Redis URI such as"
-            + " redis://host:6379, got '" + maskUserInfo(uri) + "': " + problem, e);
+            + " redis://host:6379, got '" + maskUserInfo(uri) + "': " + uriProblem(uri, e), e);
       }
       if (parsed.getHost() != null && parsed.getHost().contains(",")) {
         throw new IllegalArgumentException("uri must name one server or use redis-sentinel://,"

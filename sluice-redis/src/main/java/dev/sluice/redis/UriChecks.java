@@ -25,6 +25,12 @@ final class UriChecks {
   private static final String OPTION_NAMES = "timeout, database (or db), clientName,"
       + " libraryName, libraryVersion, verifyPeer or sentinelMasterId";
 
+  /** The scheme and {@code ://} that start a URI, such as {@code rediss://}. */
+  private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
+
+  /** A port as digits, at most five; its range is checked apart. */
+  private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
+
   /** A database number, as a path {@code /3} or an option {@code database=3}. */
   private static final Pattern DATABASE = Pattern.compile("[0-9]{1,9}");
 
@@ -40,29 +46,46 @@ final class UriChecks {
   private UriChecks() {}
 
   /**
-   * Rejects port 0 on any host of a URI written as text, a {@code timeout} option that is not a
-   * whole number with an optional unit, or is 0, and a user name or password with an
-   * {@code @}, {@code /} or {@code ?} that is not percent-encoded. A {@code #} is not detected,
-   * because what follows it may be a Sentinel master's name. Rejects as well an option that
-   * Lettuce does not read or one without a value, and a database, as the path or an option,
-   * that is not a whole number, or a {@code verifyPeer} other than none, ca or full.
+   * Rejects, in a URI written as text:
+   *
+   * <ul>
+   *   <li>a missing scheme;
+   *   <li>a user name or password with an {@code @}, {@code /} or {@code ?} that is not
+   *       percent-encoded (a {@code #} is not detected, because what follows it may be a
+   *       Sentinel master's name);
+   *   <li>a port on any host that is not a number from 1 to 65535, with a message of its own
+   *       for port 0;
+   *   <li>a database, as the path or an option, that is not a whole number;
+   *   <li>an option that Lettuce does not read, or one without a value;
+   *   <li>a {@code timeout} that is not a positive whole number with an optional unit, and a
+   *       {@code verifyPeer} other than none, ca or full.
+   * </ul>
    *
    * @param name the option as the message names it, such as {@code uri}
    * @throws IllegalArgumentException naming the URI with its user name and password masked
    */
   static void check(String uri, String name) {
-    int start = uri.indexOf("://");
-    if (start < 0) {
-      return;
+    check(uri, name, "redis://, rediss://, redis-sentinel://, rediss-sentinel:// or"
+        + " redis-socket://");
+  }
+
+  /**
+   * Checks a URI as {@link #check(String, String)} does, naming {@code schemes} as those to
+   * start it with when it has no scheme.
+   */
+  static void check(String uri, String name, String schemes) {
+    if (!SCHEME.matcher(uri).lookingAt()) {
+      // Lettuce's own message is only "URI scheme must not be null" or "Illegal character in
+      // scheme name".
+      throw new IllegalArgumentException(name + " must be a Redis URI such as"
+          + " redis://host:6379, got '" + RedisStore.maskUserInfo(uri) + "': it does not start"
+          + " with a scheme, so start it with " + schemes);
     }
-    String rest = uri.substring(start + 3);
+    String rest = uri.substring(uri.indexOf("://") + 3);
     String authority = authorityOf(rest);
     checkUserInfo(uri, name, authority, rest);
     for (String host : authority.substring(authority.lastIndexOf('@') + 1).split(",")) {
-      String port = portOf(host);
-      if (!port.isEmpty() && port.chars().allMatch(c -> c == '0')) {
-        throw portZero(name, RedisStore.maskUserInfo(uri));
-      }
+      checkPort(host, name, uri);
     }
     checkDatabasePath(uri, name, rest, authority);
     for (String[] option : options(uri)) {
@@ -253,13 +276,37 @@ final class UriChecks {
     }
   }
 
-  /** Returns the port of {@code host:port} or {@code [ipv6]:port}, or an empty string. */
-  private static String portOf(String host) {
-    int colon = host.lastIndexOf(':');
-    if (colon < 0 || host.lastIndexOf(']') > colon) {
-      return "";
+  /**
+   * Rejects a port that is not a number from 1 to 65535. Lettuce would read the text from the
+   * first colon of {@code 127.0.0.1:abc} or {@code 127.0.0.1:7000:6379} as part of the host,
+   * connect to port 6379 and fail with a DNS error.
+   */
+  private static void checkPort(String host, String name, String uri) {
+    String port;
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      if (close < 0 || close == host.length() - 1) {
+        return;
+      }
+      port = host.charAt(close + 1) == ':' ? host.substring(close + 2) : host.substring(close + 1);
+    } else {
+      int colon = host.indexOf(':');
+      if (colon < 0) {
+        return;
+      }
+      port = host.substring(colon + 1);
     }
-    return host.substring(colon + 1);
+    if (!port.isEmpty() && port.chars().allMatch(c -> c == '0')) {
+      throw portZero(name, RedisStore.maskUserInfo(uri));
+    }
+    if (!PORT.matcher(port).matches() || Integer.parseInt(port) > 65535) {
+      // Such as ::1:6379 or fe80::1, whose first group is empty or up to four hex digits.
+      boolean ipv6 = !host.startsWith("[") && port.indexOf(':') >= 0
+          && host.substring(0, host.indexOf(':')).matches("[0-9A-Fa-f]{0,4}");
+      String advice = ipv6 ? "; write an IPv6 address in brackets, such as [::1]:6379" : "";
+      throw new IllegalArgumentException(name + " has an invalid port '" + port + "' in '"
+          + RedisStore.maskUserInfo(uri) + "', expected a number from 1 to 65535" + advice);
+    }
   }
 
   private static int indexOfAny(String text, String characters) {

@@ -60,8 +60,9 @@ class ClusterSeedUrisTest {
   void parse_seedWithoutScheme_namesTheSeed() {
     assertThatThrownBy(() -> ClusterSeedUris.parse(List.of("redis://127.0.0.1:7000", "h2:7001")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("a cluster seed must be a Redis URI such as redis://host:7000,"
-            + " got 'h2:7001': ");
+        .hasMessage("a cluster seed must be a Redis URI such as redis://host:6379, got"
+            + " 'h2:7001': it does not start with a scheme, so start it with redis:// or"
+            + " rediss://");
   }
 
   @Test

@@ -98,9 +98,39 @@ class RedisStoreOptionsTest {
           .as(uri)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("uri must be a Redis URI such as redis://host:6379, got '" + uri + "': it"
-              + " has no scheme, so start it with redis://, rediss://, redis-sentinel://,"
-              + " rediss-sentinel:// or redis-socket://");
+              + " does not start with a scheme, so start it with redis://, rediss://,"
+              + " redis-sentinel://, rediss-sentinel:// or redis-socket://");
     }
+    assertThatThrownBy(() -> RedisStore.builder().clusterSeeds(List.of("127.0.0.1:7000")))
+        .hasMessage("a cluster seed must be a Redis URI such as redis://host:6379, got"
+            + " '127.0.0.1:7000': it does not start with a scheme, so start it with redis:// or"
+            + " rediss://");
+  }
+
+  @Test
+  void uri_portNotNumber_throwsNamingPort() {
+    for (String port : List.of("abc", "7000:6379", "", "65536", "123456", "-1")) {
+      String uri = "redis://:secret@127.0.0.1:" + port + "/0";
+      assertThatThrownBy(() -> RedisStore.builder().uri(uri))
+          .as(port)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("uri has an invalid port '" + port + "' in 'redis://***@127.0.0.1:" + port
+              + "/0', expected a number from 1 to 65535");
+    }
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://::1:6379"))
+        .hasMessage("uri has an invalid port ':1:6379' in 'redis://::1:6379', expected a number"
+            + " from 1 to 65535; write an IPv6 address in brackets, such as [::1]:6379");
+    assertThatThrownBy(() -> RedisStore.builder().uri(
+        "redis-sentinel://127.0.0.1:26379,127.0.0.1:x#mymaster"))
+        .hasMessageStartingWith("uri has an invalid port 'x' in");
+    assertThatThrownBy(() -> RedisStore.builder().clusterSeeds(
+        List.of("redis://127.0.0.1:7000", "redis://[::1]:70a0")))
+        .hasMessageStartingWith("a cluster seed has an invalid port '70a0' in");
+    RedisStore.builder().uri("redis://127.0.0.1:65535");
+    RedisStore.builder().uri("redis://[::1]:6379/0");
+    RedisStore.builder().uri("redis://[::1]");
+    RedisStore.builder().uri("redis://localhost");
+    RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379,localhost:26380#mymaster");
   }
 
   @Test

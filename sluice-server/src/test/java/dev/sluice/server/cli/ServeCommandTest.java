@@ -293,6 +293,24 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_redisWithoutSchemeOrBadPort_exits2() {
+    int exitCode = execute("serve", "--redis", "127.0.0.1:7811", "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid value for option '--redis': --redis must be a"
+        + " Redis URI such as redis://host:6379, got '127.0.0.1:7811': it does not start with a"
+        + " scheme, so start it with redis://, rediss://, redis-sentinel://, rediss-sentinel://"
+        + " or redis-socket://");
+
+    err.getBuffer().setLength(0);
+    exitCode = execute("serve", "--redis", "redis://127.0.0.1:abc", "--port", "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid value for option '--redis': --redis has an"
+        + " invalid port 'abc' in 'redis://127.0.0.1:abc', expected a number from 1 to 65535");
+  }
+
+  @Test
   void execute_redisDatabaseNotNumber_exits2() {
     int exitCode = execute("serve", "--redis", "redis://127.0.0.1:7000?database=x3", "--port",
         "0");
@@ -396,8 +414,9 @@ class ServeCommandTest {
 
     assertThat(exitCode).isEqualTo(2);
     assertThat(err.toString()).startsWith("sluice serve: Invalid value for option"
-        + " '--redis-cluster': a cluster seed must be a Redis URI such as redis://host:7000,"
-        + " got '127.0.0.1:7001': ");
+        + " '--redis-cluster': a cluster seed must be a Redis URI such as redis://host:6379,"
+        + " got '127.0.0.1:7001': it does not start with a scheme, so start it with redis:// or"
+        + " rediss://; the option splits at commas, so give each seed its own scheme");
     assertThat(err.toString()).doesNotContain("secret");
   }
 

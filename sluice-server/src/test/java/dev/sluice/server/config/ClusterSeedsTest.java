@@ -36,8 +36,9 @@ class ClusterSeedsTest {
   void check_seedWithoutScheme_namesTheSeed() {
     assertThatThrownBy(() -> ClusterSeeds.check(List.of("redis://127.0.0.1:7000", "h2:7001")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("a cluster seed must be a Redis URI such as redis://host:7000,"
-            + " got 'h2:7001': ");
+        .hasMessage("a cluster seed must be a Redis URI such as redis://host:6379, got"
+            + " 'h2:7001': it does not start with a scheme, so start it with redis:// or"
+            + " rediss://");
   }
 
   @Test

@@ -315,6 +315,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_uriWithBadPortOrNoScheme_namesLine() {
+    String yaml = """
+        store:
+          type: redis
+          uri: %s
+        policies:
+          api:
+            limits: [{algorithm: gcra, limit: 5, period: 1m}]
+        """;
+
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml.formatted("redis://127.0.0.1:abc"), "a.yaml"))
+        .hasMessage("a.yaml:3: uri has an invalid port 'abc' in 'redis://127.0.0.1:abc',"
+            + " expected a number from 1 to 65535");
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml.formatted("'7601'"), "b.yaml"))
+        .hasMessage("b.yaml:3: uri must be a Redis URI such as redis://host:6379, got '7601': it"
+            + " does not start with a scheme, so start it with redis://, rediss://,"
+            + " redis-sentinel://, rediss-sentinel:// or redis-socket://");
+  }
+
+  @Test
   void parse_uriWithUnencodedPassword_namesLine() {
     String yaml = """
         store:
