@@ -190,6 +190,13 @@ public final class ReplayCommand implements Callable<Integer> {
       err.flush();
       return EXIT_WRITE_FAILED;
     }
+    // A summary of only malformed lines looks like a replay of nothing, so say what it means.
+    if (result.summary().events() == 0 && result.summary().malformed() > 0) {
+      err.println("sluice replay: warning: none of the " + result.summary().malformed()
+          + " lines of " + (readsStandardInput() ? "standard input" : log) + " is an access"
+          + " log line in the Common or Combined Log Format, so nothing was replayed");
+      err.flush();
+    }
     return EXIT_OK;
   }
 
@@ -214,8 +221,11 @@ public final class ReplayCommand implements Callable<Integer> {
       throw new InvalidInputException("--policy " + policyName + " needs --config FILE");
     }
     if (limit == null || period == null) {
+      String missing = limit == null && period == null
+          ? "--limit and --period are"
+          : (limit == null ? "--limit is" : "--period is");
       throw new InvalidInputException(
-          "--limit and --period are required unless --config and --policy are given");
+          missing + " required unless --config and --policy are given");
     }
     try {
       return Policy.of(FLAG_POLICY_NAME, flagLimit());

@@ -20,6 +20,7 @@ import dev.sluice.store.RateLimitStore;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import java.math.BigInteger;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -105,7 +106,8 @@ public final class ServeCommand implements Callable<Integer> {
       printError("sluice serve failed to start its store: " + describe(e.getCause()));
       return 1;
     } catch (Exception e) {
-      printError("sluice serve failed to start on " + host + ":" + port + ": " + describe(e));
+      printError("sluice serve failed to start on " + host + ":" + port + ": " + describe(e)
+          + (isPortInUse(e) ? "; stop what uses the port, or choose another with --port" : ""));
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -192,6 +194,19 @@ public final class ServeCommand implements Callable<Integer> {
     if (redisCluster != null) {
       checkRedisClusterOption();
     }
+  }
+
+  /** Returns whether starting failed because another process listens on the port. */
+  private static boolean isPortInUse(Throwable error) {
+    // The depth bound ends a cycle of causes, which Throwable does not prevent.
+    Throwable cause = error;
+    for (int depth = 0; cause != null && depth < 16; depth++) {
+      if (cause instanceof BindException) {
+        return true;
+      }
+      cause = cause.getCause();
+    }
+    return false;
   }
 
   private void checkRedisOption() {

@@ -293,6 +293,19 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_portInUse_exits1SuggestingPort() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int exitCode = execute("serve", "--host", "127.0.0.1", "--port",
+          String.valueOf(taken.getLocalPort()));
+
+      assertThat(exitCode).isEqualTo(1);
+      assertThat(err.toString()).contains("sluice serve failed to start on 127.0.0.1:"
+          + taken.getLocalPort() + ": ").contains("; stop what uses the port, or choose another"
+          + " with --port");
+    }
+  }
+
+  @Test
   void execute_redisWithoutSchemeOrBadPort_exits2() {
     int exitCode = execute("serve", "--redis", "127.0.0.1:7811", "--port", "0");
 

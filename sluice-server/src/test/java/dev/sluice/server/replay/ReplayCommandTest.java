@@ -227,6 +227,10 @@ class ReplayCommandTest {
         Arguments.of(List.of("--limit", "10", "--period", "3651d"),
             "sluice replay: --period must be at most 3650d, got 3651d"),
         Arguments.of(List.of("--limit", "10"),
+            "sluice replay: --period is required unless --config and --policy are given"),
+        Arguments.of(List.of("--period", "60s"),
+            "sluice replay: --limit is required unless --config and --policy are given"),
+        Arguments.of(List.of(),
             "sluice replay: --limit and --period are required unless --config and --policy"
                 + " are given"),
         Arguments.of(List.of("--limit", "10", "--period", "60s", "--policy", "api"),
@@ -459,6 +463,20 @@ class ReplayCommandTest {
     assertThat(run.err()).isEmpty();
     assertThat(run.exitCode()).isZero();
     assertThat(lines(run.out())).contains("lines          4", "denied         1");
+  }
+
+  @Test
+  void replay_noAccessLogLine_warns() throws IOException {
+    Path notes = dir.resolve("notes.txt");
+    Files.writeString(notes, "# Notes\n\nnot a log line\n");
+
+    CommandRun run = CommandRun.replay(notes.toString(), "--limit", "1", "--period", "1s");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(lines(run.out())).contains("events         0", "malformed      3 (lines 1, 2, 3)");
+    assertThat(lines(run.err())).containsExactly("sluice replay: warning: none of the 3 lines"
+        + " of " + notes + " is an access log line in the Common or Combined Log Format, so"
+        + " nothing was replayed");
   }
 
   @Test
