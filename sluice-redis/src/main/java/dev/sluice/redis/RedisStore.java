@@ -779,9 +779,14 @@ public final class RedisStore implements RateLimitStore {
    * Sentinel master's name contains an {@code @}. User info followed by such a list is
    * replaced, unless another {@code @} comes before the fragment. Otherwise everything up to
    * the last {@code @} is replaced, because a password may contain an {@code @}, {@code /},
-   * {@code ?} or {@code #} that its writer forgot to percent-encode.
+   * {@code ?} or {@code #} that its writer forgot to percent-encode. The value of an option
+   * that Lettuce does not read, such as {@code password=...}, is replaced too.
    */
   public static String maskUserInfo(String uri) {
+    return UriChecks.maskUnknownOptionValues(maskUserInfoOnly(uri));
+  }
+
+  private static String maskUserInfoOnly(String uri) {
     int start = uri.indexOf("://");
     if (start >= 0) {
       String rest = uri.substring(start + 3);
@@ -800,8 +805,9 @@ public final class RedisStore implements RateLimitStore {
   }
 
   /**
-   * Checks what Lettuce reads leniently in a URI written as text: port 0, which it replaces
-   * with 6379, and a {@code timeout} option it cannot read, which it ignores.
+   * Checks what Lettuce reads leniently or reports poorly in a URI written as text, such as a
+   * port that is not a number, an unknown option, or a {@code timeout} it cannot read; see
+   * {@link Builder#uri(String)}.
    *
    * @param option the setting as the message names it, such as {@code --redis}
    * @throws IllegalArgumentException naming the URI with its user name and password masked
@@ -913,10 +919,12 @@ public final class RedisStore implements RateLimitStore {
      * connects to the master that the sentinels name for {@code mymaster} and follows it
      * through failovers. Replaces any {@link #clusterSeeds(List) cluster seeds}.
      *
-     * @throws IllegalArgumentException if the URI is invalid, has port 0 or a {@code timeout}
-     *     option other than a positive whole number with an optional unit (ns, us, ms, s, m,
-     *     h or d), or is a {@code redis://} URI with several hosts, which only
-     *     {@link #clusterSeeds(List)} accepts
+     * @throws IllegalArgumentException if the URI is invalid: no scheme, a port that is not a
+     *     number from 1 to 65535, an option that Lettuce does not read or without a value, a
+     *     database that is not a whole number or given twice, a {@code timeout} other than a
+     *     positive whole number with an optional unit (ns, us, ms, s, m, h or d), or a
+     *     {@code redis://} URI with several hosts, which only {@link #clusterSeeds(List)}
+     *     accepts
      */
     public Builder uri(String uri) {
       // Checked first, so that a password with an unencoded '/' gets advice, not a parse error.

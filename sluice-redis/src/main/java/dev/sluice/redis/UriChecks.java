@@ -87,9 +87,18 @@ final class UriChecks {
     for (String host : authority.substring(authority.lastIndexOf('@') + 1).split(",")) {
       checkPort(host, name, uri);
     }
-    checkDatabasePath(uri, name, rest, authority);
+    boolean databasePath = checkDatabasePath(uri, name, rest, authority);
+    int databases = databasePath ? 1 : 0;
     for (String[] option : options(uri)) {
       checkOption(option[0], option[1], name, uri);
+      String lower = option[0].toLowerCase(Locale.ROOT);
+      if (lower.equals("database") || lower.equals("db")) {
+        databases++;
+      }
+    }
+    if (databases > 1) {
+      throw new IllegalArgumentException(name + " gives the database more than once in '"
+          + RedisStore.maskUserInfo(uri) + "', expected one of /N, database=N or db=N");
     }
   }
 
@@ -109,31 +118,69 @@ final class UriChecks {
 
   /**
    * Returns the options of a URI written as text, each as its name and its value (null for an
-   * option without {@code =}), percent-decoded and split at {@code &} and {@code ;}, as Lettuce
-   * reads them. An option that cannot be decoded is left out, for the parser to reject.
+   * option without {@code =}), as Lettuce reads them: it decodes the query's percent-escapes
+   * first and then splits it at {@code &} and {@code ;}, so an encoded {@code &} still splits.
+   * A query that cannot be decoded gives no options, for the parser to reject.
    */
   private static List<String[]> options(String uri) {
-    int query = uri.indexOf('?');
-    if (query < 0) {
+    String query = rawQuery(uri);
+    if (query == null) {
       return List.of();
     }
-    String text = uri.substring(query + 1).replaceFirst("#.*$", "");
+    String decoded;
+    try {
+      decoded = decode(query);
+    } catch (IllegalArgumentException undecodable) {
+      // The parser rejects the URI with its own message.
+      return List.of();
+    }
     List<String[]> options = new ArrayList<>();
-    for (String option : text.split("[&;]")) {
+    for (String option : decoded.split("[&;]")) {
       if (option.isEmpty()) {
         continue;
       }
       int equals = option.indexOf('=');
-      try {
-        options.add(equals < 0
-            ? new String[] {decode(option), null}
-            : new String[] {decode(option.substring(0, equals)),
-                decode(option.substring(equals + 1))});
-      } catch (IllegalArgumentException undecodable) {
-        // The parser rejects the URI with its own message.
-      }
+      options.add(equals < 0
+          ? new String[] {option, null}
+          : new String[] {option.substring(0, equals), option.substring(equals + 1)});
     }
     return options;
+  }
+
+  /**
+   * Returns the query of a URI written as text, between the first {@code ?} and the fragment,
+   * or null. A {@code ?} in the fragment, a Sentinel master's name, starts no query.
+   */
+  private static String rawQuery(String uri) {
+    String beforeFragment = uri.split("#", 2)[0];
+    int query = beforeFragment.indexOf('?');
+    return query < 0 ? null : beforeFragment.substring(query + 1);
+  }
+
+  /**
+   * Returns a URI written as text with the value of each option that Lettuce does not read
+   * replaced by {@code ***}: such an option may be a password, as other clients read
+   * {@code ?password=...}, and messages that reject it show the URI.
+   */
+  static String maskUnknownOptionValues(String uri) {
+    String query = rawQuery(uri);
+    if (query == null) {
+      return uri;
+    }
+    int start = uri.split("#", 2)[0].indexOf('?') + 1;
+    StringBuilder masked = new StringBuilder(uri.substring(0, start));
+    for (String option : query.split("(?<=[&;])")) {
+      int equals = option.indexOf('=');
+      String name = equals < 0 ? option : option.substring(0, equals);
+      if (equals < 0 || OPTIONS.contains(name.toLowerCase(Locale.ROOT))) {
+        masked.append(option);
+      } else {
+        boolean separated = option.endsWith("&") || option.endsWith(";");
+        masked.append(name).append("=***")
+            .append(separated ? option.substring(option.length() - 1) : "");
+      }
+    }
+    return masked.append(uri.substring(start + query.length())).toString();
   }
 
   /** Decodes percent-escapes; a {@code +} stays, as in a URI's query. */
@@ -144,24 +191,26 @@ final class UriChecks {
   /**
    * Rejects a path that is not a database number: Lettuce reads the path of a server or
    * Sentinel URI as one, and fails on anything else with only "For input string". A socket
-   * URI's path is the socket's.
+   * URI's path is the socket's. Returns whether the path gives a database.
    */
-  private static void checkDatabasePath(String uri, String name, String rest, String authority) {
+  private static boolean checkDatabasePath(
+      String uri, String name, String rest, String authority) {
     if (authority.isEmpty()) {
-      return;
+      return false;
     }
     int end = indexOfAny(rest.substring(authority.length()), "?#");
     String path = end < 0
         ? rest.substring(authority.length())
         : rest.substring(authority.length(), authority.length() + end);
     if (path.isEmpty() || path.equals("/")) {
-      return;
+      return false;
     }
     if (!DATABASE.matcher(path.substring(1)).matches()) {
       throw new IllegalArgumentException(name + " has an invalid database '" + path + "' in '"
           + RedisStore.maskUserInfo(uri) + "', expected a whole number from 0 after the host,"
           + " such as /0");
     }
+    return true;
   }
 
   private static void checkOption(String option, String value, String name, String uri) {
@@ -171,9 +220,20 @@ final class UriChecks {
       throw new IllegalArgumentException(name + " has an unknown option '" + option + "' in '"
           + masked + "', expected " + OPTION_NAMES);
     }
-    if (value == null) {
+    if (lower.equals("db") && !option.equals("db")) {
+      // Lettuce matches every other name in any case, but db= only in lower case.
+      throw new IllegalArgumentException(name + " has the option '" + option + "' in '"
+          + masked + "', which Lettuce reads only as db, in lower case, or as database");
+    }
+    if (value == null || value.isEmpty()) {
       throw new IllegalArgumentException(name + " has the option '" + option + "' without a"
           + " value in '" + masked + "', expected " + option + "=value");
+    }
+    if (lower.equals("sentinelmasterid") && !uri.regionMatches(true, 0, "redis-sentinel", 0,
+        "redis-sentinel".length()) && !uri.regionMatches(true, 0, "rediss-sentinel", 0,
+        "rediss-sentinel".length())) {
+      throw new IllegalArgumentException(name + " has the option '" + option + "' in '"
+          + masked + "', which only a redis-sentinel:// or rediss-sentinel:// URI reads");
     }
     switch (lower) {
       case "timeout" -> checkTimeout(value, name, uri);

@@ -239,7 +239,7 @@ class RedisStoreOptionsTest {
 
   @Test
   void uri_invalidTimeout_throwsNamingValue() {
-    for (String timeout : List.of("abc", "", "5.5s", "5 s", "5sec", "-5", "0", "0ms")) {
+    for (String timeout : List.of("abc", "5.5s", "5 s", "5sec", "-5", "0", "0ms")) {
       String uri = "redis://127.0.0.1:6379?timeout=" + timeout.replace(" ", "%20");
       assertThatThrownBy(() -> RedisStore.builder().uri(uri))
           .as(timeout)
@@ -273,7 +273,7 @@ class RedisStoreOptionsTest {
           .hasMessageContaining("'" + name + "'");
     }
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?timout=5s"))
-        .hasMessage("uri has an unknown option 'timout' in 'redis://127.0.0.1:6379?timout=5s',"
+        .hasMessage("uri has an unknown option 'timout' in 'redis://127.0.0.1:6379?timout=***',"
             + " expected timeout, database (or db), clientName, libraryName, libraryVersion,"
             + " verifyPeer or sentinelMasterId");
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?database"))
@@ -283,8 +283,49 @@ class RedisStoreOptionsTest {
         List.of("redis://127.0.0.1:7000?clientname=a;foo=1")))
         .hasMessageStartingWith("a cluster seed has an unknown option 'foo' in");
     RedisStore.builder().uri("redis://127.0.0.1:6379?clientName=app&LIBRARYNAME=x;timeout=5s"
-        + "&libraryVersion=1&verifyPeer=ca&sentinelMasterId=m&db=2");
+        + "&libraryVersion=1&verifyPeer=ca&db=2");
     RedisStore.builder().uri("redis://127.0.0.1:6379?time%6Fut=5s");
+    RedisStore.builder().uri("redis://127.0.0.1:6379?timeout%3D5s");
+    RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379?sentinelMasterId=m");
+    RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379?timeout=1s#my?master");
+  }
+
+  @Test
+  void uri_optionLettuceMisreads_throws() {
+    // Lettuce decodes before it splits, so an encoded '&' ends the client name.
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?clientName=a%26b"))
+        .hasMessageStartingWith("uri has an unknown option 'b' in"
+            + " 'redis://127.0.0.1:6379?clientName=a%26b', expected timeout,");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?clientName="))
+        .hasMessageStartingWith("uri has the option 'clientName' without a value in");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?DB=3"))
+        .hasMessage("uri has the option 'DB' in 'redis://127.0.0.1:6379?DB=3', which Lettuce"
+            + " reads only as db, in lower case, or as database");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379/0?database=1"))
+        .hasMessage("uri gives the database more than once in"
+            + " 'redis://127.0.0.1:6379/0?database=1', expected one of /N, database=N or db=N");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?db=1&database=2"))
+        .hasMessageStartingWith("uri gives the database more than once in");
+    assertThatThrownBy(() -> RedisStore.builder().uri(
+        "redis://127.0.0.1:6379?sentinelMasterId=m"))
+        .hasMessage("uri has the option 'sentinelMasterId' in"
+            + " 'redis://127.0.0.1:6379?sentinelMasterId=m', which only a redis-sentinel:// or"
+            + " rediss-sentinel:// URI reads");
+  }
+
+  @Test
+  void uri_unknownOption_masksItsValue() {
+    assertThatThrownBy(() -> RedisStore.builder().uri(
+        "redis://127.0.0.1:6379?timeout=1s&password=hunter2;clientName=app"))
+        .hasMessage("uri has an unknown option 'password' in"
+            + " 'redis://127.0.0.1:6379?timeout=1s&password=***;clientName=app', expected"
+            + " timeout, database (or db), clientName, libraryName, libraryVersion, verifyPeer"
+            + " or sentinelMasterId");
+    assertThatThrownBy(() -> RedisStore.builder().clusterSeeds(
+        List.of("redis://127.0.0.1:7000?pass=hunter2#x")))
+        .hasMessageNotContaining("hunter2");
+    assertThat(RedisStore.maskUserInfo("redis://:pw@h:1/0?auth=s3cret#master?x=y"))
+        .isEqualTo("redis://***@h:1/0?auth=***#master?x=y");
   }
 
   @Test
@@ -292,8 +333,8 @@ class RedisStoreOptionsTest {
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?database=x3"))
         .hasMessage("uri has an invalid database 'x3' in 'redis://127.0.0.1:6379?database=x3',"
             + " expected a whole number from 0, such as database=0");
-    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?DB=3x"))
-        .hasMessageStartingWith("uri has an invalid DB '3x' in");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?Database=3x"))
+        .hasMessageStartingWith("uri has an invalid Database '3x' in");
     for (String path : List.of("/abc", "/3x", "/-1", "/1/2", "/9999999999")) {
       String uri = "redis://:secret@127.0.0.1:6379" + path + "?timeout=1s";
       assertThatThrownBy(() -> RedisStore.builder().uri(uri))
@@ -307,7 +348,8 @@ class RedisStoreOptionsTest {
         "redis-sentinel://127.0.0.1:26379,127.0.0.1:26380/x#mymaster"))
         .hasMessageStartingWith("uri has an invalid database '/x' in");
     RedisStore.builder().uri("redis://127.0.0.1:6379/");
-    RedisStore.builder().uri("redis://127.0.0.1:6379/15?database=3");
+    RedisStore.builder().uri("redis://127.0.0.1:6379/15");
+    RedisStore.builder().uri("redis://127.0.0.1:6379?DATABASE=3");
     RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379/2#mymaster");
     RedisStore.builder().uri("redis-socket:///tmp/redis.sock?database=1");
   }
