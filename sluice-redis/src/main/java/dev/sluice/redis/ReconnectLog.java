@@ -4,18 +4,21 @@ import io.lettuce.core.event.Event;
 import io.lettuce.core.event.EventBus;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.event.connection.ReconnectFailedEvent;
+import java.util.HashMap;
+import java.util.Map;
 import reactor.core.Disposable;
 
 /**
  * Logs why Lettuce cannot reconnect when Redis is reachable but refuses the connection, such
  * as after a change of {@code requirepass} or of the TLS certificate. The store's own lines do
  * not show it, because while the connection is down a decision fails only with "Currently not
- * connected". One WARNING names the cause of the first such failed attempt after a connection
- * was lost, and one more each time the cause changes, so a long outage costs a line or two,
- * not a line per attempt. One INFO line says when a connection is made again after such a
- * WARNING, so that a log ending on one means that the store is still cut off. A new connection
- * starts over. A Redis that cannot be reached at all
- * is left to the breaker's lines, which report the outage already.
+ * connected". One WARNING names the cause of the first such failed attempt at a server, and one
+ * more each time that server's cause changes, so a long outage costs a line or two, not a line
+ * per attempt. One INFO line says when a connection to that server is made again, so that a log
+ * ending on the WARNING means that the store is still cut off from it. Servers are told apart
+ * by address, because connections to others, such as the sentinels that a Sentinel URI asks
+ * before each attempt, say nothing about the refusing one. A Redis that cannot be reached at
+ * all is left to the breaker's lines, which report the outage already.
  */
 final class ReconnectLog implements AutoCloseable {
 
@@ -23,7 +26,8 @@ final class ReconnectLog implements AutoCloseable {
 
   private final String maskedUri;
   private final Disposable subscription;
-  private String lastCause;
+  /** The last cause logged for each server that refused a connection since its last one. */
+  private final Map<String, String> refusals = new HashMap<>();
 
   ReconnectLog(EventBus events, String maskedUri) {
     this.maskedUri = maskedUri;
@@ -32,21 +36,20 @@ final class ReconnectLog implements AutoCloseable {
 
   private synchronized void onEvent(Event event) {
     if (event instanceof ConnectionActivatedEvent activated) {
-      if (lastCause != null) {
+      String server = RedisStore.address(activated.remoteAddress());
+      String cause = refusals.remove(server);
+      if (cause != null) {
         LOG.log(System.Logger.Level.INFO, "Redis store reconnected uri=" + maskedUri
-            + " server=" + RedisStore.address(activated.remoteAddress())
-            + " after error=\"" + lastCause + "\"");
+            + " server=" + server + " after error=\"" + cause + "\"");
       }
-      lastCause = null;
     } else if (event instanceof ReconnectFailedEvent failed
         && ConnectErrors.isRejectedByServer(failed.getCause())) {
+      String server = RedisStore.address(failed.remoteAddress());
       String cause = ConnectErrors.causeOf(failed.getCause());
-      if (!cause.equals(lastCause)) {
-        lastCause = cause;
+      if (!cause.equals(refusals.put(server, cause))) {
         LOG.log(System.Logger.Level.WARNING, "Redis store cannot reconnect uri=" + maskedUri
-            + " server=" + RedisStore.address(failed.remoteAddress())
-            + " attempt=" + failed.getAttempt() + " error=\"" + cause + "\"; it keeps trying,"
-            + " and logs again only if the error changes");
+            + " server=" + server + " attempt=" + failed.getAttempt() + " error=\"" + cause
+            + "\"; it keeps trying, and logs again only if the error changes");
       }
     }
   }
