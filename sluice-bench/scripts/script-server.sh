@@ -1,7 +1,14 @@
-# Sourced by the redis-*-cost.sh scripts: starts a redis-server on 127.0.0.1:$port, stopped
-# when the sourcing script exits, and loads the Sluice decision script from $dir, assembled as
-# DecisionScript assembles it, into $sha. The caller sets dir and port first.
+# Sourced by the redis-*-cost.sh scripts and redis-one-call-floor.sh: starts a redis-server on
+# 127.0.0.1:$port, stopped when the sourcing script exits, and loads the Sluice decision script
+# from $dir, assembled as DecisionScript assembles it, into $sha. The caller sets dir and port
+# first.
 
+# A daemonised redis-server does not fail when the port is taken, and the exit trap would then
+# shut down the server that holds it.
+if redis-cli -p "$port" ping >/dev/null 2>&1; then
+  echo "port $port already answers as a Redis server; choose a free port" >&2
+  exit 1
+fi
 script=$(mktemp)
 trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -f "$script"' EXIT
 # A signal, such as SIGPIPE when the output is cut short, exits through the EXIT trap too.
