@@ -79,11 +79,14 @@ final class LocalShareCheck {
     }
   }
 
-  /** Returns {@code ", while the file sets local_share N"} when N differs, else nothing. */
+  /**
+   * Returns {@code ", while the file's settings give local_share N"} when N differs, else
+   * nothing.
+   */
   private static String fileShare(RedisConfig running, StoreConfig fromFile) {
     return fromFile.redis()
         .filter(redis -> redis.localShare() != running.localShare())
-        .map(redis -> ", while the file sets local_share " + redis.localShare())
+        .map(redis -> ", while the file's settings give local_share " + redis.localShare())
         .orElse("");
   }
 

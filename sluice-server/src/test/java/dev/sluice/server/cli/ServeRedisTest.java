@@ -446,9 +446,9 @@ class ServeRedisTest {
 
     assertThat(stderr.text()).contains("config reload failed, keeping the running config: "
         + config + ":9: limit '2/2920d' of policy 'edge' cannot be divided by local_share 2,"
-        + " which the running store keeps until a restart, while the file sets local_share 1:"
-        + " burst 13 at 1 per 2920d takes longer than 36500d to recover; lower the burst or"
-        + " raise the limit, or restart to apply local_share 1\n");
+        + " which the running store keeps until a restart, while the file's settings give"
+        + " local_share 1: burst 13 at 1 per 2920d takes longer than 36500d to recover; lower"
+        + " the burst or raise the limit, or restart to apply local_share 1\n");
   }
 
   @Test
