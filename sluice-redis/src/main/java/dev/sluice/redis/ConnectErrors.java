@@ -53,6 +53,8 @@ final class ConnectErrors {
    * "RedisHandshakeHandler not registered", which gets the generic connect message.
    */
   private static final String SELECT_IN_CLUSTER = "ERR SELECT is not allowed in cluster mode";
+  /** Lettuce 6.8's message for a socket URI without a native transport. */
+  private static final String NO_SOCKET_TRANSPORT = "requires epoll or kqueue";
 
   private ConnectErrors() {}
 
@@ -96,6 +98,13 @@ final class ConnectErrors {
           + " Cluster, which has only database 0 and holds only the keys of its own slots;"
           + " connect with clusterSeeds (--redis-cluster or cluster: in sluice serve) and the"
           + " URIs of the cluster's nodes, without a database", failure);
+    }
+    if (String.valueOf(failure.getMessage()).contains(NO_SOCKET_TRANSPORT)) {
+      return new RedisConnectionException("cannot connect to " + maskedUri + ": a Unix domain"
+          + " socket needs Netty's native epoll (Linux) or kqueue (macOS) transport on the class"
+          + " path, which Sluice does not bundle; add io.netty:netty-transport-native-epoll with"
+          + " its native classifier, or connect over TCP, such as redis://127.0.0.1:6379",
+          failure);
     }
     if (failure instanceof RedisConnectionException && isMasterLookupFailure(failure)) {
       // Lettuce 6.8 reports a lookup that a host rejected as a timeout of the URI's timeout,

@@ -22,6 +22,17 @@ class RedisStoreStartupTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
   @Test
+  void build_socketWithoutNativeTransport_failsWithAdvice() {
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis-socket:///tmp/sluice-none.sock")
+        .build())
+        .isInstanceOf(RedisException.class)
+        .hasMessage("cannot connect to redis-socket:///tmp/sluice-none.sock: a Unix domain"
+            + " socket needs Netty's native epoll (Linux) or kqueue (macOS) transport on the"
+            + " class path, which Sluice does not bundle; add io.netty:netty-transport-native-epoll"
+            + " with its native classifier, or connect over TCP, such as redis://127.0.0.1:6379");
+  }
+
+  @Test
   void build_userWithoutKeyPermission_failsNamingAcl() {
     assertRejectedForUser("~other:*", "+@all",
         "NOPERM this user has no permissions to access one of the keys");
