@@ -16,7 +16,16 @@ trap 'exit 1' HUP INT PIPE TERM
 
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
   --logfile /dev/null
-until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
+# A port taken by another program makes redis-server exit, so the wait is bounded.
+tries=0
+until redis-cli -p "$port" ping >/dev/null 2>&1; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 100 ]; then
+    echo "redis-server did not answer on port $port within 10 s; is the port taken?" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
 
 # The same files, in the same order, as DecisionScript assembles.
 for part in bigint decision token_bucket fixed_window gcra sliding_window sliding_log decide; do

@@ -4,7 +4,13 @@ import io.lettuce.core.event.Event;
 import io.lettuce.core.event.EventBus;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.event.connection.ReconnectFailedEvent;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import reactor.core.Disposable;
 
@@ -37,7 +43,11 @@ final class ReconnectLog implements AutoCloseable {
   private synchronized void onEvent(Event event) {
     if (event instanceof ConnectionActivatedEvent activated) {
       String server = RedisStore.address(activated.remoteAddress());
-      String cause = refusals.remove(server);
+      String cause = null;
+      for (String key : keysOf(activated.remoteAddress())) {
+        String removed = refusals.remove(key);
+        cause = cause == null ? removed : cause;
+      }
       if (cause != null) {
         LOG.log(System.Logger.Level.INFO, "Redis store reconnected uri=" + maskedUri
             + " server=" + server + " after error=\"" + cause + "\"");
@@ -46,12 +56,42 @@ final class ReconnectLog implements AutoCloseable {
         && ConnectErrors.isRejectedByServer(failed.getCause())) {
       String server = RedisStore.address(failed.remoteAddress());
       String cause = ConnectErrors.causeOf(failed.getCause());
-      if (!cause.equals(refusals.put(server, cause))) {
+      if (!cause.equals(refusals.put(keysOf(failed.remoteAddress()).get(0), cause))) {
         LOG.log(System.Logger.Level.WARNING, "Redis store cannot reconnect uri=" + maskedUri
             + " server=" + server + " attempt=" + failed.getAttempt() + " error=\"" + cause
             + "\"; it keeps trying, and logs again only if the error changes");
       }
     }
+  }
+
+  /**
+   * Returns the keys under which a server's refusal is kept: its host as written, with an IPv6
+   * address in one form, and for a resolved address also its IP address, each with the port.
+   * A failed attempt reports the address as the URI wrote it, unresolved, such as {@code [::1]}
+   * or {@code localhost}, and a connection the address it reached, such as
+   * {@code 0:0:0:0:0:0:0:1}, so the first key of a failure must be among a connection's keys.
+   */
+  static List<String> keysOf(SocketAddress address) {
+    if (!(address instanceof InetSocketAddress inet)) {
+      return List.of(String.valueOf(address));
+    }
+    String host = inet.getHostString().replaceAll("^\\[(.*)\\]$", "$1");
+    if (host.contains(":")) {
+      try {
+        // A literal IPv6 address is parsed, not looked up.
+        host = InetAddress.getByName(host).getHostAddress();
+      } catch (UnknownHostException notLiteral) {
+        // Kept as written.
+      }
+    }
+    List<String> keys = new ArrayList<>(List.of(host + ":" + inet.getPort()));
+    if (inet.getAddress() != null) {
+      String ip = inet.getAddress().getHostAddress() + ":" + inet.getPort();
+      if (!keys.contains(ip)) {
+        keys.add(ip);
+      }
+    }
+    return keys;
   }
 
   @Override

@@ -713,7 +713,8 @@ public final class RedisStore implements RateLimitStore {
    */
   static String address(SocketAddress address) {
     if (address instanceof InetSocketAddress inet) {
-      String host = inet.getHostString();
+      // An unresolved address keeps the brackets of an IPv6 host as the URI wrote it.
+      String host = inet.getHostString().replaceAll("^\\[(.*)\\]$", "$1");
       return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
     }
     return String.valueOf(address);
@@ -783,7 +784,7 @@ public final class RedisStore implements RateLimitStore {
    * that Lettuce does not read, such as {@code password=...}, is replaced too.
    */
   public static String maskUserInfo(String uri) {
-    return UriChecks.maskUnknownOptionValues(maskUserInfoOnly(uri));
+    return UriChecks.maskOptions(maskUserInfoOnly(uri));
   }
 
   private static String maskUserInfoOnly(String uri) {
@@ -801,7 +802,17 @@ public final class RedisStore implements RateLimitStore {
         return uri.substring(0, start + 3) + "***" + uri.substring(start + 3 + at);
       }
     }
-    return uri.replaceFirst("(?s)^([A-Za-z][A-Za-z0-9+.-]*://).*@", "$1***@");
+    String masked = uri.replaceFirst("(?s)^([A-Za-z][A-Za-z0-9+.-]*://).*@", "$1***@");
+    // The last '@' may stand in the query, such as in clientName=a@b&password=x, whose '?' the
+    // replacement then took: what follows it is cut, because it may be another option's value.
+    int after = masked.indexOf("***@") + "***@".length();
+    if (after >= "***@".length() && masked.indexOf('?', after) < 0) {
+      int cut = UriChecks.indexOfAny(masked.substring(after), "&;=");
+      if (cut >= 0) {
+        masked = masked.substring(0, after + cut) + "***";
+      }
+    }
+    return masked;
   }
 
   /**

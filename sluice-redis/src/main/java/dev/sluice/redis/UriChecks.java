@@ -3,9 +3,13 @@ package dev.sluice.redis;
 import io.lettuce.core.RedisURI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -27,6 +31,12 @@ final class UriChecks {
 
   /** The scheme and {@code ://} that start a URI, such as {@code rediss://}. */
   private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
+
+  /**
+   * The longest URI timeout. Lettuce adds it to the current time in nanoseconds, which overflows
+   * for values near 292 years, and a handshake that takes longer than a day has failed.
+   */
+  private static final Duration MAX_TIMEOUT = Duration.ofDays(1);
 
   /** A port as digits, at most five; its range is checked apart. */
   private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
@@ -81,25 +91,44 @@ final class UriChecks {
           + " redis://host:6379, got '" + RedisStore.maskUserInfo(uri) + "': it does not start"
           + " with a scheme, so start it with " + schemes);
     }
+    String scheme = uri.substring(0, uri.indexOf("://")).toLowerCase(Locale.ROOT);
+    boolean sentinel = isSentinelScheme(scheme);
+    boolean socket = scheme.equals("redis-socket") || scheme.equals("redis+socket");
+    boolean tls = scheme.equals("rediss") || scheme.equals("rediss-sentinel")
+        || scheme.equals("redis+ssl") || scheme.equals("redis+tls");
     String rest = uri.substring(uri.indexOf("://") + 3);
     String authority = authorityOf(rest);
-    checkUserInfo(uri, name, authority, rest);
+    checkUserInfo(uri, name, authority, rest, sentinel);
+    checkUserName(uri, name, authority);
     for (String host : authority.substring(authority.lastIndexOf('@') + 1).split(",")) {
       checkPort(host, name, uri);
     }
-    boolean databasePath = checkDatabasePath(uri, name, rest, authority);
-    int databases = databasePath ? 1 : 0;
+    boolean databasePath = !socket && checkDatabasePath(uri, name, rest, authority);
+    boolean fragment = checkFragment(uri, name, sentinel);
+    Set<String> optionsSeen = new HashSet<>();
+    if (databasePath) {
+      optionsSeen.add("database");
+    }
     for (String[] option : options(uri)) {
-      checkOption(option[0], option[1], name, uri);
+      checkOption(option[0], option[1], name, uri, tls);
       String lower = option[0].toLowerCase(Locale.ROOT);
-      if (lower.equals("database") || lower.equals("db")) {
-        databases++;
+      String key = lower.equals("db") ? "database" : lower;
+      if (!optionsSeen.add(key)) {
+        throw new IllegalArgumentException(key.equals("database")
+            ? name + " gives the database more than once in '" + RedisStore.maskUserInfo(uri)
+                + "', expected one of /N, database=N or db=N"
+            : name + " gives the option '" + option[0] + "' more than once in '"
+                + RedisStore.maskUserInfo(uri) + "', expected it once");
+      }
+      if (key.equals("sentinelmasterid") && fragment) {
+        throw new IllegalArgumentException(name + " names the master both after # and with "
+            + option[0] + " in '" + RedisStore.maskUserInfo(uri) + "', expected one of them");
       }
     }
-    if (databases > 1) {
-      throw new IllegalArgumentException(name + " gives the database more than once in '"
-          + RedisStore.maskUserInfo(uri) + "', expected one of /N, database=N or db=N");
-    }
+  }
+
+  private static boolean isSentinelScheme(String scheme) {
+    return scheme.equals("redis-sentinel") || scheme.equals("rediss-sentinel");
   }
 
   /**
@@ -158,34 +187,127 @@ final class UriChecks {
   }
 
   /**
-   * Returns a URI written as text with the value of each option that Lettuce does not read
-   * replaced by {@code ***}: such an option may be a password, as other clients read
-   * {@code ?password=...}, and messages that reject it show the URI.
+   * Returns a URI written as text with what may be a secret outside its user info replaced by
+   * {@code ***}, because other clients read {@code ?password=...} and messages that reject such
+   * an option show the URI:
+   *
+   * <ul>
+   *   <li>the query from the first option that Lettuce does not read on, keeping that option's
+   *       name when it has a value, such as {@code ?timeout=1s&password=***};
+   *   <li>the fragment of a URI other than a Sentinel one, which Lettuce does not read, and a
+   *       Sentinel master's name from its first {@code ?}, {@code &} or {@code =} on.
+   * </ul>
    */
-  static String maskUnknownOptionValues(String uri) {
-    String query = rawQuery(uri);
-    if (query == null) {
-      return uri;
-    }
-    int start = uri.split("#", 2)[0].indexOf('?') + 1;
-    StringBuilder masked = new StringBuilder(uri.substring(0, start));
-    for (String option : query.split("(?<=[&;])")) {
-      int equals = option.indexOf('=');
-      String name = equals < 0 ? option : option.substring(0, equals);
-      if (equals < 0 || OPTIONS.contains(name.toLowerCase(Locale.ROOT))) {
-        masked.append(option);
-      } else {
-        boolean separated = option.endsWith("&") || option.endsWith(";");
-        masked.append(name).append("=***")
-            .append(separated ? option.substring(option.length() - 1) : "");
+  static String maskOptions(String uri) {
+    int hash = uri.indexOf('#');
+    String head = hash < 0 ? uri : uri.substring(0, hash);
+    int question = head.indexOf('?');
+    StringBuilder masked = new StringBuilder(question < 0 ? head : head.substring(0, question + 1));
+    if (question >= 0) {
+      String[] tokens = head.substring(question + 1).split("(?<=[&;])");
+      for (int i = 0; i < tokens.length; i++) {
+        String option = tokens[i].replaceFirst("[&;]$", "");
+        String known = knownOptionName(option);
+        if (option.isEmpty() || known != null) {
+          masked.append(tokens[i]);
+          continue;
+        }
+        String decoded = decodeOrNull(option);
+        int equals = decoded == null ? -1 : decoded.indexOf('=');
+        String optionName = equals < 0 ? "" : decoded.substring(0, equals);
+        masked.append(equals > 0 && indexOfAny(optionName, "&;") < 0 ? optionName + "=***"
+            : "***");
+        if (i < tokens.length - 1) {
+          masked.append("&***");
+        }
+        break;
       }
     }
-    return masked.append(uri.substring(start + query.length())).toString();
+    if (hash >= 0) {
+      String fragment = uri.substring(hash + 1);
+      int schemeEnd = uri.indexOf("://");
+      boolean sentinel = schemeEnd >= 0
+          && isSentinelScheme(uri.substring(0, schemeEnd).toLowerCase(Locale.ROOT));
+      int cut = indexOfAny(fragment, "?&=");
+      masked.append('#').append(!sentinel ? "***"
+          : cut < 0 ? fragment : fragment.substring(0, cut) + "***");
+    }
+    return masked.toString();
+  }
+
+  /**
+   * Returns the name of an option written as text when Lettuce reads it, as written, or null:
+   * for an option it does not read, and one that does not decode to a single option.
+   */
+  private static String knownOptionName(String option) {
+    String decoded = decodeOrNull(option);
+    if (decoded == null || indexOfAny(decoded, "&;") >= 0) {
+      return null;
+    }
+    int equals = decoded.indexOf('=');
+    String optionName = equals < 0 ? decoded : decoded.substring(0, equals);
+    return OPTIONS.contains(optionName.toLowerCase(Locale.ROOT)) ? optionName : null;
+  }
+
+  private static String decodeOrNull(String text) {
+    try {
+      return decode(text);
+    } catch (IllegalArgumentException undecodable) {
+      return null;
+    }
   }
 
   /** Decodes percent-escapes; a {@code +} stays, as in a URI's query. */
   private static String decode(String text) {
     return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Rejects user info that Lettuce would misread: a user name with an empty password, for which
+   * it sends no credentials at all, and a user name with an encoded {@code :}, since it
+   * decodes the user info before it splits it at the first {@code :}.
+   */
+  private static void checkUserName(String uri, String name, String authority) {
+    int at = authority.lastIndexOf('@');
+    if (at < 0) {
+      return;
+    }
+    String userInfo = authority.substring(0, at);
+    int colon = userInfo.indexOf(':');
+    String user = colon < 0 ? "" : userInfo.substring(0, colon);
+    if (!user.isEmpty() && colon == userInfo.length() - 1) {
+      throw new IllegalArgumentException(name + " has a user name without a password in '"
+          + RedisStore.maskUserInfo(uri) + "'; Lettuce would send no credentials at all, so"
+          + " write user:password@");
+    }
+    if (user.toUpperCase(Locale.ROOT).contains("%3A")) {
+      throw new IllegalArgumentException(name + " has a user name with an encoded ':' in '"
+          + RedisStore.maskUserInfo(uri) + "'; Lettuce decodes it and then splits the user name"
+          + " from the password at the first ':', so a user name cannot contain one");
+    }
+  }
+
+  /**
+   * Rejects a fragment where Lettuce would ignore it or misread it: only a Sentinel URI reads
+   * one, as the master's name, and takes any {@code ?}, {@code &} or {@code =} after the
+   * {@code #} as part of that name. Returns whether the URI has a fragment.
+   */
+  private static boolean checkFragment(String uri, String name, boolean sentinel) {
+    int hash = uri.indexOf('#');
+    if (hash < 0) {
+      return false;
+    }
+    if (!sentinel) {
+      throw new IllegalArgumentException(name + " has a fragment (#...) in '"
+          + RedisStore.maskUserInfo(uri) + "', which only a Sentinel URI reads, as the"
+          + " master's name; remove it");
+    }
+    if (indexOfAny(uri.substring(hash + 1), "?&=") >= 0) {
+      throw new IllegalArgumentException(name + " has options after the master's name in '"
+          + RedisStore.maskUserInfo(uri) + "', which Lettuce would read as part of the name;"
+          + " write them before the #, such as redis-sentinel://host:26379?timeout=5s#mymaster");
+    }
+    return true;
   }
 
   /**
@@ -213,12 +335,15 @@ final class UriChecks {
     return true;
   }
 
-  private static void checkOption(String option, String value, String name, String uri) {
+  private static void checkOption(
+      String option, String value, String name, String uri, boolean tls) {
     String masked = RedisStore.maskUserInfo(uri);
     String lower = option.toLowerCase(Locale.ROOT);
     if (!OPTIONS.contains(lower)) {
-      throw new IllegalArgumentException(name + " has an unknown option '" + option + "' in '"
-          + masked + "', expected " + OPTION_NAMES);
+      // An unknown option without a value may be a password written alone, so it is not named.
+      throw new IllegalArgumentException(name + " has an unknown option"
+          + (value == null ? " without a value" : " '" + option + "'") + " in '" + masked
+          + "', expected " + OPTION_NAMES);
     }
     if (lower.equals("db") && !option.equals("db")) {
       // Lettuce matches every other name in any case, but db= only in lower case.
@@ -249,6 +374,11 @@ final class UriChecks {
           throw new IllegalArgumentException(name + " has an invalid verifyPeer '" + value
               + "' in '" + masked + "', expected none, ca or full");
         }
+        if (!tls) {
+          throw new IllegalArgumentException(name + " has the option '" + option + "' in '"
+              + masked + "', which only a rediss:// or rediss-sentinel:// URI reads, because"
+              + " only TLS checks a peer");
+        }
       }
       default -> {
         // A client name, library name or version, or a Sentinel master's name: any text.
@@ -276,7 +406,8 @@ final class UriChecks {
    * or {@code ?} of the password ended the authority early. An option's value, such as
    * {@code clientName=a@b}, and the fragment, a Sentinel master's name, may contain one.
    */
-  private static void checkUserInfo(String uri, String name, String authority, String rest) {
+  private static void checkUserInfo(
+      String uri, String name, String authority, String rest, boolean sentinel) {
     if (authority.isEmpty()) {
       // A socket URI, such as redis-socket:///tmp/redis.sock, whose path may contain an '@'.
       return;
@@ -297,8 +428,7 @@ final class UriChecks {
     boolean cutShort = authority.indexOf('@') < 0 && !isHostList(authority)
         && rest.indexOf('@') >= 0;
     // Only a Sentinel URI's fragment, the master's name, may contain an '@'.
-    boolean inFragment = end >= 0 && rest.indexOf('@', end) >= 0
-        && !uri.regionMatches(true, 0, "redis-sentinel", 0, "redis-sentinel".length());
+    boolean inFragment = end >= 0 && rest.indexOf('@', end) >= 0 && !sentinel;
     if (twoInAuthority || cutShort || inFragment || path.indexOf('@') >= 0
         || firstOptionName.indexOf('@') >= 0) {
       throw new IllegalArgumentException(name + " has a user name or password that is not"
@@ -327,12 +457,36 @@ final class UriChecks {
   }
 
   private static void checkTimeout(String value, String name, String uri) {
-    if (!TIMEOUT.matcher(value).matches() || value.matches("0+[a-zA-Z]*")) {
+    if (!TIMEOUT.matcher(value).matches() || value.matches("0+[a-zA-Z]*")
+        || timeoutOf(value).compareTo(MAX_TIMEOUT) > 0) {
       // The second test rejects 0 in any unit.
       throw new IllegalArgumentException(name + " has an invalid timeout '" + value + "' in '"
           + RedisStore.maskUserInfo(uri) + "', expected a positive whole number with an"
-          + " optional unit ns, us, ms, s, m, h or d, such as timeout=10s; a number without a"
-          + " unit is read as milliseconds");
+          + " optional unit ns, us, ms, s, m, h or d, up to 1d, such as timeout=10s; a number"
+          + " without a unit is read as milliseconds");
+    }
+  }
+
+  /**
+   * Returns a timeout that matches {@link #TIMEOUT}, as Lettuce reads it, or one above
+   * {@link #MAX_TIMEOUT} when it does not fit in a {@link Duration}.
+   */
+  private static Duration timeoutOf(String value) {
+    String digits = value.replaceAll("[^0-9]", "");
+    String unit = value.substring(digits.length()).toLowerCase(Locale.ROOT);
+    long amount = Long.parseLong(digits);
+    try {
+      return switch (unit) {
+        case "ns" -> Duration.ofNanos(amount);
+        case "us" -> Duration.of(amount, ChronoUnit.MICROS);
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        case "h" -> Duration.ofHours(amount);
+        case "d" -> Duration.ofDays(amount);
+        default -> Duration.ofMillis(amount);
+      };
+    } catch (ArithmeticException tooLong) {
+      return MAX_TIMEOUT.plusNanos(1);
     }
   }
 
@@ -369,7 +523,8 @@ final class UriChecks {
     }
   }
 
-  private static int indexOfAny(String text, String characters) {
+  /** Returns the index of the first of {@code characters} in {@code text}, or -1. */
+  static int indexOfAny(String text, String characters) {
     for (int i = 0; i < text.length(); i++) {
       if (characters.indexOf(text.charAt(i)) >= 0) {
         return i;

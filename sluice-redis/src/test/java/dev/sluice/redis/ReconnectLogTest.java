@@ -6,6 +6,7 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.event.DefaultEventBus;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.event.connection.ReconnectFailedEvent;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -67,6 +68,32 @@ class ReconnectLogTest {
         .startsWith("Redis store reconnected uri=redis-sentinel://127.0.0.1:26379/0#mymaster"
             + " server=127.0.0.1:7000 after error=\"")
         .contains(NOAUTH);
+  }
+
+  @Test
+  void ipv6Server_recoveryMatchesUnresolvedRefusal() throws Exception {
+    // Lettuce reports a failed attempt at the address as the URI wrote it, unresolved, and a
+    // connection at the address it reached.
+    events.publish(new ReconnectFailedEvent(LOCAL, InetSocketAddress.createUnresolved("[::1]",
+        7000), new RedisCommandExecutionException(NOAUTH), 1));
+    connected(new InetSocketAddress(InetAddress.getByName("::1"), 7000));
+
+    assertThat(log.records(Level.WARNING)).singleElement().extracting(LogRecord::getMessage)
+        .asString()
+        .contains(" server=[::1]:7000 attempt=1 ");
+    assertThat(log.records(Level.INFO)).singleElement().extracting(LogRecord::getMessage)
+        .asString()
+        .contains(" server=[0:0:0:0:0:0:0:1]:7000 after error=");
+  }
+
+  @Test
+  void hostName_recoveryMatchesResolvedConnection() throws Exception {
+    events.publish(new ReconnectFailedEvent(LOCAL, InetSocketAddress.createUnresolved(
+        "localhost", 7000), new RedisCommandExecutionException(NOAUTH), 1));
+    connected(new InetSocketAddress(InetAddress.getByAddress("localhost",
+        new byte[] {127, 0, 0, 1}), 7000));
+
+    assertThat(log.records(Level.INFO)).hasSize(1);
   }
 
   @Test

@@ -135,11 +135,11 @@ class RedisStoreOptionsTest {
 
   @Test
   void uri_malformedWithoutCredentials_keepsIndex() {
-    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?clientName=%zz"))
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.%zz:6379"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("uri must be a Redis URI such as redis://host:6379, got"
-            + " 'redis://127.0.0.1:6379?clientName=%zz': Malformed escape pair at index 34:"
-            + " redis://127.0.0.1:6379?clientName=%zz");
+            + " 'redis://127.0.0.%zz:6379': Malformed escape pair at index 16:"
+            + " redis://127.0.0.%zz:6379");
   }
 
   @Test
@@ -239,20 +239,21 @@ class RedisStoreOptionsTest {
 
   @Test
   void uri_invalidTimeout_throwsNamingValue() {
-    for (String timeout : List.of("abc", "5.5s", "5 s", "5sec", "-5", "0", "0ms")) {
+    for (String timeout : List.of("abc", "5.5s", "5 s", "5sec", "-5", "0", "0ms", "25h",
+        "86400001", "999999999999999999s", "999999999999999999d")) {
       String uri = "redis://127.0.0.1:6379?timeout=" + timeout.replace(" ", "%20");
       assertThatThrownBy(() -> RedisStore.builder().uri(uri))
           .as(timeout)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("uri has an invalid timeout '")
           .hasMessageEndingWith("', expected a positive whole number with an optional unit ns,"
-              + " us, ms, s, m, h or d, such as timeout=10s; a number without a unit is read as"
-              + " milliseconds");
+              + " us, ms, s, m, h or d, up to 1d, such as timeout=10s; a number without a unit is"
+              + " read as milliseconds");
     }
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?timeout=abc"))
         .hasMessage("uri has an invalid timeout 'abc' in 'redis://127.0.0.1:6379?timeout=abc',"
             + " expected a positive whole number with an optional unit ns, us, ms, s, m, h or d,"
-            + " such as timeout=10s; a number without a unit is read as milliseconds");
+            + " up to 1d, such as timeout=10s; a number without a unit is read as milliseconds");
     // Lettuce reads the option's name in any case.
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?TIMEOUT=abc"))
         .hasMessageStartingWith("uri has an invalid timeout 'abc' in");
@@ -282,20 +283,23 @@ class RedisStoreOptionsTest {
     assertThatThrownBy(() -> RedisStore.builder().clusterSeeds(
         List.of("redis://127.0.0.1:7000?clientname=a;foo=1")))
         .hasMessageStartingWith("a cluster seed has an unknown option 'foo' in");
-    RedisStore.builder().uri("redis://127.0.0.1:6379?clientName=app&LIBRARYNAME=x;timeout=5s"
+    RedisStore.builder().uri("rediss://127.0.0.1:6379?clientName=app&LIBRARYNAME=x;timeout=5s"
         + "&libraryVersion=1&verifyPeer=ca&db=2");
     RedisStore.builder().uri("redis://127.0.0.1:6379?time%6Fut=5s");
     RedisStore.builder().uri("redis://127.0.0.1:6379?timeout%3D5s");
     RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379?sentinelMasterId=m");
-    RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379?timeout=1s#my?master");
+    assertThatThrownBy(() -> RedisStore.builder().uri(
+        "redis-sentinel://127.0.0.1:26379?timeout=1s#my?master"))
+        .hasMessageStartingWith("uri has options after the master's name in"
+            + " 'redis-sentinel://127.0.0.1:26379?timeout=1s#my***'");
   }
 
   @Test
   void uri_optionLettuceMisreads_throws() {
     // Lettuce decodes before it splits, so an encoded '&' ends the client name.
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?clientName=a%26b"))
-        .hasMessageStartingWith("uri has an unknown option 'b' in"
-            + " 'redis://127.0.0.1:6379?clientName=a%26b', expected timeout,");
+        .hasMessageStartingWith("uri has an unknown option without a value in"
+            + " 'redis://127.0.0.1:6379?clientName=***', expected timeout,");
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?clientName="))
         .hasMessageStartingWith("uri has the option 'clientName' without a value in");
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?DB=3"))
@@ -318,14 +322,16 @@ class RedisStoreOptionsTest {
     assertThatThrownBy(() -> RedisStore.builder().uri(
         "redis://127.0.0.1:6379?timeout=1s&password=hunter2;clientName=app"))
         .hasMessage("uri has an unknown option 'password' in"
-            + " 'redis://127.0.0.1:6379?timeout=1s&password=***;clientName=app', expected"
+            + " 'redis://127.0.0.1:6379?timeout=1s&password=***&***', expected"
             + " timeout, database (or db), clientName, libraryName, libraryVersion, verifyPeer"
             + " or sentinelMasterId");
     assertThatThrownBy(() -> RedisStore.builder().clusterSeeds(
         List.of("redis://127.0.0.1:7000?pass=hunter2#x")))
         .hasMessageNotContaining("hunter2");
     assertThat(RedisStore.maskUserInfo("redis://:pw@h:1/0?auth=s3cret#master?x=y"))
-        .isEqualTo("redis://***@h:1/0?auth=***#master?x=y");
+        .isEqualTo("redis://***@h:1/0?auth=***#***");
+    assertThat(RedisStore.maskUserInfo("redis-sentinel://:pw@h:1/0?auth=s3cret#master?x=y"))
+        .isEqualTo("redis-sentinel://***@h:1/0?auth=***#master***");
   }
 
   @Test
@@ -360,6 +366,56 @@ class RedisStoreOptionsTest {
         .hasMessage("uri has an invalid verifyPeer 'false' in"
             + " 'rediss://127.0.0.1:6379?verifyPeer=false', expected none, ca or full");
     RedisStore.builder().uri("rediss://127.0.0.1:6379?verifypeer=NONE");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?verifyPeer=full"))
+        .hasMessage("uri has the option 'verifyPeer' in 'redis://127.0.0.1:6379?verifyPeer=full',"
+            + " which only a rediss:// or rediss-sentinel:// URI reads, because only TLS checks a"
+            + " peer");
+  }
+
+  @Test
+  void uri_secretsOutsideUserInfo_masked() {
+    List<String> uris = List.of("redis://127.0.0.1:6379?password=ab&SECRET1",
+        "redis://127.0.0.1:6379?password=ab;SECRET1", "redis://127.0.0.1:6379?password=a#SECRET1",
+        "redis://127.0.0.1:6379?password%3DSECRET1", "redis://127.0.0.1:6379?SECRET1",
+        "redis://127.0.0.1:6379?clientName=x%26password=SECRET1",
+        "redis://:SECRET1@127.0.0.1:1?clientName=a@b&password=SECRET1",
+        "redis-sentinel://127.0.0.1:26379#mymaster?password=SECRET1",
+        "redis://127.0.0.1:6379?timeout=1s#SECRET1");
+    for (String uri : uris) {
+      assertThatThrownBy(() -> RedisStore.builder().uri(uri))
+          .as(uri)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageNotContaining("SECRET1");
+    }
+  }
+
+  @Test
+  void uri_fragmentOrUserInfoLettuceMisreads_throws() {
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379#x"))
+        .hasMessage("uri has a fragment (#...) in 'redis://127.0.0.1:6379#***', which only a"
+            + " Sentinel URI reads, as the master's name; remove it");
+    assertThatThrownBy(() -> RedisStore.builder().uri(
+        "redis-sentinel://127.0.0.1:26379#mymaster?timeout=5s"))
+        .hasMessage("uri has options after the master's name in"
+            + " 'redis-sentinel://127.0.0.1:26379#mymaster***', which Lettuce would read as part"
+            + " of the name; write them before the #, such as"
+            + " redis-sentinel://host:26379?timeout=5s#mymaster");
+    assertThatThrownBy(() -> RedisStore.builder().uri(
+        "redis-sentinel://127.0.0.1:26379?sentinelMasterId=other#mymaster"))
+        .hasMessageStartingWith("uri names the master both after # and with sentinelMasterId");
+    assertThatThrownBy(() -> RedisStore.builder().uri(
+        "rediss://127.0.0.1:6379?verifyPeer=full&verifyPeer=none"))
+        .hasMessageStartingWith("uri gives the option 'verifyPeer' more than once in");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://alice:@127.0.0.1:6379"))
+        .hasMessage("uri has a user name without a password in 'redis://***@127.0.0.1:6379';"
+            + " Lettuce would send no credentials at all, so write user:password@");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://us%3Aer:pw@127.0.0.1:6379"))
+        .hasMessageStartingWith("uri has a user name with an encoded ':' in"
+            + " 'redis://***@127.0.0.1:6379'");
+    RedisStore.builder().uri("rediss-sentinel://127.0.0.1:26379#my@master");
+    RedisStore.builder().uri("redis-socket://:secret@/tmp/redis.sock");
+    RedisStore.builder().uri("redis://:p%40ss@127.0.0.1:6379/0?timeout=1s");
+    RedisStore.builder().uri("redis://alice:p%3Ass@127.0.0.1:6379");
   }
 
   @Test

@@ -218,6 +218,11 @@ public final class ServeCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis': "
           + e.getMessage());
     }
+    String unsupported = RedisConfig.unsupportedByServe(redis, "--redis");
+    if (unsupported != null) {
+      throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis': "
+          + unsupported);
+    }
     try {
       RedisURI.create(redis);
     } catch (IllegalArgumentException e) {

@@ -7,6 +7,7 @@ import dev.sluice.redis.TimeMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -39,6 +40,23 @@ public record RedisConfig(
   public static RedisConfig defaults(String uri) {
     return new RedisConfig(uri, "sluice", RedisStore.DEFAULT_COMMAND_TIMEOUT,
         FailureMode.ALLOW, 1, TimeMode.SERVER);
+  }
+
+  /**
+   * Returns why {@code sluice serve} cannot use a URI, or null when it can. A Unix socket URI
+   * ({@code redis-socket://}) needs Netty's native transport, which the server's jar does not
+   * bundle, and {@code java -jar} takes no other class path.
+   *
+   * @param option the setting as the message names it, such as {@code --redis}
+   */
+  public static String unsupportedByServe(String uri, String option) {
+    String lower = uri.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("redis-socket:") || lower.startsWith("redis+socket:")) {
+      return option + " cannot be a Unix socket URI in sluice serve, got '"
+          + RedisStore.maskUserInfo(uri) + "': the server has no native transport for"
+          + " sockets, so give the Redis server's TCP address, such as redis://127.0.0.1:6379";
+    }
+    return null;
   }
 
   /** The settings of {@code --redis-cluster URI,URI,...} without a redis store in the config. */

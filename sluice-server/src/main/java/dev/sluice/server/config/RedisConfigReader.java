@@ -131,6 +131,10 @@ final class RedisConfigReader {
     } catch (IllegalArgumentException e) {
       throw reader.error(node, e.getMessage());
     }
+    String unsupported = RedisConfig.unsupportedByServe(uri, "uri");
+    if (unsupported != null) {
+      throw reader.error(node, unsupported);
+    }
     try {
       RedisURI.create(uri);
     } catch (IllegalArgumentException e) {

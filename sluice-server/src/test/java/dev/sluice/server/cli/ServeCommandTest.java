@@ -324,6 +324,18 @@ class ServeCommandTest {
   }
 
   @Test
+  void execute_redisSocket_exits2NamingTcp() {
+    int exitCode = execute("serve", "--redis", "redis-socket://:pw@/tmp/redis.sock", "--port",
+        "0");
+
+    assertThat(exitCode).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid value for option '--redis': --redis cannot be"
+        + " a Unix socket URI in sluice serve, got 'redis-socket://***@/tmp/redis.sock': the"
+        + " server has no native transport for sockets, so give the Redis server's TCP address,"
+        + " such as redis://127.0.0.1:6379").doesNotContain("pw@");
+  }
+
+  @Test
   void execute_redisDatabaseNotNumber_exits2() {
     int exitCode = execute("serve", "--redis", "redis://127.0.0.1:7000?database=x3", "--port",
         "0");
