@@ -65,10 +65,14 @@ final class ClusterSeedUris {
     try {
       uri = URI.create(seeds);
     } catch (IllegalArgumentException e) {
-      throw notAHostList(seeds, e);
+      throw notAHostList(seeds);
     }
     if (uri.getScheme() == null || uri.getRawAuthority() == null) {
-      throw notAHostList(seeds, null);
+      throw notAHostList(seeds);
+    }
+    if (uri.getRawFragment() != null) {
+      throw new IllegalArgumentException("clusterSeeds has a fragment (#...) in '"
+          + RedisStore.maskUserInfo(seeds) + "', which Lettuce does not read; remove it");
     }
     String authority = uri.getRawAuthority();
     int at = authority.lastIndexOf('@');
@@ -80,13 +84,17 @@ final class ClusterSeedUris {
         .toList();
   }
 
-  private static IllegalArgumentException notAHostList(String seeds, Exception cause) {
+  /**
+   * Returns the error for seeds that are not one URI with a host list. The parser's exception is
+   * not kept as the cause, because its message repeats the text with any password.
+   */
+  private static IllegalArgumentException notAHostList(String seeds) {
     String ipv6Hint = seeds.contains("[")
         ? "; a host list cannot carry an IPv6 address, so pass one URI per seed as a list"
         : "";
     return new IllegalArgumentException("clusterSeeds must be a URI such as"
         + " redis://host1:6379,host2:6379, got '" + RedisStore.maskUserInfo(seeds) + "'"
-        + ipv6Hint, cause);
+        + ipv6Hint);
   }
 
   private static RedisURI parseSeed(String seed, String first) {
@@ -109,7 +117,7 @@ final class ClusterSeedUris {
     try {
       URI.create(seed);
       return RedisURI.create(seed);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
       throw new IllegalArgumentException("a cluster seed must be a Redis URI such as"
           + " redis://host:7000, got '" + masked + "': " + RedisStore.uriProblem(seed, e));
     }

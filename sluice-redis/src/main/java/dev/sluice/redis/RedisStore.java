@@ -792,13 +792,25 @@ public final class RedisStore implements RateLimitStore {
     if (start >= 0) {
       String rest = uri.substring(start + 3);
       String authority = UriChecks.authorityOf(rest);
-      if (authority.isEmpty() || UriChecks.isHostList(authority)) {
+      // An '@' before the query, or in the fragment, may end a password whose '/', '?' or '#'
+      // was not encoded; one in an option's value, such as clientName=a@b, cannot.
+      int queryOrFragment = UriChecks.indexOfAny(rest, "?#");
+      String beforeQuery = queryOrFragment < 0 ? rest : rest.substring(0, queryOrFragment);
+      int hash = rest.indexOf('#');
+      String firstOption = queryOrFragment >= 0 && rest.charAt(queryOrFragment) == '?'
+          ? rest.substring(queryOrFragment + 1).split("[=&;#]", 2)[0]
+          : "";
+      boolean atLater = beforeQuery.indexOf('@', authority.length()) >= 0
+          || hash >= 0 && rest.indexOf('@', hash) >= 0 || firstOption.indexOf('@') >= 0;
+      if (authority.startsWith(":") && authority.indexOf('@') < 0 && !atLater) {
+        // No host before the colon: what follows may be a password without its '@'.
+        return uri.substring(0, start + 3) + "***" + uri.substring(start + 3 + authority.length());
+      }
+      if (authority.indexOf('@') < 0 && !atLater) {
         return uri;
       }
       int at = authority.lastIndexOf('@');
-      String beforeFragment = rest.split("#", 2)[0];
-      if (at >= 0 && UriChecks.isHostList(authority.substring(at + 1))
-          && beforeFragment.indexOf('@', authority.length()) < 0) {
+      if (at >= 0 && UriChecks.isHostList(authority.substring(at + 1)) && !atLater) {
         return uri.substring(0, start + 3) + "***" + uri.substring(start + 3 + at);
       }
     }
@@ -943,9 +955,10 @@ public final class RedisStore implements RateLimitStore {
       RedisURI parsed;
       try {
         parsed = RedisURI.create(uri);
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        // Not kept as the cause: the parser's message repeats the URI with its password.
         throw new IllegalArgumentException("uri must be a Redis URI such as"
-            + " redis://host:6379, got '" + maskUserInfo(uri) + "': " + uriProblem(uri, e), e);
+            + " redis://host:6379, got '" + maskUserInfo(uri) + "': " + uriProblem(uri, e));
       }
       if (parsed.getHost() != null && parsed.getHost().contains(",")) {
         throw new IllegalArgumentException("uri must name one server or use redis-sentinel://,"

@@ -38,6 +38,12 @@ final class UriChecks {
    */
   private static final Duration MAX_TIMEOUT = Duration.ofDays(1);
 
+  /** An invalid option value that a message may show: short, without a URI's delimiters. */
+  private static final Pattern SHOWN_VALUE = Pattern.compile("[A-Za-z0-9 ._+-]{0,30}");
+
+  /** A host name as java.net.URI reads it in a server-based authority, or an IPv4 address. */
+  private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9.%-]+");
+
   /** A port as digits, at most five; its range is checked apart. */
   private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
 
@@ -101,7 +107,7 @@ final class UriChecks {
     checkUserInfo(uri, name, authority, rest, sentinel);
     checkUserName(uri, name, authority);
     for (String host : authority.substring(authority.lastIndexOf('@') + 1).split(",")) {
-      checkPort(host, name, uri);
+      checkPort(host, name, uri, sentinel);
     }
     boolean databasePath = !socket && checkDatabasePath(uri, name, rest, authority);
     boolean fragment = checkFragment(uri, name, sentinel);
@@ -246,7 +252,12 @@ final class UriChecks {
     }
     int equals = decoded.indexOf('=');
     String optionName = equals < 0 ? decoded : decoded.substring(0, equals);
-    return OPTIONS.contains(optionName.toLowerCase(Locale.ROOT)) ? optionName : null;
+    String lower = optionName.toLowerCase(Locale.ROOT);
+    // Lettuce ignores DB= and Db=, and a value with '?', '=', '#' or '@' may be a typo that
+    // swallowed a password, such as timeout=1s?password=x.
+    boolean read = OPTIONS.contains(lower) && (!lower.equals("db") || optionName.equals("db"));
+    boolean plain = equals < 0 || indexOfAny(decoded.substring(equals + 1), "?=#@") < 0;
+    return read && plain ? optionName : null;
   }
 
   private static String decodeOrNull(String text) {
@@ -364,15 +375,15 @@ final class UriChecks {
       case "timeout" -> checkTimeout(value, name, uri);
       case "database", "db" -> {
         if (!DATABASE.matcher(value).matches()) {
-          throw new IllegalArgumentException(name + " has an invalid " + option + " '" + value
-              + "' in '" + masked + "', expected a whole number from 0, such as " + option
+          throw new IllegalArgumentException(name + " has an invalid " + option + shown(value)
+              + " in '" + masked + "', expected a whole number from 0, such as " + option
               + "=0");
         }
       }
       case "verifypeer" -> {
         if (!List.of("none", "ca", "full").contains(value.toLowerCase(Locale.ROOT))) {
-          throw new IllegalArgumentException(name + " has an invalid verifyPeer '" + value
-              + "' in '" + masked + "', expected none, ca or full");
+          throw new IllegalArgumentException(name + " has an invalid verifyPeer" + shown(value)
+              + " in '" + masked + "', expected none, ca or full");
         }
         if (!tls) {
           throw new IllegalArgumentException(name + " has the option '" + option + "' in '"
@@ -428,7 +439,9 @@ final class UriChecks {
     boolean cutShort = authority.indexOf('@') < 0 && !isHostList(authority)
         && rest.indexOf('@') >= 0;
     // Only a Sentinel URI's fragment, the master's name, may contain an '@'.
-    boolean inFragment = end >= 0 && rest.indexOf('@', end) >= 0 && !sentinel;
+    // A Sentinel master's name may contain an '@' only encoded, as %40, so that an '@' after a
+    // '#' always means a password whose '#' was not encoded.
+    boolean inFragment = end >= 0 && rest.indexOf('@', end) >= 0;
     if (twoInAuthority || cutShort || inFragment || path.indexOf('@') >= 0
         || firstOptionName.indexOf('@') >= 0) {
       throw new IllegalArgumentException(name + " has a user name or password that is not"
@@ -460,11 +473,19 @@ final class UriChecks {
     if (!TIMEOUT.matcher(value).matches() || value.matches("0+[a-zA-Z]*")
         || timeoutOf(value).compareTo(MAX_TIMEOUT) > 0) {
       // The second test rejects 0 in any unit.
-      throw new IllegalArgumentException(name + " has an invalid timeout '" + value + "' in '"
+      throw new IllegalArgumentException(name + " has an invalid timeout" + shown(value) + " in '"
           + RedisStore.maskUserInfo(uri) + "', expected a positive whole number with an"
           + " optional unit ns, us, ms, s, m, h or d, up to 1d, such as timeout=10s; a number"
           + " without a unit is read as milliseconds");
     }
+  }
+
+  /**
+   * Returns an option's invalid value quoted after a space, or nothing when it might hold more
+   * than the value, such as a password after a '?' that should have been a '&'.
+   */
+  private static String shown(String value) {
+    return SHOWN_VALUE.matcher(value).matches() ? " '" + value + "'" : "";
   }
 
   /**
@@ -495,7 +516,7 @@ final class UriChecks {
    * first colon of {@code 127.0.0.1:abc} or {@code 127.0.0.1:7000:6379} as part of the host,
    * connect to port 6379 and fail with a DNS error.
    */
-  private static void checkPort(String host, String name, String uri) {
+  private static void checkPort(String host, String name, String uri, boolean sentinel) {
     String port;
     if (host.startsWith("[")) {
       int close = host.indexOf(']');
@@ -508,7 +529,25 @@ final class UriChecks {
       if (colon < 0) {
         return;
       }
+      // An unbracketed IPv6 address, such as ::1:6379, gets the advice below instead.
+      boolean ipv6 = host.chars().filter(c -> c == ':').count() > 1;
+      if (colon == 0 && !ipv6) {
+        // What follows may be a password whose '@' is missing, so it is not shown.
+        throw new IllegalArgumentException(name + " has no host before the ':' in '"
+            + RedisStore.maskUserInfo(uri) + "', expected a host and a port, such as"
+            + " redis://127.0.0.1:6379");
+      }
       port = host.substring(colon + 1);
+      String hostName = host.substring(0, colon);
+      if (!sentinel && PORT.matcher(port).matches() && !HOST_NAME.matcher(hostName).matches()
+          && hostName.indexOf(':') < 0) {
+        // java.net.URI then reads no server-based authority, and Lettuce takes the whole
+        // "host:port" for the host and connects to port 6379.
+        throw new IllegalArgumentException(name + " has a host name that Java's URI parser"
+            + " does not accept, '" + hostName + "', in '" + RedisStore.maskUserInfo(uri)
+            + "', so Lettuce would connect to port 6379 instead of " + port + "; use letters,"
+            + " digits, '-' and '.' only, such as an IP address for a name with '_'");
+      }
     }
     if (!port.isEmpty() && port.chars().allMatch(c -> c == '0')) {
       throw portZero(name, RedisStore.maskUserInfo(uri));

@@ -118,8 +118,16 @@ class RedisStoreOptionsTest {
               + "/0', expected a number from 1 to 65535");
     }
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://::1:6379"))
-        .hasMessage("uri has an invalid port ':1:6379' in 'redis://::1:6379', expected a number"
-            + " from 1 to 65535; write an IPv6 address in brackets, such as [::1]:6379");
+        .hasMessage("uri has an invalid port ':1:6379' in 'redis://***', expected a number from 1"
+            + " to 65535; write an IPv6 address in brackets, such as [::1]:6379");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://:SECRET1"))
+        .hasMessage("uri has no host before the ':' in 'redis://***', expected a host and a port,"
+            + " such as redis://127.0.0.1:6379");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis://my_redis:7000"))
+        .hasMessage("uri has a host name that Java's URI parser does not accept, 'my_redis', in"
+            + " 'redis://my_redis:7000', so Lettuce would connect to port 6379 instead of 7000;"
+            + " use letters, digits, '-' and '.' only, such as an IP address for a name with"
+            + " '_'");
     assertThatThrownBy(() -> RedisStore.builder().uri(
         "redis-sentinel://127.0.0.1:26379,127.0.0.1:x#mymaster"))
         .hasMessageStartingWith("uri has an invalid port 'x' in");
@@ -150,12 +158,19 @@ class RedisStoreOptionsTest {
     assertThat(RedisStore.maskUserInfo("redis://:pa/ss@host:1")).isEqualTo("redis://***@host:1");
     assertThat(RedisStore.maskUserInfo("redis://:se?cret@host:1")).isEqualTo("redis://***@host:1");
     assertThat(RedisStore.maskUserInfo("redis://:se#cret@host:1")).isEqualTo("redis://***@host:1");
+    // A value with '@' may hold more than a client name, so messages do not show it.
     assertThat(RedisStore.maskUserInfo("redis://host:0?clientName=a@b"))
-        .isEqualTo("redis://host:0?clientName=a@b");
-    assertThat(RedisStore.maskUserInfo("redis-sentinel://h1,[::1]:2#my@master"))
-        .isEqualTo("redis-sentinel://h1,[::1]:2#my@master");
-    assertThat(RedisStore.maskUserInfo("redis-sentinel://:pw@h1:1,h2:2#my@master"))
-        .isEqualTo("redis-sentinel://***@h1:1,h2:2#my@master");
+        .isEqualTo("redis://host:0?clientName=***");
+    assertThat(RedisStore.maskUserInfo("redis-sentinel://h1,[::1]:2#my%40master"))
+        .isEqualTo("redis-sentinel://h1,[::1]:2#my%40master");
+    assertThat(RedisStore.maskUserInfo("redis-sentinel://:pw@h1:1,h2:2#my%40master"))
+        .isEqualTo("redis-sentinel://***@h1:1,h2:2#my%40master");
+    assertThat(RedisStore.maskUserInfo("redis-sentinel://user#pw@h:26379"))
+        .isEqualTo("redis-sentinel://***@h:26379");
+    assertThat(RedisStore.maskUserInfo("redis://user:1234/pw@127.0.0.1:6379"))
+        .isEqualTo("redis://***@127.0.0.1:6379");
+    assertThat(RedisStore.maskUserInfo("redis:///user:pw@h:6379")).isEqualTo("redis://***@h:6379");
+    assertThat(RedisStore.maskUserInfo("redis://:pw")).isEqualTo("redis://***");
     assertThat(RedisStore.maskUserInfo("redis-sentinel://:m@st/er@h1,h2#my@master"))
         .isEqualTo("redis-sentinel://***@master");
   }
@@ -183,10 +198,13 @@ class RedisStoreOptionsTest {
             + " 'redis://***@127.0.0.1:7000'; write '@' as %40, '/' as %2F, '?' as %3F and '#'"
             + " as %23 there");
     RedisStore.builder().uri("redis://:p%40ss@127.0.0.1:7000");
-    RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379#master@site");
+    RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379#master%40site");
     RedisStore.builder().uri("redis://127.0.0.1:7000?clientName=app@host");
     RedisStore.builder().uri("redis-socket:///tmp/r@dis.sock");
-    RedisStore.builder().uri("redis-sentinel://:p%40ss@127.0.0.1:26379,127.0.0.2:1#my@master");
+    RedisStore.builder().uri("redis-sentinel://:p%40ss@127.0.0.1:26379,127.0.0.2:1#my%40master");
+    // An '@' after the '#' always ends a password whose '#' was not encoded.
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379#my@m"))
+        .hasMessageStartingWith("uri has a user name or password that is not percent-encoded");
   }
 
   @Test
@@ -303,7 +321,7 @@ class RedisStoreOptionsTest {
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?clientName="))
         .hasMessageStartingWith("uri has the option 'clientName' without a value in");
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379?DB=3"))
-        .hasMessage("uri has the option 'DB' in 'redis://127.0.0.1:6379?DB=3', which Lettuce"
+        .hasMessage("uri has the option 'DB' in 'redis://127.0.0.1:6379?DB=***', which Lettuce"
             + " reads only as db, in lower case, or as database");
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://127.0.0.1:6379/0?database=1"))
         .hasMessage("uri gives the database more than once in"
@@ -380,13 +398,25 @@ class RedisStoreOptionsTest {
         "redis://127.0.0.1:6379?clientName=x%26password=SECRET1",
         "redis://:SECRET1@127.0.0.1:1?clientName=a@b&password=SECRET1",
         "redis-sentinel://127.0.0.1:26379#mymaster?password=SECRET1",
-        "redis://127.0.0.1:6379?timeout=1s#SECRET1");
+        "redis://127.0.0.1:6379?timeout=1s#SECRET1", "redis://user:1234/SECRET1@127.0.0.1:6379",
+        "redis-sentinel://u#x:SECRET1@h:26379?timeout=1s", "redis://:SECRET1@[::1",
+        "redis:///user:SECRET1@h:6379", "redis://h:6379?DB=SECRET1",
+        "redis://h:6379?timeout=1s?password=SECRET1", "redis://:SECRET1",
+        "redis-sentinel://user#SECRET1@h:26379", "redis://:SECRET1@h:6379/0?clientName=a b");
     for (String uri : uris) {
       assertThatThrownBy(() -> RedisStore.builder().uri(uri))
           .as(uri)
           .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageNotContaining("SECRET1")
+          .satisfies(e -> assertThat(e.getCause() == null ? "" : e.getCause().getMessage())
+              .doesNotContain("SECRET1"));
+      assertThatThrownBy(() -> RedisStore.builder().clusterSeeds(List.of(uri)))
+          .as(uri)
           .hasMessageNotContaining("SECRET1");
     }
+    assertThatThrownBy(() -> RedisStore.builder().clusterSeeds("redis://h1:1,h2:2#SECRET1"))
+        .hasMessage("clusterSeeds has a fragment (#...) in 'redis://h1:1,h2:2#***', which Lettuce"
+            + " does not read; remove it");
   }
 
   @Test
@@ -412,7 +442,7 @@ class RedisStoreOptionsTest {
     assertThatThrownBy(() -> RedisStore.builder().uri("redis://us%3Aer:pw@127.0.0.1:6379"))
         .hasMessageStartingWith("uri has a user name with an encoded ':' in"
             + " 'redis://***@127.0.0.1:6379'");
-    RedisStore.builder().uri("rediss-sentinel://127.0.0.1:26379#my@master");
+    RedisStore.builder().uri("rediss-sentinel://127.0.0.1:26379#my%40master");
     RedisStore.builder().uri("redis-socket://:secret@/tmp/redis.sock");
     RedisStore.builder().uri("redis://:p%40ss@127.0.0.1:6379/0?timeout=1s");
     RedisStore.builder().uri("redis://alice:p%3Ass@127.0.0.1:6379");
