@@ -818,10 +818,13 @@ public final class RedisStore implements RateLimitStore {
     // The last '@' may stand in the query, such as in clientName=a@b&password=x, whose '?' the
     // replacement then took: what follows it is cut, because it may be another option's value.
     int after = masked.indexOf("***@") + "***@".length();
-    if (after >= "***@".length() && masked.indexOf('?', after) < 0) {
-      int cut = UriChecks.indexOfAny(masked.substring(after), "&;=");
-      if (cut >= 0) {
-        masked = masked.substring(0, after + cut) + "***";
+    if (after >= "***@".length()) {
+      String tail = masked.substring(after);
+      if (tail.split("#", 2)[0].indexOf('?') < 0) {
+        int cut = UriChecks.indexOfAny(tail, "&;=");
+        if (cut >= 0) {
+          masked = masked.substring(0, after + cut) + "***";
+        }
       }
     }
     return masked;

@@ -351,9 +351,10 @@ final class UriChecks {
     String masked = RedisStore.maskUserInfo(uri);
     String lower = option.toLowerCase(Locale.ROOT);
     if (!OPTIONS.contains(lower)) {
-      // An unknown option without a value may be a password written alone, so it is not named.
+      // An unknown option without a value may be a password written alone, so it is not named,
+      // nor is a name with characters that no option has, such as a cut-off password.
       throw new IllegalArgumentException(name + " has an unknown option"
-          + (value == null ? " without a value" : " '" + option + "'") + " in '" + masked
+          + (value == null ? " without a value" : shown(option)) + " in '" + masked
           + "', expected " + OPTION_NAMES);
     }
     if (lower.equals("db") && !option.equals("db")) {
@@ -419,7 +420,7 @@ final class UriChecks {
    */
   private static void checkUserInfo(
       String uri, String name, String authority, String rest, boolean sentinel) {
-    if (authority.isEmpty()) {
+    if (authority.isEmpty() && !rest.startsWith("?") && !rest.startsWith("#")) {
       // A socket URI, such as redis-socket:///tmp/redis.sock, whose path may contain an '@'.
       return;
     }

@@ -402,7 +402,9 @@ class RedisStoreOptionsTest {
         "redis-sentinel://u#x:SECRET1@h:26379?timeout=1s", "redis://:SECRET1@[::1",
         "redis:///user:SECRET1@h:6379", "redis://h:6379?DB=SECRET1",
         "redis://h:6379?timeout=1s?password=SECRET1", "redis://:SECRET1",
-        "redis-sentinel://user#SECRET1@h:26379", "redis://:SECRET1@h:6379/0?clientName=a b");
+        "redis-sentinel://user#SECRET1@h:26379", "redis://:SECRET1@h:6379/0?clientName=a b",
+        "redis://?SECRET1:pw@127.0.0.1:6379?foo=1",
+        "redis://:pw@h:abc?clientName=a@b&password=SECRET1#m?x");
     for (String uri : uris) {
       assertThatThrownBy(() -> RedisStore.builder().uri(uri))
           .as(uri)
