@@ -190,7 +190,7 @@ public final class ReplayCommand implements Callable<Integer> {
       err.flush();
       return EXIT_WRITE_FAILED;
     }
-    // A summary of only malformed lines looks like a replay of nothing, so say what it means.
+    // Only malformed lines read like a replay of nothing, which the warning explains.
     if (result.summary().events() == 0 && result.summary().malformed() > 0) {
       err.println("sluice replay: warning: none of the " + result.summary().malformed()
           + " lines of " + (readsStandardInput() ? "standard input" : log) + " is an access"
