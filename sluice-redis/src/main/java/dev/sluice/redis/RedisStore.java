@@ -789,32 +789,36 @@ public final class RedisStore implements RateLimitStore {
 
   private static String maskUserInfoOnly(String uri) {
     int start = uri.indexOf("://");
-    if (start >= 0) {
-      String rest = uri.substring(start + 3);
-      String authority = UriChecks.authorityOf(rest);
-      // An '@' before the query, or in the fragment, may end a password whose '/', '?' or '#'
-      // was not encoded; one in an option's value, such as clientName=a@b, cannot.
-      int queryOrFragment = UriChecks.indexOfAny(rest, "?#");
-      String beforeQuery = queryOrFragment < 0 ? rest : rest.substring(0, queryOrFragment);
-      int hash = rest.indexOf('#');
-      String firstOption = queryOrFragment >= 0 && rest.charAt(queryOrFragment) == '?'
-          ? rest.substring(queryOrFragment + 1).split("[=&;#]", 2)[0]
-          : "";
-      boolean atLater = beforeQuery.indexOf('@', authority.length()) >= 0
-          || hash >= 0 && rest.indexOf('@', hash) >= 0 || firstOption.indexOf('@') >= 0;
-      if (authority.startsWith(":") && authority.indexOf('@') < 0 && !atLater) {
-        // No host before the colon: what follows may be a password without its '@'.
-        return uri.substring(0, start + 3) + "***" + uri.substring(start + 3 + authority.length());
-      }
-      if (authority.indexOf('@') < 0 && !atLater) {
-        return uri;
-      }
-      int at = authority.lastIndexOf('@');
-      if (at >= 0 && UriChecks.isHostList(authority.substring(at + 1)) && !atLater) {
-        return uri.substring(0, start + 3) + "***" + uri.substring(start + 3 + at);
-      }
+    if (start < 0) {
+      // Without a scheme, such as app:secret@host:6379 or redis:/:secret@host, anything before
+      // the last '@' may be user info.
+      int at = uri.lastIndexOf('@');
+      return at < 0 ? uri : "***" + uri.substring(at);
     }
-    String masked = uri.replaceFirst("(?s)^([A-Za-z][A-Za-z0-9+.-]*://).*@", "$1***@");
+    String rest = uri.substring(start + 3);
+    String authority = UriChecks.authorityOf(rest);
+    // An '@' before the query, or in the fragment, may end a password whose '/', '?' or '#'
+    // was not encoded; one in an option's value, such as clientName=a@b, cannot.
+    int queryOrFragment = UriChecks.indexOfAny(rest, "?#");
+    String beforeQuery = queryOrFragment < 0 ? rest : rest.substring(0, queryOrFragment);
+    int hash = rest.indexOf('#');
+    String firstOption = queryOrFragment >= 0 && rest.charAt(queryOrFragment) == '?'
+        ? rest.substring(queryOrFragment + 1).split("[=&;#]", 2)[0]
+        : "";
+    boolean atLater = beforeQuery.indexOf('@', authority.length()) >= 0
+        || hash >= 0 && rest.indexOf('@', hash) >= 0 || firstOption.indexOf('@') >= 0;
+    if (authority.startsWith(":") && authority.indexOf('@') < 0 && !atLater) {
+      // No host before the colon: what follows may be a password without its '@'.
+      return uri.substring(0, start + 3) + "***" + uri.substring(start + 3 + authority.length());
+    }
+    if (authority.indexOf('@') < 0 && !atLater) {
+      return uri;
+    }
+    int at = authority.lastIndexOf('@');
+    if (at >= 0 && UriChecks.isHostList(authority.substring(at + 1)) && !atLater) {
+      return uri.substring(0, start + 3) + "***" + uri.substring(start + 3 + at);
+    }
+    String masked = uri.replaceFirst("(?s)^(.*?://).*@", "$1***@");
     // The last '@' may stand in the query, such as in clientName=a@b&password=x, whose '?' the
     // replacement then took: what follows it is cut, because it may be another option's value.
     int after = masked.indexOf("***@") + "***@".length();

@@ -300,8 +300,8 @@ final class UriChecks {
 
   /**
    * Rejects a fragment where Lettuce would ignore it or misread it: only a Sentinel URI reads
-   * one, as the master's name, and takes any {@code ?}, {@code &} or {@code =} after the
-   * {@code #} as part of that name. Returns whether the URI has a fragment.
+   * one, as the master's name, and takes any {@code ?}, {@code &}, {@code =} or {@code /} after
+   * the {@code #} as part of that name. Returns whether the URI has a fragment.
    */
   private static boolean checkFragment(String uri, String name, boolean sentinel) {
     int hash = uri.indexOf('#');
@@ -313,7 +313,7 @@ final class UriChecks {
           + RedisStore.maskUserInfo(uri) + "', which only a Sentinel URI reads, as the"
           + " master's name; remove it");
     }
-    if (indexOfAny(uri.substring(hash + 1), "?&=") >= 0) {
+    if (indexOfAny(uri.substring(hash + 1), "?&=/") >= 0) {
       throw new IllegalArgumentException(name + " has options after the master's name in '"
           + RedisStore.maskUserInfo(uri) + "', which Lettuce would read as part of the name;"
           + " write them before the #, such as redis-sentinel://host:26379?timeout=5s#mymaster");

@@ -404,7 +404,8 @@ class RedisStoreOptionsTest {
         "redis://h:6379?timeout=1s?password=SECRET1", "redis://:SECRET1",
         "redis-sentinel://user#SECRET1@h:26379", "redis://:SECRET1@h:6379/0?clientName=a b",
         "redis://?SECRET1:pw@127.0.0.1:6379?foo=1",
-        "redis://:pw@h:abc?clientName=a@b&password=SECRET1#m?x");
+        "redis://:pw@h:abc?clientName=a@b&password=SECRET1#m?x", "app:SECRET1@127.0.0.1:7902",
+        ":SECRET1@127.0.0.1:7901", "redis:/:SECRET1@127.0.0.1:7901", "1redis://:SECRET1@h:1");
     for (String uri : uris) {
       assertThatThrownBy(() -> RedisStore.builder().uri(uri))
           .as(uri)
@@ -416,6 +417,14 @@ class RedisStoreOptionsTest {
           .as(uri)
           .hasMessageNotContaining("SECRET1");
     }
+    assertThatThrownBy(() -> RedisStore.builder().clusterSeeds(
+        List.of("redis://:SECRET1@127.0.0.1:7930", ":SECRET1@127.0.0.1:7931")))
+        .hasMessage("a cluster seed must be a Redis URI such as redis://host:6379, got"
+            + " '***@127.0.0.1:7931': it does not start with a scheme, so start it with redis://"
+            + " or rediss://");
+    assertThatThrownBy(() -> RedisStore.builder().uri(
+        "redis-sentinel://127.0.0.1:26379#mymaster/3"))
+        .hasMessageStartingWith("uri has options after the master's name in");
     assertThatThrownBy(() -> RedisStore.builder().clusterSeeds("redis://h1:1,h2:2#SECRET1"))
         .hasMessage("clusterSeeds has a fragment (#...) in 'redis://h1:1,h2:2#***', which Lettuce"
             + " does not read; remove it");
