@@ -857,7 +857,13 @@ public final class RedisStore implements RateLimitStore {
     if (!masked.equals(uri)) {
       message = message.replaceAll(" at index \\d+", "");
     }
-    return message.replace(uri, masked);
+    String advice = "";
+    if (message.contains("Malformed escape pair")) {
+      advice = "; write a '%' that does not start an escape, such as one in a password, as %25";
+    } else if (message.contains("must contain the sentinelMasterId")) {
+      advice = "; name the master after #, such as redis-sentinel://127.0.0.1:26379#mymaster";
+    }
+    return message.replace(uri, masked) + advice;
   }
 
   /**

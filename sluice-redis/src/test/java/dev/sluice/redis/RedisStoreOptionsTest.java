@@ -88,7 +88,11 @@ class RedisStoreOptionsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("uri must be a Redis URI such as redis://host:6379, got"
             + " 'redis://***@127.0.0.1:6379': Malformed escape pair:"
-            + " redis://***@127.0.0.1:6379");
+            + " redis://***@127.0.0.1:6379; write a '%' that does not start an escape, such as"
+            + " one in a password, as %25");
+    assertThatThrownBy(() -> RedisStore.builder().uri("redis-sentinel://127.0.0.1:26379"))
+        .hasMessageEndingWith("; name the master after #, such as"
+            + " redis-sentinel://127.0.0.1:26379#mymaster");
   }
 
   @Test
@@ -147,7 +151,8 @@ class RedisStoreOptionsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("uri must be a Redis URI such as redis://host:6379, got"
             + " 'redis://127.0.0.%zz:6379': Malformed escape pair at index 16:"
-            + " redis://127.0.0.%zz:6379");
+            + " redis://127.0.0.%zz:6379; write a '%' that does not start an escape, such as one"
+            + " in a password, as %25");
   }
 
   @Test
