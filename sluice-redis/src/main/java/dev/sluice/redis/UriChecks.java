@@ -69,12 +69,14 @@ final class UriChecks {
    *   <li>a user name or password with an {@code @}, {@code /} or {@code ?} that is not
    *       percent-encoded (a {@code #} is not detected, because what follows it may be a
    *       Sentinel master's name);
+   *   <li>a user name with an empty password or an encoded {@code :};
    *   <li>a port on any host that is not a number from 1 to 65535, with a message of its own
-   *       for port 0;
-   *   <li>a database, as the path or an option, that is not a whole number;
-   *   <li>an option that Lettuce does not read, or one without a value;
-   *   <li>a {@code timeout} that is not a positive whole number with an optional unit, and a
-   *       {@code verifyPeer} other than none, ca or full.
+   *       for port 0, and a host name with a port that {@link java.net.URI} does not accept;
+   *   <li>a database, as the path or an option, that is not a whole number, or given twice;
+   *   <li>a fragment outside a Sentinel URI, and options after a Sentinel master's name;
+   *   <li>an option that Lettuce does not read, one without a value, and one given twice;
+   *   <li>a {@code timeout} that is not a positive whole number with an optional unit, up to a
+   *       day, and a {@code verifyPeer} other than none, ca or full, or without TLS.
    * </ul>
    *
    * @param name the option as the message names it, such as {@code uri}
@@ -104,7 +106,7 @@ final class UriChecks {
         || scheme.equals("redis+ssl") || scheme.equals("redis+tls");
     String rest = uri.substring(uri.indexOf("://") + 3);
     String authority = authorityOf(rest);
-    checkUserInfo(uri, name, authority, rest, sentinel);
+    checkUserInfo(uri, name, authority, rest);
     checkUserName(uri, name, authority);
     for (String host : authority.substring(authority.lastIndexOf('@') + 1).split(",")) {
       checkPort(host, name, uri, sentinel);
@@ -116,7 +118,7 @@ final class UriChecks {
       optionsSeen.add("database");
     }
     for (String[] option : options(uri)) {
-      checkOption(option[0], option[1], name, uri, tls);
+      checkOption(option[0], option[1], name, uri, sentinel, tls);
       String lower = option[0].toLowerCase(Locale.ROOT);
       String key = lower.equals("db") ? "database" : lower;
       if (!optionsSeen.add(key)) {
@@ -347,7 +349,7 @@ final class UriChecks {
   }
 
   private static void checkOption(
-      String option, String value, String name, String uri, boolean tls) {
+      String option, String value, String name, String uri, boolean sentinel, boolean tls) {
     String masked = RedisStore.maskUserInfo(uri);
     String lower = option.toLowerCase(Locale.ROOT);
     if (!OPTIONS.contains(lower)) {
@@ -366,9 +368,7 @@ final class UriChecks {
       throw new IllegalArgumentException(name + " has the option '" + option + "' without a"
           + " value in '" + masked + "', expected " + option + "=value");
     }
-    if (lower.equals("sentinelmasterid") && !uri.regionMatches(true, 0, "redis-sentinel", 0,
-        "redis-sentinel".length()) && !uri.regionMatches(true, 0, "rediss-sentinel", 0,
-        "rediss-sentinel".length())) {
+    if (lower.equals("sentinelmasterid") && !sentinel) {
       throw new IllegalArgumentException(name + " has the option '" + option + "' in '"
           + masked + "', which only a redis-sentinel:// or rediss-sentinel:// URI reads");
     }
@@ -418,8 +418,7 @@ final class UriChecks {
    * or {@code ?} of the password ended the authority early. An option's value, such as
    * {@code clientName=a@b}, and the fragment, a Sentinel master's name, may contain one.
    */
-  private static void checkUserInfo(
-      String uri, String name, String authority, String rest, boolean sentinel) {
+  private static void checkUserInfo(String uri, String name, String authority, String rest) {
     if (authority.isEmpty() && !rest.startsWith("?") && !rest.startsWith("#")) {
       // A socket URI, such as redis-socket:///tmp/redis.sock, whose path may contain an '@'.
       return;
