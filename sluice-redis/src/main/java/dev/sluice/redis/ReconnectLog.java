@@ -20,8 +20,8 @@ import reactor.core.Disposable;
  * not show it, because while the connection is down a decision fails only with "Currently not
  * connected". One WARNING names the cause of the first such failed attempt at a server, and one
  * more each time that server's cause changes, so a long outage costs a line or two, not a line
- * per attempt. One INFO line says when a connection to that server is made again, so that a log
- * ending on the WARNING means that the store is still cut off from it. Servers are told apart
+ * per attempt. One INFO line reports when a connection to that server is made again. So a log
+ * that ends on the WARNING means that the store is still cut off from that server. Servers are told apart
  * by address, because connections to others, such as the sentinels that a Sentinel URI asks
  * before each attempt, say nothing about the refusing one. A Redis that cannot be reached at
  * all is left to the breaker's lines, which report the outage already.
@@ -75,7 +75,7 @@ final class ReconnectLog implements AutoCloseable {
     if (!(address instanceof InetSocketAddress inet)) {
       return List.of(String.valueOf(address));
     }
-    String host = inet.getHostString().replaceAll("^\\[(.*)\\]$", "$1");
+    String host = RedisStore.hostOf(inet);
     if (host.contains(":")) {
       try {
         // A literal IPv6 address is parsed, not looked up.

@@ -713,11 +713,18 @@ public final class RedisStore implements RateLimitStore {
    */
   static String address(SocketAddress address) {
     if (address instanceof InetSocketAddress inet) {
-      // An unresolved address keeps the brackets of an IPv6 host as the URI wrote it.
-      String host = inet.getHostString().replaceAll("^\\[(.*)\\]$", "$1");
+      String host = hostOf(inet);
       return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
     }
     return String.valueOf(address);
+  }
+
+  /**
+   * Returns the host of an address as written or resolved, without the brackets that an
+   * unresolved address keeps around an IPv6 host as the URI wrote it.
+   */
+  static String hostOf(InetSocketAddress address) {
+    return address.getHostString().replaceAll("^\\[(.*)\\]$", "$1");
   }
 
   /**

@@ -213,15 +213,10 @@ public final class ServeCommand implements Callable<Integer> {
     String masked = RedisStore.maskUserInfo(redis);
     // Checked first, so that a password with an unencoded '/' gets advice, not a parse error.
     try {
-      RedisStore.checkUri(redis, "--redis");
+      RedisConfig.checkServeUri(redis, "--redis");
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis': "
           + e.getMessage());
-    }
-    String unsupported = RedisConfig.unsupportedByServe(redis, "--redis");
-    if (unsupported != null) {
-      throw new ParameterException(spec.commandLine(), "Invalid value for option '--redis': "
-          + unsupported);
     }
     try {
       RedisURI.create(redis);

@@ -6,6 +6,7 @@ import dev.sluice.redis.FailureMode;
 import dev.sluice.redis.RedisStore;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.yaml.snakeyaml.nodes.Node;
 
 /**
@@ -36,10 +37,9 @@ final class LocalShareCheck {
       try {
         RedisStore.localShareOf(byName.get(name), redis.localShare());
       } catch (IllegalArgumentException e) {
-        String problem = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
         throw reader.error(node, "policy '" + name + "' falls back to local limits divided by"
-            + " local_share " + redis.localShare() + ", and its share is invalid: " + problem
-            + ", or lower local_share");
+            + " local_share " + redis.localShare() + ", and its share is invalid: "
+            + problemOf(e) + ", or lower local_share");
       }
     });
   }
@@ -71,29 +71,22 @@ final class LocalShareCheck {
     try {
       RedisStore.localShareOf(Policy.of(policy, limit), running.localShare());
     } catch (IllegalArgumentException e) {
-      String problem = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
+      // The file's local_share when it differs from the running one, which a restart applies.
+      Optional<Integer> fileShare = fromFile.redis()
+          .map(RedisConfig::localShare)
+          .filter(share -> share != running.localShare());
       throw reader.error(node, "limit '" + limit.name() + "' of policy '" + policy
           + "' cannot be divided by local_share " + running.localShare() + ", which the"
-          + " running store keeps until a restart" + fileShare(running, fromFile) + ": "
-          + problem + ", or restart to apply " + restartFix(running, fromFile));
+          + " running store keeps until a restart"
+          + fileShare.map(share -> ", while the file's settings give local_share " + share)
+              .orElse("")
+          + ": " + problemOf(e) + ", or restart to apply "
+          + fileShare.map(share -> "local_share " + share).orElse("the file's store settings"));
     }
   }
 
-  /**
-   * Returns {@code ", while the file's settings give local_share N"} when N differs, else
-   * nothing.
-   */
-  private static String fileShare(RedisConfig running, StoreConfig fromFile) {
-    return fromFile.redis()
-        .filter(redis -> redis.localShare() != running.localShare())
-        .map(redis -> ", while the file's settings give local_share " + redis.localShare())
-        .orElse("");
-  }
-
-  private static String restartFix(RedisConfig running, StoreConfig fromFile) {
-    return fromFile.redis()
-        .filter(redis -> redis.localShare() != running.localShare())
-        .map(redis -> "local_share " + redis.localShare())
-        .orElse("the file's store settings");
+  /** Returns the reason of a rejected share, which the store wraps with the policy's name. */
+  private static String problemOf(IllegalArgumentException rejected) {
+    return rejected.getCause() == null ? rejected.getMessage() : rejected.getCause().getMessage();
   }
 }

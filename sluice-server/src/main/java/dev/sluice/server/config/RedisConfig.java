@@ -43,20 +43,23 @@ public record RedisConfig(
   }
 
   /**
-   * Returns why {@code sluice serve} cannot use a URI, or null when it can. A Unix socket URI
-   * ({@code redis-socket://}) needs Netty's native transport, which the server's jar does not
-   * bundle, and {@code java -jar} takes no other class path.
+   * Checks a server URI for {@code sluice serve}: what the store's builder checks (see
+   * {@link RedisStore#checkUri}), and that it is no Unix socket URI ({@code redis-socket://}),
+   * which needs Netty's native transport. The server's jar does not bundle it, and
+   * {@code java -jar} takes no other class path.
    *
    * @param option the setting as the message names it, such as {@code --redis}
+   * @throws IllegalArgumentException naming the URI with its credentials masked
    */
-  public static String unsupportedByServe(String uri, String option) {
+  public static void checkServeUri(String uri, String option) {
+    RedisStore.checkUri(uri, option);
     String lower = uri.toLowerCase(Locale.ROOT);
     if (lower.startsWith("redis-socket:") || lower.startsWith("redis+socket:")) {
-      return option + " cannot be a Unix socket URI in sluice serve, got '"
-          + RedisStore.maskUserInfo(uri) + "': the server has no native transport for"
-          + " sockets, so give the Redis server's TCP address, such as redis://127.0.0.1:6379";
+      throw new IllegalArgumentException(option + " cannot be a Unix socket URI in sluice"
+          + " serve, got '" + RedisStore.maskUserInfo(uri) + "': the server has no native"
+          + " transport for sockets, so give the Redis server's TCP address, such as"
+          + " redis://127.0.0.1:6379");
     }
-    return null;
   }
 
   /** The settings of {@code --redis-cluster URI,URI,...} without a redis store in the config. */

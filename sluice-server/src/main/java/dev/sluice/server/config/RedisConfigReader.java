@@ -127,13 +127,9 @@ final class RedisConfigReader {
     String uri = reader.text(node, "uri");
     // Checked first, so that a password with an unencoded '/' gets advice, not a parse error.
     try {
-      RedisStore.checkUri(uri, "uri");
+      RedisConfig.checkServeUri(uri, "uri");
     } catch (IllegalArgumentException e) {
       throw reader.error(node, e.getMessage());
-    }
-    String unsupported = RedisConfig.unsupportedByServe(uri, "uri");
-    if (unsupported != null) {
-      throw reader.error(node, unsupported);
     }
     try {
       RedisURI.create(uri);
