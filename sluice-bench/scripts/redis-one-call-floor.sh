@@ -5,12 +5,12 @@
 # run in turns, ROUNDS times, and each line gives the median of its rounds and its ratio to
 # PING's.
 #
-# The two floor scripts do only the Redis commands that any decision made at the server's time
-# on stored state with an expiry must run, with constant values and no arithmetic: reading the
-# time, reading the state, and writing it back with its expiry. One keeps the state in a hash
-# as Sluice does (TIME, HMGET, HSET, PEXPIRE); the other in a string, which needs one command
-# fewer (TIME, GET, SET with PX). Their ratio to PING bounds that of any script that keeps the
-# state in the same way.
+# The two floor scripts run only the Redis commands that any decision at the server's time on
+# stored state with an expiry needs: they read the time, read the state, and write it back with
+# its expiry. Their values are constants, and they do no arithmetic. One keeps the state in a
+# hash as Sluice does (TIME, HMGET, HSET, PEXPIRE). The other keeps it in a string, which needs
+# one command fewer (TIME, GET, SET with PX). Their ratio to PING bounds that of any script that
+# keeps the state in the same way.
 #
 # Usage: redis-one-call-floor.sh [ROUNDS] [SCRIPT_DIR] [PORT]
 # Defaults: 5 sluice-redis/src/main/resources/dev/sluice/redis 7392

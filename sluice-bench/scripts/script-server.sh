@@ -3,10 +3,10 @@
 # from $dir, assembled as DecisionScript assembles it, into $sha. The caller sets dir and port
 # first.
 
-# A daemonised redis-server does not fail when the port is taken, and the exit trap would then
-# shut down the server that holds it.
+# A daemonised redis-server does not fail when the port is taken. The exit trap would then shut
+# down the server that already uses it.
 if redis-cli -p "$port" ping >/dev/null 2>&1; then
-  echo "port $port already answers as a Redis server; choose a free port" >&2
+  echo "a Redis server already listens on port $port; choose a free port" >&2
   exit 1
 fi
 script=$(mktemp)
@@ -21,7 +21,7 @@ tries=0
 until redis-cli -p "$port" ping >/dev/null 2>&1; do
   tries=$((tries + 1))
   if [ "$tries" -ge 100 ]; then
-    echo "redis-server did not answer on port $port within 10 s; is the port taken?" >&2
+    echo "redis-server did not respond on port $port within 10 s; check that the port is free" >&2
     exit 1
   fi
   sleep 0.1
