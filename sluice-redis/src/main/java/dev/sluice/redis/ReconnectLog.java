@@ -21,10 +21,10 @@ import reactor.core.Disposable;
  * connected". One WARNING names the cause of the first such failed attempt at a server, and one
  * more each time that server's cause changes, so a long outage costs a line or two, not a line
  * per attempt. One INFO line reports when a connection to that server is made again. So a log
- * that ends on the WARNING means that the store is still cut off from that server. Servers are told apart
- * by address, because connections to others, such as the sentinels that a Sentinel URI asks
- * before each attempt, say nothing about the refusing one. A Redis that cannot be reached at
- * all is left to the breaker's lines, which report the outage already.
+ * that ends on the WARNING means that the store is still cut off from that server. Servers are
+ * told apart by address, because connections to others, such as the sentinels that a Sentinel
+ * URI asks before each attempt, say nothing about the refusing one. A Redis that cannot be
+ * reached at all is left to the breaker's lines, which report the outage already.
  */
 final class ReconnectLog implements AutoCloseable {
 
